@@ -1,0 +1,47 @@
+//! Build script: tauri-build reads `tauri.conf.json` at the package root and generates the
+//! context, ACL and command permissions. Capabilities and permissions live under `src-tauri/`.
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(
+            tauri_build::AppManifest::new()
+                .permissions_path_pattern("./src-tauri/permissions/**/*")
+                .commands(drs_commands()),
+        );
+    if let Err(error) = tauri_build::try_build(attributes) {
+        println!("cargo::error=tauri-build failed: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Every `#[tauri::command]` the app exposes; tauri-build makes an `allow-…` permission for each.
+fn drs_commands() -> &'static [&'static str] {
+    &[
+        "app_info",
+        "plan_list",
+        "plan_get",
+        "plan_save",
+        "plan_create",
+        "plan_clone",
+        "plan_delete",
+        "plan_validate",
+        "plan_revisions",
+        "plan_revision_get",
+        "plan_revision_diff",
+        "plan_restore",
+        "plan_import_yaml",
+        "plan_export_yaml",
+        "plan_import_file",
+        "plan_export_file",
+        "group_list",
+        "group_get",
+        "group_save",
+        "group_delete",
+        "group_validate",
+        "group_import_file",
+        "group_export_file",
+        "target_list",
+        "audit_list",
+    ]
+}

@@ -1,0 +1,26 @@
+//! # drs-core — the domain of DRS Orchestrator
+//!
+//! Everything a DR coordinator edits and the rules it must obey, with no I/O, no Tauri and no
+//! AWS SDK: the GUI, the CLI and the store all go through these types.
+//!
+//! - [`target`]: an AWS account + regions the app talks to, and how its credentials are found.
+//! - [`group`]: protection groups — which source servers (tags or explicit IDs) and how they launch.
+//! - [`plan`]: recovery plans — ordered waves of groups with dependencies, approvals, timeouts.
+//! - [`validation`]: the [`Problem`] every check reports (field path, message, severity).
+//! - [`rules`]: AWS formats (account IDs, regions, tag rules, resource IDs).
+//! - [`document`]: the versioned YAML schema (`apiVersion: drs-orchestrator/v1`) for import and
+//!   export, with line/column for every problem.
+
+pub mod document;
+pub mod group;
+pub mod plan;
+pub mod rules;
+pub mod target;
+pub mod validation;
+mod yaml_index;
+
+pub use document::{Document, DocumentKind, ParseError, API_VERSION};
+pub use group::{LaunchMode, LaunchSettings, ProtectionGroup, Selector, ServerOverride};
+pub use plan::{FailurePolicy, RecoveryPlan, Wave};
+pub use target::{CredentialSource, Target};
+pub use validation::{Problem, Severity};

@@ -1,0 +1,64 @@
+//! The append-only audit log: who did what, when.
+
+use crate::{now, Result, Store};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Increasing sequence number.
+    pub id: i64,
+    /// RFC 3339 UTC time.
+    pub at: String,
+    /// Who (OS user now; the caller ARN once AWS actions exist).
+    pub actor: String,
+    /// What, e.g. `plan.update`.
+    pub action: String,
+    /// `plan`, `group`, `target`.
+    pub subject_kind: String,
+    /// The object's name.
+    pub subject: String,
+    /// Details as JSON (revision numbers, previous names, …).
+    pub detail: serde_json::Value,
+}
+
+/// Appends an entry inside the caller's transaction.
+pub(crate) fn append(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    subject_kind: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, subject_kind, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![now(), actor, action, subject_kind, subject, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// The newest `limit` entries, newest first, optionally only those about `subject`.
+    pub fn audit(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, actor, action, subject_kind, subject, detail FROM audit_log
+             WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![subject, limit], |r| {
+            let detail: String = r.get(6)?;
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                subject_kind: r.get(4)?,
+                subject: r.get(5)?,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,154 @@
+//! # drs-store — the local SQLite store
+//!
+//! One file, `drs-orchestrator.sqlite3`, in the data directory, opened in WAL mode with a busy
+//! timeout so that the GUI and the CLI can use it at once. Migrations (rusqlite_migration) bring
+//! an empty file to the current schema and refuse a file written by a newer version.
+//!
+//! - Targets and protection groups are stored as their domain JSON.
+//! - Every save of a plan is a new revision; revisions can be listed, diffed and restored.
+//! - The audit log is append-only: SQLite triggers refuse any UPDATE or DELETE on it.
+//!
+//! The store is the single write path: it validates what it is given (with [`drs_core`]'s rules)
+//! and writes each change in one short immediate transaction, so a failure leaves nothing
+//! half-written.
+
+mod audit;
+mod error;
+mod groups;
+mod plans;
+mod schema;
+mod targets;
+
+pub use audit::AuditEntry;
+pub use error::StoreError;
+pub use plans::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "drs-orchestrator.sqlite3";
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    /// Groups created or replaced.
+    pub groups: Vec<String>,
+    /// Plans created or given a new revision, with that revision.
+    pub plans: Vec<(String, u32)>,
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and migrates it to the current schema.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        let mut store = Self { conn, path };
+        store.prepare().map_err(|e| e.in_file(&store.path))?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self) -> Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Conflict(format!(
+                "could not switch the database to WAL mode (it is in {mode} mode)"
+            )));
+        }
+        schema::migrate(&mut self.conn)
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one immediate transaction: all of it is written or none.
+    fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Validates every document against what is stored, then writes them all in one transaction.
+    /// Groups are written before plans; a plan that exists gets a new revision.
+    pub fn import(&mut self, docs: &[drs_core::Document], actor: &str) -> Result<ImportSummary> {
+        let context = drs_core::document::ImportContext {
+            targets: self.target_names()?,
+            groups: self.groups()?,
+        };
+        // Re-check as one unit (callers usually did, but the store is the last line).
+        let yaml = drs_core::document::documents_to_yaml(docs);
+        drs_core::document::check_import(&yaml, &context).map_err(|e| StoreError::Invalid {
+            what: "import".into(),
+            problems: e.problems,
+        })?;
+        self.write(|tx| {
+            let mut summary = ImportSummary::default();
+            for doc in docs {
+                if let drs_core::Document::Group(g) = doc {
+                    groups::upsert(tx, g, None, actor, "group.import")?;
+                    summary.groups.push(g.name.clone());
+                }
+            }
+            for doc in docs {
+                if let drs_core::Document::Plan(p) = doc {
+                    let saved = plans::save_in(
+                        tx,
+                        p,
+                        &SavePlan {
+                            original_name: Some(p.name.clone()),
+                            expected_revision: None,
+                            message: "imported from YAML".into(),
+                        },
+                        actor,
+                        true,
+                    )?;
+                    summary.plans.push((p.name.clone(), saved.revision));
+                }
+            }
+            Ok(summary)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,76 @@
+//! Targets (accounts + regions). Credentials are only described here; secrets live in the OS
+//! keychain, never in this database.
+
+use crate::{audit, now, Result, Store, StoreError};
+use drs_core::Target;
+use rusqlite::{params, OptionalExtension};
+use std::collections::BTreeSet;
+
+impl Store {
+    /// Every target, by name.
+    pub fn targets(&self) -> Result<Vec<Target>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM targets ORDER BY name")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.map(|body| {
+            serde_json::from_str(&body?).map_err(|e| StoreError::Corrupt(format!("target: {e}")))
+        })
+        .collect()
+    }
+
+    /// Names of every target.
+    pub fn target_names(&self) -> Result<BTreeSet<String>> {
+        Ok(self.targets()?.into_iter().map(|t| t.name).collect())
+    }
+
+    /// Creates the built-in sandbox target when no target exists yet. Returns true if it did.
+    pub fn ensure_sandbox_target(&mut self, actor: &str) -> Result<bool> {
+        self.write(|tx| {
+            let any: Option<String> = tx
+                .query_row("SELECT name FROM targets LIMIT 1", [], |r| r.get(0))
+                .optional()?;
+            if any.is_some() {
+                return Ok(false);
+            }
+            let t = Target::sandbox();
+            let body = serde_json::to_string(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO targets (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                params![t.name, body, now()],
+            )?;
+            audit::append(tx, actor, "target.create", "target", &t.name, serde_json::json!({"credentials": "sandbox", "automatic": true}))?;
+            Ok(true)
+        })
+    }
+
+    /// Creates or replaces a target after validating it.
+    pub fn save_target(&mut self, target: &Target, actor: &str) -> Result<()> {
+        let problems = target.validate();
+        if problems.iter().any(|p| p.is_error()) {
+            return Err(StoreError::Invalid {
+                what: format!("target \"{}\"", target.name),
+                problems,
+            });
+        }
+        let body = serde_json::to_string(target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.write(|tx| {
+            let existed = tx.execute(
+                "UPDATE targets SET body = ?2, updated_at = ?3 WHERE name = ?1",
+                params![target.name, body, now()],
+            )? > 0;
+            if !existed {
+                tx.execute(
+                    "INSERT INTO targets (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                    params![target.name, body, now()],
+                )?;
+            }
+            let action = if existed { "target.update" } else { "target.create" };
+            audit::append(tx, actor, action, "target", &target.name, serde_json::json!({
+                "accountId": target.account_id,
+                "primaryRegion": target.primary_region,
+                "recoveryRegion": target.recovery_region,
+            }))
+        })
+    }
+}

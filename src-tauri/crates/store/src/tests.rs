@@ -1,0 +1,243 @@
+//! Store tests on a real SQLite file in a temporary directory.
+
+use super::*;
+use drs_core::{ProtectionGroup, RecoveryPlan, Selector, Wave};
+
+fn group(name: &str) -> ProtectionGroup {
+    ProtectionGroup {
+        name: name.into(),
+        target: "Sandbox".into(),
+        selector: Selector::Tags([("Tier".to_string(), name.to_string())].into()),
+        ..Default::default()
+    }
+}
+
+fn plan(name: &str, groups: &[&str]) -> RecoveryPlan {
+    RecoveryPlan {
+        name: name.into(),
+        rto_target_minutes: Some(60),
+        waves: groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| Wave {
+                name: format!("wave {}", i + 1),
+                groups: vec![g.to_string()],
+                depends_on: if i == 0 { vec![] } else { vec![format!("wave {i}")] },
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path()).unwrap();
+    s.ensure_sandbox_target("tester").unwrap();
+    s.save_group(&group("db"), None, "tester").unwrap();
+    s.save_group(&group("web"), None, "tester").unwrap();
+    (dir, s)
+}
+
+#[test]
+fn migrates_from_empty_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open(dir.path()).unwrap();
+        let v: i64 = s.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, schema::latest_version());
+        let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+    let s = Store::open(dir.path()).unwrap();
+    assert!(s.plans().unwrap().is_empty());
+}
+
+#[test]
+fn every_save_is_a_revision_with_diff_and_restore() {
+    let (_d, mut s) = store();
+    let mut p = plan("shop", &["db"]);
+    let r1 = s.save_plan(&p, &SavePlan::default(), "alice").unwrap();
+    assert_eq!(r1.revision, 1);
+    p.waves.push(Wave {
+        name: "web".into(),
+        groups: vec!["web".into()],
+        depends_on: vec!["wave 1".into()],
+        ..Default::default()
+    });
+    let opts = SavePlan {
+        original_name: Some("shop".into()),
+        expected_revision: Some(1),
+        message: "add web".into(),
+    };
+    assert_eq!(s.save_plan(&p, &opts, "bob").unwrap().revision, 2);
+    let revs = s.plan_revisions("shop").unwrap();
+    assert_eq!(revs.len(), 2);
+    assert_eq!(revs[0].message, "add web");
+    assert_eq!(revs[0].author, "bob");
+    let diff = s.plan_diff("shop", 1, 2).unwrap();
+    assert!(diff.contains("+  - name: web"), "{diff}");
+    let restored = s.restore_plan("shop", 1, "carol").unwrap();
+    assert_eq!(restored.revision, 3);
+    assert_eq!(s.plan("shop").unwrap().plan.waves.len(), 1);
+    assert_eq!(s.plan_revisions("shop").unwrap()[0].message, "restored revision 1");
+}
+
+#[test]
+fn stale_edit_is_refused() {
+    let (_d, mut s) = store();
+    let p = plan("shop", &["db"]);
+    s.save_plan(&p, &SavePlan::default(), "a").unwrap();
+    let opts = SavePlan {
+        original_name: Some("shop".into()),
+        expected_revision: Some(1),
+        message: String::new(),
+    };
+    s.save_plan(&p, &opts, "a").unwrap();
+    let err = s.save_plan(&p, &opts, "b").unwrap_err();
+    assert!(err.to_string().contains("revision 2 is newer than revision 1"), "{err}");
+    assert_eq!(s.plan("shop").unwrap().revision, 2);
+}
+
+#[test]
+fn invalid_plan_is_not_saved() {
+    let (_d, mut s) = store();
+    let err = s
+        .save_plan(&plan("shop", &["nope"]), &SavePlan::default(), "a")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }));
+    assert!(err.to_string().contains("unknown protection group \"nope\""));
+    assert!(s.plans().unwrap().is_empty());
+}
+
+#[test]
+fn audit_log_is_append_only() {
+    let (_d, mut s) = store();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "alice").unwrap();
+    let entries = s.audit(None, 100).unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["plan.create", "group.create", "group.create", "target.create"]);
+    assert_eq!(entries[0].actor, "alice");
+    let upd = s.conn.execute("UPDATE audit_log SET actor = 'mallory'", []);
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = s.conn.execute("DELETE FROM audit_log", []);
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(s.audit(None, 100).unwrap(), entries);
+}
+
+#[test]
+fn failed_import_leaves_previous_state_untouched() {
+    let (_d, mut s) = store();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    let before_plans = s.plans().unwrap();
+    let before_groups = s.groups().unwrap();
+    let before_audit = s.audit(None, 1000).unwrap();
+    // A valid group and a plan that is not: nothing may be written.
+    let docs = vec![
+        drs_core::Document::Group(group("app")),
+        drs_core::Document::Plan(plan("shop", &["db", "missing"])),
+    ];
+    let err = s.import(&docs, "a").unwrap_err();
+    assert!(err.to_string().contains("unknown protection group \"missing\""), "{err}");
+    assert_eq!(s.plans().unwrap(), before_plans);
+    assert_eq!(s.groups().unwrap(), before_groups);
+    assert_eq!(s.audit(None, 1000).unwrap(), before_audit);
+    // The same import, made valid, writes everything.
+    let docs = vec![
+        drs_core::Document::Group(group("app")),
+        drs_core::Document::Plan(plan("shop", &["db", "app"])),
+    ];
+    let summary = s.import(&docs, "a").unwrap();
+    assert_eq!(summary.plans, vec![("shop".to_string(), 2)]);
+    assert_eq!(s.groups().unwrap().len(), 3);
+}
+
+#[test]
+fn newer_database_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    {
+        let c = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = std::fs::read(dir.path().join(DB_FILE)).unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err:?}");
+    assert!(err.to_string().contains("newer version of DRS Orchestrator"));
+    assert!(err.to_string().contains(DB_FILE));
+    assert_eq!(std::fs::read(dir.path().join(DB_FILE)).unwrap(), before);
+}
+
+#[test]
+fn a_file_that_is_not_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(DB_FILE), b"this is not sqlite, just text that is long enough to be a header........").unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::NotOurs { .. }), "{err:?}");
+}
+
+#[test]
+fn data_dir_that_cannot_be_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = Store::open(&file.join("sub")).unwrap_err();
+    assert!(matches!(err, StoreError::DataDir { .. }), "{err:?}");
+    assert!(err.to_string().contains("plain-file"));
+}
+
+#[test]
+fn groups_in_use_cannot_be_deleted_or_renamed() {
+    let (_d, mut s) = store();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    let err = s.delete_group("db", "a").unwrap_err();
+    assert!(err.to_string().contains("used by plans \"shop\""), "{err}");
+    let mut renamed = group("db");
+    renamed.name = "database".into();
+    assert!(s.save_group(&renamed, Some("db"), "a").is_err());
+    s.delete_group("web", "a").unwrap();
+    assert_eq!(s.groups().unwrap().len(), 1);
+}
+
+#[test]
+fn explicit_server_in_two_groups_is_refused() {
+    let (_d, mut s) = store();
+    let mut a = group("a");
+    a.selector = Selector::SourceServerIds(vec!["s-1234567890abcdef0".into()]);
+    s.save_group(&a, None, "x").unwrap();
+    let mut b = a.clone();
+    b.name = "b".into();
+    let err = s.save_group(&b, None, "x").unwrap_err();
+    assert!(err.to_string().contains("also in protection group \"a\""), "{err}");
+}
+
+#[test]
+fn clone_rename_delete() {
+    let (_d, mut s) = store();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    let c = s.clone_plan("shop", "shop copy", "a").unwrap();
+    assert_eq!(c.revision, 1);
+    assert!(s.clone_plan("shop", "shop copy", "a").is_err());
+    let mut p = s.plan("shop copy").unwrap().plan;
+    p.name = "shop 2".into();
+    let opts = SavePlan {
+        original_name: Some("shop copy".into()),
+        expected_revision: Some(1),
+        message: String::new(),
+    };
+    assert_eq!(s.save_plan(&p, &opts, "a").unwrap().revision, 2);
+    assert_eq!(s.plan_revisions("shop 2").unwrap().len(), 2);
+    s.delete_plan("shop 2", "a").unwrap();
+    let names: Vec<_> = s.plans().unwrap().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, vec!["shop"]);
+    assert!(matches!(s.plan("shop 2"), Err(StoreError::NotFound { .. })));
+}
+
+#[test]
+fn two_connections_share_the_file() {
+    let (d, mut s) = store();
+    let mut other = Store::open(d.path()).unwrap();
+    s.save_plan(&plan("one", &["db"]), &SavePlan::default(), "gui").unwrap();
+    other.save_plan(&plan("two", &["web"]), &SavePlan::default(), "cli").unwrap();
+    assert_eq!(s.plans().unwrap().len(), 2);
+}
