@@ -1,1 +1,123 @@
-//! placeholder
+//! # DRS Orchestrator — the app
+//!
+//! One binary, two faces: with no arguments it opens the Tauri window (the React + Cloudscape UI
+//! bundled from `ui/dist`); with a subcommand it is the CLI. Both are thin adapters over the same
+//! core:
+//!
+//! ```text
+//!   ui/ (React) ──invoke──▶ commands/ ─┐
+//!                                       ├──▶ drs-store (SQLite) ──▶ drs-core (domain, rules, YAML)
+//!   terminal ──────────────▶ cli/ ─────┘
+//! ```
+//!
+//! - [`commands`]: `#[tauri::command]` functions, one file per area; every error crosses the IPC
+//!   boundary as one `{code, message, problems?}` shape ([`commands::IpcError`]).
+//! - [`cli`]: clap subcommands with human output by default and `--json` for machines.
+//! - [`data_dir`]: where the store lives (`--data-dir`, `DRS_ORCH_DATA_DIR`, or the platform's
+//!   app data directory).
+//! - [`files`]: reading YAML files safely and writing exports atomically.
+//!
+//! [`setup`] registers plugins, state and handlers on any [`tauri::Runtime`], so the IPC tests run
+//! the same wiring on Tauri's mock runtime with the real capabilities from [`context`].
+
+pub mod cli;
+pub mod commands;
+pub mod data_dir;
+pub mod files;
+
+use drs_store::Store;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use tauri::{Builder, Runtime};
+
+/// What every command can reach: the store (or why it could not be opened) and who is acting.
+pub struct AppState {
+    /// The open store; `None` when opening failed (see `open_error`).
+    pub store: Mutex<Option<Store>>,
+    /// Why the store could not be opened, shown by every page.
+    pub open_error: Option<String>,
+    /// The data directory in use.
+    pub data_dir: PathBuf,
+    /// Who edits are recorded as.
+    pub actor: String,
+}
+
+impl AppState {
+    /// Opens the store in `data_dir`, making sure the sandbox target exists. A failure is kept
+    /// and reported by the UI instead of stopping the app.
+    pub fn open(data_dir: PathBuf) -> Self {
+        let actor = data_dir::actor();
+        let opened = Store::open(&data_dir).and_then(|mut s| {
+            s.ensure_sandbox_target(&actor)?;
+            Ok(s)
+        });
+        let (store, open_error) = match opened {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Self {
+            store: Mutex::new(store),
+            open_error,
+            data_dir,
+            actor,
+        }
+    }
+}
+
+/// The generated Tauri context: `tauri.conf.json`, the bundled UI and the capabilities/ACL.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Registers plugins, state and every command on `builder`.
+pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::target_list,
+            commands::app::audit_list,
+            commands::plan::plan_list,
+            commands::plan::plan_get,
+            commands::plan::plan_validate,
+            commands::plan::plan_save,
+            commands::plan::plan_clone,
+            commands::plan::plan_delete,
+            commands::plan::plan_revisions,
+            commands::plan::plan_revision_get,
+            commands::plan::plan_revision_diff,
+            commands::plan::plan_restore,
+            commands::plan::plan_export_yaml,
+            commands::plan::plan_export_file,
+            commands::group::group_list,
+            commands::group::group_get,
+            commands::group::group_validate,
+            commands::group::group_save,
+            commands::group::group_delete,
+            commands::group::group_export_yaml,
+            commands::group::group_export_file,
+            commands::documents::import_file,
+            commands::documents::import_yaml,
+        ])
+}
+
+/// Opens the GUI on the data directory from `DRS_ORCH_DATA_DIR` or the platform default.
+pub fn run_gui() -> ExitCode {
+    let dir = match data_dir::resolve(None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state = AppState::open(dir);
+    match setup(Builder::default(), state).run(context()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the window could not be opened: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -141,7 +141,10 @@ pub fn decode_utf8(bytes: &[u8]) -> Result<&str, ParseError> {
         let valid = &bytes[..e.valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
         ParseError::single(Problem {
             line: Some(line),
             column: Some(column),
@@ -231,7 +234,11 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Document, DocumentIndex)>, Par
         .zip(indexes)
         .enumerate()
     {
-        let prefix = if multi { format!("document {}", n + 1) } else { String::new() };
+        let prefix = if multi {
+            format!("document {}", n + 1)
+        } else {
+            String::new()
+        };
         let at = |p: Problem| located(p, &index, &prefix);
         match index.api_version.as_deref() {
             Some(API_VERSION) => {}
@@ -251,17 +258,18 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Document, DocumentIndex)>, Par
             }
         }
         let doc = match index.kind.as_deref() {
-            Some("RecoveryPlan") => deserialize_one::<Envelope<PlanSpec>>(de, &index, &prefix)
-                .map(|e| {
+            Some("RecoveryPlan") => {
+                deserialize_one::<Envelope<PlanSpec>>(de, &index, &prefix).map(|e| {
                     Document::Plan(RecoveryPlan {
                         name: e.metadata.name,
                         description: e.metadata.description,
                         rto_target_minutes: e.spec.rto_target_minutes,
                         waves: e.spec.waves,
                     })
-                }),
-            Some("ProtectionGroup") => {
-                deserialize_one::<Envelope<GroupSpec>>(de, &index, &prefix).map(|e| {
+                })
+            }
+            Some("ProtectionGroup") => deserialize_one::<Envelope<GroupSpec>>(de, &index, &prefix)
+                .map(|e| {
                     Document::Group(ProtectionGroup {
                         name: e.metadata.name,
                         description: e.metadata.description,
@@ -270,8 +278,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Document, DocumentIndex)>, Par
                         launch: e.spec.launch,
                         overrides: e.spec.overrides,
                     })
-                })
-            }
+                }),
             Some(other) => Err(at(Problem::error(
                 "kind",
                 format!("unknown kind \"{other}\"; expected RecoveryPlan or ProtectionGroup"),
@@ -316,12 +323,15 @@ pub struct CheckedImport {
 pub fn check_import(text: &str, context: &ImportContext) -> Result<CheckedImport, ParseError> {
     let docs = parse_documents(text)?;
     let multi = docs.len() > 1;
-    let mut group_names: BTreeSet<String> =
-        context.groups.iter().map(|g| g.name.clone()).collect();
+    let mut group_names: BTreeSet<String> = context.groups.iter().map(|g| g.name.clone()).collect();
     let mut seen: BTreeSet<(bool, String)> = BTreeSet::new();
     let mut problems = Vec::new();
     for (n, (doc, index)) in docs.iter().enumerate() {
-        let prefix = if multi { format!("document {}", n + 1) } else { String::new() };
+        let prefix = if multi {
+            format!("document {}", n + 1)
+        } else {
+            String::new()
+        };
         if !seen.insert((matches!(doc, Document::Plan(_)), doc.name().to_string())) {
             problems.push(located(
                 Problem::error(
@@ -358,12 +368,20 @@ pub fn check_import(text: &str, context: &ImportContext) -> Result<CheckedImport
     for (gi, p) in crate::group::explicit_conflicts(&all_groups) {
         if gi >= first_file_group {
             let n = file_group_doc[gi - first_file_group];
-            let prefix = if multi { format!("document {}", n + 1) } else { String::new() };
+            let prefix = if multi {
+                format!("document {}", n + 1)
+            } else {
+                String::new()
+            };
             problems.push(located(p.under("spec"), &docs[n].1, &prefix));
         }
     }
     for (n, (doc, index)) in docs.iter().enumerate() {
-        let prefix = if multi { format!("document {}", n + 1) } else { String::new() };
+        let prefix = if multi {
+            format!("document {}", n + 1)
+        } else {
+            String::new()
+        };
         let found = match doc {
             Document::Plan(p) => p.validate(&group_names),
             Document::Group(g) => g.validate(&context.targets),
@@ -379,7 +397,9 @@ pub fn check_import(text: &str, context: &ImportContext) -> Result<CheckedImport
             warnings,
         })
     } else {
-        Err(ParseError::new(errors.into_iter().chain(warnings).collect()))
+        Err(ParseError::new(
+            errors.into_iter().chain(warnings).collect(),
+        ))
     }
 }
 

@@ -35,9 +35,7 @@ impl TryFrom<SelectorFields> for Selector {
         match (f.tags, f.source_server_ids) {
             (Some(tags), None) => Ok(Selector::Tags(tags)),
             (None, Some(ids)) => Ok(Selector::SourceServerIds(ids)),
-            (Some(_), Some(_)) => Err(
-                "give either tags or sourceServerIds, not both".into(),
-            ),
+            (Some(_), Some(_)) => Err("give either tags or sourceServerIds, not both".into()),
             (None, None) => Err("give tags (all must match) or sourceServerIds".into()),
         }
     }
@@ -205,7 +203,10 @@ impl ProtectionGroup {
             problems.push(Problem::error("name", m));
         }
         if self.target.trim().is_empty() {
-            problems.push(Problem::error("target", "choose the target the servers live in"));
+            problems.push(Problem::error(
+                "target",
+                "choose the target the servers live in",
+            ));
         } else if !targets.contains(&self.target) {
             problems.push(Problem::error(
                 "target",
@@ -263,7 +264,10 @@ impl ProtectionGroup {
                     if let Some(first) = seen.insert(id.as_str(), i) {
                         problems.push(Problem::error(
                             &path,
-                            format!("source server \"{id}\" is listed twice (also at position {})", first + 1),
+                            format!(
+                                "source server \"{id}\" is listed twice (also at position {})",
+                                first + 1
+                            ),
                         ));
                     }
                 }
@@ -301,7 +305,10 @@ impl ProtectionGroup {
                     "copyTags must be off when launching into pre-provisioned instances",
                 ));
             }
-            if matches!(l.right_sizing, Some(RightSizing::Basic | RightSizing::InAws)) {
+            if matches!(
+                l.right_sizing,
+                Some(RightSizing::Basic | RightSizing::InAws)
+            ) {
                 problems.push(Problem::warning(
                     "launch.rightSizing",
                     "right-sizing should be none when launching into pre-provisioned instances; pairing sets it to none",
@@ -452,8 +459,9 @@ mod tests {
         assert!(messages.contains(
             &"source server \"s-1234567890abcdef0\" has two overrides (also overrides[0])"
         ));
-        assert!(messages
-            .contains(&"private IP 10.0.0.5 is also given to overrides[0]; static IPs must be unique"));
+        assert!(messages.contains(
+            &"private IP 10.0.0.5 is also given to overrides[0]; static IPs must be unique"
+        ));
     }
 
     #[test]
@@ -469,9 +477,17 @@ mod tests {
     #[test]
     fn selector_matching_is_an_and() {
         let sel = Selector::Tags(
-            [("A".to_string(), "1".to_string()), ("B".to_string(), "2".to_string())].into(),
+            [
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "2".to_string()),
+            ]
+            .into(),
         );
-        let both: BTreeMap<_, _> = [("A".to_string(), "1".to_string()), ("B".to_string(), "2".to_string())].into();
+        let both: BTreeMap<_, _> = [
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "2".to_string()),
+        ]
+        .into();
         let one: BTreeMap<_, _> = [("A".to_string(), "1".to_string())].into();
         assert!(sel.matches("s-1", &both));
         assert!(!sel.matches("s-1", &one));

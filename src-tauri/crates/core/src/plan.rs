@@ -85,7 +85,10 @@ impl RecoveryPlan {
             Some(_) => {}
         }
         if self.waves.is_empty() {
-            problems.push(Problem::error("waves", "plan has no waves; add at least one"));
+            problems.push(Problem::error(
+                "waves",
+                "plan has no waves; add at least one",
+            ));
             return problems;
         }
         if self.waves.len() > MAX_WAVES {
@@ -117,7 +120,10 @@ impl RecoveryPlan {
                 if !seen.insert(g.as_str()) {
                     problems.push(Problem::error(
                         &path,
-                        format!("wave \"{}\" lists protection group \"{g}\" twice", wave.name),
+                        format!(
+                            "wave \"{}\" lists protection group \"{g}\" twice",
+                            wave.name
+                        ),
                     ));
                     continue;
                 }
@@ -244,7 +250,8 @@ impl RecoveryPlan {
                         }
                         Mark::Open => {
                             let from = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
-                            let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
+                            let mut cycle: Vec<usize> =
+                                stack[from..].iter().map(|&(n, _)| n).collect();
                             let min = cycle
                                 .iter()
                                 .enumerate()
@@ -339,7 +346,10 @@ mod tests {
     }
 
     fn messages(p: &RecoveryPlan) -> Vec<String> {
-        p.validate(&groups()).into_iter().map(|p| p.message).collect()
+        p.validate(&groups())
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
     }
 
     #[test]
@@ -405,7 +415,10 @@ mod tests {
 
     #[test]
     fn group_in_two_waves() {
-        let p = plan(vec![wave("one", &["db"], &[]), wave("two", &["db"], &["one"])]);
+        let p = plan(vec![
+            wave("one", &["db"], &[]),
+            wave("two", &["db"], &["one"]),
+        ]);
         assert_eq!(
             messages(&p),
             vec!["protection group \"db\" is in waves \"one\" and \"two\"; a group may be in one wave only"]
@@ -426,10 +439,15 @@ mod tests {
 
     #[test]
     fn too_many_waves() {
-        let waves = (0..10_000).map(|i| wave(&format!("w{i}"), &["db"], &[])).collect();
+        let waves = (0..10_000)
+            .map(|i| wave(&format!("w{i}"), &["db"], &[]))
+            .collect();
         let problems = plan(waves).validate(&groups());
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].message, "plan has 10000 waves; at most 200 are allowed");
+        assert_eq!(
+            problems[0].message,
+            "plan has 10000 waves; at most 200 are allowed"
+        );
     }
 
     #[test]
@@ -451,6 +469,9 @@ mod tests {
     fn timeouts() {
         let mut w = wave("db", &["db"], &[]);
         w.timeout_minutes = Some(0);
-        assert_eq!(messages(&plan(vec![w])), vec!["timeout must be at least 1 minute"]);
+        assert_eq!(
+            messages(&plan(vec![w])),
+            vec!["timeout must be at least 1 minute"]
+        );
     }
 }

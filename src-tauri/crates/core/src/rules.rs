@@ -221,10 +221,23 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-5",
+        ] {
             assert!(check_region(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "useast1", "us-east-1a", "u-east-1", "us--1"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "u-east-1",
+            "us--1",
+        ] {
             assert!(check_region(bad).is_err(), "{bad}");
         }
     }
@@ -263,7 +276,10 @@ mod tests {
     #[test]
     fn names() {
         assert!(check_name("plan", "Shop DR").is_ok());
-        assert_eq!(check_name("plan", "  ").unwrap_err(), "plan name must not be empty");
+        assert_eq!(
+            check_name("plan", "  ").unwrap_err(),
+            "plan name must not be empty"
+        );
         assert!(check_name("plan", " x").is_err());
         assert!(check_name("plan", "a\u{7}b").is_err());
     }

@@ -145,7 +145,14 @@ impl Store {
         }
         self.write(|tx| {
             tx.execute("DELETE FROM protection_groups WHERE name = ?1", [name])?;
-            audit::append(tx, actor, "group.delete", "group", name, serde_json::json!({ "group": group }))
+            audit::append(
+                tx,
+                actor,
+                "group.delete",
+                "group",
+                name,
+                serde_json::json!({ "group": group }),
+            )
         })
     }
 

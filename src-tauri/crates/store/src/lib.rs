@@ -51,7 +51,9 @@ pub struct ImportSummary {
 }
 
 fn now() -> String {
-    time::OffsetDateTime::now_utc()
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -106,6 +108,30 @@ impl Store {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Checks a YAML stream against what is stored (targets, groups) without writing anything.
+    pub fn check_yaml(&self, text: &str) -> Result<drs_core::document::CheckedImport> {
+        let context = drs_core::document::ImportContext {
+            targets: self.target_names()?,
+            groups: self.groups()?,
+        };
+        drs_core::document::check_import(text, &context).map_err(|e| StoreError::Invalid {
+            what: "the YAML document".into(),
+            problems: e.problems,
+        })
+    }
+
+    /// Checks a whole YAML stream, then writes all of it in one transaction, or nothing.
+    /// Returns what was written and the warnings.
+    pub fn import_yaml(
+        &mut self,
+        text: &str,
+        actor: &str,
+    ) -> Result<(ImportSummary, Vec<drs_core::Problem>)> {
+        let checked = self.check_yaml(text)?;
+        let summary = self.import(&checked.documents, actor)?;
+        Ok((summary, checked.warnings))
     }
 
     /// Validates every document against what is stored, then writes them all in one transaction.

@@ -114,7 +114,9 @@ pub(crate) fn save_in(
             }
             if lookup != plan.name {
                 let taken: Option<i64> = tx
-                    .query_row("SELECT id FROM plans WHERE name = ?1", [&plan.name], |r| r.get(0))
+                    .query_row("SELECT id FROM plans WHERE name = ?1", [&plan.name], |r| {
+                        r.get(0)
+                    })
                     .optional()?;
                 if taken.is_some() {
                     return Err(StoreError::Conflict(format!(
@@ -144,7 +146,11 @@ pub(crate) fn save_in(
         }
     };
     let message = if opts.message.trim().is_empty() {
-        if revision == 1 { "created".to_string() } else { "edited".to_string() }
+        if revision == 1 {
+            "created".to_string()
+        } else {
+            "edited".to_string()
+        }
     } else {
         opts.message.trim().to_string()
     };
@@ -258,7 +264,12 @@ impl Store {
     }
 
     /// Saves a plan as a new revision after validating it; refuses stale edits and name clashes.
-    pub fn save_plan(&mut self, plan: &RecoveryPlan, opts: &SavePlan, actor: &str) -> Result<StoredPlan> {
+    pub fn save_plan(
+        &mut self,
+        plan: &RecoveryPlan,
+        opts: &SavePlan,
+        actor: &str,
+    ) -> Result<StoredPlan> {
         let problems = self.check_plan(plan)?;
         if problems.iter().any(|p| p.is_error()) {
             return Err(StoreError::Invalid {
@@ -287,10 +298,17 @@ impl Store {
         let last = self.plan(name)?;
         self.write(|tx| {
             tx.execute("DELETE FROM plans WHERE name = ?1", [name])?;
-            audit::append(tx, actor, "plan.delete", "plan", name, serde_json::json!({
-                "lastRevision": last.revision,
-                "plan": last.plan,
-            }))
+            audit::append(
+                tx,
+                actor,
+                "plan.delete",
+                "plan",
+                name,
+                serde_json::json!({
+                    "lastRevision": last.revision,
+                    "plan": last.plan,
+                }),
+            )
         })
     }
 

@@ -39,7 +39,14 @@ impl Store {
                 "INSERT INTO targets (name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
                 params![t.name, body, now()],
             )?;
-            audit::append(tx, actor, "target.create", "target", &t.name, serde_json::json!({"credentials": "sandbox", "automatic": true}))?;
+            audit::append(
+                tx,
+                actor,
+                "target.create",
+                "target",
+                &t.name,
+                serde_json::json!({"credentials": "sandbox", "automatic": true}),
+            )?;
             Ok(true)
         })
     }

@@ -22,7 +22,11 @@ fn plan(name: &str, groups: &[&str]) -> RecoveryPlan {
             .map(|(i, g)| Wave {
                 name: format!("wave {}", i + 1),
                 groups: vec![g.to_string()],
-                depends_on: if i == 0 { vec![] } else { vec![format!("wave {i}")] },
+                depends_on: if i == 0 {
+                    vec![]
+                } else {
+                    vec![format!("wave {i}")]
+                },
                 ..Default::default()
             })
             .collect(),
@@ -44,9 +48,15 @@ fn migrates_from_empty_and_reopens() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
-        let v: i64 = s.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, schema::latest_version());
-        let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
     }
     let s = Store::open(dir.path()).unwrap();
@@ -80,7 +90,10 @@ fn every_save_is_a_revision_with_diff_and_restore() {
     let restored = s.restore_plan("shop", 1, "carol").unwrap();
     assert_eq!(restored.revision, 3);
     assert_eq!(s.plan("shop").unwrap().plan.waves.len(), 1);
-    assert_eq!(s.plan_revisions("shop").unwrap()[0].message, "restored revision 1");
+    assert_eq!(
+        s.plan_revisions("shop").unwrap()[0].message,
+        "restored revision 1"
+    );
 }
 
 #[test]
@@ -95,7 +108,11 @@ fn stale_edit_is_refused() {
     };
     s.save_plan(&p, &opts, "a").unwrap();
     let err = s.save_plan(&p, &opts, "b").unwrap_err();
-    assert!(err.to_string().contains("revision 2 is newer than revision 1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("revision 2 is newer than revision 1"),
+        "{err}"
+    );
     assert_eq!(s.plan("shop").unwrap().revision, 2);
 }
 
@@ -106,17 +123,28 @@ fn invalid_plan_is_not_saved() {
         .save_plan(&plan("shop", &["nope"]), &SavePlan::default(), "a")
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid { .. }));
-    assert!(err.to_string().contains("unknown protection group \"nope\""));
+    assert!(err
+        .to_string()
+        .contains("unknown protection group \"nope\""));
     assert!(s.plans().unwrap().is_empty());
 }
 
 #[test]
 fn audit_log_is_append_only() {
     let (_d, mut s) = store();
-    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "alice").unwrap();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "alice")
+        .unwrap();
     let entries = s.audit(None, 100).unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["plan.create", "group.create", "group.create", "target.create"]);
+    assert_eq!(
+        actions,
+        vec![
+            "plan.create",
+            "group.create",
+            "group.create",
+            "target.create"
+        ]
+    );
     assert_eq!(entries[0].actor, "alice");
     let upd = s.conn.execute("UPDATE audit_log SET actor = 'mallory'", []);
     assert!(upd.unwrap_err().to_string().contains("append-only"));
@@ -128,7 +156,8 @@ fn audit_log_is_append_only() {
 #[test]
 fn failed_import_leaves_previous_state_untouched() {
     let (_d, mut s) = store();
-    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a")
+        .unwrap();
     let before_plans = s.plans().unwrap();
     let before_groups = s.groups().unwrap();
     let before_audit = s.audit(None, 1000).unwrap();
@@ -138,7 +167,11 @@ fn failed_import_leaves_previous_state_untouched() {
         drs_core::Document::Plan(plan("shop", &["db", "missing"])),
     ];
     let err = s.import(&docs, "a").unwrap_err();
-    assert!(err.to_string().contains("unknown protection group \"missing\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("unknown protection group \"missing\""),
+        "{err}"
+    );
     assert_eq!(s.plans().unwrap(), before_plans);
     assert_eq!(s.groups().unwrap(), before_groups);
     assert_eq!(s.audit(None, 1000).unwrap(), before_audit);
@@ -162,8 +195,13 @@ fn newer_database_is_refused_and_left_unchanged() {
     }
     let before = std::fs::read(dir.path().join(DB_FILE)).unwrap();
     let err = Store::open(dir.path()).unwrap_err();
-    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err:?}");
-    assert!(err.to_string().contains("newer version of DRS Orchestrator"));
+    assert!(
+        matches!(err, StoreError::TooNew { found: 99, .. }),
+        "{err:?}"
+    );
+    assert!(err
+        .to_string()
+        .contains("newer version of DRS Orchestrator"));
     assert!(err.to_string().contains(DB_FILE));
     assert_eq!(std::fs::read(dir.path().join(DB_FILE)).unwrap(), before);
 }
@@ -171,7 +209,11 @@ fn newer_database_is_refused_and_left_unchanged() {
 #[test]
 fn a_file_that_is_not_a_database() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(DB_FILE), b"this is not sqlite, just text that is long enough to be a header........").unwrap();
+    std::fs::write(
+        dir.path().join(DB_FILE),
+        b"this is not sqlite, just text that is long enough to be a header........",
+    )
+    .unwrap();
     let err = Store::open(dir.path()).unwrap_err();
     assert!(matches!(err, StoreError::NotOurs { .. }), "{err:?}");
 }
@@ -189,7 +231,8 @@ fn data_dir_that_cannot_be_created() {
 #[test]
 fn groups_in_use_cannot_be_deleted_or_renamed() {
     let (_d, mut s) = store();
-    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a")
+        .unwrap();
     let err = s.delete_group("db", "a").unwrap_err();
     assert!(err.to_string().contains("used by plans \"shop\""), "{err}");
     let mut renamed = group("db");
@@ -208,13 +251,17 @@ fn explicit_server_in_two_groups_is_refused() {
     let mut b = a.clone();
     b.name = "b".into();
     let err = s.save_group(&b, None, "x").unwrap_err();
-    assert!(err.to_string().contains("also in protection group \"a\""), "{err}");
+    assert!(
+        err.to_string().contains("also in protection group \"a\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn clone_rename_delete() {
     let (_d, mut s) = store();
-    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a").unwrap();
+    s.save_plan(&plan("shop", &["db"]), &SavePlan::default(), "a")
+        .unwrap();
     let c = s.clone_plan("shop", "shop copy", "a").unwrap();
     assert_eq!(c.revision, 1);
     assert!(s.clone_plan("shop", "shop copy", "a").is_err());
@@ -237,7 +284,10 @@ fn clone_rename_delete() {
 fn two_connections_share_the_file() {
     let (d, mut s) = store();
     let mut other = Store::open(d.path()).unwrap();
-    s.save_plan(&plan("one", &["db"]), &SavePlan::default(), "gui").unwrap();
-    other.save_plan(&plan("two", &["web"]), &SavePlan::default(), "cli").unwrap();
+    s.save_plan(&plan("one", &["db"]), &SavePlan::default(), "gui")
+        .unwrap();
+    other
+        .save_plan(&plan("two", &["web"]), &SavePlan::default(), "cli")
+        .unwrap();
     assert_eq!(s.plans().unwrap().len(), 2);
 }

@@ -88,7 +88,11 @@ fn unknown_field_is_named_with_position() {
     let p = check_import(&text, &context()).unwrap_err().problems;
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].path, "spec.waves[1].aproval");
-    assert!(p[0].message.starts_with("unknown field `aproval`"), "{}", p[0].message);
+    assert!(
+        p[0].message.starts_with("unknown field `aproval`"),
+        "{}",
+        p[0].message
+    );
     assert_eq!(p[0].line, Some(13));
 }
 
@@ -105,7 +109,11 @@ fn wrong_type_is_named_with_position() {
 fn malformed_yaml_gives_a_syntax_error_with_position() {
     let p = errors("apiVersion: drs-orchestrator/v1\nkind: [RecoveryPlan\nmetadata: x\n");
     assert_eq!(p.len(), 1);
-    assert!(p[0].message.starts_with("YAML syntax error"), "{}", p[0].message);
+    assert!(
+        p[0].message.starts_with("YAML syntax error"),
+        "{}",
+        p[0].message
+    );
     assert!(p[0].line.is_some());
 }
 
@@ -176,7 +184,10 @@ fn ten_thousand_waves_are_refused_clearly() {
     }
     let p = errors(&text);
     assert_eq!(p.len(), 1);
-    assert_eq!(p[0].message, "plan has 10000 waves; at most 200 are allowed");
+    assert_eq!(
+        p[0].message,
+        "plan has 10000 waves; at most 200 are allowed"
+    );
     assert_eq!(p[0].path, "document 3.spec.waves");
 }
 
@@ -194,7 +205,10 @@ fn too_many_problems_are_counted() {
 
 #[test]
 fn duplicate_names_in_one_file() {
-    let text = format!("{GROUPS}---\n{}", GROUPS.split("---\n").next().unwrap_or(""));
+    let text = format!(
+        "{GROUPS}---\n{}",
+        GROUPS.split("---\n").next().unwrap_or("")
+    );
     let p = errors(&text);
     assert_eq!(p[0].message, "\"shop-db\" is defined twice in this file");
 }
@@ -250,10 +264,13 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
         prop::collection::vec("s-[a-z0-9]{17}", 0..4),
         prop::option::of("subnet-[0-9a-f]{8}"),
         prop::option::of(prop::bool::ANY),
-        prop::collection::vec(("s-[a-z0-9]{17}", prop::option::of("10\\.0\\.[0-9]\\.[0-9]")), 0..3),
+        prop::collection::vec(
+            ("s-[a-z0-9]{17}", prop::option::of("10\\.0\\.[0-9]\\.[0-9]")),
+            0..3,
+        ),
     )
-        .prop_map(|(name, description, by_tags, tags, ids, subnet, flag, overrides)| {
-            ProtectionGroup {
+        .prop_map(
+            |(name, description, by_tags, tags, ids, subnet, flag, overrides)| ProtectionGroup {
                 name,
                 description,
                 target: "Sandbox".into(),
@@ -280,9 +297,21 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                     }),
                     copy_private_ip: flag,
                     copy_tags: flag.map(|f| !f),
-                    right_sizing: flag.map(|f| if f { RightSizing::None } else { RightSizing::InAws }),
+                    right_sizing: flag.map(|f| {
+                        if f {
+                            RightSizing::None
+                        } else {
+                            RightSizing::InAws
+                        }
+                    }),
                     os_byol: flag,
-                    recovery_mode: flag.map(|f| if f { RecoveryMode::Fast } else { RecoveryMode::Optimal }),
+                    recovery_mode: flag.map(|f| {
+                        if f {
+                            RecoveryMode::Fast
+                        } else {
+                            RecoveryMode::Optimal
+                        }
+                    }),
                 },
                 overrides: overrides
                     .into_iter()
@@ -292,8 +321,8 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                         ..Default::default()
                     })
                     .collect(),
-            }
-        })
+            },
+        )
 }
 
 proptest! {

@@ -1,0 +1,187 @@
+//! The command-line interface: clap subcommands over the same store and core as the GUI.
+//!
+//! Output is for people by default and JSON with `--json`. Exit codes: 0 success; 1 runtime
+//! failure; 2 invalid input or usage; 3 "checked, and the answer is no".
+
+mod group;
+mod output;
+mod plan;
+
+use crate::data_dir;
+use clap::{Parser, Subcommand};
+use drs_store::{Store, StoreError};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use output::Output;
+
+/// Plan, rehearse, execute and prove recovery of servers protected by AWS Elastic Disaster
+/// Recovery. Run without arguments to open the app window.
+#[derive(Debug, Parser)]
+#[command(name = "drs-orchestrator", version, propagate_version = true)]
+pub struct Cli {
+    /// Data directory (default: the platform's app data directory).
+    #[arg(long, global = true, env = data_dir::ENV_DATA_DIR, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print less (only errors).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more (details of each step).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recovery plans: list, show, validate, import, export, revisions.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Protection groups: list, show, import, export.
+    #[command(subcommand)]
+    Group(group::GroupCommand),
+    /// Targets (AWS accounts and regions).
+    #[command(subcommand)]
+    Target(TargetCommand),
+    /// The append-only audit log.
+    Audit {
+        /// Only entries about this plan, group or target.
+        #[arg(long)]
+        subject: Option<String>,
+        /// How many of the newest entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// Target subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// List targets.
+    List,
+}
+
+/// A CLI failure and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code: 1 runtime, 2 invalid input, 3 checked-and-no.
+    pub code: u8,
+    /// What to print on stderr.
+    pub message: String,
+}
+
+impl Failure {
+    /// Invalid input or usage (exit 2).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// Runtime failure (exit 1).
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let code = match e {
+            StoreError::Invalid { .. } | StoreError::NotFound { .. } | StoreError::Conflict(_) => 2,
+            _ => 1,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<crate::files::FileError> for Failure {
+    fn from(e: crate::files::FileError) -> Self {
+        let code = match e {
+            crate::files::FileError::Io { .. } => 1,
+            _ => 2,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Runs the CLI with `args` (the first being the program name) and returns the exit code.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let out = Output::new(cli.json, cli.quiet, cli.verbose);
+    match run(&cli, &out) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            out.error(&f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn open_store(cli: &Cli) -> Result<Store, Failure> {
+    let dir = data_dir::resolve(cli.data_dir.clone()).map_err(Failure::invalid)?;
+    let mut store = Store::open(&dir)?;
+    store.ensure_sandbox_target(&data_dir::actor())?;
+    Ok(store)
+}
+
+fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
+    let mut store = open_store(cli)?;
+    let actor = data_dir::actor();
+    match &cli.command {
+        Command::Plan(cmd) => plan::run(cmd, &mut store, &actor, out),
+        Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
+        Command::Target(TargetCommand::List) => {
+            let targets = store.targets()?;
+            out.table(
+                &targets,
+                &["NAME", "ACCOUNT", "PRIMARY", "RECOVERY", "CREDENTIALS"],
+                |t| {
+                    vec![
+                        t.name.clone(),
+                        t.account_id.clone(),
+                        t.primary_region.clone(),
+                        t.recovery_region.clone(),
+                        output::credentials(&t.credentials),
+                    ]
+                },
+            );
+            Ok(0)
+        }
+        Command::Audit { subject, limit } => {
+            let entries = store.audit(subject.as_deref(), *limit)?;
+            out.table(&entries, &["#", "WHEN", "WHO", "ACTION", "SUBJECT"], |e| {
+                vec![
+                    e.id.to_string(),
+                    e.at.clone(),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.subject.clone(),
+                ]
+            });
+            Ok(0)
+        }
+    }
+}

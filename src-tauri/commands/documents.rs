@@ -1,0 +1,43 @@
+//! Importing YAML documents (plans and groups, one or many per file).
+
+use super::{with_store, CmdResult, IpcError};
+use crate::files::read_yaml;
+use crate::AppState;
+use drs_core::Problem;
+use drs_store::ImportSummary;
+use serde::Serialize;
+use std::path::PathBuf;
+use tauri::State;
+
+/// What an import wrote, and its warnings.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcome {
+    /// Groups and plans written.
+    pub summary: ImportSummary,
+    /// Warnings, with positions.
+    pub warnings: Vec<Problem>,
+}
+
+/// Imports a YAML text: all of it, or nothing when any document has an error.
+#[tauri::command]
+pub fn import_yaml(state: State<'_, AppState>, text: String) -> CmdResult<ImportOutcome> {
+    let actor = state.actor.clone();
+    let (summary, warnings) = with_store(&state, |s| s.import_yaml(&text, &actor))?;
+    Ok(ImportOutcome { summary, warnings })
+}
+
+/// Imports a YAML file chosen in the native open dialog.
+#[tauri::command]
+pub fn import_file(state: State<'_, AppState>, path: PathBuf) -> CmdResult<ImportOutcome> {
+    let text = read_yaml(&path).map_err(IpcError::from)?;
+    let actor = state.actor.clone();
+    let result = with_store(&state, |s| s.import_yaml(&text, &actor));
+    match result {
+        Ok((summary, warnings)) => Ok(ImportOutcome { summary, warnings }),
+        Err(mut e) => {
+            e.message = format!("{}: {}", path.display(), e.message);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Thin `#[tauri::command]` adapters over the store and the core, one file per area. Every error
+//! crosses the IPC boundary as one serialisable shape, [`IpcError`].
+
+pub mod app;
+pub mod documents;
+pub mod group;
+pub mod plan;
+
+use crate::files::FileError;
+use crate::AppState;
+use drs_core::Problem;
+use drs_store::{Store, StoreError};
+use serde::Serialize;
+
+/// The one error shape the UI receives. `code` is what the UI branches on:
+/// - `invalid`: the input breaks a rule; `problems` lists each with its field path;
+/// - `not_found`: the named plan, group or revision does not exist;
+/// - `conflict`: a name is taken, an edit is stale, or something still uses the object;
+/// - `store_unavailable`: the database could not be opened (read-only, newer version, …);
+/// - `io`: a file could not be read or written;
+/// - `internal`: anything else.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct IpcError {
+    /// Machine-readable kind.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+    /// Validation problems, for `invalid`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+impl IpcError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::Invalid { .. } => "invalid",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Conflict(_) => "conflict",
+            StoreError::DataDir { .. }
+            | StoreError::Open { .. }
+            | StoreError::ReadOnly { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::NotOurs { .. } => "store_unavailable",
+            StoreError::Sqlite(_) | StoreError::Corrupt(_) => "internal",
+        };
+        let message = e.to_string();
+        let problems = match e {
+            StoreError::Invalid { problems, .. } => problems,
+            _ => Vec::new(),
+        };
+        Self {
+            code,
+            message,
+            problems,
+        }
+    }
+}
+
+impl From<FileError> for IpcError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::NotText { path, source } => Self {
+                code: "invalid",
+                message: format!("{path}: {source}"),
+                problems: source.problems,
+            },
+            other => Self::new("io", other.to_string()),
+        }
+    }
+}
+
+/// Result of a command.
+pub type CmdResult<T> = Result<T, IpcError>;
+
+/// Runs `f` with the open store, or reports why there is none.
+pub(crate) fn with_store<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+) -> CmdResult<T> {
+    let mut guard = state.store.lock().map_err(|_| {
+        IpcError::new(
+            "internal",
+            "the store lock was poisoned by an earlier failure; restart the app",
+        )
+    })?;
+    match guard.as_mut() {
+        Some(store) => Ok(f(store)?),
+        None => Err(IpcError::new(
+            "store_unavailable",
+            state
+                .open_error
+                .clone()
+                .unwrap_or_else(|| "the store is not open".into()),
+        )),
+    }
+}

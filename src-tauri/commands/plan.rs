@@ -1,0 +1,111 @@
+//! Plan commands: list, read, validate, save (each save a revision), clone, delete, revisions,
+//! diff, restore, export.
+
+use super::{with_store, CmdResult, IpcError};
+use crate::files::write_atomic;
+use crate::AppState;
+use drs_core::document::plan_to_yaml;
+use drs_core::{Problem, RecoveryPlan};
+use drs_store::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
+use std::path::PathBuf;
+use tauri::State;
+
+/// Every plan's summary.
+#[tauri::command]
+pub fn plan_list(state: State<'_, AppState>) -> CmdResult<Vec<PlanSummary>> {
+    with_store(&state, |s| s.plans())
+}
+
+/// A plan's current revision.
+#[tauri::command]
+pub fn plan_get(state: State<'_, AppState>, name: String) -> CmdResult<StoredPlan> {
+    with_store(&state, |s| s.plan(&name))
+}
+
+/// Every problem with an edited plan (not saved), for the live validation panel.
+#[tauri::command]
+pub fn plan_validate(state: State<'_, AppState>, plan: RecoveryPlan) -> CmdResult<Vec<Problem>> {
+    with_store(&state, |s| s.check_plan(&plan))
+}
+
+/// Saves a plan as a new revision.
+#[tauri::command]
+pub fn plan_save(
+    state: State<'_, AppState>,
+    plan: RecoveryPlan,
+    options: Option<SavePlan>,
+) -> CmdResult<StoredPlan> {
+    let actor = state.actor.clone();
+    with_store(&state, |s| {
+        s.save_plan(&plan, &options.unwrap_or_default(), &actor)
+    })
+}
+
+/// Copies a plan under a new name.
+#[tauri::command]
+pub fn plan_clone(
+    state: State<'_, AppState>,
+    name: String,
+    new_name: String,
+) -> CmdResult<StoredPlan> {
+    let actor = state.actor.clone();
+    with_store(&state, |s| s.clone_plan(&name, &new_name, &actor))
+}
+
+/// Deletes a plan and its revisions.
+#[tauri::command]
+pub fn plan_delete(state: State<'_, AppState>, name: String) -> CmdResult<()> {
+    let actor = state.actor.clone();
+    with_store(&state, |s| s.delete_plan(&name, &actor))
+}
+
+/// A plan's revisions, newest first.
+#[tauri::command]
+pub fn plan_revisions(state: State<'_, AppState>, name: String) -> CmdResult<Vec<RevisionInfo>> {
+    with_store(&state, |s| s.plan_revisions(&name))
+}
+
+/// A plan at one revision.
+#[tauri::command]
+pub fn plan_revision_get(
+    state: State<'_, AppState>,
+    name: String,
+    revision: u32,
+) -> CmdResult<StoredPlan> {
+    with_store(&state, |s| s.plan_at(&name, revision))
+}
+
+/// A unified diff of the plan's YAML between two revisions.
+#[tauri::command]
+pub fn plan_revision_diff(
+    state: State<'_, AppState>,
+    name: String,
+    from: u32,
+    to: u32,
+) -> CmdResult<String> {
+    with_store(&state, |s| s.plan_diff(&name, from, to))
+}
+
+/// Makes an old revision current (as a new revision).
+#[tauri::command]
+pub fn plan_restore(
+    state: State<'_, AppState>,
+    name: String,
+    revision: u32,
+) -> CmdResult<StoredPlan> {
+    let actor = state.actor.clone();
+    with_store(&state, |s| s.restore_plan(&name, revision, &actor))
+}
+
+/// A plan as YAML text.
+#[tauri::command]
+pub fn plan_export_yaml(state: State<'_, AppState>, name: String) -> CmdResult<String> {
+    with_store(&state, |s| s.plan(&name)).map(|p| plan_to_yaml(&p.plan))
+}
+
+/// Writes a plan's YAML to `path` (chosen in the native save dialog).
+#[tauri::command]
+pub fn plan_export_file(state: State<'_, AppState>, name: String, path: PathBuf) -> CmdResult<()> {
+    let yaml = plan_export_yaml(state, name)?;
+    write_atomic(&path, &yaml).map_err(IpcError::from)
+}
