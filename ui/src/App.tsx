@@ -1,0 +1,127 @@
+import AppLayout from "@cloudscape-design/components/app-layout";
+import Badge from "@cloudscape-design/components/badge";
+import Flashbar from "@cloudscape-design/components/flashbar";
+import SideNavigation from "@cloudscape-design/components/side-navigation";
+import TopNavigation from "@cloudscape-design/components/top-navigation";
+import { Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { backend } from "./backend";
+import { FlashProvider, useFlash } from "./components/flash";
+import { useLoad } from "./components/useLoad";
+import { DashboardPage } from "./pages/DashboardPage";
+import { GroupEditor } from "./pages/GroupEditor";
+import { GroupsPage } from "./pages/GroupsPage";
+import { LaterPage } from "./pages/LaterPage";
+import { PlanEditor } from "./pages/PlanEditor";
+import { PlansPage } from "./pages/PlansPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { TargetsPage } from "./pages/TargetsPage";
+
+const NAV = [
+  { type: "link", text: "Dashboard", href: "/" },
+  { type: "link", text: "Recovery plans", href: "/plans" },
+  { type: "link", text: "Protection groups", href: "/groups" },
+  { type: "link", text: "Targets", href: "/targets" },
+  { type: "link", text: "Inventory", href: "/inventory" },
+  { type: "link", text: "Executions", href: "/executions" },
+  { type: "link", text: "Reports", href: "/reports" },
+  { type: "divider" },
+  { type: "link", text: "Settings", href: "/settings" },
+] as const;
+
+function Shell() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { items } = useFlash();
+  const info = useLoad(() => backend.appInfo());
+  const section = "/" + (location.pathname.split("/")[1] ?? "");
+  return (
+    <>
+      <div id="top-nav" style={{ position: "sticky", top: 0, zIndex: 1002 }}>
+        <TopNavigation
+          identity={{ href: "#/", title: "DRS Orchestrator", onFollow: (e) => (e.preventDefault(), navigate("/")) }}
+          utilities={[
+            {
+              type: "button",
+              text: info.data ? `Acting as ${info.data.actor}` : "…",
+              iconName: "user-profile",
+              ariaLabel: "Who edits are recorded as",
+            },
+          ]}
+        />
+      </div>
+      <AppLayout
+        headerSelector="#top-nav"
+        toolsHide
+        notifications={<Flashbar items={items} stackItems />}
+        navigation={
+          <SideNavigation
+            header={{ text: "Disaster recovery", href: "/" }}
+            activeHref={section}
+            items={NAV.map((n) => ({ ...n })) as never}
+            onFollow={(e) => {
+              e.preventDefault();
+              navigate(e.detail.href);
+            }}
+          />
+        }
+        content={
+          <Routes>
+            <Route path="/" element={<DashboardPage />} />
+            <Route path="/plans" element={<PlansPage />} />
+            <Route path="/plans/new" element={<PlanEditor />} />
+            <Route path="/plans/edit/:name" element={<PlanEditor />} />
+            <Route path="/groups" element={<GroupsPage />} />
+            <Route path="/groups/new" element={<GroupEditor />} />
+            <Route path="/groups/edit/:name" element={<GroupEditor />} />
+            <Route path="/targets" element={<TargetsPage />} />
+            <Route
+              path="/inventory"
+              element={
+                <LaterPage
+                  title="Inventory"
+                  what="Source servers across all targets with replication state, lag and agent health, and the EC2 instances in the recovery regions."
+                  when="It arrives with the sandbox AWS estate and the AWS adapter."
+                />
+              }
+            />
+            <Route
+              path="/executions"
+              element={
+                <LaterPage
+                  title="Executions"
+                  what="Drills and recoveries, wave by wave, with live progress, measured RTO, approvals, pause, resume, cancel and verified cleanup."
+                  when="It arrives with drill and recovery execution."
+                />
+              }
+            />
+            <Route
+              path="/reports"
+              element={
+                <LaterPage
+                  title="Reports"
+                  what="PDF readiness and drill reports for auditors, from here, the CLI and a schedule."
+                  when="It arrives with PDF reports."
+                />
+              }
+            />
+            <Route path="/settings" element={<SettingsPage />} />
+            <Route path="*" element={<LaterPage title="Page not found" what="There is nothing at this address." when="" />} />
+          </Routes>
+        }
+      />
+      {info.data?.storeError && (
+        <div style={{ position: "fixed", bottom: 8, right: 8 }}>
+          <Badge color="red">Database unavailable</Badge>
+        </div>
+      )}
+    </>
+  );
+}
+
+export function App() {
+  return (
+    <FlashProvider>
+      <Shell />
+    </FlashProvider>
+  );
+}

@@ -1,0 +1,60 @@
+// The only module that talks to Rust. Every call is typed; components import from here, and
+// Vitest mocks this module.
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  AuditEntry,
+  BackendError,
+  ImportOutcome,
+  PlanSummary,
+  Problem,
+  ProtectionGroup,
+  RecoveryPlan,
+  RevisionInfo,
+  SavePlan,
+  StoredPlan,
+  Target,
+} from "./types";
+
+function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  return invoke<T>(cmd, args).catch((e: unknown) => {
+    throw toBackendError(e);
+  });
+}
+
+/** Normalises anything thrown by invoke into the backend's {code, message} shape. */
+export function toBackendError(e: unknown): BackendError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as BackendError;
+  return { code: "internal", message: typeof e === "string" ? e : String(e) };
+}
+
+export const backend = {
+  appInfo: () => call<AppInfo>("app_info"),
+  targets: () => call<Target[]>("target_list"),
+  audit: (subject?: string, limit?: number) => call<AuditEntry[]>("audit_list", { subject, limit }),
+
+  plans: () => call<PlanSummary[]>("plan_list"),
+  plan: (name: string) => call<StoredPlan>("plan_get", { name }),
+  validatePlan: (plan: RecoveryPlan) => call<Problem[]>("plan_validate", { plan }),
+  savePlan: (plan: RecoveryPlan, options: SavePlan) => call<StoredPlan>("plan_save", { plan, options }),
+  clonePlan: (name: string, newName: string) => call<StoredPlan>("plan_clone", { name, newName }),
+  deletePlan: (name: string) => call<void>("plan_delete", { name }),
+  revisions: (name: string) => call<RevisionInfo[]>("plan_revisions", { name }),
+  revision: (name: string, revision: number) => call<StoredPlan>("plan_revision_get", { name, revision }),
+  diff: (name: string, from: number, to: number) => call<string>("plan_revision_diff", { name, from, to }),
+  restore: (name: string, revision: number) => call<StoredPlan>("plan_restore", { name, revision }),
+  exportPlanFile: (name: string, path: string) => call<void>("plan_export_file", { name, path }),
+
+  groups: () => call<ProtectionGroup[]>("group_list"),
+  group: (name: string) => call<ProtectionGroup>("group_get", { name }),
+  validateGroup: (group: ProtectionGroup, originalName?: string | null) =>
+    call<Problem[]>("group_validate", { group, originalName }),
+  saveGroup: (group: ProtectionGroup, originalName?: string | null) =>
+    call<ProtectionGroup>("group_save", { group, originalName }),
+  deleteGroup: (name: string) => call<void>("group_delete", { name }),
+  exportGroupFile: (name: string, path: string) => call<void>("group_export_file", { name, path }),
+
+  importFile: (path: string) => call<ImportOutcome>("import_file", { path }),
+};
+
+export type Backend = typeof backend;

@@ -1,0 +1,76 @@
+import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import dagre from "@dagrejs/dagre";
+import { useMemo } from "react";
+import type { Wave } from "../types";
+
+const WIDTH = 190;
+const HEIGHT = 64;
+
+/** Lays the waves out left to right by dependency with dagre. */
+export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: "LR", nodesep: 24, ranksep: 60 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const names = new Set(waves.map((w) => w.name));
+  waves.forEach((_, i) => g.setNode(`w${i}`, { width: WIDTH, height: HEIGHT }));
+  const index = new Map(waves.map((w, i) => [w.name, i]));
+  const edges: Edge[] = [];
+  waves.forEach((w, i) => {
+    for (const dep of w.dependsOn ?? []) {
+      const j = index.get(dep);
+      if (j === undefined || !names.has(dep)) continue;
+      g.setEdge(`w${j}`, `w${i}`);
+      edges.push({
+        id: `e${j}-${i}`,
+        source: `w${j}`,
+        target: `w${i}`,
+        markerEnd: { type: MarkerType.ArrowClosed },
+        animated: false,
+      });
+    }
+  });
+  dagre.layout(g);
+  const nodes: Node[] = waves.map((w, i) => {
+    const n = g.node(`w${i}`);
+    return {
+      id: `w${i}`,
+      position: { x: (n?.x ?? 0) - WIDTH / 2, y: (n?.y ?? 0) - HEIGHT / 2 },
+      data: {
+        label: (
+          <div style={{ fontSize: 12, lineHeight: 1.3 }}>
+            <b>
+              {i + 1}. {w.name || "(unnamed)"}
+            </b>
+            <div>{w.groups.length ? w.groups.join(", ") : "no groups"}</div>
+            {w.approvalRequired && <div>⏸ approval</div>}
+          </div>
+        ),
+      },
+      style: { width: WIDTH, border: "1px solid #0972d3", borderRadius: 8, background: "#f2f8fd" },
+      draggable: false,
+      connectable: false,
+    };
+  });
+  return { nodes, edges };
+}
+
+/** The waves' dependency graph (read-only). */
+export function WaveGraph({ waves }: { waves: Wave[] }) {
+  const { nodes, edges } = useMemo(() => layoutWaves(waves), [waves]);
+  return (
+    <div style={{ height: 280, border: "1px solid #e9ebed", borderRadius: 8 }} data-testid="wave-graph">
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        fitView
+        nodesDraggable={false}
+        nodesConnectable={false}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import Box from "@cloudscape-design/components/box";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Header from "@cloudscape-design/components/header";
+import Link from "@cloudscape-design/components/link";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import { useNavigate } from "react-router-dom";
+import { backend } from "../backend";
+import { ErrorState, Loading } from "../components/PageState";
+import { useLoad } from "../components/useLoad";
+import { formatTime } from "./format";
+
+export function DashboardPage() {
+  const navigate = useNavigate();
+  const data = useLoad(() => Promise.all([backend.plans(), backend.groups(), backend.targets(), backend.audit(undefined, 8)]));
+  if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
+  if (!data.data) return <Loading what="the dashboard" />;
+  const [plans, groups, targets, audit] = data.data;
+  const counter = (label: string, value: number, href: string) => (
+    <div>
+      <Box variant="awsui-key-label">{label}</Box>
+      <Link variant="awsui-value-large" href={`#${href}`} onFollow={(e) => (e.preventDefault(), navigate(href))}>
+        {value}
+      </Link>
+    </div>
+  );
+  return (
+    <ContentLayout header={<Header variant="h1" description="Plans, groups and recent changes at a glance.">Dashboard</Header>}>
+      <SpaceBetween size="l">
+        <Container header={<Header variant="h2">Overview</Header>}>
+          <ColumnLayout columns={3} variant="text-grid">
+            {counter("Recovery plans", plans.length, "/plans")}
+            {counter("Protection groups", groups.length, "/groups")}
+            {counter("Targets", targets.length, "/targets")}
+          </ColumnLayout>
+          <Box margin={{ top: "m" }} color="text-status-inactive">
+            Replication health, readiness per plan, the last drill and pending cleanups appear here as those capabilities arrive.
+          </Box>
+        </Container>
+        <Table
+          header={<Header variant="h2" description="From the append-only audit log.">Recent changes</Header>}
+          items={audit}
+          empty={<Box textAlign="center">No changes yet</Box>}
+          columnDefinitions={[
+            { id: "at", header: "When", cell: (e) => formatTime(e.at) },
+            { id: "who", header: "Who", cell: (e) => e.actor },
+            { id: "what", header: "Action", cell: (e) => e.action },
+            { id: "subject", header: "Subject", cell: (e) => e.subject },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

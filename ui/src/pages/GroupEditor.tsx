@@ -1,0 +1,332 @@
+import AttributeEditor from "@cloudscape-design/components/attribute-editor";
+import Button from "@cloudscape-design/components/button";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Grid from "@cloudscape-design/components/grid";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import RadioGroup from "@cloudscape-design/components/radio-group";
+import Select, { type SelectProps } from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Textarea from "@cloudscape-design/components/textarea";
+import { useEffect, useRef, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import { backend, toBackendError } from "../backend";
+import { useFlash } from "../components/flash";
+import { ErrorState, Loading } from "../components/PageState";
+import { ProblemList, errorAt, problemsUnder } from "../components/ProblemList";
+import { useLoad } from "../components/useLoad";
+import type { LaunchSettings, Problem, ProtectionGroup, ServerOverride } from "../types";
+
+type TagRow = { key: string; value: string };
+
+const emptyGroup = (target: string): ProtectionGroup => ({
+  name: "",
+  description: "",
+  target,
+  selector: { tags: {} },
+  launch: { launchMode: "newInstances" },
+  overrides: [],
+});
+
+/** A tri-state choice: leave DRS as it is, on, or off. */
+function TriState({ value, onChange }: { value?: boolean; onChange: (v?: boolean) => void }) {
+  const options = [
+    { value: "unset", label: "Leave as in DRS" },
+    { value: "on", label: "On" },
+    { value: "off", label: "Off" },
+  ];
+  const current = value === undefined ? "unset" : value ? "on" : "off";
+  return (
+    <Select
+      selectedOption={options.find((o) => o.value === current) ?? options[0]}
+      options={options}
+      onChange={(e) => onChange(e.detail.selectedOption.value === "unset" ? undefined : e.detail.selectedOption.value === "on")}
+    />
+  );
+}
+
+function Choice<T extends string>({ value, options, onChange }: { value?: T; options: { value: T; label: string }[]; onChange: (v?: T) => void }) {
+  const all: SelectProps.Option[] = [{ value: "", label: "Leave as in DRS" }, ...options];
+  return (
+    <Select
+      selectedOption={all.find((o) => o.value === (value ?? "")) ?? all[0]}
+      options={all}
+      onChange={(e) => onChange((e.detail.selectedOption.value || undefined) as T | undefined)}
+    />
+  );
+}
+
+export function GroupEditor() {
+  const params = useParams();
+  const editing = params.name !== undefined;
+  const navigate = useNavigate();
+  const { notify } = useFlash();
+  const loaded = useLoad(
+    () => Promise.all([editing ? backend.group(params.name!) : Promise.resolve(null), backend.targets()]),
+    [params.name],
+  );
+  const [group, setGroup] = useState<ProtectionGroup | null>(null);
+  const [tags, setTags] = useState<TagRow[]>([]);
+  const [ids, setIds] = useState("");
+  const [originalName, setOriginalName] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Problem[]>();
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string>();
+  const seq = useRef(0);
+
+  useEffect(() => {
+    if (!loaded.data) return;
+    const [g, targets] = loaded.data;
+    const start = g ?? emptyGroup(targets[0]?.name ?? "");
+    setGroup(start);
+    setOriginalName(g?.name ?? null);
+    setTags(Object.entries(start.selector.tags ?? {}).map(([key, value]) => ({ key, value })));
+    setIds((start.selector.sourceServerIds ?? []).join("\n"));
+  }, [loaded.data]);
+
+  const byTags = group?.selector.sourceServerIds === undefined;
+  const assembled: ProtectionGroup | null = group && {
+    ...group,
+    selector: byTags
+      ? { tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) }
+      : { sourceServerIds: ids.split(/[\s,]+/).filter(Boolean) },
+  };
+
+  useEffect(() => {
+    if (!assembled) return;
+    const id = ++seq.current;
+    const t = setTimeout(() => {
+      backend
+        .validateGroup(assembled, originalName)
+        .then((p) => id === seq.current && setProblems(p))
+        .catch((e) => id === seq.current && setProblems([{ severity: "error", path: "", message: toBackendError(e).message }]));
+    }, 250);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [JSON.stringify(assembled), originalName]);
+
+  if (loaded.error) return <ErrorState error={loaded.error} onRetry={loaded.reload} />;
+  if (!group || !assembled || !loaded.data) return <Loading what="the protection group" />;
+  const targets = loaded.data[1];
+  const launch = group.launch;
+  const setLaunch = (l: Partial<LaunchSettings>) => setGroup({ ...group, launch: { ...launch, ...l } });
+  const overrides = group.overrides ?? [];
+  const setOverride = (i: number, o: Partial<ServerOverride>) =>
+    setGroup({ ...group, overrides: overrides.map((x, j) => (j === i ? { ...x, ...o } : x)) });
+  const tagError = problemsUnder(problems, "selector.tags").map((p) => p.message).join("; ") || undefined;
+  const idError = problemsUnder(problems, "selector.sourceServerIds").map((p) => p.message).join("; ") || undefined;
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(undefined);
+    try {
+      const saved = await backend.saveGroup(assembled, originalName);
+      notify("success", `Saved protection group "${saved.name}".`);
+      navigate("/groups");
+    } catch (e) {
+      const err = toBackendError(e);
+      setSaveError(err.message);
+      if (err.problems) setProblems(err.problems);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description="Which source servers belong, and how they launch."
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button onClick={() => navigate("/groups")}>Cancel</Button>
+              <Button variant="primary" loading={saving} onClick={save} data-testid="save-group">
+                {originalName ? "Save" : "Create group"}
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {originalName ?? "Create protection group"}
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        {saveError && <ErrorState error={{ code: "invalid", message: saveError }} />}
+        <Grid gridDefinition={[{ colspan: { default: 12, l: 8 } }, { colspan: { default: 12, l: 4 } }]}>
+          <SpaceBetween size="l">
+            <Container header={<Header variant="h2">Group</Header>}>
+              <ColumnLayout columns={2}>
+                <FormField label="Name" errorText={errorAt(problems, "name")}>
+                  <Input value={group.name} onChange={(e) => setGroup({ ...group, name: e.detail.value })} data-testid="group-name" />
+                </FormField>
+                <FormField label="Target" errorText={errorAt(problems, "target")} description="The account and regions the servers live in.">
+                  <Select
+                    selectedOption={group.target ? { value: group.target, label: group.target } : null}
+                    options={targets.map((t) => ({ value: t.name, label: t.name, description: `${t.accountId} · ${t.primaryRegion} → ${t.recoveryRegion}` }))}
+                    placeholder="Choose a target"
+                    onChange={(e) => setGroup({ ...group, target: e.detail.selectedOption.value ?? "" })}
+                  />
+                </FormField>
+              </ColumnLayout>
+              <FormField label="Description" stretch>
+                <Input value={group.description ?? ""} onChange={(e) => setGroup({ ...group, description: e.detail.value })} />
+              </FormField>
+            </Container>
+            <Container header={<Header variant="h2" description="Tags: every given tag must match (AND). Or list the servers.">Servers</Header>}>
+              <SpaceBetween size="m">
+                <RadioGroup
+                  value={byTags ? "tags" : "ids"}
+                  onChange={(e) =>
+                    setGroup({ ...group, selector: e.detail.value === "tags" ? { tags: {} } : { sourceServerIds: [] } })
+                  }
+                  items={[
+                    { value: "tags", label: "By tags", description: "Servers that carry all of these tags" },
+                    { value: "ids", label: "By source server ID", description: "Exactly these servers (s-…)" },
+                  ]}
+                />
+                {byTags ? (
+                  <FormField errorText={tagError}>
+                    <AttributeEditor
+                      items={tags}
+                      addButtonText="Add tag"
+                      removeButtonText="Remove"
+                      empty="No tags yet"
+                      onAddButtonClick={() => setTags([...tags, { key: "", value: "" }])}
+                      onRemoveButtonClick={(e) => setTags(tags.filter((_, i) => i !== e.detail.itemIndex))}
+                      definition={[
+                        {
+                          label: "Key",
+                          control: (t, i) => (
+                            <Input value={t.key} onChange={(e) => setTags(tags.map((x, j) => (j === i ? { ...x, key: e.detail.value } : x)))} />
+                          ),
+                        },
+                        {
+                          label: "Value",
+                          control: (t, i) => (
+                            <Input value={t.value} onChange={(e) => setTags(tags.map((x, j) => (j === i ? { ...x, value: e.detail.value } : x)))} />
+                          ),
+                        },
+                      ]}
+                    />
+                  </FormField>
+                ) : (
+                  <FormField label="Source server IDs" description="One per line." errorText={idError}>
+                    <Textarea rows={5} value={ids} onChange={(e) => setIds(e.detail.value)} placeholder="s-1234567890abcdef0" />
+                  </FormField>
+                )}
+              </SpaceBetween>
+            </Container>
+            <Container header={<Header variant="h2" description="Unset settings leave each server's DRS launch configuration as it is.">Launch settings</Header>}>
+              <SpaceBetween size="m">
+                <RadioGroup
+                  value={launch.launchMode}
+                  onChange={(e) => setLaunch({ launchMode: e.detail.value as LaunchSettings["launchMode"] })}
+                  items={[
+                    { value: "newInstances", label: "Launch new instances" },
+                    {
+                      value: "preProvisioned",
+                      label: "Launch into pre-provisioned DR instances",
+                      description: "Keeps instance IDs and private IPs (AWSDRS=AllowLaunchingIntoThisInstance)",
+                    },
+                  ]}
+                />
+                <ColumnLayout columns={3}>
+                  <FormField label="Subnet" errorText={errorAt(problems, "launch.subnetId")}>
+                    <Input value={launch.subnetId ?? ""} placeholder="subnet-…" onChange={(e) => setLaunch({ subnetId: e.detail.value || undefined })} />
+                  </FormField>
+                  <FormField label="Security groups" description="Comma-separated" errorText={problemsUnder(problems, "launch.securityGroupIds").map((p) => p.message).join("; ") || undefined}>
+                    <Input
+                      value={(launch.securityGroupIds ?? []).join(", ")}
+                      placeholder="sg-…"
+                      onChange={(e) => setLaunch({ securityGroupIds: e.detail.value.split(/[\s,]+/).filter(Boolean) })}
+                    />
+                  </FormField>
+                  <FormField label="Instance type" errorText={errorAt(problems, "launch.instanceType")}>
+                    <Input value={launch.instanceType ?? ""} placeholder="m5.large" onChange={(e) => setLaunch({ instanceType: e.detail.value || undefined })} />
+                  </FormField>
+                  <FormField label="After launch">
+                    <Choice
+                      value={launch.launchDisposition}
+                      options={[
+                        { value: "started", label: "Started" },
+                        { value: "stopped", label: "Stopped" },
+                      ]}
+                      onChange={(v) => setLaunch({ launchDisposition: v })}
+                    />
+                  </FormField>
+                  <FormField label="Copy private IP" errorText={errorAt(problems, "launch.copyPrivateIp")}>
+                    <TriState value={launch.copyPrivateIp} onChange={(v) => setLaunch({ copyPrivateIp: v })} />
+                  </FormField>
+                  <FormField label="Copy tags" errorText={errorAt(problems, "launch.copyTags")}>
+                    <TriState value={launch.copyTags} onChange={(v) => setLaunch({ copyTags: v })} />
+                  </FormField>
+                  <FormField label="Right-sizing">
+                    <Choice
+                      value={launch.rightSizing}
+                      options={[
+                        { value: "none", label: "None" },
+                        { value: "basic", label: "Basic" },
+                        { value: "inAws", label: "In AWS" },
+                      ]}
+                      onChange={(v) => setLaunch({ rightSizing: v })}
+                    />
+                  </FormField>
+                  <FormField label="Bring your own licence">
+                    <TriState value={launch.osByol} onChange={(v) => setLaunch({ osByol: v })} />
+                  </FormField>
+                  <FormField label="Recovery mode">
+                    <Choice
+                      value={launch.recoveryMode}
+                      options={[
+                        { value: "fast", label: "Fast" },
+                        { value: "optimal", label: "Optimal" },
+                      ]}
+                      onChange={(v) => setLaunch({ recoveryMode: v })}
+                    />
+                  </FormField>
+                </ColumnLayout>
+              </SpaceBetween>
+            </Container>
+            <Container header={<Header variant="h2" description="Exceptions for single servers, such as a static private IP.">Per-server overrides</Header>}>
+              <AttributeEditor
+                items={overrides}
+                addButtonText="Add override"
+                removeButtonText="Remove"
+                empty="No overrides"
+                onAddButtonClick={() => setGroup({ ...group, overrides: [...overrides, { sourceServerId: "" }] })}
+                onRemoveButtonClick={(e) => setGroup({ ...group, overrides: overrides.filter((_, i) => i !== e.detail.itemIndex) })}
+                definition={[
+                  {
+                    label: "Source server",
+                    errorText: (_, i) => errorAt(problems, `overrides[${i}].sourceServerId`),
+                    control: (o, i) => <Input value={o.sourceServerId} placeholder="s-…" onChange={(e) => setOverride(i, { sourceServerId: e.detail.value })} />,
+                  },
+                  {
+                    label: "Static private IP",
+                    errorText: (_, i) => errorAt(problems, `overrides[${i}].privateIp`),
+                    control: (o, i) => <Input value={o.privateIp ?? ""} placeholder="10.0.1.20" onChange={(e) => setOverride(i, { privateIp: e.detail.value || undefined })} />,
+                  },
+                  {
+                    label: "Instance type",
+                    errorText: (_, i) => errorAt(problems, `overrides[${i}].instanceType`),
+                    control: (o, i) => <Input value={o.instanceType ?? ""} onChange={(e) => setOverride(i, { instanceType: e.detail.value || undefined })} />,
+                  },
+                  {
+                    label: "Subnet",
+                    errorText: (_, i) => errorAt(problems, `overrides[${i}].subnetId`),
+                    control: (o, i) => <Input value={o.subnetId ?? ""} onChange={(e) => setOverride(i, { subnetId: e.detail.value || undefined })} />,
+                  },
+                ]}
+              />
+            </Container>
+          </SpaceBetween>
+          <ProblemList problems={problems} />
+        </Grid>
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

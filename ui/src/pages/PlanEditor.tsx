@@ -1,0 +1,364 @@
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import Checkbox from "@cloudscape-design/components/checkbox";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Grid from "@cloudscape-design/components/grid";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Multiselect from "@cloudscape-design/components/multiselect";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Tabs from "@cloudscape-design/components/tabs";
+import Textarea from "@cloudscape-design/components/textarea";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import { backend, toBackendError } from "../backend";
+import { useFlash } from "../components/flash";
+import { ErrorState, Loading } from "../components/PageState";
+import { ProblemList, errorAt } from "../components/ProblemList";
+import { RevisionHistory } from "../components/RevisionHistory";
+import { useLoad } from "../components/useLoad";
+import { WaveGraph } from "../components/WaveGraph";
+import type { Problem, RecoveryPlan, Wave } from "../types";
+
+const EMPTY_PLAN: RecoveryPlan = { name: "", description: "", rtoTargetMinutes: 60, waves: [] };
+
+const POLICIES = [
+  { value: "stop", label: "Stop the plan" },
+  { value: "continue", label: "Continue with later waves" },
+];
+
+/** A new wave named after its position, depending on the wave before it. */
+export function newWave(waves: Wave[]): Wave {
+  const taken = new Set(waves.map((w) => w.name));
+  let n = waves.length + 1;
+  while (taken.has(`wave ${n}`)) n++;
+  const last = waves[waves.length - 1];
+  return {
+    name: `wave ${n}`,
+    groups: [],
+    dependsOn: last ? [last.name] : [],
+    approvalRequired: false,
+    onFailure: "stop",
+  };
+}
+
+/** Renames a wave and every dependency that points at it. */
+export function renameWave(waves: Wave[], index: number, name: string): Wave[] {
+  const old = waves[index].name;
+  return waves.map((w, i) =>
+    i === index ? { ...w, name } : { ...w, dependsOn: w.dependsOn?.map((d) => (d === old ? name : d)) },
+  );
+}
+
+/** Removes a wave and every dependency on it. */
+export function removeWave(waves: Wave[], index: number): Wave[] {
+  const gone = waves[index].name;
+  return waves.filter((_, i) => i !== index).map((w) => ({ ...w, dependsOn: w.dependsOn?.filter((d) => d !== gone) }));
+}
+
+function numberOrUndefined(v: string): number | undefined {
+  if (v.trim() === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : undefined;
+}
+
+function WaveEditor({
+  wave,
+  index,
+  waves,
+  groups,
+  problems,
+  onChange,
+  onMove,
+  onRemove,
+}: {
+  wave: Wave;
+  index: number;
+  waves: Wave[];
+  groups: string[];
+  problems: Problem[] | undefined;
+  onChange: (w: Wave) => void;
+  onMove: (delta: number) => void;
+  onRemove: () => void;
+}) {
+  const base = `waves[${index}]`;
+  const otherWaves = waves.filter((_, i) => i !== index).map((w) => w.name);
+  const groupOptions = groups.map((g) => ({ value: g, label: g }));
+  const depError = [errorAt(problems, `${base}.dependsOn`), ...(wave.dependsOn ?? []).map((_, j) => errorAt(problems, `${base}.dependsOn[${j}]`))]
+    .filter(Boolean)
+    .join("; ");
+  const groupError = [errorAt(problems, `${base}.groups`), ...wave.groups.map((_, j) => errorAt(problems, `${base}.groups[${j}]`))]
+    .filter(Boolean)
+    .join("; ");
+  return (
+    <Container
+      data-testid={`wave-${index}`}
+      header={
+        <Header
+          variant="h3"
+          actions={
+            <SpaceBetween direction="horizontal" size="xxs">
+              <Button iconName="angle-up" variant="icon" ariaLabel="Move wave up" disabled={index === 0} onClick={() => onMove(-1)} />
+              <Button
+                iconName="angle-down"
+                variant="icon"
+                ariaLabel="Move wave down"
+                disabled={index === waves.length - 1}
+                onClick={() => onMove(1)}
+              />
+              <Button iconName="remove" variant="icon" ariaLabel="Remove wave" onClick={onRemove} data-testid={`remove-wave-${index}`} />
+            </SpaceBetween>
+          }
+        >
+          Wave {index + 1}
+        </Header>
+      }
+    >
+      <ColumnLayout columns={2}>
+        <FormField label="Name" errorText={errorAt(problems, `${base}.name`)}>
+          <Input value={wave.name} onChange={(e) => onChange({ ...wave, name: e.detail.value })} data-testid={`wave-name-${index}`} />
+        </FormField>
+        <FormField label="Protection groups" errorText={groupError || undefined} description="Launched together, in parallel.">
+          <Multiselect
+            data-testid={`wave-groups-${index}`}
+            selectedOptions={wave.groups.map((g) => ({ value: g, label: g }))}
+            options={groupOptions}
+            placeholder={groups.length ? "Choose groups" : "No protection groups yet"}
+            empty="Create a protection group first"
+            filteringType="auto"
+            onChange={(e) => onChange({ ...wave, groups: e.detail.selectedOptions.map((o) => o.value ?? "") })}
+          />
+        </FormField>
+        <FormField label="Starts after" errorText={depError || undefined} description="Waves that must finish first.">
+          <Multiselect
+            data-testid={`wave-deps-${index}`}
+            selectedOptions={(wave.dependsOn ?? []).map((d) => ({ value: d, label: d }))}
+            options={otherWaves.map((w) => ({ value: w, label: w }))}
+            placeholder="Starts at once"
+            empty="No other waves"
+            onChange={(e) => onChange({ ...wave, dependsOn: e.detail.selectedOptions.map((o) => o.value ?? "") })}
+          />
+        </FormField>
+        <FormField label="If a server fails">
+          <Select
+            selectedOption={POLICIES.find((p) => p.value === wave.onFailure) ?? POLICIES[0]}
+            options={POLICIES}
+            onChange={(e) => onChange({ ...wave, onFailure: e.detail.selectedOption.value as Wave["onFailure"] })}
+          />
+        </FormField>
+        <FormField label="Timeout (minutes)" errorText={errorAt(problems, `${base}.timeoutMinutes`)} description="Empty: no timeout.">
+          <Input
+            type="number"
+            value={wave.timeoutMinutes?.toString() ?? ""}
+            onChange={(e) => onChange({ ...wave, timeoutMinutes: numberOrUndefined(e.detail.value) })}
+          />
+        </FormField>
+        <FormField label="Approval">
+          <Checkbox checked={wave.approvalRequired} onChange={(e) => onChange({ ...wave, approvalRequired: e.detail.checked })}>
+            Wait for an approval before this wave starts
+          </Checkbox>
+        </FormField>
+      </ColumnLayout>
+    </Container>
+  );
+}
+
+export function PlanEditor() {
+  const params = useParams();
+  const editing = params.name !== undefined;
+  const navigate = useNavigate();
+  const { notify } = useFlash();
+  const loaded = useLoad(
+    () => Promise.all([editing ? backend.plan(params.name!) : Promise.resolve(null), backend.groups()]),
+    [params.name],
+  );
+  const [plan, setPlan] = useState<RecoveryPlan>(EMPTY_PLAN);
+  const [revision, setRevision] = useState<number | null>(null);
+  const [originalName, setOriginalName] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Problem[] | undefined>(undefined);
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string>();
+  const [dirty, setDirty] = useState(false);
+  const [tab, setTab] = useState("waves");
+  const seq = useRef(0);
+
+  useEffect(() => {
+    if (!loaded.data) return;
+    const [stored] = loaded.data;
+    if (stored) {
+      setPlan(stored.plan);
+      setRevision(stored.revision);
+      setOriginalName(stored.plan.name);
+    } else {
+      setPlan({ ...EMPTY_PLAN, waves: [newWave([])] });
+    }
+    setDirty(false);
+  }, [loaded.data]);
+
+  // Validation as you type: ask the backend (the same rules as save), debounced.
+  useEffect(() => {
+    if (!loaded.data) return;
+    const id = ++seq.current;
+    const t = setTimeout(() => {
+      backend
+        .validatePlan(plan)
+        .then((p) => id === seq.current && setProblems(p))
+        .catch((e) => id === seq.current && setProblems([{ severity: "error", path: "", message: toBackendError(e).message }]));
+    }, 250);
+    return () => clearTimeout(t);
+  }, [plan, loaded.data]);
+
+  const groupNames = useMemo(() => (loaded.data?.[1] ?? []).map((g) => g.name), [loaded.data]);
+  const errors = problems?.filter((p) => p.severity === "error").length ?? 0;
+
+  const update = (p: RecoveryPlan) => {
+    setPlan(p);
+    setDirty(true);
+  };
+  const setWaves = (waves: Wave[]) => update({ ...plan, waves });
+
+  const save = async () => {
+    setSaving(true);
+    setSaveError(undefined);
+    try {
+      const saved = await backend.savePlan(plan, { originalName, expectedRevision: revision });
+      notify("success", `Saved "${saved.plan.name}" as revision ${saved.revision}.`);
+      setRevision(saved.revision);
+      setOriginalName(saved.plan.name);
+      setDirty(false);
+      if (saved.plan.name !== params.name) navigate(`/plans/edit/${encodeURIComponent(saved.plan.name)}`, { replace: true });
+    } catch (e) {
+      const err = toBackendError(e);
+      setSaveError(err.message);
+      if (err.problems) setProblems(err.problems);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  if (loaded.error) return <ErrorState error={loaded.error} onRetry={loaded.reload} />;
+  if (loaded.loading && !loaded.data) return <Loading what="the plan" />;
+
+  const wavesTab = (
+    <SpaceBetween size="l">
+      {plan.waves.map((w, i) => (
+        <WaveEditor
+          key={i}
+          wave={w}
+          index={i}
+          waves={plan.waves}
+          groups={groupNames}
+          problems={problems}
+          onChange={(nw) => {
+            const waves = nw.name !== w.name ? renameWave(plan.waves, i, nw.name) : plan.waves;
+            setWaves(waves.map((x, j) => (j === i ? nw : x)));
+          }}
+          onMove={(d) => {
+            const waves = [...plan.waves];
+            const [m] = waves.splice(i, 1);
+            waves.splice(i + d, 0, m);
+            setWaves(waves);
+          }}
+          onRemove={() => setWaves(removeWave(plan.waves, i))}
+        />
+      ))}
+      <Button iconName="add-plus" onClick={() => setWaves([...plan.waves, newWave(plan.waves)])} data-testid="add-wave">
+        Add wave
+      </Button>
+    </SpaceBetween>
+  );
+
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description={
+            revision ? `Revision ${revision}${dirty ? " — unsaved changes" : ""}` : "A new plan: add waves, choose their groups and order."
+          }
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button onClick={() => navigate("/plans")}>{dirty ? "Discard changes" : "Back to plans"}</Button>
+              <Button variant="primary" loading={saving} onClick={save} data-testid="save-plan" disabled={!dirty && revision !== null}>
+                {revision ? "Save revision" : "Create plan"}
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {originalName ?? "Create recovery plan"}
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        {saveError && <ErrorState error={{ code: "invalid", message: saveError }} />}
+        <Grid gridDefinition={[{ colspan: { default: 12, l: 8 } }, { colspan: { default: 12, l: 4 } }]}>
+          <SpaceBetween size="l">
+            <Container header={<Header variant="h2">Plan details</Header>}>
+              <ColumnLayout columns={2}>
+                <FormField label="Name" errorText={errorAt(problems, "name")}>
+                  <Input value={plan.name} onChange={(e) => update({ ...plan, name: e.detail.value })} data-testid="plan-name" />
+                </FormField>
+                <FormField label="RTO target (minutes)" errorText={errorAt(problems, "rtoTargetMinutes")} description="Drills are judged against it.">
+                  <Input
+                    type="number"
+                    value={plan.rtoTargetMinutes?.toString() ?? ""}
+                    onChange={(e) => update({ ...plan, rtoTargetMinutes: numberOrUndefined(e.detail.value) })}
+                    data-testid="plan-rto"
+                  />
+                </FormField>
+              </ColumnLayout>
+              <Box margin={{ top: "m" }}>
+                <FormField label="Description" stretch>
+                  <Textarea rows={2} value={plan.description ?? ""} onChange={(e) => update({ ...plan, description: e.detail.value })} />
+                </FormField>
+              </Box>
+            </Container>
+            <Tabs
+              activeTabId={tab}
+              onChange={(e) => setTab(e.detail.activeTabId)}
+              tabs={[
+                { id: "waves", label: `Waves (${plan.waves.length})`, content: wavesTab },
+                {
+                  id: "graph",
+                  label: "Dependency graph",
+                  content: tab === "graph" ? <WaveGraph waves={plan.waves} /> : null,
+                },
+                ...(originalName
+                  ? [
+                      {
+                        id: "revisions",
+                        label: "Revisions",
+                        content: (
+                          <RevisionHistory
+                            name={originalName}
+                            current={revision ?? 0}
+                            onRestored={(stored) => {
+                              setPlan(stored.plan);
+                              setRevision(stored.revision);
+                              setDirty(false);
+                            }}
+                          />
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          </SpaceBetween>
+          <SpaceBetween size="l">
+            <ProblemList problems={problems} />
+            {errors > 0 && (
+              <Box color="text-status-error" variant="small">
+                Fix the errors to save.
+              </Box>
+            )}
+          </SpaceBetween>
+        </Grid>
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}
