@@ -11,3 +11,8 @@ if (!window.matchMedia) {
   window.matchMedia = (query: string) =>
     ({ matches: false, media: query, onchange: null, addListener() {}, removeListener() {}, addEventListener() {}, removeEventListener() {}, dispatchEvent: () => false }) as MediaQueryList;
 }
+
+// Unmount between tests (Testing Library only does this by itself when Vitest globals are on).
+import { cleanup } from "@testing-library/react";
+import { afterEach } from "vitest";
+afterEach(() => cleanup());
