@@ -1,0 +1,263 @@
+//! IPC tests of the plan and group commands on Tauri's mock runtime, with the app's real
+//! wiring (`setup`), the real capabilities and ACL (`context`), and a real SQLite file.
+
+use drs_orchestrator::{context, setup, AppState};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    other: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
+        .build(context())
+        .expect("app builds with the real context");
+    let main = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("main window"),
+    };
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("second window");
+    Harness {
+        _dir: dir,
+        _app: app,
+        main,
+        other,
+    }
+}
+
+fn invoke_on(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| body.deserialize::<Value>().expect("json body"))
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke_on(&self.main, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd} {args} failed: {e}"))
+    }
+
+    fn with_groups(self) -> Self {
+        for (name, tier) in [("shop-db", "db"), ("shop-app", "app")] {
+            self.ok(
+                "group_save",
+                json!({ "group": {
+                    "name": name, "target": "Sandbox",
+                    "selector": { "tags": { "Application": "shop", "Tier": tier } },
+                    "launch": { "launchMode": "newInstances" }
+                }}),
+            );
+        }
+        self
+    }
+}
+
+fn plan(waves: Value) -> Value {
+    json!({ "name": "shop-dr", "rtoTargetMinutes": 60, "waves": waves })
+}
+
+#[test]
+fn the_sandbox_target_exists_from_the_start() {
+    let h = harness();
+    let targets = h.ok("target_list", json!({}));
+    assert_eq!(targets[0]["name"], "Sandbox");
+    assert_eq!(targets[0]["credentials"]["kind"], "sandbox");
+    let info = h.ok("app_info", json!({}));
+    assert!(info["storeError"].is_null());
+    assert!(info["actor"].as_str().unwrap_or("").starts_with("local:"));
+}
+
+#[test]
+fn create_edit_revisions_diff_restore() {
+    let h = harness().with_groups();
+    let one = json!([{ "name": "database", "groups": ["shop-db"] }]);
+    let saved = h.ok("plan_save", json!({ "plan": plan(one) }));
+    assert_eq!(saved["revision"], 1);
+
+    let two = json!([
+        { "name": "database", "groups": ["shop-db"] },
+        { "name": "app", "groups": ["shop-app"], "dependsOn": ["database"], "approvalRequired": true, "timeoutMinutes": 45, "onFailure": "continue" }
+    ]);
+    let saved = h.ok(
+        "plan_save",
+        json!({ "plan": plan(two), "options": { "originalName": "shop-dr", "expectedRevision": 1, "message": "add app wave" } }),
+    );
+    assert_eq!(saved["revision"], 2);
+
+    let got = h.ok("plan_get", json!({ "name": "shop-dr" }));
+    assert_eq!(got["plan"]["waves"][1]["dependsOn"], json!(["database"]));
+    assert_eq!(got["plan"]["waves"][1]["onFailure"], "continue");
+
+    let list = h.ok("plan_list", json!({}));
+    assert_eq!(list[0]["waves"], 2);
+    assert_eq!(list[0]["revision"], 2);
+
+    let revisions = h.ok("plan_revisions", json!({ "name": "shop-dr" }));
+    assert_eq!(revisions.as_array().map(Vec::len), Some(2));
+    assert_eq!(revisions[0]["message"], "add app wave");
+
+    let diff = h.ok("plan_revision_diff", json!({ "name": "shop-dr", "from": 1, "to": 2 }));
+    assert!(diff.as_str().unwrap_or("").contains("+  - name: app"), "{diff}");
+
+    let restored = h.ok("plan_restore", json!({ "name": "shop-dr", "revision": 1 }));
+    assert_eq!(restored["revision"], 3);
+    assert_eq!(restored["plan"]["waves"].as_array().map(Vec::len), Some(1));
+
+    let yaml = h.ok("plan_export_yaml", json!({ "name": "shop-dr" }));
+    assert!(yaml.as_str().unwrap_or("").starts_with("apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\n"));
+}
+
+#[test]
+fn invalid_plans_come_back_as_one_error_shape_with_problems() {
+    let h = harness().with_groups();
+    let waves = json!([
+        { "name": "database", "groups": ["shop-db"], "dependsOn": ["app"] },
+        { "name": "app", "groups": ["nope"], "dependsOn": ["database"] }
+    ]);
+    let problems = h.ok("plan_validate", json!({ "plan": plan(waves.clone()) }));
+    let messages: Vec<&str> = problems
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["message"].as_str())
+        .collect();
+    assert!(messages.contains(&"wave \"app\" refers to unknown protection group \"nope\""));
+    assert!(messages.contains(&"dependency cycle: database → app → database"));
+
+    let err = h.call("plan_save", json!({ "plan": plan(waves) })).expect_err("must be refused");
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"].as_str().unwrap_or("").contains("dependency cycle"));
+    assert_eq!(err["problems"][0]["path"], "waves[1].groups[0]");
+    assert_eq!(h.ok("plan_list", json!({})), json!([]));
+}
+
+#[test]
+fn stale_edits_and_missing_plans_have_their_own_codes() {
+    let h = harness().with_groups();
+    let waves = json!([{ "name": "database", "groups": ["shop-db"] }]);
+    h.ok("plan_save", json!({ "plan": plan(waves.clone()) }));
+    let opts = json!({ "originalName": "shop-dr", "expectedRevision": 1 });
+    h.ok("plan_save", json!({ "plan": plan(waves.clone()), "options": opts }));
+    let err = h
+        .call("plan_save", json!({ "plan": plan(waves), "options": opts }))
+        .expect_err("stale");
+    assert_eq!(err["code"], "conflict");
+    let err = h.call("plan_get", json!({ "name": "nope" })).expect_err("missing");
+    assert_eq!(err, json!({ "code": "not_found", "message": "plan \"nope\" not found" }));
+}
+
+#[test]
+fn clone_and_delete() {
+    let h = harness().with_groups();
+    h.ok("plan_save", json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }));
+    h.ok("plan_clone", json!({ "name": "shop-dr", "newName": "shop-dr copy" }));
+    h.ok("plan_delete", json!({ "name": "shop-dr" }));
+    let names: Vec<Value> = h
+        .ok("plan_list", json!({}))
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("shop-dr copy")]);
+    let audit = h.ok("audit_list", json!({ "subject": "shop-dr" }));
+    assert_eq!(audit[0]["action"], "plan.delete");
+}
+
+#[test]
+fn import_and_export_files() {
+    let h = harness();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("shop.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: drs-orchestrator/v1\nkind: ProtectionGroup\nmetadata:\n  name: web\nspec:\n  target: Sandbox\n  selector:\n    tags: {Tier: web}\n---\napiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: web-dr\nspec:\n  rtoTargetMinutes: 30\n  waves:\n    - name: web\n      groups: [web]\n",
+    )
+    .expect("write");
+    let out = h.ok("import_file", json!({ "path": file }));
+    assert_eq!(out["summary"]["groups"], json!(["web"]));
+    assert_eq!(out["summary"]["plans"], json!([["web-dr", 1]]));
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, b"apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: \xff\n").expect("write");
+    let err = h.call("import_file", json!({ "path": bad })).expect_err("not utf-8");
+    assert_eq!(err["code"], "invalid");
+    assert!(err["message"].as_str().unwrap_or("").contains("not UTF-8"));
+    assert_eq!(err["problems"][0]["line"], 4);
+
+    let exported = dir.path().join("out.yaml");
+    h.ok("plan_export_file", json!({ "name": "web-dr", "path": exported }));
+    let text = std::fs::read_to_string(&exported).expect("exported");
+    assert!(text.contains("name: web-dr"));
+
+    let missing = h
+        .call("import_file", json!({ "path": dir.path().join("missing.yaml") }))
+        .expect_err("missing file");
+    assert_eq!(missing["code"], "io");
+    assert!(missing["message"].as_str().unwrap_or("").contains("missing.yaml"));
+}
+
+#[test]
+fn groups_in_use_cannot_be_deleted() {
+    let h = harness().with_groups();
+    h.ok("plan_save", json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }));
+    let err = h.call("group_delete", json!({ "name": "shop-db" })).expect_err("in use");
+    assert_eq!(err["code"], "conflict");
+    h.ok("group_delete", json!({ "name": "shop-app" }));
+    let problems = h.ok(
+        "group_validate",
+        json!({ "group": { "name": "x", "target": "Nowhere", "selector": { "tags": {} }, "launch": {} } }),
+    );
+    assert_eq!(problems[0]["message"], "unknown target \"Nowhere\"");
+}
+
+#[test]
+fn only_the_main_window_may_call_the_backend() {
+    let h = harness();
+    assert!(h.call("plan_list", json!({})).is_ok());
+    let denied = invoke_on(&h.other, "plan_list", json!({})).expect_err("ACL denies other windows");
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+}
+
+#[test]
+fn an_unusable_database_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("drs-orchestrator.sqlite3"), vec![b'x'; 4096]).expect("write");
+    let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
+        .build(context())
+        .expect("app builds even without a database");
+    let main = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("main"),
+    };
+    let err = invoke_on(&main, "plan_list", json!({})).expect_err("no store");
+    assert_eq!(err["code"], "store_unavailable");
+    assert!(err["message"].as_str().unwrap_or("").contains("not a DRS Orchestrator database"));
+    let info = invoke_on(&main, "app_info", json!({})).expect("app_info works");
+    assert!(info["storeError"].is_string());
+}
