@@ -1,6 +1,8 @@
 //! IPC tests of the plan and group commands on Tauri's mock runtime, with the app's real
 //! wiring (`setup`), the real capabilities and ACL (`context`), and a real SQLite file.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use drs_orchestrator::{context, setup, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -119,15 +121,24 @@ fn create_edit_revisions_diff_restore() {
     assert_eq!(revisions.as_array().map(Vec::len), Some(2));
     assert_eq!(revisions[0]["message"], "add app wave");
 
-    let diff = h.ok("plan_revision_diff", json!({ "name": "shop-dr", "from": 1, "to": 2 }));
-    assert!(diff.as_str().unwrap_or("").contains("+  - name: app"), "{diff}");
+    let diff = h.ok(
+        "plan_revision_diff",
+        json!({ "name": "shop-dr", "from": 1, "to": 2 }),
+    );
+    assert!(
+        diff.as_str().unwrap_or("").contains("+  - name: app"),
+        "{diff}"
+    );
 
     let restored = h.ok("plan_restore", json!({ "name": "shop-dr", "revision": 1 }));
     assert_eq!(restored["revision"], 3);
     assert_eq!(restored["plan"]["waves"].as_array().map(Vec::len), Some(1));
 
     let yaml = h.ok("plan_export_yaml", json!({ "name": "shop-dr" }));
-    assert!(yaml.as_str().unwrap_or("").starts_with("apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\n"));
+    assert!(yaml
+        .as_str()
+        .unwrap_or("")
+        .starts_with("apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\n"));
 }
 
 #[test]
@@ -147,9 +158,14 @@ fn invalid_plans_come_back_as_one_error_shape_with_problems() {
     assert!(messages.contains(&"wave \"app\" refers to unknown protection group \"nope\""));
     assert!(messages.contains(&"dependency cycle: database → app → database"));
 
-    let err = h.call("plan_save", json!({ "plan": plan(waves) })).expect_err("must be refused");
+    let err = h
+        .call("plan_save", json!({ "plan": plan(waves) }))
+        .expect_err("must be refused");
     assert_eq!(err["code"], "invalid");
-    assert!(err["message"].as_str().unwrap_or("").contains("dependency cycle"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("dependency cycle"));
     assert_eq!(err["problems"][0]["path"], "waves[1].groups[0]");
     assert_eq!(h.ok("plan_list", json!({})), json!([]));
 }
@@ -160,20 +176,34 @@ fn stale_edits_and_missing_plans_have_their_own_codes() {
     let waves = json!([{ "name": "database", "groups": ["shop-db"] }]);
     h.ok("plan_save", json!({ "plan": plan(waves.clone()) }));
     let opts = json!({ "originalName": "shop-dr", "expectedRevision": 1 });
-    h.ok("plan_save", json!({ "plan": plan(waves.clone()), "options": opts }));
+    h.ok(
+        "plan_save",
+        json!({ "plan": plan(waves.clone()), "options": opts }),
+    );
     let err = h
         .call("plan_save", json!({ "plan": plan(waves), "options": opts }))
         .expect_err("stale");
     assert_eq!(err["code"], "conflict");
-    let err = h.call("plan_get", json!({ "name": "nope" })).expect_err("missing");
-    assert_eq!(err, json!({ "code": "not_found", "message": "plan \"nope\" not found" }));
+    let err = h
+        .call("plan_get", json!({ "name": "nope" }))
+        .expect_err("missing");
+    assert_eq!(
+        err,
+        json!({ "code": "not_found", "message": "plan \"nope\" not found" })
+    );
 }
 
 #[test]
 fn clone_and_delete() {
     let h = harness().with_groups();
-    h.ok("plan_save", json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }));
-    h.ok("plan_clone", json!({ "name": "shop-dr", "newName": "shop-dr copy" }));
+    h.ok(
+        "plan_save",
+        json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }),
+    );
+    h.ok(
+        "plan_clone",
+        json!({ "name": "shop-dr", "newName": "shop-dr copy" }),
+    );
     h.ok("plan_delete", json!({ "name": "shop-dr" }));
     let names: Vec<Value> = h
         .ok("plan_list", json!({}))
@@ -202,29 +232,49 @@ fn import_and_export_files() {
     assert_eq!(out["summary"]["plans"], json!([["web-dr", 1]]));
 
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, b"apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: \xff\n").expect("write");
-    let err = h.call("import_file", json!({ "path": bad })).expect_err("not utf-8");
+    std::fs::write(
+        &bad,
+        b"apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: \xff\n",
+    )
+    .expect("write");
+    let err = h
+        .call("import_file", json!({ "path": bad }))
+        .expect_err("not utf-8");
     assert_eq!(err["code"], "invalid");
     assert!(err["message"].as_str().unwrap_or("").contains("not UTF-8"));
     assert_eq!(err["problems"][0]["line"], 4);
 
     let exported = dir.path().join("out.yaml");
-    h.ok("plan_export_file", json!({ "name": "web-dr", "path": exported }));
+    h.ok(
+        "plan_export_file",
+        json!({ "name": "web-dr", "path": exported }),
+    );
     let text = std::fs::read_to_string(&exported).expect("exported");
     assert!(text.contains("name: web-dr"));
 
     let missing = h
-        .call("import_file", json!({ "path": dir.path().join("missing.yaml") }))
+        .call(
+            "import_file",
+            json!({ "path": dir.path().join("missing.yaml") }),
+        )
         .expect_err("missing file");
     assert_eq!(missing["code"], "io");
-    assert!(missing["message"].as_str().unwrap_or("").contains("missing.yaml"));
+    assert!(missing["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("missing.yaml"));
 }
 
 #[test]
 fn groups_in_use_cannot_be_deleted() {
     let h = harness().with_groups();
-    h.ok("plan_save", json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }));
-    let err = h.call("group_delete", json!({ "name": "shop-db" })).expect_err("in use");
+    h.ok(
+        "plan_save",
+        json!({ "plan": plan(json!([{ "name": "database", "groups": ["shop-db"] }])) }),
+    );
+    let err = h
+        .call("group_delete", json!({ "name": "shop-db" }))
+        .expect_err("in use");
     assert_eq!(err["code"], "conflict");
     h.ok("group_delete", json!({ "name": "shop-app" }));
     let problems = h.ok(
@@ -245,7 +295,11 @@ fn only_the_main_window_may_call_the_backend() {
 #[test]
 fn an_unusable_database_is_reported_not_fatal() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("drs-orchestrator.sqlite3"), vec![b'x'; 4096]).expect("write");
+    std::fs::write(
+        dir.path().join("drs-orchestrator.sqlite3"),
+        vec![b'x'; 4096],
+    )
+    .expect("write");
     let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
         .build(context())
         .expect("app builds even without a database");
@@ -257,7 +311,10 @@ fn an_unusable_database_is_reported_not_fatal() {
     };
     let err = invoke_on(&main, "plan_list", json!({})).expect_err("no store");
     assert_eq!(err["code"], "store_unavailable");
-    assert!(err["message"].as_str().unwrap_or("").contains("not a DRS Orchestrator database"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("not a DRS Orchestrator database"));
     let info = invoke_on(&main, "app_info", json!({})).expect("app_info works");
     assert!(info["storeError"].is_string());
 }

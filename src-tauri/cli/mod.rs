@@ -110,13 +110,12 @@ impl From<StoreError> for Failure {
 
 impl From<crate::files::FileError> for Failure {
     fn from(e: crate::files::FileError) -> Self {
-        let code = match e {
-            crate::files::FileError::Io { .. } => 1,
-            _ => 2,
-        };
-        Self {
-            code,
-            message: e.to_string(),
+        match e {
+            crate::files::FileError::NotText { path, source } => {
+                Self::invalid(output::problems(&path, &source.problems))
+            }
+            crate::files::FileError::TooLarge { .. } => Self::invalid(e.to_string()),
+            crate::files::FileError::Io { .. } => Self::runtime(e.to_string()),
         }
     }
 }

@@ -81,7 +81,7 @@ pub enum PlanCommand {
 /// Shared by `plan validate|import` and `group import`: check (and optionally write) a file.
 pub(super) fn import_or_validate(
     store: &mut Store,
-    file: &PathBuf,
+    file: &std::path::Path,
     write: bool,
     actor: &str,
     out: &Output,
