@@ -19,6 +19,7 @@ fn main() {
 fn drs_commands() -> &'static [&'static str] {
     &[
         "app_info",
+        "app_ready",
         "plan_list",
         "plan_get",
         "plan_validate",

@@ -77,6 +77,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::app_ready,
             commands::app::target_list,
             commands::app::audit_list,
             commands::plan::plan_list,

@@ -40,6 +40,22 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// Environment variable that makes the app report its first painted frame on stdout (used by
+/// `scripts/bench-startup.sh` to measure cold start).
+pub const ENV_STARTUP_PROBE: &str = "DRS_ORCH_STARTUP_PROBE";
+
+/// Called once by the UI after its first frame is painted. With `DRS_ORCH_STARTUP_PROBE=1` the
+/// app prints `first-paint` on stdout, so a benchmark can time exec → first paint from outside.
+#[tauri::command]
+pub fn app_ready() {
+    if std::env::var(ENV_STARTUP_PROBE).as_deref() == Ok("1") {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "first-paint");
+        let _ = out.flush();
+    }
+}
+
 /// Every target.
 #[tauri::command]
 pub fn target_list(state: State<'_, AppState>) -> CmdResult<Vec<Target>> {

@@ -30,6 +30,7 @@ export function toBackendError(e: unknown): BackendError {
 
 export const backend = {
   appInfo: () => call<AppInfo>("app_info"),
+  ready: () => call<void>("app_ready"),
   targets: () => call<Target[]>("target_list"),
   audit: (subject?: string, limit?: number) => call<AuditEntry[]>("audit_list", { subject, limit }),
 

@@ -3,6 +3,7 @@ import React from "react";
 import ReactDOM from "react-dom/client";
 import { HashRouter } from "react-router-dom";
 import { App } from "./App";
+import { backend } from "./backend";
 
 ReactDOM.createRoot(document.getElementById("root")!).render(
   <React.StrictMode>
@@ -11,3 +12,6 @@ ReactDOM.createRoot(document.getElementById("root")!).render(
     </HashRouter>
   </React.StrictMode>,
 );
+
+// Tell the backend once the first frame is on screen (startup measurement; a no-op otherwise).
+requestAnimationFrame(() => requestAnimationFrame(() => void backend.ready().catch(() => undefined)));

@@ -1,5 +1,6 @@
-import { Background, Controls, MarkerType, ReactFlow, type Edge, type Node } from "@xyflow/react";
+import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
+import "./wave-graph.css";
 import dagre from "@dagrejs/dagre";
 import { useMemo } from "react";
 import type { Wave } from "../types";
@@ -50,6 +51,8 @@ export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
       style: { width: WIDTH, border: "1px solid #0972d3", borderRadius: 8, background: "#f2f8fd" },
       draggable: false,
       connectable: false,
+      sourcePosition: Position.Right,
+      targetPosition: Position.Left,
     };
   });
   return { nodes, edges };
@@ -59,11 +62,12 @@ export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
 export function WaveGraph({ waves }: { waves: Wave[] }) {
   const { nodes, edges } = useMemo(() => layoutWaves(waves), [waves]);
   return (
-    <div style={{ height: 280, border: "1px solid #e9ebed", borderRadius: 8 }} data-testid="wave-graph">
+    <div className="wave-graph" style={{ height: 320, border: "1px solid #e9ebed", borderRadius: 8 }} data-testid="wave-graph">
       <ReactFlow
         nodes={nodes}
         edges={edges}
         fitView
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         nodesDraggable={false}
         nodesConnectable={false}
         proOptions={{ hideAttribution: true }}

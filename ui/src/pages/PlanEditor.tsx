@@ -295,7 +295,7 @@ export function PlanEditor() {
     >
       <SpaceBetween size="l">
         {saveError && <ErrorState error={{ code: "invalid", message: saveError }} />}
-        <Grid gridDefinition={[{ colspan: { default: 12, l: 8 } }, { colspan: { default: 12, l: 4 } }]}>
+        <Grid gridDefinition={[{ colspan: { default: 12, s: 8 } }, { colspan: { default: 12, s: 4 } }]}>
           <SpaceBetween size="l">
             <Container header={<Header variant="h2">Plan details</Header>}>
               <ColumnLayout columns={2}>

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, type checks, Rust unit/store/IPC/CLI tests, the
+# WebDriver end-to-end test of the real window under Xvfb, and the UI's Vitest tests.
+# Run scripts/install-deps.sh --test first (the CI script does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/drs-orchestrator/target}"
+export PATH="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}/tools/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+for tool in tauri-driver WebKitWebDriver xvfb-run import; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is missing; run scripts/install-deps.sh --test" >&2; exit 1; }
+done
+
+step() { echo; echo "==> $*"; }
+
+step "UI: type check and build (embedded into the app)"
+npm --prefix ui run build --silent
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust tests (core, store, IPC, CLI, and the real window over WebDriver under Xvfb)"
+rm -rf tests/artifacts
+export DRS_E2E=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
+[[ $(id -u) -eq 0 ]] && export WEBKIT_DISABLE_COMPOSITING_MODE=1
+xvfb-run -a -s "-screen 0 1440x900x24" cargo test --workspace --all-targets
+
+step "UI tests (Vitest)"
+npm --prefix ui test --silent

@@ -1,0 +1,287 @@
+//! End to end in the real app window: the release-identical binary under Xvfb, driven over
+//! WebDriver (tauri-driver → WebKitWebDriver). Creates a plan with two waves in the GUI,
+//! restarts the app, finds the plan again, and saves screenshots to `tests/artifacts/`.
+//!
+//! Runs when `DRS_E2E=1` (the README's test command sets it, starts Xvfb and puts tauri-driver
+//! on PATH); otherwise it says why it did not run.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::{json, Value};
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const GROUPS: &str = "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: shop-db
+spec:
+  target: Sandbox
+  selector:
+    tags: {Application: shop, Tier: db}
+---
+apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: shop-app
+spec:
+  target: Sandbox
+  selector:
+    tags: {Application: shop, Tier: app}
+";
+
+struct Driver {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Driver {
+    /// Stops tauri-driver and everything it started (WebKitWebDriver, the app): they share the
+    /// process group tauri-driver leads.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Driver {
+    fn start(data_dir: &Path) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let driver = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let child = Command::new(&driver)
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("DRS_ORCH_DATA_DIR", data_dir)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver}: {e} (install it with: cargo install tauri-driver --locked)"));
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let d = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if d.agent.get(&format!("{}/status", d.base)).call().is_ok() {
+                return d;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("tauri-driver did not answer on port {port}");
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.base);
+        let mut resp = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, b) => self.agent.post(&url).send_json(b.unwrap_or(json!({}))),
+        }
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status();
+        let v: Value = resp.body_mut().read_json().unwrap_or(Value::Null);
+        assert!(status.is_success(), "{method} {path} → {status}: {v}");
+        v["value"].clone()
+    }
+
+    fn session(&self, app: &Path) -> Session<'_> {
+        let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app } } } });
+        let v = self.send("POST", "/session", Some(caps));
+        Session {
+            driver: self,
+            id: v["sessionId"].as_str().expect("session id").to_string(),
+        }
+    }
+}
+
+struct Session<'a> {
+    driver: &'a Driver,
+    id: String,
+}
+
+impl Session<'_> {
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.driver.send(method, &format!("/session/{}{path}", self.id), body)
+    }
+
+    fn try_find(&self, using: &str, value: &str) -> Option<String> {
+        let url = format!("{}/session/{}/element", self.driver.base, self.id);
+        let mut resp = self
+            .driver
+            .agent
+            .post(&url)
+            .send_json(json!({ "using": using, "value": value }))
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let v: Value = resp.body_mut().read_json().ok()?;
+        v["value"][ELEMENT].as_str().map(str::to_string)
+    }
+
+    fn find(&self, using: &str, value: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(id) = self.try_find(using, value) {
+                return id;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failure");
+                panic!("no element {using} {value}");
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn css(&self, selector: &str) -> String {
+        self.find("css selector", selector)
+    }
+
+    fn text(&self, text: &str) -> String {
+        self.find("xpath", &format!("//*[normalize-space(text())='{text}']"))
+    }
+
+    fn click(&self, element: &str) {
+        self.cmd("POST", &format!("/element/{element}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, element: &str, text: &str) {
+        self.cmd("POST", &format!("/element/{element}/value"), Some(json!({ "text": text })));
+    }
+
+    fn value_of(&self, element: &str) -> String {
+        self.cmd("GET", &format!("/element/{element}/property/value"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn choose(&self, multiselect: &str, option: &str) {
+        self.click(&self.css(&format!("[data-testid='{multiselect}'] button")));
+        self.click(&self.find(
+            "xpath",
+            &format!("//*[@data-testid='{multiselect}']//*[@role='option']//*[normalize-space(text())='{option}']"),
+        ));
+        // Close the dropdown.
+        self.cmd("POST", "/actions", Some(json!({ "actions": [{ "type": "key", "id": "kbd", "actions": [
+            { "type": "keyDown", "value": "\u{E00C}" }, { "type": "keyUp", "value": "\u{E00C}" } ] }] })));
+    }
+
+    fn wait_for_text(&self, text: &str) {
+        self.find("xpath", &format!("//*[contains(normalize-space(.), '{text}') and not(*[contains(normalize-space(.), '{text}')])]"));
+    }
+
+    /// Saves a screenshot of the X display (the whole app window). WebKitWebDriver's own
+    /// screenshot endpoint hangs under Xvfb with WebKitGTK 2.50, so ImageMagick's `import`
+    /// captures the display instead.
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("ImageMagick's import is needed for screenshots");
+        assert!(status.success(), "screenshot {name} failed");
+        path
+    }
+
+    fn close(self) {
+        self.cmd("DELETE", "", None);
+    }
+}
+
+#[test]
+fn create_a_two_wave_plan_restart_and_find_it() {
+    if std::env::var("DRS_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set DRS_E2E=1 with Xvfb and tauri-driver available (the README's test command does)");
+        return;
+    }
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let groups = tmp.path().join("groups.yaml");
+    std::fs::write(&groups, GROUPS).unwrap();
+    let imported = Command::new(&app)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["group", "import"])
+        .arg(&groups)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+
+    let driver = Driver::start(&data);
+
+    // First run: create the plan with two waves through the UI.
+    let s = driver.session(&app);
+    s.click(&s.text("Recovery plans"));
+    s.wait_for_text("A plan puts protection groups into waves");
+    s.screenshot("01-plans-empty");
+    s.click(&s.css("[data-testid='create-plan']"));
+    let name = s.css("[data-testid='plan-name'] input");
+    s.type_into(&name, "E2E shop drill");
+    s.choose("wave-groups-0", "shop-db");
+    s.click(&s.css("[data-testid='add-wave']"));
+    s.css("[data-testid='wave-1']");
+    s.choose("wave-groups-1", "shop-app");
+    s.wait_for_text("No problems: the plan can be saved.");
+    s.screenshot("02-plan-editor");
+    s.click(&s.css("[data-testid='save-plan']"));
+    s.wait_for_text("Revision 1");
+    s.close();
+
+    // Second run: a new process on the same data directory finds the plan again.
+    let s = driver.session(&app);
+    s.click(&s.text("Recovery plans"));
+    let link = s.text("E2E shop drill");
+    s.screenshot("03-plans-after-restart");
+    s.click(&link);
+    s.wait_for_text("Revision 1");
+    assert_eq!(s.value_of(&s.css("[data-testid='wave-name-0'] input")), "wave 1");
+    assert_eq!(s.value_of(&s.css("[data-testid='wave-name-1'] input")), "wave 2");
+    s.click(&s.text("Dependency graph"));
+    s.css("[data-testid='wave-graph'] .react-flow__node");
+    std::thread::sleep(Duration::from_millis(500));
+    s.screenshot("04-dependency-graph");
+    s.close();
+
+    // The store agrees with what the window showed.
+    let shown = Command::new(&app)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--json", "plan", "show", "E2E shop drill"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let waves = &v["plan"]["plan"]["waves"];
+    assert_eq!(waves[0]["groups"], json!(["shop-db"]));
+    assert_eq!(waves[1]["groups"], json!(["shop-app"]));
+    assert_eq!(waves[1]["dependsOn"], json!(["wave 1"]));
+    assert_eq!(v["problems"], json!([]));
+}
