@@ -8,7 +8,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use serde_json::{json, Value};
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -125,7 +124,8 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        self.driver.send(method, &format!("/session/{}{path}", self.id), body)
+        self.driver
+            .send(method, &format!("/session/{}{path}", self.id), body)
     }
 
     fn try_find(&self, using: &str, value: &str) -> Option<String> {
@@ -166,11 +166,19 @@ impl Session<'_> {
     }
 
     fn click(&self, element: &str) {
-        self.cmd("POST", &format!("/element/{element}/click"), Some(json!({})));
+        self.cmd(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
     }
 
     fn type_into(&self, element: &str, text: &str) {
-        self.cmd("POST", &format!("/element/{element}/value"), Some(json!({ "text": text })));
+        self.cmd(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     fn value_of(&self, element: &str) -> String {
@@ -234,7 +242,11 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         .arg(&groups)
         .output()
         .unwrap();
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
 
     let driver = Driver::start(&data);
 
@@ -263,8 +275,14 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.screenshot("03-plans-after-restart");
     s.click(&link);
     s.wait_for_text("Revision 1");
-    assert_eq!(s.value_of(&s.css("[data-testid='wave-name-0'] input")), "wave 1");
-    assert_eq!(s.value_of(&s.css("[data-testid='wave-name-1'] input")), "wave 2");
+    assert_eq!(
+        s.value_of(&s.css("[data-testid='wave-name-0'] input")),
+        "wave 1"
+    );
+    assert_eq!(
+        s.value_of(&s.css("[data-testid='wave-name-1'] input")),
+        "wave 2"
+    );
     s.click(&s.text("Dependency graph"));
     s.css("[data-testid='wave-graph'] .react-flow__node");
     std::thread::sleep(Duration::from_millis(500));

@@ -6,14 +6,24 @@ import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import type { Problem } from "../types";
 
 /** The live validation panel: every problem with its field, errors first. */
-export function ProblemList({ problems, checking }: { problems: Problem[] | undefined; checking?: boolean }) {
+export function ProblemList({
+  problems,
+  checking,
+  subject = "plan",
+  against = "the saved protection groups",
+}: {
+  problems: Problem[] | undefined;
+  checking?: boolean;
+  subject?: string;
+  against?: string;
+}) {
   const errors = problems?.filter((p) => p.severity === "error") ?? [];
   const warnings = problems?.filter((p) => p.severity === "warning") ?? [];
   const counter = problems ? `(${errors.length} errors, ${warnings.length} warnings)` : undefined;
   return (
     <Container
       header={
-        <Header variant="h2" counter={counter} description="Checked as you type, against the saved protection groups.">
+        <Header variant="h2" counter={counter} description={`Checked as you type, against ${against}.`}>
           Validation
         </Header>
       }
@@ -22,7 +32,7 @@ export function ProblemList({ problems, checking }: { problems: Problem[] | unde
       {problems === undefined || checking ? (
         <StatusIndicator type="loading">Checking…</StatusIndicator>
       ) : problems.length === 0 ? (
-        <StatusIndicator type="success">No problems: the plan can be saved.</StatusIndicator>
+        <StatusIndicator type="success">{`No problems: the ${subject} can be saved.`}</StatusIndicator>
       ) : (
         <SpaceBetween size="xs">
           {[...errors, ...warnings].map((p, i) => (

@@ -28,6 +28,7 @@ export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
         target: `w${i}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         animated: false,
+        style: { strokeWidth: 2, stroke: "#0972d3" },
       });
     }
   });

@@ -324,7 +324,7 @@ export function GroupEditor() {
               />
             </Container>
           </SpaceBetween>
-          <ProblemList problems={problems} />
+          <ProblemList problems={problems} subject="group" against="the targets and the other groups" />
         </Grid>
       </SpaceBetween>
     </ContentLayout>

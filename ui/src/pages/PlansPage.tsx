@@ -101,6 +101,7 @@ export function PlansPage() {
         selectedItems={selected}
         onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
         trackBy="name"
+        wrapLines
         header={
           <Header
             variant="awsui-h1-sticky"
@@ -165,7 +166,8 @@ export function PlansPage() {
             cell: (p) => (p.rtoTargetMinutes ? `${p.rtoTargetMinutes} min` : "not set"),
           },
           { id: "revision", header: "Revision", sortingField: "revision", cell: (p) => p.revision },
-          { id: "updated", header: "Last saved", sortingField: "updatedAt", cell: (p) => `${formatTime(p.updatedAt)} by ${p.updatedBy}` },
+          { id: "updated", header: "Last saved", sortingField: "updatedAt", cell: (p) => formatTime(p.updatedAt) },
+          { id: "by", header: "By", sortingField: "updatedBy", cell: (p) => p.updatedBy },
         ]}
       />
       <Modal
