@@ -22,12 +22,7 @@ fn harness() -> Harness {
     let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
         .build(context())
         .expect("app builds with the real context");
-    let main = match app.get_webview_window("main") {
-        Some(w) => w,
-        None => WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("main window"),
-    };
+    let main = main_window(&app);
     let other = WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
         .expect("second window");
@@ -36,6 +31,16 @@ fn harness() -> Harness {
         _app: app,
         main,
         other,
+    }
+}
+
+/// The window labelled "main" (the one the capabilities grant the app's commands to).
+fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
+    match app.get_webview_window("main") {
+        Some(w) => w,
+        None => WebviewWindowBuilder::new(app, "main", Default::default())
+            .build()
+            .expect("main window"),
     }
 }
 
@@ -303,12 +308,7 @@ fn an_unusable_database_is_reported_not_fatal() {
     let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
         .build(context())
         .expect("app builds even without a database");
-    let main = match app.get_webview_window("main") {
-        Some(w) => w,
-        None => WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("main"),
-    };
+    let main = main_window(&app);
     let err = invoke_on(&main, "plan_list", json!({})).expect_err("no store");
     assert_eq!(err["code"], "store_unavailable");
     assert!(err["message"]

@@ -3,7 +3,6 @@
 use super::output::Output;
 use super::plan::import_or_validate;
 use super::Failure;
-use crate::files::write_atomic;
 use clap::Subcommand;
 use drs_core::document::group_to_yaml;
 use drs_core::{LaunchMode, Selector};
@@ -86,15 +85,7 @@ pub fn run(
         GroupCommand::Import { file } => import_or_validate(store, file, true, actor, out),
         GroupCommand::Export { name, out: file } => {
             let yaml = group_to_yaml(&store.group(name)?);
-            match file {
-                Some(path) => {
-                    write_atomic(path, &yaml)?;
-                    out.value(&serde_json::json!({ "written": path }), || {
-                        format!("wrote protection group \"{name}\" to {}", path.display())
-                    });
-                }
-                None => print!("{yaml}"),
-            }
+            out.yaml(&yaml, file.as_deref(), &format!("protection group \"{name}\""))?;
             Ok(0)
         }
         GroupCommand::Delete { name } => {

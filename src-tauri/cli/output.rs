@@ -64,6 +64,25 @@ impl Output {
         });
     }
 
+    /// Writes an exported YAML document to `file` atomically (saying so), or to standard output.
+    pub fn yaml(
+        &self,
+        yaml: &str,
+        file: Option<&std::path::Path>,
+        what: &str,
+    ) -> Result<(), crate::files::FileError> {
+        match file {
+            Some(path) => {
+                crate::files::write_atomic(path, yaml)?;
+                self.value(&serde_json::json!({ "written": path }), || {
+                    format!("wrote {what} to {}", path.display())
+                });
+            }
+            None => print!("{yaml}"),
+        }
+        Ok(())
+    }
+
     /// Prints an error on stderr (JSON mode: `{"error": …}` on stdout too, for scripts).
     pub fn error(&self, message: &str) {
         if self.json {

@@ -2,7 +2,7 @@
 
 use super::output::{self, Output};
 use super::Failure;
-use crate::files::{read_yaml, write_atomic};
+use crate::files::read_yaml;
 use clap::Subcommand;
 use drs_core::document::plan_to_yaml;
 use drs_core::FailurePolicy;
@@ -236,15 +236,7 @@ pub fn run(cmd: &PlanCommand, store: &mut Store, actor: &str, out: &Output) -> R
         PlanCommand::Import { file } => import_or_validate(store, file, true, actor, out),
         PlanCommand::Export { name, out: file } => {
             let yaml = plan_to_yaml(&store.plan(name)?.plan);
-            match file {
-                Some(path) => {
-                    write_atomic(path, &yaml)?;
-                    out.value(&serde_json::json!({ "written": path }), || {
-                        format!("wrote plan \"{name}\" to {}", path.display())
-                    });
-                }
-                None => print!("{yaml}"),
-            }
+            out.yaml(&yaml, file.as_deref(), &format!("plan \"{name}\""))?;
             Ok(0)
         }
         PlanCommand::Revisions { name } => {

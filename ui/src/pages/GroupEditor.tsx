@@ -11,14 +11,15 @@ import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select, { type SelectProps } from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProblemList, errorAt, problemsUnder } from "../components/ProblemList";
+import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
-import type { LaunchSettings, Problem, ProtectionGroup, ServerOverride } from "../types";
+import type { LaunchSettings, ProtectionGroup, ServerOverride } from "../types";
 
 type TagRow = { key: string; value: string };
 
@@ -72,10 +73,8 @@ export function GroupEditor() {
   const [tags, setTags] = useState<TagRow[]>([]);
   const [ids, setIds] = useState("");
   const [originalName, setOriginalName] = useState<string | null>(null);
-  const [problems, setProblems] = useState<Problem[]>();
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
-  const seq = useRef(0);
 
   useEffect(() => {
     if (!loaded.data) return;
@@ -95,18 +94,7 @@ export function GroupEditor() {
       : { sourceServerIds: ids.split(/[\s,]+/).filter(Boolean) },
   };
 
-  useEffect(() => {
-    if (!assembled) return;
-    const id = ++seq.current;
-    const t = setTimeout(() => {
-      backend
-        .validateGroup(assembled, originalName)
-        .then((p) => id === seq.current && setProblems(p))
-        .catch((e) => id === seq.current && setProblems([{ severity: "error", path: "", message: toBackendError(e).message }]));
-    }, 250);
-    return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [JSON.stringify(assembled), originalName]);
+  const [problems, setProblems] = useLiveValidation(assembled, (g) => backend.validateGroup(g, originalName));
 
   if (loaded.error) return <ErrorState error={loaded.error} onRetry={loaded.reload} />;
   if (!group || !assembled || !loaded.data) return <Loading what="the protection group" />;

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Problem, RecoveryPlan, StoredPlan } from "../types";
-import { PlanEditor, newWave, removeWave, renameWave } from "./PlanEditor";
+import { PlanEditor, newWave, numberOrUndefined, removeWave, renameWave } from "./PlanEditor";
 
 const api = vi.hoisted(() => ({
   plan: vi.fn(),
@@ -78,6 +78,16 @@ describe("wave list helpers", () => {
     const waves = removeWave(stored.plan.waves, 0);
     expect(waves).toHaveLength(1);
     expect(waves[0].dependsOn).toEqual([]);
+  });
+});
+
+describe("minutes fields", () => {
+  it("keep values the backend can read and explain", () => {
+    expect(numberOrUndefined("")).toBeUndefined();
+    expect(numberOrUndefined("45")).toBe(45);
+    expect(numberOrUndefined("-5")).toBe(0);
+    expect(numberOrUndefined("12.7")).toBe(12);
+    expect(numberOrUndefined("1e12")).toBe(4294967295);
   });
 });
 

@@ -13,13 +13,14 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
 import Textarea from "@cloudscape-design/components/textarea";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProblemList, errorAt } from "../components/ProblemList";
 import { RevisionHistory } from "../components/RevisionHistory";
+import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
 import { WaveGraph } from "../components/WaveGraph";
 import type { Problem, RecoveryPlan, Wave } from "../types";
@@ -60,10 +61,13 @@ export function removeWave(waves: Wave[], index: number): Wave[] {
   return waves.filter((_, i) => i !== index).map((w) => ({ ...w, dependsOn: w.dependsOn?.filter((d) => d !== gone) }));
 }
 
-function numberOrUndefined(v: string): number | undefined {
+/** A minutes field: empty → unset; otherwise a whole number in u32 range (the backend then
+ *  says what is wrong with 0 or an absurd value, next to the field). */
+export function numberOrUndefined(v: string): number | undefined {
   if (v.trim() === "") return undefined;
   const n = Number(v);
-  return Number.isFinite(n) ? Math.trunc(n) : undefined;
+  if (!Number.isFinite(n)) return undefined;
+  return Math.min(4294967295, Math.max(0, Math.trunc(n)));
 }
 
 function WaveEditor({
@@ -179,12 +183,10 @@ export function PlanEditor() {
   const [plan, setPlan] = useState<RecoveryPlan>(EMPTY_PLAN);
   const [revision, setRevision] = useState<number | null>(null);
   const [originalName, setOriginalName] = useState<string | null>(null);
-  const [problems, setProblems] = useState<Problem[] | undefined>(undefined);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
   const [dirty, setDirty] = useState(false);
   const [tab, setTab] = useState("waves");
-  const seq = useRef(0);
 
   useEffect(() => {
     if (!loaded.data) return;
@@ -199,18 +201,7 @@ export function PlanEditor() {
     setDirty(false);
   }, [loaded.data]);
 
-  // Validation as you type: ask the backend (the same rules as save), debounced.
-  useEffect(() => {
-    if (!loaded.data) return;
-    const id = ++seq.current;
-    const t = setTimeout(() => {
-      backend
-        .validatePlan(plan)
-        .then((p) => id === seq.current && setProblems(p))
-        .catch((e) => id === seq.current && setProblems([{ severity: "error", path: "", message: toBackendError(e).message }]));
-    }, 250);
-    return () => clearTimeout(t);
-  }, [plan, loaded.data]);
+  const [problems, setProblems] = useLiveValidation(loaded.data ? plan : null, backend.validatePlan);
 
   const groupNames = useMemo(() => (loaded.data?.[1] ?? []).map((g) => g.name), [loaded.data]);
   const errors = problems?.filter((p) => p.severity === "error").length ?? 0;
