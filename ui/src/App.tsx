@@ -3,7 +3,7 @@ import Badge from "@cloudscape-design/components/badge";
 import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
 import TopNavigation from "@cloudscape-design/components/top-navigation";
-import { Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { Outlet, RouterProvider, createHashRouter, useLocation, useNavigate, type RouteObject } from "react-router-dom";
 import { backend } from "./backend";
 import { FlashProvider, useFlash } from "./components/flash";
 import { useLoad } from "./components/useLoad";
@@ -64,50 +64,7 @@ function Shell() {
             }}
           />
         }
-        content={
-          <Routes>
-            <Route path="/" element={<DashboardPage />} />
-            <Route path="/plans" element={<PlansPage />} />
-            <Route path="/plans/new" element={<PlanEditor />} />
-            <Route path="/plans/edit/:name" element={<PlanEditor />} />
-            <Route path="/groups" element={<GroupsPage />} />
-            <Route path="/groups/new" element={<GroupEditor />} />
-            <Route path="/groups/edit/:name" element={<GroupEditor />} />
-            <Route path="/targets" element={<TargetsPage />} />
-            <Route
-              path="/inventory"
-              element={
-                <LaterPage
-                  title="Inventory"
-                  what="Source servers across all targets with replication state, lag and agent health, and the EC2 instances in the recovery regions."
-                  when="It arrives with the sandbox AWS estate and the AWS adapter."
-                />
-              }
-            />
-            <Route
-              path="/executions"
-              element={
-                <LaterPage
-                  title="Executions"
-                  what="Drills and recoveries, wave by wave, with live progress, measured RTO, approvals, pause, resume, cancel and verified cleanup."
-                  when="It arrives with drill and recovery execution."
-                />
-              }
-            />
-            <Route
-              path="/reports"
-              element={
-                <LaterPage
-                  title="Reports"
-                  what="PDF readiness and drill reports for auditors, from here, the CLI and a schedule."
-                  when="It arrives with PDF reports."
-                />
-              }
-            />
-            <Route path="/settings" element={<SettingsPage />} />
-            <Route path="*" element={<LaterPage title="Page not found" what="There is nothing at this address." when="" />} />
-          </Routes>
-        }
+        content={<Outlet />}
       />
       {info.data?.storeError && (
         <div style={{ position: "fixed", bottom: 8, right: 8 }}>
@@ -118,10 +75,62 @@ function Shell() {
   );
 }
 
+/** Every page, under the shell (navigation, header, notifications). */
+export const routes: RouteObject[] = [
+  {
+    path: "/",
+    element: <Shell />,
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: "plans", element: <PlansPage /> },
+      { path: "plans/new", element: <PlanEditor /> },
+      { path: "plans/edit/:name", element: <PlanEditor /> },
+      { path: "groups", element: <GroupsPage /> },
+      { path: "groups/new", element: <GroupEditor /> },
+      { path: "groups/edit/:name", element: <GroupEditor /> },
+      { path: "targets", element: <TargetsPage /> },
+      {
+        path: "inventory",
+        element: (
+          <LaterPage
+            title="Inventory"
+            what="Source servers across all targets with replication state, lag and agent health, and the EC2 instances in the recovery regions."
+            when="It arrives with the sandbox AWS estate and the AWS adapter."
+          />
+        ),
+      },
+      {
+        path: "executions",
+        element: (
+          <LaterPage
+            title="Executions"
+            what="Drills and recoveries, wave by wave, with live progress, measured RTO, approvals, pause, resume, cancel and verified cleanup."
+            when="It arrives with drill and recovery execution."
+          />
+        ),
+      },
+      {
+        path: "reports",
+        element: (
+          <LaterPage
+            title="Reports"
+            what="PDF readiness and drill reports for auditors, from here, the CLI and a schedule."
+            when="It arrives with PDF reports."
+          />
+        ),
+      },
+      { path: "settings", element: <SettingsPage /> },
+      { path: "*", element: <LaterPage title="Page not found" what="There is nothing at this address." when="" /> },
+    ],
+  },
+];
+
+const router = createHashRouter(routes);
+
 export function App() {
   return (
     <FlashProvider>
-      <Shell />
+      <RouterProvider router={router} />
     </FlashProvider>
   );
 }

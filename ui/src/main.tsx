@@ -1,15 +1,12 @@
 import "@cloudscape-design/global-styles/index.css";
 import React from "react";
 import ReactDOM from "react-dom/client";
-import { HashRouter } from "react-router-dom";
 import { App } from "./App";
 import { backend } from "./backend";
 
 ReactDOM.createRoot(document.getElementById("root")!).render(
   <React.StrictMode>
-    <HashRouter>
-      <App />
-    </HashRouter>
+    <App />
   </React.StrictMode>,
 );
 

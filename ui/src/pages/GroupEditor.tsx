@@ -17,6 +17,7 @@ import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProblemList, errorAt, problemsUnder } from "../components/ProblemList";
+import { UnsavedChangesGuard } from "../components/UnsavedChangesGuard";
 import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
 import type { LaunchSettings, ProtectionGroup, ServerOverride } from "../types";
@@ -75,6 +76,7 @@ export function GroupEditor() {
   const [originalName, setOriginalName] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
+  const [saved, setSaved] = useState<string | null>(null);
 
   useEffect(() => {
     if (!loaded.data) return;
@@ -84,6 +86,7 @@ export function GroupEditor() {
     setOriginalName(g?.name ?? null);
     setTags(Object.entries(start.selector.tags ?? {}).map(([key, value]) => ({ key, value })));
     setIds((start.selector.sourceServerIds ?? []).join("\n"));
+    setSaved(null);
   }, [loaded.data]);
 
   const byTags = group?.selector.sourceServerIds === undefined;
@@ -94,6 +97,14 @@ export function GroupEditor() {
       : { sourceServerIds: ids.split(/[\s,]+/).filter(Boolean) },
   };
 
+  const [initial, setInitial] = useState<string | null>(null);
+  useEffect(() => {
+    if (assembled && initial === null) setInitial(JSON.stringify(assembled));
+  }, [assembled, initial]);
+  const dirty = saved === null && initial !== null && assembled !== null && JSON.stringify(assembled) !== initial;
+  useEffect(() => {
+    if (saved) navigate("/groups");
+  }, [saved, navigate]);
   const [problems, setProblems] = useLiveValidation(assembled, (g) => backend.validateGroup(g, originalName));
 
   if (loaded.error) return <ErrorState error={loaded.error} onRetry={loaded.reload} />;
@@ -113,7 +124,7 @@ export function GroupEditor() {
     try {
       const saved = await backend.saveGroup(assembled, originalName);
       notify("success", `Saved protection group "${saved.name}".`);
-      navigate("/groups");
+      setSaved(saved.name);
     } catch (e) {
       const err = toBackendError(e);
       setSaveError(err.message);
@@ -142,6 +153,7 @@ export function GroupEditor() {
         </Header>
       }
     >
+      <UnsavedChangesGuard when={dirty} />
       <SpaceBetween size="l">
         {saveError && <ErrorState error={{ code: "invalid", message: saveError }} />}
         <Grid gridDefinition={[{ colspan: { default: 12, s: 8 } }, { colspan: { default: 12, s: 4 } }]}>

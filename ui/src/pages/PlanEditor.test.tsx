@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router-dom";
+import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Problem, RecoveryPlan, StoredPlan } from "../types";
 import { PlanEditor, newWave, numberOrUndefined, removeWave, renameWave } from "./PlanEditor";
@@ -37,15 +37,16 @@ const stored: StoredPlan = {
 };
 
 function renderAt(path: string) {
-  return render(
-    <MemoryRouter initialEntries={[path]}>
-      <Routes>
-        <Route path="/plans/new" element={<PlanEditor />} />
-        <Route path="/plans/edit/:name" element={<PlanEditor />} />
-        <Route path="/plans" element={<div>plans list</div>} />
-      </Routes>
-    </MemoryRouter>,
+  const router = createMemoryRouter(
+    [
+      { path: "/plans/new", element: <PlanEditor /> },
+      { path: "/plans/edit/:name", element: <PlanEditor /> },
+      { path: "/plans", element: <div>plans list</div> },
+    ],
+    { initialEntries: [path] },
   );
+  render(<RouterProvider router={router} />);
+  return router;
 }
 
 beforeEach(() => {
@@ -170,10 +171,23 @@ describe("PlanEditor", () => {
     expect(await screen.findByTestId("error-state")).toHaveTextContent("saved elsewhere meanwhile");
   });
 
+  it("asks before discarding unsaved edits", async () => {
+    const user = userEvent.setup();
+    const router = renderAt("/plans/edit/shop-dr");
+    await screen.findByDisplayValue("database");
+    await user.click(screen.getByTestId("add-wave"));
+    await user.click(screen.getByText("Cancel"));
+    expect(await screen.findByText("Discard unsaved changes?")).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/plans/edit/shop-dr");
+    await user.click(screen.getByTestId("discard-changes"));
+    await waitFor(() => expect(router.state.location.pathname).toBe("/plans"));
+  });
+
   it("a new plan starts with one wave and is created without an original name", async () => {
     api.savePlan.mockImplementation(async (plan: RecoveryPlan) => ({ ...stored, plan, revision: 1 }));
+    api.plan.mockImplementation(async (name: string) => ({ ...stored, plan: { ...stored.plan, name }, revision: 1 }));
     const user = userEvent.setup();
-    renderAt("/plans/new");
+    const router = renderAt("/plans/new");
     const name = await screen.findByTestId("plan-name");
     await user.type(within(name).getByRole("textbox"), "fresh");
     expect(screen.getByDisplayValue("wave 1")).toBeInTheDocument();
@@ -181,5 +195,7 @@ describe("PlanEditor", () => {
     await waitFor(() => expect(api.savePlan).toHaveBeenCalled());
     expect(api.savePlan.mock.calls[0][0].name).toBe("fresh");
     expect(api.savePlan.mock.calls[0][1]).toEqual({ originalName: null, expectedRevision: null });
+    // Once created, the address follows the plan without asking about unsaved changes.
+    await waitFor(() => expect(router.state.location.pathname).toBe("/plans/edit/fresh"));
   });
 });

@@ -20,6 +20,7 @@ import { useFlash } from "../components/flash";
 import { ErrorState, Loading } from "../components/PageState";
 import { ProblemList, errorAt } from "../components/ProblemList";
 import { RevisionHistory } from "../components/RevisionHistory";
+import { UnsavedChangesGuard } from "../components/UnsavedChangesGuard";
 import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
 import { WaveGraph } from "../components/WaveGraph";
@@ -203,6 +204,13 @@ export function PlanEditor() {
 
   const [problems, setProblems] = useLiveValidation(loaded.data ? plan : null, backend.validatePlan);
 
+  // The address follows the saved name (after creating or renaming a plan).
+  useEffect(() => {
+    if (originalName && !dirty && originalName !== params.name) {
+      navigate(`/plans/edit/${encodeURIComponent(originalName)}`, { replace: true });
+    }
+  }, [originalName, dirty, params.name, navigate]);
+
   const groupNames = useMemo(() => (loaded.data?.[1] ?? []).map((g) => g.name), [loaded.data]);
   const errors = problems?.filter((p) => p.severity === "error").length ?? 0;
 
@@ -221,7 +229,6 @@ export function PlanEditor() {
       setRevision(saved.revision);
       setOriginalName(saved.plan.name);
       setDirty(false);
-      if (saved.plan.name !== params.name) navigate(`/plans/edit/${encodeURIComponent(saved.plan.name)}`, { replace: true });
     } catch (e) {
       const err = toBackendError(e);
       setSaveError(err.message);
@@ -273,7 +280,7 @@ export function PlanEditor() {
           }
           actions={
             <SpaceBetween direction="horizontal" size="xs">
-              <Button onClick={() => navigate("/plans")}>{dirty ? "Discard changes" : "Back to plans"}</Button>
+              <Button onClick={() => navigate("/plans")}>{dirty ? "Cancel" : "Back to plans"}</Button>
               <Button variant="primary" loading={saving} onClick={save} data-testid="save-plan" disabled={!dirty && revision !== null}>
                 {revision ? "Save revision" : "Create plan"}
               </Button>
@@ -284,6 +291,7 @@ export function PlanEditor() {
         </Header>
       }
     >
+      <UnsavedChangesGuard when={dirty} />
       <SpaceBetween size="l">
         {saveError && <ErrorState error={{ code: "invalid", message: saveError }} />}
         <Grid gridDefinition={[{ colspan: { default: 12, s: 8 } }, { colspan: { default: 12, s: 4 } }]}>

@@ -1,5 +1,5 @@
 import { render, screen } from "@testing-library/react";
-import { MemoryRouter } from "react-router-dom";
+import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FlashProvider } from "../components/flash";
 import { GroupsPage } from "./GroupsPage";
@@ -12,11 +12,7 @@ vi.mock("../backend", () => ({
 }));
 
 const inApp = (ui: React.ReactNode) =>
-  render(
-    <MemoryRouter>
-      <FlashProvider>{ui}</FlashProvider>
-    </MemoryRouter>,
-  );
+  render(<RouterProvider router={createMemoryRouter([{ path: "/", element: <FlashProvider>{ui}</FlashProvider> }])} />);
 
 beforeEach(() => vi.clearAllMocks());
 
