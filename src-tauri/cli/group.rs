@@ -85,7 +85,11 @@ pub fn run(
         GroupCommand::Import { file } => import_or_validate(store, file, true, actor, out),
         GroupCommand::Export { name, out: file } => {
             let yaml = group_to_yaml(&store.group(name)?);
-            out.yaml(&yaml, file.as_deref(), &format!("protection group \"{name}\""))?;
+            out.yaml(
+                &yaml,
+                file.as_deref(),
+                &format!("protection group \"{name}\""),
+            )?;
             Ok(0)
         }
         GroupCommand::Delete { name } => {
