@@ -41,6 +41,7 @@ fn drs_commands() -> &'static [&'static str] {
         "group_export_file",
         "import_file",
         "import_yaml",
+        "inventory_load",
         "target_list",
         "audit_list",
     ]

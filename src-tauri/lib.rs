@@ -22,6 +22,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod connect;
 pub mod data_dir;
 pub mod files;
 
@@ -30,6 +31,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use tauri::{Builder, Runtime};
+
+/// The sample groups and plan for the sandbox's built-in scenario, imported on first start.
+pub const SAMPLE_ESTATE_YAML: &str = include_str!("../examples/retail.yaml");
 
 /// What every command can reach: the store (or why it could not be opened) and who is acting.
 pub struct AppState {
@@ -41,6 +45,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Who edits are recorded as.
     pub actor: String,
+    /// The in-process sandbox behind the default "Sandbox" target.
+    pub sandbox: connect::EmbeddedSandbox,
 }
 
 impl AppState {
@@ -48,10 +54,7 @@ impl AppState {
     /// and reported by the UI instead of stopping the app.
     pub fn open(data_dir: PathBuf) -> Self {
         let actor = data_dir::actor();
-        let opened = Store::open(&data_dir).and_then(|mut s| {
-            s.ensure_sandbox_target(&actor)?;
-            Ok(s)
-        });
+        let opened = open_store(&data_dir, &actor);
         let (store, open_error) = match opened {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e.to_string())),
@@ -61,8 +64,20 @@ impl AppState {
             open_error,
             data_dir,
             actor,
+            sandbox: connect::EmbeddedSandbox::default(),
         }
     }
+}
+
+/// Opens the store in `data_dir`. On the very first start it creates the "Sandbox" target and
+/// imports the sample groups and plan for the sandbox's scenario, so a new user sees a populated
+/// app. Shared by the window and the CLI.
+pub fn open_store(data_dir: &std::path::Path, actor: &str) -> Result<Store, drs_store::StoreError> {
+    let mut store = Store::open(data_dir)?;
+    if store.ensure_sandbox_target(actor)? {
+        store.import_yaml(SAMPLE_ESTATE_YAML, actor)?;
+    }
+    Ok(store)
 }
 
 /// The generated Tauri context: `tauri.conf.json`, the bundled UI and the capabilities/ACL.
@@ -101,6 +116,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::group::group_export_file,
             commands::documents::import_file,
             commands::documents::import_yaml,
+            commands::inventory::inventory_load,
         ])
 }
 

@@ -4,8 +4,10 @@
 //! failure; 2 invalid input or usage; 3 "checked, and the answer is no".
 
 mod group;
+mod inventory;
 mod output;
 mod plan;
+mod sandbox;
 
 use crate::data_dir;
 use clap::{Parser, Subcommand};
@@ -50,6 +52,15 @@ pub enum Command {
     /// Targets (AWS accounts and regions).
     #[command(subcommand)]
     Target(TargetCommand),
+    /// Source servers and recovery-region EC2 instances of every target (or one).
+    Inventory {
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// The simulated AWS estate.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -141,17 +152,20 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 
 fn open_store(cli: &Cli) -> Result<Store, Failure> {
     let dir = data_dir::resolve(cli.data_dir.clone()).map_err(Failure::invalid)?;
-    let mut store = Store::open(&dir)?;
-    store.ensure_sandbox_target(&data_dir::actor())?;
-    Ok(store)
+    Ok(crate::open_store(&dir, &data_dir::actor())?)
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
+    if let Command::Sandbox(cmd) = &cli.command {
+        return sandbox::run(cmd, out);
+    }
     let mut store = open_store(cli)?;
     let actor = data_dir::actor();
     match &cli.command {
         Command::Plan(cmd) => plan::run(cmd, &mut store, &actor, out),
         Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
+        Command::Inventory { target } => inventory::run(&store, target.as_deref(), out),
+        Command::Sandbox(_) => Ok(0),
         Command::Target(TargetCommand::List) => {
             let targets = store.targets()?;
             out.table(

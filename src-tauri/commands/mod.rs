@@ -4,6 +4,7 @@
 pub mod app;
 pub mod documents;
 pub mod group;
+pub mod inventory;
 pub mod plan;
 
 use crate::files::FileError;

@@ -10,6 +10,7 @@ import { useLoad } from "./components/useLoad";
 import { DashboardPage } from "./pages/DashboardPage";
 import { GroupEditor } from "./pages/GroupEditor";
 import { GroupsPage } from "./pages/GroupsPage";
+import { InventoryPage } from "./pages/InventoryPage";
 import { LaterPage } from "./pages/LaterPage";
 import { PlanEditor } from "./pages/PlanEditor";
 import { PlansPage } from "./pages/PlansPage";
@@ -89,16 +90,7 @@ export const routes: RouteObject[] = [
       { path: "groups/new", element: <GroupEditor /> },
       { path: "groups/edit/:name", element: <GroupEditor /> },
       { path: "targets", element: <TargetsPage /> },
-      {
-        path: "inventory",
-        element: (
-          <LaterPage
-            title="Inventory"
-            what="Source servers across all targets with replication state, lag and agent health, and the EC2 instances in the recovery regions."
-            when="It arrives with the sandbox AWS estate and the AWS adapter."
-          />
-        ),
-      },
+      { path: "inventory", element: <InventoryPage /> },
       {
         path: "executions",
         element: (

@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   BackendError,
   ImportOutcome,
+  Inventory,
   PlanSummary,
   Problem,
   ProtectionGroup,
@@ -56,6 +57,8 @@ export const backend = {
   exportGroupFile: (name: string, path: string) => call<void>("group_export_file", { name, path }),
 
   importFile: (path: string) => call<ImportOutcome>("import_file", { path }),
+
+  inventory: (target?: string) => call<Inventory>("inventory_load", { target }),
 };
 
 export type Backend = typeof backend;

@@ -139,3 +139,50 @@ export interface BackendError {
   message: string;
   problems?: Problem[];
 }
+
+export interface ReplicationError {
+  error: string;
+  rawError?: string;
+}
+
+export interface SourceServer {
+  id: string;
+  arn: string;
+  target: string;
+  name?: string | null;
+  hostname?: string | null;
+  replicationState?: string | null;
+  lag?: string | null;
+  lagSeconds?: number | null;
+  lastSeen?: string | null;
+  replicationError?: ReplicationError | null;
+  originInstanceId?: string | null;
+  originAccountId?: string | null;
+  originRegion?: string | null;
+  recommendedInstanceType?: string | null;
+  os?: string | null;
+  replicationDirection?: string | null;
+  tags: Record<string, string>;
+}
+
+export interface Ec2Instance {
+  id: string;
+  target: string;
+  region: string;
+  name?: string | null;
+  state: string;
+  instanceType?: string | null;
+  privateIp?: string | null;
+  subnetId?: string | null;
+  architecture?: string | null;
+  platform?: string | null;
+  rootDeviceType?: string | null;
+  bootMode?: string | null;
+  tags: Record<string, string>;
+}
+
+export interface Inventory {
+  sourceServers: SourceServer[];
+  instances: Ec2Instance[];
+  failures: { target: string; message: string }[];
+}

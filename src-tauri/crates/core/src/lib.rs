@@ -8,11 +8,15 @@
 //! - [`plan`]: recovery plans — ordered waves of groups with dependencies, approvals, timeouts.
 //! - [`validation`]: the [`Problem`] every check reports (field path, message, severity).
 //! - [`rules`]: AWS formats (account IDs, regions, tag rules, resource IDs).
+//! - [`inventory`]: what DRS and EC2 report (source servers, replication, instances), in our types.
+//! - [`cloud`]: the `Cloud` port — the AWS operations the app uses, shaped by our needs, not the SDK.
 //! - [`document`]: the versioned YAML schema (`apiVersion: drs-orchestrator/v1`) for import and
 //!   export, with line/column for every problem.
 
+pub mod cloud;
 pub mod document;
 pub mod group;
+pub mod inventory;
 pub mod plan;
 pub mod rules;
 pub mod target;

@@ -1,0 +1,85 @@
+//! SDK types → the core's inventory types.
+
+use drs_core::inventory::{
+    parse_iso_duration, Ec2Instance, InstanceState, ReplicationError, ReplicationState, SourceServer,
+};
+use std::collections::BTreeMap;
+
+pub(crate) fn source_server(s: &aws_sdk_drs::types::SourceServer, target: &str) -> SourceServer {
+    let tags: BTreeMap<String, String> = s
+        .tags()
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let repl = s.data_replication_info();
+    let lag = repl.and_then(|r| r.lag_duration()).map(str::to_string);
+    let hints = s.source_properties().and_then(|p| p.identification_hints());
+    SourceServer {
+        id: s.source_server_id().unwrap_or_default().to_string(),
+        arn: s.arn().unwrap_or_default().to_string(),
+        target: target.to_string(),
+        name: tags.get("Name").cloned(),
+        hostname: hints.and_then(|h| h.hostname()).map(str::to_string),
+        replication_state: repl
+            .and_then(|r| r.data_replication_state())
+            .map(|st| ReplicationState::parse(st.as_str())),
+        lag_seconds: lag.as_deref().and_then(parse_iso_duration).map(|d| d.as_secs()),
+        lag,
+        last_seen: s
+            .life_cycle()
+            .and_then(|l| l.last_seen_by_service_date_time())
+            .map(str::to_string),
+        replication_error: repl.and_then(|r| r.data_replication_error()).and_then(|e| {
+            e.error().map(|code| ReplicationError {
+                error: code.as_str().to_string(),
+                raw_error: e.raw_error().map(str::to_string),
+            })
+        }),
+        origin_instance_id: hints.and_then(|h| h.aws_instance_id()).map(str::to_string),
+        origin_account_id: s
+            .source_cloud_properties()
+            .and_then(|c| c.origin_account_id())
+            .map(str::to_string),
+        origin_region: s
+            .source_cloud_properties()
+            .and_then(|c| c.origin_region())
+            .map(str::to_string),
+        recommended_instance_type: s
+            .source_properties()
+            .and_then(|p| p.recommended_instance_type())
+            .map(str::to_string),
+        os: s
+            .source_properties()
+            .and_then(|p| p.os())
+            .and_then(|o| o.full_string())
+            .map(str::to_string),
+        replication_direction: s.replication_direction().map(|d| d.as_str().to_string()),
+        tags,
+    }
+}
+
+pub(crate) fn instance(i: &aws_sdk_ec2::types::Instance, target: &str, region: &str) -> Ec2Instance {
+    let tags: BTreeMap<String, String> = i
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect();
+    Ec2Instance {
+        id: i.instance_id().unwrap_or_default().to_string(),
+        target: target.to_string(),
+        region: region.to_string(),
+        name: tags.get("Name").cloned(),
+        state: i
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| InstanceState::parse(n.as_str()))
+            .unwrap_or(InstanceState::Other("unknown".into())),
+        instance_type: i.instance_type().map(|t| t.as_str().to_string()),
+        private_ip: i.private_ip_address().map(str::to_string),
+        subnet_id: i.subnet_id().map(str::to_string),
+        architecture: i.architecture().map(|a| a.as_str().to_string()),
+        platform: i.platform_details().map(str::to_string),
+        root_device_type: i.root_device_type().map(|r| r.as_str().to_string()),
+        boot_mode: i.boot_mode().map(|b| b.as_str().to_string()),
+        tags,
+    }
+}

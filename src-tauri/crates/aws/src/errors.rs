@@ -1,0 +1,147 @@
+//! SDK errors → [`CloudError`], keeping the AWS request ID and, for DRS validation errors, the
+//! offending fields.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
+use drs_core::cloud::CloudError;
+
+/// Fields named in a DRS `ValidationException` body (`fieldList[].name`).
+fn field_list(body: Option<&[u8]>) -> Vec<String> {
+    body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|v| v.get("fieldList").and_then(|f| f.as_array()).cloned())
+        .map(|list| {
+            list.iter()
+                .filter_map(|f| f.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Maps any SDK error of `operation` (e.g. `drs:DescribeSourceServers`).
+pub fn map_err<E>(operation: &str, err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let op = operation.to_string();
+    match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("Unknown").to_string();
+            let message = e.message().unwrap_or("").to_string();
+            let request_id = e
+                .meta()
+                .request_id()
+                .map(str::to_string)
+                .or_else(|| {
+                    service
+                        .raw()
+                        .headers()
+                        .get("x-amzn-requestid")
+                        .map(str::to_string)
+                });
+            classify(op, code, message, request_id, service.raw().body().bytes())
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            let text = DisplayErrorContext(&err).to_string();
+            if text.contains("credentials") || text.contains("token") && text.contains("expired") {
+                CloudError::Credentials(text)
+            } else {
+                CloudError::Network {
+                    operation: op,
+                    message: text,
+                }
+            }
+        }
+        _ => {
+            let text = DisplayErrorContext(&err).to_string();
+            if text.contains("credentials") || text.contains("identity") {
+                CloudError::Credentials(text)
+            } else {
+                CloudError::Service {
+                    operation: op,
+                    code: "ClientError".into(),
+                    message: text,
+                    request_id: None,
+                }
+            }
+        }
+    }
+}
+
+fn classify(
+    operation: String,
+    code: String,
+    message: String,
+    request_id: Option<String>,
+    body: Option<&[u8]>,
+) -> CloudError {
+    match code.as_str() {
+        "ThrottlingException" | "Throttling" | "RequestLimitExceeded" | "TooManyRequestsException" => {
+            CloudError::Throttled {
+                operation,
+                request_id,
+            }
+        }
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" | "UnrecognizedClientException"
+        | "InvalidClientTokenId" | "AuthFailure" | "ExpiredToken" | "ExpiredTokenException" => {
+            CloudError::AccessDenied {
+                operation,
+                message,
+                request_id,
+            }
+        }
+        "ResourceNotFoundException" => CloudError::NotFound {
+            operation,
+            message,
+            request_id,
+        },
+        c if c.ends_with(".NotFound") => CloudError::NotFound {
+            operation,
+            message,
+            request_id,
+        },
+        "ValidationException" | "ValidationError" | "InvalidParameterValue" | "InvalidParameterCombination"
+        | "MissingParameter" => CloudError::Validation {
+            operation,
+            message,
+            fields: field_list(body),
+            request_id,
+        },
+        "ServiceQuotaExceededException" => CloudError::QuotaExceeded {
+            operation,
+            message,
+            request_id,
+        },
+        "ConflictException" => CloudError::Conflict {
+            operation,
+            message,
+            request_id,
+        },
+        _ => CloudError::Service {
+            operation,
+            code,
+            message,
+            request_id,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_domain_errors() {
+        let e = classify("drs:X".into(), "ThrottlingException".into(), "slow".into(), Some("r-1".into()), None);
+        assert_eq!(e.to_string(), "drs:X: AWS kept throttling the request after retries (request ID r-1)");
+        let body = br#"{"message":"bad","fieldList":[{"name":"launchIntoEC2InstanceID","message":"x"}]}"#;
+        let e = classify("drs:Update".into(), "ValidationException".into(), "bad".into(), None, Some(body));
+        assert!(matches!(&e, CloudError::Validation { fields, .. } if fields == &vec!["launchIntoEC2InstanceID".to_string()]));
+        let e = classify("ec2:StartInstances".into(), "InvalidInstanceID.NotFound".into(), "gone".into(), None, None);
+        assert!(matches!(e, CloudError::NotFound { .. }));
+        let e = classify("sts:AssumeRole".into(), "AccessDenied".into(), "no".into(), None, None);
+        assert!(matches!(e, CloudError::AccessDenied { .. }));
+    }
+}

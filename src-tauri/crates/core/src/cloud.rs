@@ -1,0 +1,135 @@
+//! The `Cloud` port: the AWS operations the app uses, in the app's own types. The `drs-aws`
+//! crate implements it over the AWS SDK, pointed at AWS or at the sandbox; nothing else in the
+//! core knows about AWS wire formats.
+
+use crate::inventory::{Ec2Instance, SourceServer};
+use serde::{Deserialize, Serialize};
+
+/// Who the app is acting as (STS GetCallerIdentity).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    /// Account ID.
+    pub account: String,
+    /// Caller ARN.
+    pub arn: String,
+    /// User ID.
+    pub user_id: String,
+}
+
+/// What went wrong calling AWS, after the SDK's retries. Every variant keeps the AWS request ID
+/// when there was one, for support cases.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum CloudError {
+    /// Still throttled after the SDK's retries.
+    #[error("{operation}: AWS kept throttling the request after retries{}", rid(.request_id))]
+    Throttled {
+        /// The operation.
+        operation: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// Not allowed.
+    #[error("{operation}: access denied: {message}{}", rid(.request_id))]
+    AccessDenied {
+        /// The operation.
+        operation: String,
+        /// AWS's message.
+        message: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// The resource does not exist.
+    #[error("{operation}: not found: {message}{}", rid(.request_id))]
+    NotFound {
+        /// The operation.
+        operation: String,
+        /// AWS's message.
+        message: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// AWS rejected the input.
+    #[error("{operation}: invalid request: {message}{}{}", fields_text(.fields), rid(.request_id))]
+    Validation {
+        /// The operation.
+        operation: String,
+        /// AWS's message.
+        message: String,
+        /// Offending fields (DRS `fieldList`).
+        fields: Vec<String>,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// A DRS quota would be exceeded.
+    #[error("{operation}: service quota exceeded: {message}{}", rid(.request_id))]
+    QuotaExceeded {
+        /// The operation.
+        operation: String,
+        /// AWS's message.
+        message: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// A conflicting request (e.g. a job already running for the server).
+    #[error("{operation}: conflict: {message}{}", rid(.request_id))]
+    Conflict {
+        /// The operation.
+        operation: String,
+        /// AWS's message.
+        message: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+    /// Credentials could not be obtained (expired SSO token, missing profile, …).
+    #[error("credentials: {0}")]
+    Credentials(String),
+    /// The endpoint could not be reached.
+    #[error("{operation}: cannot reach AWS: {message}")]
+    Network {
+        /// The operation.
+        operation: String,
+        /// What failed.
+        message: String,
+    },
+    /// Any other service error.
+    #[error("{operation}: {code}: {message}{}", rid(.request_id))]
+    Service {
+        /// The operation.
+        operation: String,
+        /// AWS error code.
+        code: String,
+        /// AWS's message.
+        message: String,
+        /// AWS request ID.
+        request_id: Option<String>,
+    },
+}
+
+fn rid(id: &Option<String>) -> String {
+    id.as_ref()
+        .map(|i| format!(" (request ID {i})"))
+        .unwrap_or_default()
+}
+
+fn fields_text(fields: &[String]) -> String {
+    if fields.is_empty() {
+        String::new()
+    } else {
+        format!(" (fields: {})", fields.join(", "))
+    }
+}
+
+/// The AWS operations the app needs, for one target (account + regions).
+#[async_trait::async_trait]
+pub trait Cloud: Send + Sync {
+    /// STS GetCallerIdentity through the target's credentials.
+    async fn caller_identity(&self) -> Result<CallerIdentity, CloudError>;
+
+    /// Every DRS source server of the target (DRS runs in the recovery region), all pages.
+    async fn source_servers(&self) -> Result<Vec<SourceServer>, CloudError>;
+
+    /// Every EC2 instance in the recovery region (DR instances among them), all pages.
+    async fn recovery_instances_ec2(&self) -> Result<Vec<Ec2Instance>, CloudError>;
+}

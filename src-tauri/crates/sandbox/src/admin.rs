@@ -1,0 +1,75 @@
+//! Admin endpoints for tests and benchmarks: `/_sandbox/stats` (calls per operation, throttled
+//! and failed counts), `/_sandbox/reset` (back to the scenario, counters cleared) and
+//! `/_sandbox/state` (what the simulation holds).
+
+use crate::faults::Fault;
+use crate::protocol::json_ok;
+use crate::Shared;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Counters per `service:Operation`.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Every request that reached an operation, by `service:Operation`.
+    pub calls: BTreeMap<String, u64>,
+    /// Requests answered with an injected throttle.
+    pub throttled: BTreeMap<String, u64>,
+    /// Requests answered with an injected 5xx.
+    pub injected_errors: BTreeMap<String, u64>,
+    /// Requests the operation itself refused (4xx/5xx).
+    pub failed: BTreeMap<String, u64>,
+    /// Total requests.
+    pub total: u64,
+}
+
+impl Stats {
+    pub(crate) fn record(&mut self, service: &str, op: &str, fault: Option<Fault>, failed: bool) {
+        let key = format!("{service}:{op}");
+        self.total += 1;
+        *self.calls.entry(key.clone()).or_default() += 1;
+        match fault {
+            Some(Fault::Throttle) => *self.throttled.entry(key).or_default() += 1,
+            Some(Fault::ServerError) => *self.injected_errors.entry(key).or_default() += 1,
+            None if failed => *self.failed.entry(key).or_default() += 1,
+            None => {}
+        }
+    }
+}
+
+pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
+    match (method, path) {
+        (&Method::GET, "/_sandbox/stats") => {
+            let body = match shared.stats.lock() {
+                Ok(s) => serde_json::to_value(&*s).unwrap_or_default(),
+                Err(_) => serde_json::json!({}),
+            };
+            json_ok(StatusCode::OK, &body, "admin")
+        }
+        (&Method::POST, "/_sandbox/reset") => {
+            if let Ok(mut s) = shared.stats.lock() {
+                *s = Stats::default();
+            }
+            if let Ok(mut e) = shared.estate.lock() {
+                *e = crate::estate::Estate::new(
+                    &shared.config.scenario,
+                    shared.config.time_scale,
+                    shared.config.seed,
+                );
+            }
+            json_ok(StatusCode::OK, &serde_json::json!({ "reset": true }), "admin")
+        }
+        (&Method::GET, "/_sandbox/state") => {
+            let body = shared.with_estate(|e| e.summary());
+            json_ok(StatusCode::OK, &body, "admin")
+        }
+        _ => json_ok(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state") }),
+            "admin",
+        ),
+    }
+}

@@ -1,0 +1,307 @@
+//! DRS (restJson1): source servers, launch configurations and resource tags.
+
+use crate::estate::{iso, RegionState, Server};
+use crate::protocol::{json_error, json_error_with, json_ok, Request};
+use crate::Shared;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Largest page DRS returns.
+const MAX_PAGE: usize = 1000;
+
+fn validation(req: &Request, message: &str, fields: &[(&str, &str)]) -> Response {
+    json_error_with(
+        StatusCode::BAD_REQUEST,
+        "ValidationException",
+        message,
+        &req.request_id,
+        json!({
+            "reason": if fields.is_empty() { "other" } else { "fieldValidationFailed" },
+            "fieldList": fields.iter().map(|(n, m)| json!({ "name": n, "message": m })).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+fn not_found(req: &Request, kind: &str, id: &str) -> Response {
+    json_error_with(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFoundException",
+        &format!("{kind} {id} not found"),
+        &req.request_id,
+        json!({ "resourceId": id, "resourceType": kind }),
+    )
+}
+
+fn server_arn(account: &str, region: &str, id: &str) -> String {
+    format!("arn:aws:drs:{region}:{account}:source-server/{id}")
+}
+
+fn render_server(s: &Server, account: &str, region: &str, now: time::OffsetDateTime) -> Value {
+    let spec = &s.spec;
+    let id = spec.id.clone().unwrap_or_default();
+    let seen = iso(now - time::Duration::seconds(spec.last_seen_seconds_ago as i64));
+    let mut replication = json!({
+        "dataReplicationState": spec.replication_state,
+        "lagDuration": spec.lag,
+        "replicatedDisks": [{
+            "deviceName": "/dev/xvda", "totalStorageBytes": 107_374_182_400u64,
+            "replicatedStorageBytes": 107_374_182_400u64, "backloggedStorageBytes": 0, "rescannedStorageBytes": 0
+        }],
+        "stagingAvailabilityZone": format!("{region}a"),
+    });
+    if let Some(code) = &spec.replication_error {
+        replication["dataReplicationError"] = json!({ "error": code, "rawError": spec.raw_error.clone().unwrap_or_default() });
+    }
+    let mut hints = json!({ "hostname": spec.hostname.clone().unwrap_or_else(|| spec.name.clone()) });
+    if let Some(h) = &spec.hostname {
+        hints["fqdn"] = json!(h);
+    }
+    if let Some(origin) = &spec.origin_instance_id {
+        hints["awsInstanceID"] = json!(origin);
+    }
+    let mut v = json!({
+        "sourceServerID": id,
+        "arn": server_arn(account, region, &id),
+        "tags": s.tags,
+        "lastLaunchResult": "NOT_STARTED",
+        "dataReplicationInfo": replication,
+        "lifeCycle": {
+            "addedToServiceDateTime": iso(now - time::Duration::days(90)),
+            "firstByteDateTime": iso(now - time::Duration::days(90)),
+            "elapsedReplicationDuration": "P90D",
+            "lastSeenByServiceDateTime": seen,
+        },
+        "sourceProperties": {
+            "lastUpdatedDateTime": iso(now - time::Duration::hours(1)),
+            "recommendedInstanceType": spec.instance_type,
+            "identificationHints": hints,
+            "os": { "fullString": spec.os },
+            "cpus": [{ "cores": 4, "modelName": if spec.architecture == "arm64" { "AWS Graviton" } else { "Intel(R) Xeon(R) Platinum 8375C" } }],
+            "ramBytes": 17_179_869_184u64,
+            "disks": [{ "deviceName": "/dev/xvda", "bytes": 107_374_182_400u64 }],
+            "networkInterfaces": [],
+            "supportsNitroInstances": true,
+        },
+        "stagingArea": { "status": "NOT_EXTENDED" },
+        "replicationDirection": "FAILOVER",
+        "agentVersion": "1.48.0",
+    });
+    if let (Some(origin_region), Some(_)) = (&spec.origin_region, &spec.origin_instance_id) {
+        v["sourceCloudProperties"] = json!({
+            "originAccountID": account,
+            "originRegion": origin_region,
+            "originAvailabilityZone": format!("{origin_region}a"),
+        });
+    }
+    v
+}
+
+fn page(req: &Request) -> Result<(usize, usize), Box<Response>> {
+    let max = match req.json.get("maxResults") {
+        None | Some(Value::Null) => MAX_PAGE,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => (n as usize).min(MAX_PAGE),
+            _ => return Err(Box::new(validation(req, "maxResults must be a positive integer", &[("maxResults", "must be at least 1")]))),
+        },
+    };
+    let start = match req.json.get("nextToken") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(t)) => match t.parse::<usize>() {
+            Ok(n) => n,
+            Err(_) => return Err(Box::new(validation(req, "Invalid nextToken", &[("nextToken", "not a token this service issued")]))),
+        },
+        Some(_) => return Err(Box::new(validation(req, "nextToken must be a string", &[("nextToken", "must be a string")]))),
+    };
+    Ok((start, max))
+}
+
+pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
+    let Some(principal) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
+        return json_error(StatusCode::FORBIDDEN, "UnrecognizedClientException", "The security token included in the request is invalid.", &req.request_id);
+    };
+    let account = principal.account;
+    shared.with_estate(|e| {
+        let now = e.clock.now();
+        let region_name = req.region.clone();
+        let region = e.region_mut(&account, &region_name);
+        match op {
+            "DescribeSourceServers" => describe_source_servers(req, region, &account, now),
+            "GetLaunchConfiguration" => get_launch_configuration(req, region),
+            "UpdateLaunchConfiguration" => update_launch_configuration(req, region),
+            "ListTagsForResource" | "TagResource" | "UntagResource" => tags(req, region, &account, op),
+            "StartRecovery" | "DescribeJobs" | "DescribeJobLogItems" | "DescribeRecoveryInstances"
+            | "TerminateRecoveryInstances" | "DescribeRecoverySnapshots" | "ReverseReplication"
+            | "DisconnectRecoveryInstance" => json_error(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                &format!("The sandbox does not simulate drs:{op} yet"),
+                &req.request_id,
+            ),
+            other => json_error(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                &format!("Unknown operation drs:{other}"),
+                &req.request_id,
+            ),
+        }
+    })
+}
+
+fn describe_source_servers(req: &Request, region: &RegionState, account: &str, now: time::OffsetDateTime) -> Response {
+    let (start, max) = match page(req) {
+        Ok(p) => p,
+        Err(resp) => return *resp,
+    };
+    let wanted: Option<Vec<String>> = req
+        .json
+        .pointer("/filters/sourceServerIDs")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+    let selected: Vec<&Server> = region
+        .servers
+        .iter()
+        .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id)))
+        .map(|(_, s)| s)
+        .collect();
+    let end = (start + max).min(selected.len());
+    let items: Vec<Value> = selected
+        .get(start.min(selected.len())..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| render_server(s, account, &req.region, now))
+        .collect();
+    let mut body = json!({ "items": items });
+    if end < selected.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+fn server_id<'a>(req: &'a Request) -> Result<&'a str, Box<Response>> {
+    match req.json.get("sourceServerID").and_then(Value::as_str) {
+        Some(id) if id.starts_with("s-") && id.len() == 19 => Ok(id),
+        Some(id) => Err(Box::new(validation(req, &format!("Invalid sourceServerID {id}"), &[("sourceServerID", "must match ^s-[0-9a-zA-Z]{17}$")]))),
+        None => Err(Box::new(validation(req, "sourceServerID is required", &[("sourceServerID", "required")]))),
+    }
+}
+
+fn get_launch_configuration(req: &Request, region: &RegionState) -> Response {
+    let id = match server_id(req) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match region.launch_configs.get(id) {
+        Some(cfg) => json_ok(StatusCode::OK, cfg, &req.request_id),
+        None => not_found(req, "SOURCE_SERVER", id),
+    }
+}
+
+const UPDATABLE: &[&str] = &[
+    "name",
+    "launchDisposition",
+    "targetInstanceTypeRightSizingMethod",
+    "copyPrivateIp",
+    "copyTags",
+    "licensing",
+    "postLaunchEnabled",
+    "launchIntoInstanceProperties",
+    "recoveryMode",
+];
+
+fn update_launch_configuration(req: &Request, region: &mut RegionState) -> Response {
+    let id = match server_id(req) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let Some(server) = region.servers.get(&id).cloned() else {
+        return not_found(req, "SOURCE_SERVER", &id);
+    };
+    let enums: [(&str, &[&str]); 3] = [
+        ("launchDisposition", &["STOPPED", "STARTED"]),
+        ("targetInstanceTypeRightSizingMethod", &["NONE", "BASIC", "IN_AWS"]),
+        ("recoveryMode", &["FAST", "OPTIMAL"]),
+    ];
+    for (field, allowed) in enums {
+        if let Some(v) = req.json.get(field) {
+            if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+                return validation(req, &format!("Invalid value for {field}"), &[(field, "not one of the allowed values")]);
+            }
+        }
+    }
+    for field in ["copyPrivateIp", "copyTags", "postLaunchEnabled"] {
+        if let Some(v) = req.json.get(field) {
+            if !v.is_boolean() {
+                return validation(req, &format!("{field} must be a boolean"), &[(field, "must be a boolean")]);
+            }
+        }
+    }
+    if let Some(target) = req
+        .json
+        .pointer("/launchIntoInstanceProperties/launchIntoEC2InstanceID")
+        .and_then(Value::as_str)
+    {
+        let well_formed = target.strip_prefix("i-").is_some_and(|h| h.len() >= 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !well_formed {
+            return validation(req, "Invalid launchIntoEC2InstanceID", &[("launchIntoEC2InstanceID", "must match ^i-[0-9a-fA-F]{8,}$")]);
+        }
+        let Some(instance) = region.instances.get(target) else {
+            return validation(req, &format!("Instance {target} does not exist in {}", req.region), &[("launchIntoEC2InstanceID", "instance not found")]);
+        };
+        if instance.architecture != server.spec.architecture {
+            return validation(
+                req,
+                &format!(
+                    "Cannot launch into instance {target}: its architecture {} does not match the source server's {}",
+                    instance.architecture, server.spec.architecture
+                ),
+                &[("launchIntoEC2InstanceID", "architecture mismatch")],
+            );
+        }
+    }
+    let Some(cfg) = region.launch_configs.get_mut(&id) else {
+        return not_found(req, "SOURCE_SERVER", &id);
+    };
+    for field in UPDATABLE {
+        if let Some(v) = req.json.get(*field) {
+            cfg[*field] = v.clone();
+        }
+    }
+    json_ok(StatusCode::OK, cfg, &req.request_id)
+}
+
+fn tags(req: &Request, region: &mut RegionState, account: &str, op: &str) -> Response {
+    let arn = req.path.trim_start_matches("/tags/").to_string();
+    let server_id = arn
+        .strip_prefix(&format!("arn:aws:drs:{}:{account}:source-server/", req.region))
+        .map(str::to_string);
+    let store: &mut BTreeMap<String, String> = match &server_id {
+        Some(id) => match region.servers.get_mut(id) {
+            Some(s) => &mut s.tags,
+            None => return not_found(req, "SOURCE_SERVER", id),
+        },
+        None if arn.starts_with("arn:aws:drs:") => region.resource_tags.entry(arn.clone()).or_default(),
+        None => return validation(req, &format!("Invalid resource ARN {arn}"), &[("resourceArn", "not a DRS ARN")]),
+    };
+    match op {
+        "ListTagsForResource" => json_ok(StatusCode::OK, &json!({ "tags": store }), &req.request_id),
+        "TagResource" => {
+            let Some(new) = req.json.get("tags").and_then(Value::as_object) else {
+                return validation(req, "tags is required", &[("tags", "required")]);
+            };
+            for (k, v) in new {
+                store.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            }
+            json_ok(StatusCode::NO_CONTENT, &json!({}), &req.request_id)
+        }
+        _ => {
+            for (k, v) in &req.params {
+                if k == "tagKeys" {
+                    store.remove(v);
+                }
+            }
+            json_ok(StatusCode::NO_CONTENT, &json!({}), &req.request_id)
+        }
+    }
+}

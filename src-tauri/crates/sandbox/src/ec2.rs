@@ -1,0 +1,257 @@
+//! EC2 (ec2 query protocol, XML): DescribeInstances with filters and pagination, CreateTags,
+//! DeleteTags, StartInstances, StopInstances, DescribeSubnets, DescribeSecurityGroups.
+
+use crate::estate::{Instance, RegionState};
+use crate::protocol::{esc, query_error, xml_ok, Request, Service};
+use crate::Shared;
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::fmt::Write;
+
+const NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
+
+fn err(req: &Request, status: StatusCode, code: &str, message: &str) -> Response {
+    query_error(Service::Ec2, status, code, message, &req.request_id)
+}
+
+fn state_code(state: &str) -> u16 {
+    match state {
+        "pending" => 0,
+        "running" => 16,
+        "shutting-down" => 32,
+        "terminated" => 48,
+        "stopping" => 64,
+        _ => 80,
+    }
+}
+
+fn tag_set(tags: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = String::from("<tagSet>");
+    for (k, v) in tags {
+        let _ = write!(out, "<item><key>{}</key><value>{}</value></item>", esc(k), esc(v));
+    }
+    out.push_str("</tagSet>");
+    out
+}
+
+fn instance_xml(i: &Instance, account: &str) -> String {
+    format!(
+        "<item><reservationId>r-{}</reservationId><ownerId>{account}</ownerId><groupSet/><instancesSet><item>\
+<instanceId>{}</instanceId><imageId>ami-0abcdef1234567890</imageId>\
+<instanceState><code>{}</code><name>{}</name></instanceState>\
+<privateDnsName>ip-{}.internal</privateDnsName><instanceType>{}</instanceType>\
+<launchTime>{}</launchTime><placement><availabilityZone>{}a</availabilityZone><tenancy>default</tenancy></placement>\
+<subnetId>{}</subnetId><vpcId>vpc-0a1b2c3d4e5f60789</vpcId><privateIpAddress>{}</privateIpAddress>\
+<architecture>{}</architecture><rootDeviceType>{}</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName>\
+<virtualizationType>hvm</virtualizationType><hypervisor>xen</hypervisor><bootMode>{}</bootMode>\
+<platformDetails>{}</platformDetails>{}{}</item></instancesSet></item>",
+        &i.id[2..],
+        esc(&i.id),
+        state_code(&i.state),
+        esc(&i.state),
+        i.private_ip.replace('.', "-"),
+        esc(&i.instance_type),
+        esc(&i.launch_time),
+        "us",
+        esc(&i.subnet_id),
+        esc(&i.private_ip),
+        esc(&i.architecture),
+        esc(&i.root_device_type),
+        esc(&i.boot_mode),
+        esc(&i.platform),
+        if i.platform == "Windows" { "<platform>windows</platform>" } else { "" },
+        tag_set(&i.tags),
+    )
+}
+
+fn matches(i: &Instance, filters: &[(String, Vec<String>)]) -> bool {
+    filters.iter().all(|(name, values)| {
+        if let Some(key) = name.strip_prefix("tag:") {
+            i.tags.get(key).is_some_and(|v| values.iter().any(|w| w == v))
+        } else {
+            match name.as_str() {
+                "tag-key" => values.iter().any(|k| i.tags.contains_key(k)),
+                "instance-state-name" => values.iter().any(|s| s == &i.state),
+                "instance-id" => values.iter().any(|s| s == &i.id),
+                "subnet-id" => values.iter().any(|s| s == &i.subnet_id),
+                "private-ip-address" => values.iter().any(|s| s == &i.private_ip),
+                _ => false,
+            }
+        }
+    })
+}
+
+const FILTERS: &[&str] = &["tag-key", "instance-state-name", "instance-id", "subnet-id", "private-ip-address"];
+
+pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
+    let Some(principal) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
+        return err(req, StatusCode::UNAUTHORIZED, "AuthFailure", "AWS was not able to validate the provided access credentials");
+    };
+    let account = principal.account;
+    shared.with_estate(|e| {
+        let region = e.region_mut(&account, &req.region);
+        match op {
+            "DescribeInstances" => describe_instances(req, region, &account),
+            "CreateTags" | "DeleteTags" => tags(req, region, op),
+            "StartInstances" | "StopInstances" => start_stop(req, region, op),
+            "DescribeSubnets" => describe_subnets(req, region),
+            "DescribeSecurityGroups" => describe_security_groups(req),
+            "" => err(req, StatusCode::BAD_REQUEST, "MissingAction", "The request must contain the parameter Action"),
+            other => err(req, StatusCode::BAD_REQUEST, "InvalidAction", &format!("The action {other} is not valid for this web service (the sandbox does not implement it)")),
+        }
+    })
+}
+
+fn describe_instances(req: &Request, region: &RegionState, account: &str) -> Response {
+    let filters = req.filters();
+    if let Some((bad, _)) = filters
+        .iter()
+        .find(|(n, _)| !n.starts_with("tag:") && !FILTERS.contains(&n.as_str()))
+    {
+        return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", &format!("The filter '{bad}' is invalid"));
+    }
+    let ids = req.list("InstanceId");
+    for id in &ids {
+        if !region.instances.contains_key(id) {
+            return err(req, StatusCode::BAD_REQUEST, "InvalidInstanceID.NotFound", &format!("The instance ID '{id}' does not exist"));
+        }
+    }
+    let max = match req.param("MaxResults").map(str::parse::<usize>) {
+        None => None,
+        Some(Ok(n)) if (5..=1000).contains(&n) => Some(n),
+        Some(_) => return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", "Value for parameter MaxResults is invalid: it must be between 5 and 1000"),
+    };
+    if max.is_some() && !ids.is_empty() {
+        return err(req, StatusCode::BAD_REQUEST, "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+    }
+    let start = match req.param("NextToken").map(str::parse::<usize>) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", "The token is invalid"),
+    };
+    let selected: Vec<&Instance> = region
+        .instances
+        .values()
+        .filter(|i| ids.is_empty() || ids.contains(&i.id))
+        .filter(|i| matches(i, &filters))
+        .collect();
+    let end = max.map_or(selected.len(), |m| (start + m).min(selected.len()));
+    let mut body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeInstancesResponse xmlns=\"{NS}\"><requestId>{}</requestId><reservationSet>", esc(&req.request_id));
+    for i in selected.iter().skip(start).take(end.saturating_sub(start)) {
+        body.push_str(&instance_xml(i, account));
+    }
+    body.push_str("</reservationSet>");
+    if end < selected.len() {
+        let _ = write!(body, "<nextToken>{end}</nextToken>");
+    }
+    body.push_str("</DescribeInstancesResponse>");
+    xml_ok(body)
+}
+
+fn tags(req: &Request, region: &mut RegionState, op: &str) -> Response {
+    let ids = req.list("ResourceId");
+    if ids.is_empty() {
+        return err(req, StatusCode::BAD_REQUEST, "MissingParameter", "The request must contain the parameter resourceIdSet");
+    }
+    for id in &ids {
+        if !region.instances.contains_key(id) {
+            return err(req, StatusCode::BAD_REQUEST, "InvalidID", &format!("The ID '{id}' is not valid"));
+        }
+    }
+    let tags = req.tags();
+    for id in &ids {
+        if let Some(i) = region.instances.get_mut(id) {
+            for (k, v) in &tags {
+                if op == "CreateTags" {
+                    i.tags.insert(k.clone(), v.clone().unwrap_or_default());
+                } else if v.as_ref().is_none_or(|v| i.tags.get(k) == Some(v)) {
+                    i.tags.remove(k);
+                }
+            }
+        }
+    }
+    xml_ok(format!("<{op}Response xmlns=\"{NS}\"><requestId>{}</requestId><return>true</return></{op}Response>", esc(&req.request_id)))
+}
+
+fn start_stop(req: &Request, region: &mut RegionState, op: &str) -> Response {
+    let ids = req.list("InstanceId");
+    if ids.is_empty() {
+        return err(req, StatusCode::BAD_REQUEST, "MissingParameter", "The request must contain the parameter InstanceId");
+    }
+    for id in &ids {
+        match region.instances.get(id) {
+            None => return err(req, StatusCode::BAD_REQUEST, "InvalidInstanceID.NotFound", &format!("The instance ID '{id}' does not exist")),
+            Some(i) if i.state == "terminated" => {
+                return err(req, StatusCode::BAD_REQUEST, "IncorrectInstanceState", &format!("The instance '{id}' is not in a state from which it can be started or stopped"))
+            }
+            Some(_) => {}
+        }
+    }
+    let target = if op == "StartInstances" { "running" } else { "stopped" };
+    let mut items = String::new();
+    for id in &ids {
+        if let Some(i) = region.instances.get_mut(id) {
+            let previous = i.state.clone();
+            i.state = target.to_string();
+            let _ = write!(
+                items,
+                "<item><instanceId>{}</instanceId><currentState><code>{}</code><name>{target}</name></currentState><previousState><code>{}</code><name>{}</name></previousState></item>",
+                esc(id),
+                state_code(target),
+                state_code(&previous),
+                esc(&previous)
+            );
+        }
+    }
+    xml_ok(format!("<{op}Response xmlns=\"{NS}\"><requestId>{}</requestId><instancesSet>{items}</instancesSet></{op}Response>", esc(&req.request_id)))
+}
+
+/// The CIDR the sandbox gives a subnet: the /24 that holds its instances' addresses.
+fn subnet_cidr(region: &RegionState, subnet: &str) -> String {
+    region
+        .instances
+        .values()
+        .find(|i| i.subnet_id == subnet)
+        .and_then(|i| {
+            let parts: Vec<&str> = i.private_ip.split('.').collect();
+            (parts.len() == 4).then(|| format!("{}.{}.{}.0/24", parts[0], parts[1], parts[2]))
+        })
+        .unwrap_or_else(|| "10.0.0.0/16".into())
+}
+
+fn describe_subnets(req: &Request, region: &RegionState) -> Response {
+    let wanted = req.list("SubnetId");
+    let mut subnets: Vec<String> = region.instances.values().map(|i| i.subnet_id.clone()).collect();
+    subnets.sort();
+    subnets.dedup();
+    for w in &wanted {
+        if !subnets.contains(w) {
+            return err(req, StatusCode::BAD_REQUEST, "InvalidSubnetID.NotFound", &format!("The subnet ID '{w}' does not exist"));
+        }
+    }
+    let mut items = String::new();
+    for s in subnets.iter().filter(|s| wanted.is_empty() || wanted.contains(s)) {
+        let _ = write!(
+            items,
+            "<item><subnetId>{}</subnetId><state>available</state><vpcId>vpc-0a1b2c3d4e5f60789</vpcId><cidrBlock>{}</cidrBlock><availableIpAddressCount>240</availableIpAddressCount><availabilityZone>{}a</availabilityZone></item>",
+            esc(s),
+            subnet_cidr(region, s),
+            esc(&req.region)
+        );
+    }
+    xml_ok(format!("<DescribeSubnetsResponse xmlns=\"{NS}\"><requestId>{}</requestId><subnetSet>{items}</subnetSet></DescribeSubnetsResponse>", esc(&req.request_id)))
+}
+
+fn describe_security_groups(req: &Request) -> Response {
+    let groups = [
+        ("sg-0123456789abcdef0", "retail-web", "Web tier"),
+        ("sg-0123456789abcdef1", "retail-app", "Application tier"),
+        ("sg-0123456789abcdef2", "retail-db", "Database tier"),
+        ("sg-0123456789abcdef3", "dr-isolated", "Isolated drill network"),
+    ];
+    let mut items = String::new();
+    for (id, name, desc) in groups {
+        let _ = write!(items, "<item><groupId>{id}</groupId><groupName>{name}</groupName><groupDescription>{desc}</groupDescription><vpcId>vpc-0a1b2c3d4e5f60789</vpcId></item>");
+    }
+    xml_ok(format!("<DescribeSecurityGroupsResponse xmlns=\"{NS}\"><requestId>{}</requestId><securityGroupInfo>{items}</securityGroupInfo></DescribeSecurityGroupsResponse>", esc(&req.request_id)))
+}

@@ -1,0 +1,332 @@
+//! The live state of a sandbox: accounts and their keys, regions with DRS source servers, launch
+//! configurations and EC2 instances, and the simulated clock (`time_scale` simulated seconds per
+//! real second) that everything time-based reads.
+
+use crate::scenario::{AccountSpec, InstanceSpec, Scenario, ServerSpec};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Who a request comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Account ID.
+    pub account: String,
+    /// Caller ARN.
+    pub arn: String,
+    /// STS user ID.
+    pub user_id: String,
+}
+
+/// A DRS source server.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Scenario definition (with its ID filled in).
+    pub spec: ServerSpec,
+    /// Tags, including `Name`.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An EC2 instance.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `i-…`.
+    pub id: String,
+    /// `pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`.
+    pub state: String,
+    /// Instance type.
+    pub instance_type: String,
+    /// Private IPv4.
+    pub private_ip: String,
+    /// Subnet.
+    pub subnet_id: String,
+    /// Architecture.
+    pub architecture: String,
+    /// Platform details.
+    pub platform: String,
+    /// Boot mode.
+    pub boot_mode: String,
+    /// Root device type.
+    pub root_device_type: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Launch time (RFC 3339).
+    pub launch_time: String,
+}
+
+/// One region of one account.
+#[derive(Debug, Default, Clone)]
+pub struct RegionState {
+    /// DRS source servers by ID.
+    pub servers: BTreeMap<String, Server>,
+    /// DRS launch configurations by source server ID.
+    pub launch_configs: BTreeMap<String, serde_json::Value>,
+    /// EC2 instances by ID.
+    pub instances: BTreeMap<String, Instance>,
+    /// Tags of DRS resources other than source servers, by ARN.
+    pub resource_tags: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One account.
+#[derive(Debug, Clone)]
+pub struct AccountState {
+    /// Its definition.
+    pub spec: AccountSpec,
+    /// Regions by code.
+    pub regions: BTreeMap<String, RegionState>,
+}
+
+/// The simulated clock.
+#[derive(Debug, Clone)]
+pub struct SimClock {
+    real_start: Instant,
+    sim_start: OffsetDateTime,
+    scale: f64,
+}
+
+impl SimClock {
+    /// Simulated now.
+    pub fn now(&self) -> OffsetDateTime {
+        let real = self.real_start.elapsed().as_secs_f64();
+        let sim = time::Duration::seconds_f64(real * self.scale);
+        self.sim_start + sim
+    }
+}
+
+/// Formats a time as DRS and EC2 do (RFC 3339, UTC, whole seconds).
+pub fn iso(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Everything the sandbox simulates.
+#[derive(Debug, Clone)]
+pub struct Estate {
+    /// The clock.
+    pub clock: SimClock,
+    /// Accounts by ID.
+    pub accounts: BTreeMap<String, AccountState>,
+    principals: HashMap<String, Principal>,
+    counter: u64,
+}
+
+fn instance_from_spec(spec: &InstanceSpec, id: String, ip: String, launched: &str) -> Instance {
+    let mut tags = spec.tags.clone();
+    if let Some(n) = &spec.name {
+        tags.insert("Name".into(), n.clone());
+    }
+    Instance {
+        id,
+        state: spec.state.clone(),
+        instance_type: spec.instance_type.clone(),
+        private_ip: ip,
+        subnet_id: spec
+            .subnet_id
+            .clone()
+            .unwrap_or_else(|| "subnet-0f0000000000000a1".into()),
+        architecture: spec.architecture.clone(),
+        platform: spec.platform.clone(),
+        boot_mode: spec.boot_mode.clone(),
+        root_device_type: spec.root_device_type.clone(),
+        tags,
+        launch_time: launched.to_string(),
+    }
+}
+
+/// The launch configuration DRS creates for a new source server.
+pub fn default_launch_config(server: &Server, counter: u64) -> serde_json::Value {
+    serde_json::json!({
+        "sourceServerID": server.spec.id,
+        "name": server.spec.name,
+        "ec2LaunchTemplateID": format!("lt-0{counter:016x}"),
+        "launchDisposition": "STARTED",
+        "targetInstanceTypeRightSizingMethod": "BASIC",
+        "copyPrivateIp": false,
+        "copyTags": true,
+        "licensing": { "osByol": true },
+        "postLaunchEnabled": false,
+        "recoveryMode": "FAST",
+        "launchIntoInstanceProperties": {}
+    })
+}
+
+impl Estate {
+    /// A fresh estate from a scenario.
+    pub fn new(scenario: &Scenario, time_scale: f64, _seed: u64) -> Self {
+        let now = OffsetDateTime::now_utc();
+        let mut e = Estate {
+            clock: SimClock {
+                real_start: Instant::now(),
+                sim_start: now,
+                scale: if time_scale > 0.0 { time_scale } else { 1.0 },
+            },
+            accounts: BTreeMap::new(),
+            principals: HashMap::new(),
+            counter: 0,
+        };
+        for a in &scenario.accounts {
+            e.principals.insert(
+                a.access_key_id.clone(),
+                Principal {
+                    account: a.id.clone(),
+                    arn: format!("arn:aws:iam::{}:user/{}", a.id, a.user),
+                    user_id: format!("AIDA{}", &a.access_key_id.chars().skip(4).collect::<String>()),
+                },
+            );
+            e.accounts.insert(
+                a.id.clone(),
+                AccountState {
+                    spec: a.clone(),
+                    regions: BTreeMap::new(),
+                },
+            );
+        }
+        let launched = iso(now - time::Duration::days(30));
+        for s in &scenario.source_servers {
+            e.add_server(s.clone());
+        }
+        for (i, spec) in scenario.instances.iter().enumerate() {
+            let id = spec.id.clone().unwrap_or_else(|| e.next_id("i-0"));
+            let ip = spec
+                .private_ip
+                .clone()
+                .unwrap_or_else(|| format!("10.{}.{}.{}", 100 + (i / 65_536) % 100, (i / 256) % 256, i % 256));
+            let inst = instance_from_spec(spec, id.clone(), ip, &launched);
+            e.region_mut(&spec.account, &spec.region).instances.insert(id, inst);
+        }
+        if let Some(g) = scenario.generate.clone() {
+            for i in 0..g.source_servers {
+                let tier = ["web", "app", "db", "cache"][i % 4];
+                e.add_server(ServerSpec {
+                    account: g.account.clone(),
+                    region: g.region.clone(),
+                    id: Some(format!("s-{:017x}", 0x6e0_0000_0000_u64 + i as u64)),
+                    name: format!("gen-{tier}-{i:05}"),
+                    hostname: None,
+                    replication_state: "CONTINUOUS".into(),
+                    lag: format!("PT{}S", 1 + i % 7),
+                    last_seen_seconds_ago: 3,
+                    replication_error: None,
+                    raw_error: None,
+                    tags: BTreeMap::from([("Tier".to_string(), tier.to_string())]),
+                    origin_instance_id: None,
+                    origin_region: None,
+                    instance_type: "m5.large".into(),
+                    os: "Linux".into(),
+                    architecture: "x86_64".into(),
+                });
+            }
+            for i in 0..g.instances {
+                let (name, tags, state) = if i < g.source_servers {
+                    let tier = ["web", "app", "db", "cache"][i % 4];
+                    (
+                        format!("gen-{tier}-{i:05}"),
+                        BTreeMap::from([("AWSDRS".to_string(), "AllowLaunchingIntoThisInstance".to_string())]),
+                        "stopped",
+                    )
+                } else {
+                    (format!("other-{i:05}"), BTreeMap::new(), "running")
+                };
+                let spec = InstanceSpec {
+                    account: g.account.clone(),
+                    region: g.region.clone(),
+                    id: None,
+                    name: Some(name),
+                    state: state.into(),
+                    instance_type: "m5.large".into(),
+                    private_ip: None,
+                    subnet_id: None,
+                    architecture: "x86_64".into(),
+                    platform: "Linux/UNIX".into(),
+                    boot_mode: "uefi".into(),
+                    root_device_type: "ebs".into(),
+                    tags,
+                };
+                let id = format!("i-0{:016x}", 0x9e_0000_0000_u64 + i as u64);
+                let ip = format!("10.{}.{}.{}", 200 + (i / 65_536) % 50, (i / 256) % 256, i % 256);
+                let inst = instance_from_spec(&spec, id.clone(), ip, &launched);
+                e.region_mut(&g.account, &g.region).instances.insert(id, inst);
+            }
+        }
+        e
+    }
+
+    fn add_server(&mut self, mut spec: ServerSpec) {
+        let id = spec.id.clone().unwrap_or_else(|| self.next_id("s-"));
+        spec.id = Some(id.clone());
+        let mut tags = spec.tags.clone();
+        tags.insert("Name".into(), spec.name.clone());
+        let server = Server { spec, tags };
+        self.counter += 1;
+        let config = default_launch_config(&server, self.counter);
+        let region = self.region_mut(&server.spec.account, &server.spec.region);
+        region.launch_configs.insert(id.clone(), config);
+        region.servers.insert(id, server);
+    }
+
+    /// A new unique ID with `prefix` (`s-`, `i-0`, `j-`, …), 17 hex digits after `s-`.
+    pub fn next_id(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        let width = if prefix == "i-0" { 16 } else { 17 };
+        format!("{prefix}{:0width$x}", 0xc0_0000_0000_u64 + self.counter, width = width)
+    }
+
+    /// Brings time-driven state up to the simulated now.
+    pub fn advance(&mut self) {}
+
+    /// The principal an access key belongs to.
+    pub fn principal(&self, access_key: &str) -> Option<&Principal> {
+        self.principals.get(access_key)
+    }
+
+    /// Registers temporary credentials (from AssumeRole).
+    pub fn add_principal(&mut self, access_key: String, principal: Principal) {
+        self.principals.insert(access_key, principal);
+    }
+
+    /// An account's region, created empty on first use.
+    pub fn region_mut(&mut self, account: &str, region: &str) -> &mut RegionState {
+        let acct = self
+            .accounts
+            .entry(account.to_string())
+            .or_insert_with(|| AccountState {
+                spec: AccountSpec {
+                    id: account.to_string(),
+                    name: String::new(),
+                    access_key_id: String::new(),
+                    secret_access_key: String::new(),
+                    user: "sandbox-admin".into(),
+                    roles: vec![],
+                },
+                regions: BTreeMap::new(),
+            });
+        acct.regions.entry(region.to_string()).or_default()
+    }
+
+    /// A summary for `/_sandbox/state`.
+    pub fn summary(&self) -> serde_json::Value {
+        let mut accounts = serde_json::Map::new();
+        for (id, a) in &self.accounts {
+            let mut regions = serde_json::Map::new();
+            for (r, st) in &a.regions {
+                let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+                for i in st.instances.values() {
+                    *states.entry(i.state.as_str()).or_default() += 1;
+                }
+                regions.insert(
+                    r.clone(),
+                    serde_json::json!({
+                        "sourceServers": st.servers.len(),
+                        "instances": st.instances.len(),
+                        "instanceStates": states,
+                    }),
+                );
+            }
+            accounts.insert(id.clone(), serde_json::Value::Object(regions));
+        }
+        serde_json::json!({ "now": iso(self.clock.now()), "accounts": accounts })
+    }
+}

@@ -1,0 +1,220 @@
+//! # drs-sandbox — a simulated AWS estate on loopback
+//!
+//! An HTTP server on 127.0.0.1 that speaks the real wire protocols of the AWS services the app
+//! uses — DRS (restJson1), EC2 (ec2 query, XML) and STS (query, XML) — so that the app, its tests
+//! and independent clients such as the AWS CLI reach it through the same SDK code path as real
+//! AWS, only with another endpoint URL.
+//!
+//! - [`scenario`]: the estate to simulate — the built-in retail scenario or a YAML file.
+//! - [`estate`]: the live state (accounts, regions, servers, instances) and the simulated clock.
+//! - `protocol`: SigV4 scope parsing (account from the access key, region from the scope) and
+//!   AWS-shaped errors for each protocol.
+//! - `drs`, `ec2`, `sts`: the operations.
+//! - `faults`: seeded fault injection (throttling, 5xx, latency).
+//! - `admin`: `/_sandbox/stats`, `/_sandbox/reset`, `/_sandbox/state` for tests and benchmarks.
+//!
+//! Signatures are parsed, not verified: the sandbox holds no secrets worth protecting.
+
+mod admin;
+mod drs;
+mod ec2;
+pub mod estate;
+mod faults;
+mod protocol;
+pub mod scenario;
+mod sts;
+
+pub use faults::FaultConfig;
+pub use scenario::{Scenario, ScenarioError};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use estate::Estate;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Port on 127.0.0.1 (0 = any free port).
+    pub port: u16,
+    /// The estate.
+    pub scenario: Scenario,
+    /// Simulated seconds per real second (60 = a simulated minute per second).
+    pub time_scale: f64,
+    /// Injected faults.
+    pub faults: FaultConfig,
+    /// Seed for everything random (faults, simulated durations).
+    pub seed: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            scenario: Scenario::retail(),
+            time_scale: 60.0,
+            faults: FaultConfig::default(),
+            seed: 42,
+        }
+    }
+}
+
+/// Shared by every request.
+pub(crate) struct Shared {
+    pub(crate) estate: Mutex<Estate>,
+    pub(crate) config: SandboxConfig,
+    pub(crate) faults: faults::Faults,
+    pub(crate) stats: Mutex<admin::Stats>,
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running sandbox; dropping it stops the server.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl RunningSandbox {
+    /// The endpoint URL to give the SDK or the AWS CLI (`--endpoint-url`).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Static credentials of each sandbox account.
+    pub fn credentials(&self) -> Vec<scenario::AccountKeys> {
+        self.shared.config.scenario.account_keys()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts a sandbox on a tokio runtime and returns once it accepts connections.
+pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
+    let port = config.port;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|source| SandboxError::Bind { port, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Bind { port, source })?;
+    let shared = Arc::new(Shared {
+        estate: Mutex::new(Estate::new(&config.scenario, config.time_scale, config.seed)),
+        faults: faults::Faults::new(config.faults.clone(), config.seed),
+        stats: Mutex::new(admin::Stats::default()),
+        config,
+    });
+    let app = axum::Router::new()
+        .fallback(handle)
+        .with_state(shared.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(RunningSandbox {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+        shared,
+    })
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    if path.starts_with("/_sandbox/") {
+        return admin::handle(&shared, &method, &path);
+    }
+    let request = match protocol::Request::parse(&method, &uri, &headers, body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    let operation = request.operation();
+    if let Some(delay) = shared.faults.latency() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(fault) = shared.faults.draw() {
+        shared.stats_record(&request.service, &operation, Some(fault));
+        return protocol::fault_response(&request, &operation, fault);
+    }
+    let response = match request.service {
+        protocol::Service::Drs => drs::handle(&shared, &request, &operation),
+        protocol::Service::Ec2 => ec2::handle(&shared, &request, &operation),
+        protocol::Service::Sts => sts::handle(&shared, &request, &operation),
+    };
+    let failed = !response.status().is_success();
+    shared.stats_record_result(&request.service, &operation, failed);
+    response
+}
+
+impl Shared {
+    fn stats_record(&self, service: &protocol::Service, op: &str, fault: Option<faults::Fault>) {
+        if let Ok(mut s) = self.stats.lock() {
+            s.record(service.name(), op, fault, false);
+        }
+    }
+
+    fn stats_record_result(&self, service: &protocol::Service, op: &str, failed: bool) {
+        if let Ok(mut s) = self.stats.lock() {
+            s.record(service.name(), op, None, failed);
+        }
+    }
+
+    /// Runs `f` on the estate after bringing the simulation up to now.
+    pub(crate) fn with_estate<T>(&self, f: impl FnOnce(&mut Estate) -> T) -> T {
+        let mut guard = match self.estate.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.advance();
+        f(&mut guard)
+    }
+}

@@ -1,0 +1,190 @@
+import { useCollection } from "@cloudscape-design/collection-hooks";
+import Alert from "@cloudscape-design/components/alert";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Header from "@cloudscape-design/components/header";
+import Pagination from "@cloudscape-design/components/pagination";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
+import Table from "@cloudscape-design/components/table";
+import Tabs from "@cloudscape-design/components/tabs";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import { backend } from "../backend";
+import { EmptyState, ErrorState } from "../components/PageState";
+import { useLoad } from "../components/useLoad";
+import type { Ec2Instance, SourceServer } from "../types";
+import { formatTime } from "./format";
+
+/** Lag at or above this is shown as a warning (readiness thresholds arrive with monitoring). */
+const LAG_WARNING_SECONDS = 300;
+
+export function replicationStatus(s: SourceServer): { type: StatusIndicatorProps.Type; text: string } {
+  const state = s.replicationState ?? "UNKNOWN";
+  if (s.replicationError) return { type: "error", text: `${state} — ${s.replicationError.error}` };
+  if (state === "CONTINUOUS") {
+    if ((s.lagSeconds ?? 0) >= LAG_WARNING_SECONDS) return { type: "warning", text: `CONTINUOUS, lagging` };
+    return { type: "success", text: "CONTINUOUS" };
+  }
+  if (state === "STALLED" || state === "DISCONNECTED") return { type: "error", text: state };
+  if (state === "PAUSED" || state === "STOPPED") return { type: "stopped", text: state };
+  return { type: "in-progress", text: state };
+}
+
+export function formatLag(seconds?: number | null, raw?: string | null): string {
+  if (seconds == null) return raw ?? "—";
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60 ? `${seconds % 60} s` : ""}`.trim();
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+function instanceStatus(state: string): StatusIndicatorProps.Type {
+  switch (state) {
+    case "running":
+      return "success";
+    case "stopped":
+      return "stopped";
+    case "terminated":
+    case "shutting-down":
+      return "error";
+    default:
+      return "pending";
+  }
+}
+
+function ServersTable({ items: all }: { items: SourceServer[] }) {
+  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(all, {
+    filtering: {
+      filteringFunction: (s, text) =>
+        [s.name, s.id, s.hostname, s.replicationState, s.target, s.replicationError?.error, ...Object.values(s.tags)]
+          .join(" ")
+          .toLowerCase()
+          .includes(text.toLowerCase()),
+      empty: <EmptyState title="No source servers">The targets report no DRS source servers in their recovery regions.</EmptyState>,
+      noMatch: <EmptyState title="No match">No source server matches the filter.</EmptyState>,
+    },
+    sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
+    pagination: { pageSize: 50 },
+  });
+  return (
+    <Table
+      {...collectionProps}
+      data-testid="servers-table"
+      items={items}
+      trackBy="id"
+      variant="embedded"
+      stickyHeader
+      filter={<TextFilter {...filterProps} filteringPlaceholder="Find by name, ID, state, error or tag" countText={`${filteredItemsCount} matches`} />}
+      pagination={<Pagination {...paginationProps} />}
+      columnDefinitions={[
+        { id: "name", header: "Name", sortingField: "name", cell: (s) => s.name ?? s.hostname ?? s.id },
+        { id: "id", header: "Source server", sortingField: "id", cell: (s) => s.id },
+        {
+          id: "state",
+          header: "Replication",
+          sortingField: "replicationState",
+          cell: (s) => {
+            const st = replicationStatus(s);
+            return <StatusIndicator type={st.type}>{st.text}</StatusIndicator>;
+          },
+        },
+        {
+          id: "lag",
+          header: "Lag",
+          sortingField: "lagSeconds",
+          cell: (s) =>
+            (s.lagSeconds ?? 0) >= LAG_WARNING_SECONDS ? (
+              <Box color="text-status-warning">{formatLag(s.lagSeconds, s.lag)}</Box>
+            ) : (
+              formatLag(s.lagSeconds, s.lag)
+            ),
+        },
+        { id: "seen", header: "Agent last seen", sortingField: "lastSeen", cell: (s) => (s.lastSeen ? formatTime(s.lastSeen) : "—") },
+        { id: "tier", header: "Tier", cell: (s) => s.tags.Tier ?? "—" },
+        { id: "origin", header: "Origin", cell: (s) => (s.originInstanceId ? `${s.originInstanceId} (${s.originRegion ?? "?"})` : "—") },
+        { id: "target", header: "Target", sortingField: "target", cell: (s) => s.target },
+      ]}
+    />
+  );
+}
+
+function InstancesTable({ items: all }: { items: Ec2Instance[] }) {
+  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(all, {
+    filtering: {
+      filteringFunction: (i, text) =>
+        [i.name, i.id, i.state, i.privateIp, i.instanceType, i.target, ...Object.entries(i.tags).flat()]
+          .join(" ")
+          .toLowerCase()
+          .includes(text.toLowerCase()),
+      empty: <EmptyState title="No instances">The recovery regions hold no EC2 instances.</EmptyState>,
+      noMatch: <EmptyState title="No match">No instance matches the filter.</EmptyState>,
+    },
+    sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
+    pagination: { pageSize: 50 },
+  });
+  return (
+    <Table
+      {...collectionProps}
+      data-testid="instances-table"
+      items={items}
+      trackBy="id"
+      variant="embedded"
+      stickyHeader
+      filter={<TextFilter {...filterProps} filteringPlaceholder="Find by name, ID, state, IP or tag" countText={`${filteredItemsCount} matches`} />}
+      pagination={<Pagination {...paginationProps} />}
+      columnDefinitions={[
+        { id: "name", header: "Name", sortingField: "name", cell: (i) => i.name ?? "—" },
+        { id: "id", header: "Instance", sortingField: "id", cell: (i) => i.id },
+        { id: "state", header: "State", sortingField: "state", cell: (i) => <StatusIndicator type={instanceStatus(i.state)}>{i.state}</StatusIndicator> },
+        { id: "tag", header: "AWSDRS tag", cell: (i) => (i.tags.AWSDRS ? "AllowLaunchingIntoThisInstance" : <Box color="text-status-inactive">none</Box>) },
+        { id: "type", header: "Type", sortingField: "instanceType", cell: (i) => i.instanceType ?? "—" },
+        { id: "ip", header: "Private IP", sortingField: "privateIp", cell: (i) => i.privateIp ?? "—" },
+        { id: "arch", header: "Architecture", sortingField: "architecture", cell: (i) => i.architecture ?? "—" },
+        { id: "region", header: "Region", cell: (i) => i.region },
+      ]}
+    />
+  );
+}
+
+export function InventoryPage() {
+  const inventory = useLoad(() => backend.inventory());
+  const data = inventory.data;
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description="DRS source servers and the EC2 instances in the recovery regions, read from every target."
+          actions={
+            <Button iconName="refresh" loading={inventory.loading} onClick={() => void inventory.reload()} data-testid="refresh-inventory">
+              Refresh
+            </Button>
+          }
+        >
+          Inventory
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        {inventory.error && <ErrorState error={inventory.error} onRetry={inventory.reload} />}
+        {data?.failures.map((f) => (
+          <Alert key={f.target} type="error" header={`Target "${f.target}" could not be read`}>
+            {f.message}
+          </Alert>
+        ))}
+        {inventory.loading && !data ? (
+          <Box padding="l" textAlign="center">
+            <StatusIndicator type="loading">Reading source servers and instances from every target…</StatusIndicator>
+          </Box>
+        ) : data ? (
+          <Tabs
+            tabs={[
+              { id: "servers", label: `Source servers (${data.sourceServers.length})`, content: <ServersTable items={data.sourceServers} /> },
+              { id: "instances", label: `Recovery-region instances (${data.instances.length})`, content: <InstancesTable items={data.instances} /> },
+            ]}
+          />
+        ) : null}
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}
