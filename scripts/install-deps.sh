@@ -18,7 +18,7 @@ sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 build_pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config)
-test_pkgs=(webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools poppler-utils imagemagick)
+test_pkgs=(python3-venv webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools poppler-utils imagemagick)
 pkgs=("${build_pkgs[@]}")
 [[ $want_test -eq 1 ]] && pkgs+=("${test_pkgs[@]}")
 
@@ -48,6 +48,11 @@ if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.pa
 fi
 
 if [[ $want_test -eq 1 ]]; then
+  if ! "$CACHE/venv/bin/aws" --version >/dev/null 2>&1; then
+    echo "==> pip: installing the AWS CLI (an independent client for the sandbox tests)"
+    python3 -m venv "$CACHE/venv"
+    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli
+  fi
   if ! "$CACHE/tools/bin/tauri-driver" --help >/dev/null 2>&1; then
     echo "==> cargo: installing tauri-driver $TAURI_DRIVER_VERSION"
     CARGO_TARGET_DIR="$CACHE/tools-target" cargo install tauri-driver --locked \

@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/drs-orchestrator/target}"
-export PATH="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}/tools/bin:$PATH"
+CACHE="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}"
+export PATH="$CACHE/tools/bin:$CACHE/venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-for tool in tauri-driver WebKitWebDriver xvfb-run import; do
+for tool in tauri-driver WebKitWebDriver xvfb-run import aws; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing; run scripts/install-deps.sh --test" >&2; exit 1; }
 done
 

@@ -82,10 +82,19 @@ fn import_list_show_export_round_trip() {
     let cli = Cli::new().imported();
     let list = cli.run(&["--json", "plan", "list"]);
     let plans: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
-    let shop = plans.as_array().unwrap().iter().find(|p| p["name"] == "shop-dr").unwrap();
+    let shop = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "shop-dr")
+        .unwrap();
     assert_eq!(shop["waves"], 2);
     // The sample plan for the sandbox is there from the first start.
-    assert!(plans.as_array().unwrap().iter().any(|p| p["name"] == "retail-dr"));
+    assert!(plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "retail-dr"));
 
     let show = cli.run(&["plan", "show", "shop-dr"]);
     assert_eq!(show.code, 0);

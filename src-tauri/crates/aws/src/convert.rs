@@ -1,7 +1,8 @@
 //! SDK types → the core's inventory types.
 
 use drs_core::inventory::{
-    parse_iso_duration, Ec2Instance, InstanceState, ReplicationError, ReplicationState, SourceServer,
+    parse_iso_duration, Ec2Instance, InstanceState, ReplicationError, ReplicationState,
+    SourceServer,
 };
 use std::collections::BTreeMap;
 
@@ -22,7 +23,10 @@ pub(crate) fn source_server(s: &aws_sdk_drs::types::SourceServer, target: &str) 
         replication_state: repl
             .and_then(|r| r.data_replication_state())
             .map(|st| ReplicationState::parse(st.as_str())),
-        lag_seconds: lag.as_deref().and_then(parse_iso_duration).map(|d| d.as_secs()),
+        lag_seconds: lag
+            .as_deref()
+            .and_then(parse_iso_duration)
+            .map(|d| d.as_secs()),
         lag,
         last_seen: s
             .life_cycle()
@@ -57,11 +61,20 @@ pub(crate) fn source_server(s: &aws_sdk_drs::types::SourceServer, target: &str) 
     }
 }
 
-pub(crate) fn instance(i: &aws_sdk_ec2::types::Instance, target: &str, region: &str) -> Ec2Instance {
+pub(crate) fn instance(
+    i: &aws_sdk_ec2::types::Instance,
+    target: &str,
+    region: &str,
+) -> Ec2Instance {
     let tags: BTreeMap<String, String> = i
         .tags()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect();
     Ec2Instance {
         id: i.instance_id().unwrap_or_default().to_string(),

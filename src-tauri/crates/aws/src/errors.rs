@@ -20,7 +20,10 @@ fn field_list(body: Option<&[u8]>) -> Vec<String> {
 }
 
 /// Maps any SDK error of `operation` (e.g. `drs:DescribeSourceServers`).
-pub fn map_err<E>(operation: &str, err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> CloudError
+pub fn map_err<E>(
+    operation: &str,
+    err: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -30,17 +33,13 @@ where
             let e = service.err();
             let code = e.code().unwrap_or("Unknown").to_string();
             let message = e.message().unwrap_or("").to_string();
-            let request_id = e
-                .meta()
-                .request_id()
-                .map(str::to_string)
-                .or_else(|| {
-                    service
-                        .raw()
-                        .headers()
-                        .get("x-amzn-requestid")
-                        .map(str::to_string)
-                });
+            let request_id = e.meta().request_id().map(str::to_string).or_else(|| {
+                service
+                    .raw()
+                    .headers()
+                    .get("x-amzn-requestid")
+                    .map(str::to_string)
+            });
             classify(op, code, message, request_id, service.raw().body().bytes())
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
@@ -78,20 +77,25 @@ fn classify(
     body: Option<&[u8]>,
 ) -> CloudError {
     match code.as_str() {
-        "ThrottlingException" | "Throttling" | "RequestLimitExceeded" | "TooManyRequestsException" => {
-            CloudError::Throttled {
-                operation,
-                request_id,
-            }
-        }
-        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" | "UnrecognizedClientException"
-        | "InvalidClientTokenId" | "AuthFailure" | "ExpiredToken" | "ExpiredTokenException" => {
-            CloudError::AccessDenied {
-                operation,
-                message,
-                request_id,
-            }
-        }
+        "ThrottlingException"
+        | "Throttling"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException" => CloudError::Throttled {
+            operation,
+            request_id,
+        },
+        "AccessDeniedException"
+        | "AccessDenied"
+        | "UnauthorizedOperation"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "AuthFailure"
+        | "ExpiredToken"
+        | "ExpiredTokenException" => CloudError::AccessDenied {
+            operation,
+            message,
+            request_id,
+        },
         "ResourceNotFoundException" => CloudError::NotFound {
             operation,
             message,
@@ -102,7 +106,10 @@ fn classify(
             message,
             request_id,
         },
-        "ValidationException" | "ValidationError" | "InvalidParameterValue" | "InvalidParameterCombination"
+        "ValidationException"
+        | "ValidationError"
+        | "InvalidParameterValue"
+        | "InvalidParameterCombination"
         | "MissingParameter" => CloudError::Validation {
             operation,
             message,
@@ -134,14 +141,44 @@ mod tests {
 
     #[test]
     fn codes_map_to_domain_errors() {
-        let e = classify("drs:X".into(), "ThrottlingException".into(), "slow".into(), Some("r-1".into()), None);
-        assert_eq!(e.to_string(), "drs:X: AWS kept throttling the request after retries (request ID r-1)");
-        let body = br#"{"message":"bad","fieldList":[{"name":"launchIntoEC2InstanceID","message":"x"}]}"#;
-        let e = classify("drs:Update".into(), "ValidationException".into(), "bad".into(), None, Some(body));
-        assert!(matches!(&e, CloudError::Validation { fields, .. } if fields == &vec!["launchIntoEC2InstanceID".to_string()]));
-        let e = classify("ec2:StartInstances".into(), "InvalidInstanceID.NotFound".into(), "gone".into(), None, None);
+        let e = classify(
+            "drs:X".into(),
+            "ThrottlingException".into(),
+            "slow".into(),
+            Some("r-1".into()),
+            None,
+        );
+        assert_eq!(
+            e.to_string(),
+            "drs:X: AWS kept throttling the request after retries (request ID r-1)"
+        );
+        let body =
+            br#"{"message":"bad","fieldList":[{"name":"launchIntoEC2InstanceID","message":"x"}]}"#;
+        let e = classify(
+            "drs:Update".into(),
+            "ValidationException".into(),
+            "bad".into(),
+            None,
+            Some(body),
+        );
+        assert!(
+            matches!(&e, CloudError::Validation { fields, .. } if fields == &vec!["launchIntoEC2InstanceID".to_string()])
+        );
+        let e = classify(
+            "ec2:StartInstances".into(),
+            "InvalidInstanceID.NotFound".into(),
+            "gone".into(),
+            None,
+            None,
+        );
         assert!(matches!(e, CloudError::NotFound { .. }));
-        let e = classify("sts:AssumeRole".into(), "AccessDenied".into(), "no".into(), None, None);
+        let e = classify(
+            "sts:AssumeRole".into(),
+            "AccessDenied".into(),
+            "no".into(),
+            None,
+            None,
+        );
         assert!(matches!(e, CloudError::AccessDenied { .. }));
     }
 }

@@ -55,9 +55,13 @@ impl std::fmt::Debug for CredentialSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print secrets.
         match self {
-            Self::Static { access_key_id, .. } => write!(f, "Static({access_key_id}, secret hidden)"),
+            Self::Static { access_key_id, .. } => {
+                write!(f, "Static({access_key_id}, secret hidden)")
+            }
             Self::Profile(p) => write!(f, "Profile({p})"),
-            Self::AssumeRole { role_arn, base, .. } => write!(f, "AssumeRole({role_arn} via {base:?})"),
+            Self::AssumeRole { role_arn, base, .. } => {
+                write!(f, "AssumeRole({role_arn} via {base:?})")
+            }
         }
     }
 }

@@ -205,9 +205,7 @@ pub struct TargetFailure {
 
 /// Reads every target in parallel (servers and instances of a target in parallel too). A
 /// failing target is reported in `failures`; the others are still returned.
-pub async fn collect(
-    targets: Vec<(String, std::sync::Arc<dyn crate::cloud::Cloud>)>,
-) -> Inventory {
+pub async fn collect(targets: Vec<(String, std::sync::Arc<dyn crate::cloud::Cloud>)>) -> Inventory {
     let reads = targets.into_iter().map(|(name, cloud)| async move {
         let (servers, instances) =
             futures::join!(cloud.source_servers(), cloud.recovery_instances_ec2());
@@ -241,16 +239,34 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_iso_duration("PT2S"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_iso_duration("PT1H5M"), Some(Duration::from_secs(3900)));
-        assert_eq!(parse_iso_duration("P1DT1S"), Some(Duration::from_secs(86_401)));
+        assert_eq!(
+            parse_iso_duration("PT1H5M"),
+            Some(Duration::from_secs(3900))
+        );
+        assert_eq!(
+            parse_iso_duration("P1DT1S"),
+            Some(Duration::from_secs(86_401))
+        );
         assert_eq!(parse_iso_duration("soon"), None);
     }
 
     #[test]
     fn states_keep_unknown_values() {
-        assert_eq!(ReplicationState::parse("CONTINUOUS"), ReplicationState::Continuous);
-        assert_eq!(ReplicationState::parse("INITIAL_SYNC").as_str(), "INITIAL_SYNC");
-        assert_eq!(ReplicationState::parse("NEW_THING"), ReplicationState::Other("NEW_THING".into()));
-        assert_eq!(InstanceState::parse("shutting-down"), InstanceState::ShuttingDown);
+        assert_eq!(
+            ReplicationState::parse("CONTINUOUS"),
+            ReplicationState::Continuous
+        );
+        assert_eq!(
+            ReplicationState::parse("INITIAL_SYNC").as_str(),
+            "INITIAL_SYNC"
+        );
+        assert_eq!(
+            ReplicationState::parse("NEW_THING"),
+            ReplicationState::Other("NEW_THING".into())
+        );
+        assert_eq!(
+            InstanceState::parse("shutting-down"),
+            InstanceState::ShuttingDown
+        );
     }
 }

@@ -60,7 +60,11 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                     shared.config.seed,
                 );
             }
-            json_ok(StatusCode::OK, &serde_json::json!({ "reset": true }), "admin")
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "reset": true }),
+                "admin",
+            )
         }
         (&Method::GET, "/_sandbox/state") => {
             let body = shared.with_estate(|e| e.summary());

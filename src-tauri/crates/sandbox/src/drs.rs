@@ -52,9 +52,11 @@ fn render_server(s: &Server, account: &str, region: &str, now: time::OffsetDateT
         "stagingAvailabilityZone": format!("{region}a"),
     });
     if let Some(code) = &spec.replication_error {
-        replication["dataReplicationError"] = json!({ "error": code, "rawError": spec.raw_error.clone().unwrap_or_default() });
+        replication["dataReplicationError"] =
+            json!({ "error": code, "rawError": spec.raw_error.clone().unwrap_or_default() });
     }
-    let mut hints = json!({ "hostname": spec.hostname.clone().unwrap_or_else(|| spec.name.clone()) });
+    let mut hints =
+        json!({ "hostname": spec.hostname.clone().unwrap_or_else(|| spec.name.clone()) });
     if let Some(h) = &spec.hostname {
         hints["fqdn"] = json!(h);
     }
@@ -103,23 +105,46 @@ fn page(req: &Request) -> Result<(usize, usize), Box<Response>> {
         None | Some(Value::Null) => MAX_PAGE,
         Some(v) => match v.as_u64() {
             Some(n) if n >= 1 => (n as usize).min(MAX_PAGE),
-            _ => return Err(Box::new(validation(req, "maxResults must be a positive integer", &[("maxResults", "must be at least 1")]))),
+            _ => {
+                return Err(Box::new(validation(
+                    req,
+                    "maxResults must be a positive integer",
+                    &[("maxResults", "must be at least 1")],
+                )))
+            }
         },
     };
     let start = match req.json.get("nextToken") {
         None | Some(Value::Null) => 0,
         Some(Value::String(t)) => match t.parse::<usize>() {
             Ok(n) => n,
-            Err(_) => return Err(Box::new(validation(req, "Invalid nextToken", &[("nextToken", "not a token this service issued")]))),
+            Err(_) => {
+                return Err(Box::new(validation(
+                    req,
+                    "Invalid nextToken",
+                    &[("nextToken", "not a token this service issued")],
+                )))
+            }
         },
-        Some(_) => return Err(Box::new(validation(req, "nextToken must be a string", &[("nextToken", "must be a string")]))),
+        Some(_) => {
+            return Err(Box::new(validation(
+                req,
+                "nextToken must be a string",
+                &[("nextToken", "must be a string")],
+            )))
+        }
     };
     Ok((start, max))
 }
 
 pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     let Some(principal) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
-        return json_error(StatusCode::FORBIDDEN, "UnrecognizedClientException", "The security token included in the request is invalid.", &req.request_id);
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            &req.request_id,
+        );
     };
     let account = principal.account;
     shared.with_estate(|e| {
@@ -130,9 +155,16 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "DescribeSourceServers" => describe_source_servers(req, region, &account, now),
             "GetLaunchConfiguration" => get_launch_configuration(req, region),
             "UpdateLaunchConfiguration" => update_launch_configuration(req, region),
-            "ListTagsForResource" | "TagResource" | "UntagResource" => tags(req, region, &account, op),
-            "StartRecovery" | "DescribeJobs" | "DescribeJobLogItems" | "DescribeRecoveryInstances"
-            | "TerminateRecoveryInstances" | "DescribeRecoverySnapshots" | "ReverseReplication"
+            "ListTagsForResource" | "TagResource" | "UntagResource" => {
+                tags(req, region, &account, op)
+            }
+            "StartRecovery"
+            | "DescribeJobs"
+            | "DescribeJobLogItems"
+            | "DescribeRecoveryInstances"
+            | "TerminateRecoveryInstances"
+            | "DescribeRecoverySnapshots"
+            | "ReverseReplication"
             | "DisconnectRecoveryInstance" => json_error(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
@@ -149,7 +181,12 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     })
 }
 
-fn describe_source_servers(req: &Request, region: &RegionState, account: &str, now: time::OffsetDateTime) -> Response {
+fn describe_source_servers(
+    req: &Request,
+    region: &RegionState,
+    account: &str,
+    now: time::OffsetDateTime,
+) -> Response {
     let (start, max) = match page(req) {
         Ok(p) => p,
         Err(resp) => return *resp,
@@ -158,7 +195,11 @@ fn describe_source_servers(req: &Request, region: &RegionState, account: &str, n
         .json
         .pointer("/filters/sourceServerIDs")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        });
     let selected: Vec<&Server> = region
         .servers
         .iter()
@@ -179,11 +220,19 @@ fn describe_source_servers(req: &Request, region: &RegionState, account: &str, n
     json_ok(StatusCode::OK, &body, &req.request_id)
 }
 
-fn server_id<'a>(req: &'a Request) -> Result<&'a str, Box<Response>> {
+fn server_id(req: &Request) -> Result<&str, Box<Response>> {
     match req.json.get("sourceServerID").and_then(Value::as_str) {
         Some(id) if id.starts_with("s-") && id.len() == 19 => Ok(id),
-        Some(id) => Err(Box::new(validation(req, &format!("Invalid sourceServerID {id}"), &[("sourceServerID", "must match ^s-[0-9a-zA-Z]{17}$")]))),
-        None => Err(Box::new(validation(req, "sourceServerID is required", &[("sourceServerID", "required")]))),
+        Some(id) => Err(Box::new(validation(
+            req,
+            &format!("Invalid sourceServerID {id}"),
+            &[("sourceServerID", "must match ^s-[0-9a-zA-Z]{17}$")],
+        ))),
+        None => Err(Box::new(validation(
+            req,
+            "sourceServerID is required",
+            &[("sourceServerID", "required")],
+        ))),
     }
 }
 
@@ -220,20 +269,31 @@ fn update_launch_configuration(req: &Request, region: &mut RegionState) -> Respo
     };
     let enums: [(&str, &[&str]); 3] = [
         ("launchDisposition", &["STOPPED", "STARTED"]),
-        ("targetInstanceTypeRightSizingMethod", &["NONE", "BASIC", "IN_AWS"]),
+        (
+            "targetInstanceTypeRightSizingMethod",
+            &["NONE", "BASIC", "IN_AWS"],
+        ),
         ("recoveryMode", &["FAST", "OPTIMAL"]),
     ];
     for (field, allowed) in enums {
         if let Some(v) = req.json.get(field) {
             if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
-                return validation(req, &format!("Invalid value for {field}"), &[(field, "not one of the allowed values")]);
+                return validation(
+                    req,
+                    &format!("Invalid value for {field}"),
+                    &[(field, "not one of the allowed values")],
+                );
             }
         }
     }
     for field in ["copyPrivateIp", "copyTags", "postLaunchEnabled"] {
         if let Some(v) = req.json.get(field) {
             if !v.is_boolean() {
-                return validation(req, &format!("{field} must be a boolean"), &[(field, "must be a boolean")]);
+                return validation(
+                    req,
+                    &format!("{field} must be a boolean"),
+                    &[(field, "must be a boolean")],
+                );
             }
         }
     }
@@ -242,12 +302,22 @@ fn update_launch_configuration(req: &Request, region: &mut RegionState) -> Respo
         .pointer("/launchIntoInstanceProperties/launchIntoEC2InstanceID")
         .and_then(Value::as_str)
     {
-        let well_formed = target.strip_prefix("i-").is_some_and(|h| h.len() >= 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let well_formed = target
+            .strip_prefix("i-")
+            .is_some_and(|h| h.len() >= 8 && h.bytes().all(|b| b.is_ascii_hexdigit()));
         if !well_formed {
-            return validation(req, "Invalid launchIntoEC2InstanceID", &[("launchIntoEC2InstanceID", "must match ^i-[0-9a-fA-F]{8,}$")]);
+            return validation(
+                req,
+                "Invalid launchIntoEC2InstanceID",
+                &[("launchIntoEC2InstanceID", "must match ^i-[0-9a-fA-F]{8,}$")],
+            );
         }
         let Some(instance) = region.instances.get(target) else {
-            return validation(req, &format!("Instance {target} does not exist in {}", req.region), &[("launchIntoEC2InstanceID", "instance not found")]);
+            return validation(
+                req,
+                &format!("Instance {target} does not exist in {}", req.region),
+                &[("launchIntoEC2InstanceID", "instance not found")],
+            );
         };
         if instance.architecture != server.spec.architecture {
             return validation(
@@ -274,18 +344,31 @@ fn update_launch_configuration(req: &Request, region: &mut RegionState) -> Respo
 fn tags(req: &Request, region: &mut RegionState, account: &str, op: &str) -> Response {
     let arn = req.path.trim_start_matches("/tags/").to_string();
     let server_id = arn
-        .strip_prefix(&format!("arn:aws:drs:{}:{account}:source-server/", req.region))
+        .strip_prefix(&format!(
+            "arn:aws:drs:{}:{account}:source-server/",
+            req.region
+        ))
         .map(str::to_string);
     let store: &mut BTreeMap<String, String> = match &server_id {
         Some(id) => match region.servers.get_mut(id) {
             Some(s) => &mut s.tags,
             None => return not_found(req, "SOURCE_SERVER", id),
         },
-        None if arn.starts_with("arn:aws:drs:") => region.resource_tags.entry(arn.clone()).or_default(),
-        None => return validation(req, &format!("Invalid resource ARN {arn}"), &[("resourceArn", "not a DRS ARN")]),
+        None if arn.starts_with("arn:aws:drs:") => {
+            region.resource_tags.entry(arn.clone()).or_default()
+        }
+        None => {
+            return validation(
+                req,
+                &format!("Invalid resource ARN {arn}"),
+                &[("resourceArn", "not a DRS ARN")],
+            )
+        }
     };
     match op {
-        "ListTagsForResource" => json_ok(StatusCode::OK, &json!({ "tags": store }), &req.request_id),
+        "ListTagsForResource" => {
+            json_ok(StatusCode::OK, &json!({ "tags": store }), &req.request_id)
+        }
         "TagResource" => {
             let Some(new) = req.json.get("tags").and_then(Value::as_object) else {
                 return validation(req, "tags is required", &[("tags", "required")]);

@@ -28,7 +28,12 @@ fn state_code(state: &str) -> u16 {
 fn tag_set(tags: &std::collections::BTreeMap<String, String>) -> String {
     let mut out = String::from("<tagSet>");
     for (k, v) in tags {
-        let _ = write!(out, "<item><key>{}</key><value>{}</value></item>", esc(k), esc(v));
+        let _ = write!(
+            out,
+            "<item><key>{}</key><value>{}</value></item>",
+            esc(k),
+            esc(v)
+        );
     }
     out.push_str("</tagSet>");
     out
@@ -67,7 +72,9 @@ fn instance_xml(i: &Instance, account: &str) -> String {
 fn matches(i: &Instance, filters: &[(String, Vec<String>)]) -> bool {
     filters.iter().all(|(name, values)| {
         if let Some(key) = name.strip_prefix("tag:") {
-            i.tags.get(key).is_some_and(|v| values.iter().any(|w| w == v))
+            i.tags
+                .get(key)
+                .is_some_and(|v| values.iter().any(|w| w == v))
         } else {
             match name.as_str() {
                 "tag-key" => values.iter().any(|k| i.tags.contains_key(k)),
@@ -81,11 +88,22 @@ fn matches(i: &Instance, filters: &[(String, Vec<String>)]) -> bool {
     })
 }
 
-const FILTERS: &[&str] = &["tag-key", "instance-state-name", "instance-id", "subnet-id", "private-ip-address"];
+const FILTERS: &[&str] = &[
+    "tag-key",
+    "instance-state-name",
+    "instance-id",
+    "subnet-id",
+    "private-ip-address",
+];
 
 pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     let Some(principal) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
-        return err(req, StatusCode::UNAUTHORIZED, "AuthFailure", "AWS was not able to validate the provided access credentials");
+        return err(
+            req,
+            StatusCode::UNAUTHORIZED,
+            "AuthFailure",
+            "AWS was not able to validate the provided access credentials",
+        );
     };
     let account = principal.account;
     shared.with_estate(|e| {
@@ -108,26 +126,55 @@ fn describe_instances(req: &Request, region: &RegionState, account: &str) -> Res
         .iter()
         .find(|(n, _)| !n.starts_with("tag:") && !FILTERS.contains(&n.as_str()))
     {
-        return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", &format!("The filter '{bad}' is invalid"));
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidParameterValue",
+            &format!("The filter '{bad}' is invalid"),
+        );
     }
     let ids = req.list("InstanceId");
     for id in &ids {
         if !region.instances.contains_key(id) {
-            return err(req, StatusCode::BAD_REQUEST, "InvalidInstanceID.NotFound", &format!("The instance ID '{id}' does not exist"));
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidInstanceID.NotFound",
+                &format!("The instance ID '{id}' does not exist"),
+            );
         }
     }
     let max = match req.param("MaxResults").map(str::parse::<usize>) {
         None => None,
         Some(Ok(n)) if (5..=1000).contains(&n) => Some(n),
-        Some(_) => return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", "Value for parameter MaxResults is invalid: it must be between 5 and 1000"),
+        Some(_) => {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValue",
+                "Value for parameter MaxResults is invalid: it must be between 5 and 1000",
+            )
+        }
     };
     if max.is_some() && !ids.is_empty() {
-        return err(req, StatusCode::BAD_REQUEST, "InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults");
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
+        );
     }
     let start = match req.param("NextToken").map(str::parse::<usize>) {
         None => 0,
         Some(Ok(n)) => n,
-        Some(Err(_)) => return err(req, StatusCode::BAD_REQUEST, "InvalidParameterValue", "The token is invalid"),
+        Some(Err(_)) => {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValue",
+                "The token is invalid",
+            )
+        }
     };
     let selected: Vec<&Instance> = region
         .instances
@@ -151,11 +198,21 @@ fn describe_instances(req: &Request, region: &RegionState, account: &str) -> Res
 fn tags(req: &Request, region: &mut RegionState, op: &str) -> Response {
     let ids = req.list("ResourceId");
     if ids.is_empty() {
-        return err(req, StatusCode::BAD_REQUEST, "MissingParameter", "The request must contain the parameter resourceIdSet");
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "MissingParameter",
+            "The request must contain the parameter resourceIdSet",
+        );
     }
     for id in &ids {
         if !region.instances.contains_key(id) {
-            return err(req, StatusCode::BAD_REQUEST, "InvalidID", &format!("The ID '{id}' is not valid"));
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidID",
+                &format!("The ID '{id}' is not valid"),
+            );
         }
     }
     let tags = req.tags();
@@ -176,18 +233,41 @@ fn tags(req: &Request, region: &mut RegionState, op: &str) -> Response {
 fn start_stop(req: &Request, region: &mut RegionState, op: &str) -> Response {
     let ids = req.list("InstanceId");
     if ids.is_empty() {
-        return err(req, StatusCode::BAD_REQUEST, "MissingParameter", "The request must contain the parameter InstanceId");
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "MissingParameter",
+            "The request must contain the parameter InstanceId",
+        );
     }
     for id in &ids {
         match region.instances.get(id) {
-            None => return err(req, StatusCode::BAD_REQUEST, "InvalidInstanceID.NotFound", &format!("The instance ID '{id}' does not exist")),
+            None => {
+                return err(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "InvalidInstanceID.NotFound",
+                    &format!("The instance ID '{id}' does not exist"),
+                )
+            }
             Some(i) if i.state == "terminated" => {
-                return err(req, StatusCode::BAD_REQUEST, "IncorrectInstanceState", &format!("The instance '{id}' is not in a state from which it can be started or stopped"))
+                return err(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "IncorrectInstanceState",
+                    &format!(
+                    "The instance '{id}' is not in a state from which it can be started or stopped"
+                ),
+                )
             }
             Some(_) => {}
         }
     }
-    let target = if op == "StartInstances" { "running" } else { "stopped" };
+    let target = if op == "StartInstances" {
+        "running"
+    } else {
+        "stopped"
+    };
     let mut items = String::new();
     for id in &ids {
         if let Some(i) = region.instances.get_mut(id) {
@@ -221,16 +301,28 @@ fn subnet_cidr(region: &RegionState, subnet: &str) -> String {
 
 fn describe_subnets(req: &Request, region: &RegionState) -> Response {
     let wanted = req.list("SubnetId");
-    let mut subnets: Vec<String> = region.instances.values().map(|i| i.subnet_id.clone()).collect();
+    let mut subnets: Vec<String> = region
+        .instances
+        .values()
+        .map(|i| i.subnet_id.clone())
+        .collect();
     subnets.sort();
     subnets.dedup();
     for w in &wanted {
         if !subnets.contains(w) {
-            return err(req, StatusCode::BAD_REQUEST, "InvalidSubnetID.NotFound", &format!("The subnet ID '{w}' does not exist"));
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidSubnetID.NotFound",
+                &format!("The subnet ID '{w}' does not exist"),
+            );
         }
     }
     let mut items = String::new();
-    for s in subnets.iter().filter(|s| wanted.is_empty() || wanted.contains(s)) {
+    for s in subnets
+        .iter()
+        .filter(|s| wanted.is_empty() || wanted.contains(s))
+    {
         let _ = write!(
             items,
             "<item><subnetId>{}</subnetId><state>available</state><vpcId>vpc-0a1b2c3d4e5f60789</vpcId><cidrBlock>{}</cidrBlock><availableIpAddressCount>240</availableIpAddressCount><availabilityZone>{}a</availabilityZone></item>",
@@ -247,7 +339,11 @@ fn describe_security_groups(req: &Request) -> Response {
         ("sg-0123456789abcdef0", "retail-web", "Web tier"),
         ("sg-0123456789abcdef1", "retail-app", "Application tier"),
         ("sg-0123456789abcdef2", "retail-db", "Database tier"),
-        ("sg-0123456789abcdef3", "dr-isolated", "Isolated drill network"),
+        (
+            "sg-0123456789abcdef3",
+            "dr-isolated",
+            "Isolated drill network",
+        ),
     ];
     let mut items = String::new();
     for (id, name, desc) in groups {

@@ -173,7 +173,10 @@ impl Estate {
                 Principal {
                     account: a.id.clone(),
                     arn: format!("arn:aws:iam::{}:user/{}", a.id, a.user),
-                    user_id: format!("AIDA{}", &a.access_key_id.chars().skip(4).collect::<String>()),
+                    user_id: format!(
+                        "AIDA{}",
+                        &a.access_key_id.chars().skip(4).collect::<String>()
+                    ),
                 },
             );
             e.accounts.insert(
@@ -190,12 +193,18 @@ impl Estate {
         }
         for (i, spec) in scenario.instances.iter().enumerate() {
             let id = spec.id.clone().unwrap_or_else(|| e.next_id("i-0"));
-            let ip = spec
-                .private_ip
-                .clone()
-                .unwrap_or_else(|| format!("10.{}.{}.{}", 100 + (i / 65_536) % 100, (i / 256) % 256, i % 256));
+            let ip = spec.private_ip.clone().unwrap_or_else(|| {
+                format!(
+                    "10.{}.{}.{}",
+                    100 + (i / 65_536) % 100,
+                    (i / 256) % 256,
+                    i % 256
+                )
+            });
             let inst = instance_from_spec(spec, id.clone(), ip, &launched);
-            e.region_mut(&spec.account, &spec.region).instances.insert(id, inst);
+            e.region_mut(&spec.account, &spec.region)
+                .instances
+                .insert(id, inst);
         }
         if let Some(g) = scenario.generate.clone() {
             for i in 0..g.source_servers {
@@ -224,7 +233,10 @@ impl Estate {
                     let tier = ["web", "app", "db", "cache"][i % 4];
                     (
                         format!("gen-{tier}-{i:05}"),
-                        BTreeMap::from([("AWSDRS".to_string(), "AllowLaunchingIntoThisInstance".to_string())]),
+                        BTreeMap::from([(
+                            "AWSDRS".to_string(),
+                            "AllowLaunchingIntoThisInstance".to_string(),
+                        )]),
                         "stopped",
                     )
                 } else {
@@ -246,9 +258,16 @@ impl Estate {
                     tags,
                 };
                 let id = format!("i-0{:016x}", 0x9e_0000_0000_u64 + i as u64);
-                let ip = format!("10.{}.{}.{}", 200 + (i / 65_536) % 50, (i / 256) % 256, i % 256);
+                let ip = format!(
+                    "10.{}.{}.{}",
+                    200 + (i / 65_536) % 50,
+                    (i / 256) % 256,
+                    i % 256
+                );
                 let inst = instance_from_spec(&spec, id.clone(), ip, &launched);
-                e.region_mut(&g.account, &g.region).instances.insert(id, inst);
+                e.region_mut(&g.account, &g.region)
+                    .instances
+                    .insert(id, inst);
             }
         }
         e
@@ -271,7 +290,11 @@ impl Estate {
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         let width = if prefix == "i-0" { 16 } else { 17 };
-        format!("{prefix}{:0width$x}", 0xc0_0000_0000_u64 + self.counter, width = width)
+        format!(
+            "{prefix}{:0width$x}",
+            0xc0_0000_0000_u64 + self.counter,
+            width = width
+        )
     }
 
     /// Brings time-driven state up to the simulated now.

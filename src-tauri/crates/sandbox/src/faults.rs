@@ -77,14 +77,18 @@ mod tests {
             error_rate: 0.1,
             latency_ms: 0,
         };
-        let a: Vec<_> = (0..200).map({
-            let f = Faults::new(cfg.clone(), 7);
-            move |_| f.draw()
-        }).collect();
-        let b: Vec<_> = (0..200).map({
-            let f = Faults::new(cfg.clone(), 7);
-            move |_| f.draw()
-        }).collect();
+        let a: Vec<_> = (0..200)
+            .map({
+                let f = Faults::new(cfg.clone(), 7);
+                move |_| f.draw()
+            })
+            .collect();
+        let b: Vec<_> = (0..200)
+            .map({
+                let f = Faults::new(cfg.clone(), 7);
+                move |_| f.draw()
+            })
+            .collect();
         assert_eq!(a, b);
         let throttled = a.iter().filter(|f| **f == Some(Fault::Throttle)).count();
         assert!((40..80).contains(&throttled), "{throttled}");

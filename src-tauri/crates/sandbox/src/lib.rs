@@ -138,7 +138,11 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         .local_addr()
         .map_err(|source| SandboxError::Bind { port, source })?;
     let shared = Arc::new(Shared {
-        estate: Mutex::new(Estate::new(&config.scenario, config.time_scale, config.seed)),
+        estate: Mutex::new(Estate::new(
+            &config.scenario,
+            config.time_scale,
+            config.seed,
+        )),
         faults: faults::Faults::new(config.faults.clone(), config.seed),
         stats: Mutex::new(admin::Stats::default()),
         config,

@@ -95,9 +95,20 @@ impl Request {
         let Some((access_key, region, service)) = credential_scope(headers, uri) else {
             let looks_query = path == "/";
             return Err(Box::new(if looks_query {
-                query_error(Service::Sts, StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Request is missing Authentication Token", &request_id)
+                query_error(
+                    Service::Sts,
+                    StatusCode::FORBIDDEN,
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token",
+                    &request_id,
+                )
             } else {
-                json_error(StatusCode::FORBIDDEN, "UnrecognizedClientException", "Request is missing Authentication Token", &request_id)
+                json_error(
+                    StatusCode::FORBIDDEN,
+                    "UnrecognizedClientException",
+                    "Request is missing Authentication Token",
+                    &request_id,
+                )
             }));
         };
         let service = match service.as_str() {
@@ -209,7 +220,10 @@ impl Request {
         let mut out = Vec::new();
         for n in 1..=50 {
             if let Some(key) = self.param(&format!("Tag.{n}.Key")) {
-                out.push((key.to_string(), self.param(&format!("Tag.{n}.Value")).map(str::to_string)));
+                out.push((
+                    key.to_string(),
+                    self.param(&format!("Tag.{n}.Value")).map(str::to_string),
+                ));
             }
         }
         out
@@ -240,7 +254,10 @@ pub fn json_ok(status: StatusCode, body: &serde_json::Value, request_id: &str) -
     let mut resp = Response::new(Body::from(body.to_string()));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-requestid", v);
     }
@@ -279,13 +296,21 @@ pub fn esc(s: &str) -> String {
 /// An XML success response.
 pub fn xml_ok(body: String) -> Response {
     let mut resp = Response::new(Body::from(body));
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml;charset=UTF-8"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml;charset=UTF-8"),
+    );
     resp
 }
 
 /// An EC2 or STS error in that protocol's XML shape.
-pub fn query_error(service: Service, status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+pub fn query_error(
+    service: Service,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> Response {
     let body = match service {
         Service::Ec2 => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{}</Code><Message>{}</Message></Error></Errors><RequestID>{}</RequestID></Response>",
@@ -313,7 +338,8 @@ pub fn fault_response(req: &Request, operation: &str, fault: Fault) -> Response 
                 &req.request_id,
                 serde_json::json!({ "retryAfterSeconds": "1", "serviceCode": "drs" }),
             );
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             resp
         }
         (Service::Drs, Fault::ServerError) => json_error(

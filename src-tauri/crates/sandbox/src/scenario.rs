@@ -309,33 +309,54 @@ impl Scenario {
             column: None,
         };
         if self.accounts.is_empty() {
-            return Err(err("accounts".into(), "a scenario needs at least one account".into()));
+            return Err(err(
+                "accounts".into(),
+                "a scenario needs at least one account".into(),
+            ));
         }
         for (i, a) in self.accounts.iter().enumerate() {
             if a.id.len() != 12 || !a.id.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err(format!("accounts[{i}].id"), format!("\"{}\" is not a 12-digit account ID", a.id)));
+                return Err(err(
+                    format!("accounts[{i}].id"),
+                    format!("\"{}\" is not a 12-digit account ID", a.id),
+                ));
             }
         }
         let known = |acct: &str| self.accounts.iter().any(|a| a.id == acct);
         for (i, s) in self.source_servers.iter().enumerate() {
             if !known(&s.account) {
-                return Err(err(format!("sourceServers[{i}].account"), format!("unknown account \"{}\"", s.account)));
+                return Err(err(
+                    format!("sourceServers[{i}].account"),
+                    format!("unknown account \"{}\"", s.account),
+                ));
             }
         }
         for (i, s) in self.instances.iter().enumerate() {
             if !known(&s.account) {
-                return Err(err(format!("instances[{i}].account"), format!("unknown account \"{}\"", s.account)));
+                return Err(err(
+                    format!("instances[{i}].account"),
+                    format!("unknown account \"{}\"", s.account),
+                ));
             }
             if !matches!(s.state.as_str(), "running" | "stopped") {
-                return Err(err(format!("instances[{i}].state"), format!("state \"{}\" must be running or stopped", s.state)));
+                return Err(err(
+                    format!("instances[{i}].state"),
+                    format!("state \"{}\" must be running or stopped", s.state),
+                ));
             }
         }
         if let Some(g) = &self.generate {
             if !known(&g.account) {
-                return Err(err("generate.account".into(), format!("unknown account \"{}\"", g.account)));
+                return Err(err(
+                    "generate.account".into(),
+                    format!("unknown account \"{}\"", g.account),
+                ));
             }
             if g.source_servers > 4000 || g.instances > 20_000 {
-                return Err(err("generate".into(), "at most 4,000 source servers and 20,000 instances".into()));
+                return Err(err(
+                    "generate".into(),
+                    "at most 4,000 source servers and 20,000 instances".into(),
+                ));
             }
         }
         Ok(())
@@ -361,7 +382,9 @@ impl Scenario {
             path => {
                 let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
                     path: String::new(),
-                    message: format!("cannot read scenario file {path}: {e} (built-in scenarios: retail)"),
+                    message: format!(
+                        "cannot read scenario file {path}: {e} (built-in scenarios: retail)"
+                    ),
                     line: None,
                     column: None,
                 })?;
@@ -383,12 +406,42 @@ impl Scenario {
         let prod = RETAIL_PROD_ACCOUNT;
         let rec = RETAIL_RECOVERY_ACCOUNT;
         let tiers: [(&str, usize, &str, &str); 6] = [
-            ("web", 10, "c6i.large", "Linux version 5.15.0-1051-aws (Ubuntu 22.04.4 LTS)"),
-            ("app", 12, "m6i.xlarge", "Linux version 5.14.0-362.el9.x86_64 (Red Hat Enterprise Linux 9.3)"),
-            ("db", 6, "r6i.2xlarge", "Linux version 5.14.0-362.el9.x86_64 (Red Hat Enterprise Linux 9.3)"),
-            ("cache", 4, "r6g.large", "Linux version 6.1.0-13-cloud-arm64 (Debian 12)"),
-            ("mq", 4, "m6i.large", "Linux version 5.15.0-1051-aws (Ubuntu 22.04.4 LTS)"),
-            ("batch", 4, "c6i.2xlarge", "Microsoft Windows Server 2022 Datacenter"),
+            (
+                "web",
+                10,
+                "c6i.large",
+                "Linux version 5.15.0-1051-aws (Ubuntu 22.04.4 LTS)",
+            ),
+            (
+                "app",
+                12,
+                "m6i.xlarge",
+                "Linux version 5.14.0-362.el9.x86_64 (Red Hat Enterprise Linux 9.3)",
+            ),
+            (
+                "db",
+                6,
+                "r6i.2xlarge",
+                "Linux version 5.14.0-362.el9.x86_64 (Red Hat Enterprise Linux 9.3)",
+            ),
+            (
+                "cache",
+                4,
+                "r6g.large",
+                "Linux version 6.1.0-13-cloud-arm64 (Debian 12)",
+            ),
+            (
+                "mq",
+                4,
+                "m6i.large",
+                "Linux version 5.15.0-1051-aws (Ubuntu 22.04.4 LTS)",
+            ),
+            (
+                "batch",
+                4,
+                "c6i.2xlarge",
+                "Microsoft Windows Server 2022 Datacenter",
+            ),
         ];
         let mut servers = Vec::new();
         let mut instances = Vec::new();
@@ -437,14 +490,18 @@ impl Scenario {
                     s.lag = "PT3H12M".into();
                     s.last_seen_seconds_ago = 3 * 3600 + 12 * 60;
                     s.replication_error = Some("AGENT_NOT_SEEN".into());
-                    s.raw_error = Some("The replication agent has not been seen for over 3 hours".into());
+                    s.raw_error =
+                        Some("The replication agent has not been seen for over 3 hours".into());
                 }
                 servers.push(s);
                 if name == "retail-batch-04" {
                     continue; // a server with no DR instance
                 }
                 let mut dr_tags = BTreeMap::from([
-                    ("AWSDRS".to_string(), "AllowLaunchingIntoThisInstance".to_string()),
+                    (
+                        "AWSDRS".to_string(),
+                        "AllowLaunchingIntoThisInstance".to_string(),
+                    ),
                     ("Application".to_string(), "retail".to_string()),
                     ("Tier".to_string(), tier.to_string()),
                     ("Role".to_string(), "dr-placeholder".to_string()),
@@ -474,11 +531,27 @@ impl Scenario {
                     name: Some(dr_name),
                     state,
                     instance_type: itype.into(),
-                    private_ip: Some(format!("10.20.{}.{}", match tier { "web" => 1, "db" => 3, _ => 2 }, 10 + n)),
+                    private_ip: Some(format!(
+                        "10.20.{}.{}",
+                        match tier {
+                            "web" => 1,
+                            "db" => 3,
+                            _ => 2,
+                        },
+                        10 + n
+                    )),
                     subnet_id: Some(subnet.into()),
                     architecture: arch.into(),
-                    platform: if windows { "Windows".into() } else { default_platform() },
-                    boot_mode: if windows { "legacy-bios".into() } else { default_boot() },
+                    platform: if windows {
+                        "Windows".into()
+                    } else {
+                        default_platform()
+                    },
+                    boot_mode: if windows {
+                        "legacy-bios".into()
+                    } else {
+                        default_boot()
+                    },
                     root_device_type: default_root(),
                     tags: dr_tags,
                 });
@@ -498,7 +571,11 @@ impl Scenario {
                 private_ip: None,
                 subnet_id: Some("subnet-0e1a2b3c4d5e6f701".into()),
                 architecture: s.architecture.clone(),
-                platform: if s.os.contains("Windows") { "Windows".into() } else { default_platform() },
+                platform: if s.os.contains("Windows") {
+                    "Windows".into()
+                } else {
+                    default_platform()
+                },
                 boot_mode: default_boot(),
                 root_device_type: default_root(),
                 tags,
@@ -520,7 +597,10 @@ impl Scenario {
                 raw_error: None,
                 tags: BTreeMap::from([
                     ("Application".to_string(), "erp".to_string()),
-                    ("Tier".to_string(), if i <= 3 { "app" } else { "db" }.to_string()),
+                    (
+                        "Tier".to_string(),
+                        if i <= 3 { "app" } else { "db" }.to_string(),
+                    ),
                 ]),
                 origin_instance_id: None,
                 origin_region: None,
@@ -569,13 +649,28 @@ mod tests {
     fn retail_has_forty_shop_servers_and_its_problems() {
         let s = Scenario::retail();
         s.check().unwrap();
-        let shop: Vec<_> = s.source_servers.iter().filter(|s| s.account == RETAIL_PROD_ACCOUNT).collect();
+        let shop: Vec<_> = s
+            .source_servers
+            .iter()
+            .filter(|s| s.account == RETAIL_PROD_ACCOUNT)
+            .collect();
         assert_eq!(shop.len(), 40);
         assert!(shop.iter().any(|s| s.lag == "PT20M"));
-        assert!(shop.iter().any(|s| s.replication_state == "STALLED" && s.replication_error.is_some()));
-        let dr: Vec<_> = s.instances.iter().filter(|i| i.region == "us-west-2").collect();
+        assert!(shop
+            .iter()
+            .any(|s| s.replication_state == "STALLED" && s.replication_error.is_some()));
+        let dr: Vec<_> = s
+            .instances
+            .iter()
+            .filter(|i| i.region == "us-west-2")
+            .collect();
         assert_eq!(dr.len(), 39);
-        assert_eq!(dr.iter().filter(|i| i.name.as_deref() == Some("retail-db-03")).count(), 2);
+        assert_eq!(
+            dr.iter()
+                .filter(|i| i.name.as_deref() == Some("retail-db-03"))
+                .count(),
+            2
+        );
         assert!(dr.iter().any(|i| i.state == "running"));
         assert!(dr.iter().any(|i| !i.tags.contains_key("AWSDRS")));
     }
@@ -589,6 +684,9 @@ mod tests {
         assert!(e.message.contains("unknown field `colour`"), "{e}");
         let text = "name: t\naccounts:\n  - id: \"111122223333\"\n    accessKeyId: A\n    secretAccessKey: B\nsourceServers:\n  - { account: \"999999999999\", region: us-west-2, name: x }\n";
         let e = Scenario::from_yaml(text).unwrap_err();
-        assert_eq!(e.to_string(), "sourceServers[0].account: unknown account \"999999999999\"");
+        assert_eq!(
+            e.to_string(),
+            "sourceServers[0].account: unknown account \"999999999999\""
+        );
     }
 }

@@ -15,7 +15,12 @@ fn err(req: &Request, status: StatusCode, code: &str, message: &str) -> Response
 
 pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     let Some(caller) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
-        return err(req, StatusCode::FORBIDDEN, "InvalidClientTokenId", "The security token included in the request is invalid.");
+        return err(
+            req,
+            StatusCode::FORBIDDEN,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        );
     };
     match op {
         "GetCallerIdentity" => xml_ok(format!(
@@ -40,14 +45,22 @@ fn assume_role(shared: &Shared, req: &Request, caller: &Principal) -> Response {
             req,
             StatusCode::FORBIDDEN,
             "AccessDenied",
-            &format!("User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}", caller.arn),
+            &format!(
+                "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+                caller.arn
+            ),
         )
     };
     let Some((account, name)) = role_arn
         .strip_prefix("arn:aws:iam::")
         .and_then(|r| r.split_once(":role/"))
     else {
-        return err(req, StatusCode::BAD_REQUEST, "ValidationError", &format!("{role_arn} is not a valid role ARN"));
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            &format!("{role_arn} is not a valid role ARN"),
+        );
     };
     let external_id = req.param("ExternalId");
     shared.with_estate(|e| {

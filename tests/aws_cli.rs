@@ -1,0 +1,300 @@
+//! An independent client against `drs-orchestrator sandbox serve`: the AWS CLI (botocore's own
+//! service models and parsers) with `--endpoint-url`. If the sandbox's wire format drifted from
+//! AWS's, botocore would fail to parse it here.
+//!
+//! Runs when the `aws` command is available (scripts/install-deps.sh --test installs it in a
+//! virtualenv that scripts/test.sh puts on PATH); `DRS_E2E=1` makes its absence a failure.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Serve {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args(["--json", "sandbox", "serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut text = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        if line == "}" {
+            break;
+        }
+    }
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Serve {
+        child,
+        endpoint: v["endpoint"].as_str().unwrap().to_string(),
+    }
+}
+
+fn aws_available() -> bool {
+    let found = Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("DRS_E2E").as_deref() != Ok("1"),
+            "the AWS CLI is missing; run scripts/install-deps.sh --test"
+        );
+        eprintln!("skipped: the AWS CLI (aws) is not installed");
+    }
+    found
+}
+
+fn aws(s: &Serve, key: &str, args: &[&str]) -> Value {
+    let out = Command::new("aws")
+        .args([
+            "--endpoint-url",
+            &s.endpoint,
+            "--region",
+            "us-west-2",
+            "--output",
+            "json",
+        ])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "10")
+        .env("AWS_RETRY_MODE", "standard")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "aws {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn aws_err(s: &Serve, key: &str, args: &[&str]) -> String {
+    let out = Command::new("aws")
+        .args(["--endpoint-url", &s.endpoint, "--region", "us-west-2"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "aws {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+const PROD: &str = "AKIASANDBOXPROD00001";
+
+#[test]
+fn the_aws_cli_reads_what_the_scenario_holds() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&[]);
+    let me = aws(&s, PROD, &["sts", "get-caller-identity"]);
+    assert_eq!(me["Account"], "111122223333");
+
+    let servers = aws(&s, PROD, &["drs", "describe-source-servers"]);
+    let items = servers["items"].as_array().unwrap();
+    assert_eq!(items.len(), 40);
+    let stalled = items
+        .iter()
+        .find(|i| i["tags"]["Name"] == "retail-mq-03")
+        .unwrap();
+    assert_eq!(
+        stalled["dataReplicationInfo"]["dataReplicationState"],
+        "STALLED"
+    );
+    assert_eq!(
+        stalled["dataReplicationInfo"]["dataReplicationError"]["error"],
+        "AGENT_NOT_SEEN"
+    );
+
+    // Paginated by the CLI itself.
+    let paged = aws(
+        &s,
+        PROD,
+        &["drs", "describe-source-servers", "--page-size", "7"],
+    );
+    assert_eq!(paged["items"].as_array().unwrap().len(), 40);
+
+    let dr = aws(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "describe-instances",
+            "--filters",
+            "Name=tag:AWSDRS,Values=AllowLaunchingIntoThisInstance",
+            "Name=instance-state-name,Values=stopped",
+        ],
+    );
+    let count: usize = dr["Reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Instances"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        count, 37,
+        "39 DR instances, minus the one without the tag and the one left running"
+    );
+
+    let id = items[0]["sourceServerID"].as_str().unwrap();
+    let cfg = aws(
+        &s,
+        PROD,
+        &["drs", "get-launch-configuration", "--source-server-id", id],
+    );
+    assert_eq!(cfg["sourceServerID"], id);
+    let updated = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "update-launch-configuration",
+            "--source-server-id",
+            id,
+            "--no-copy-private-ip",
+            "--target-instance-type-right-sizing-method",
+            "NONE",
+        ],
+    );
+    assert_eq!(updated["copyPrivateIp"], false);
+    assert_eq!(updated["targetInstanceTypeRightSizingMethod"], "NONE");
+
+    let arn = items[0]["arn"].as_str().unwrap();
+    aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "tag-resource",
+            "--resource-arn",
+            arn,
+            "--tags",
+            "Owner=dr-team",
+        ],
+    );
+    let tags = aws(
+        &s,
+        PROD,
+        &["drs", "list-tags-for-resource", "--resource-arn", arn],
+    );
+    assert_eq!(tags["tags"]["Owner"], "dr-team");
+    aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "untag-resource",
+            "--resource-arn",
+            arn,
+            "--tag-keys",
+            "Owner",
+        ],
+    );
+    let tags = aws(
+        &s,
+        PROD,
+        &["drs", "list-tags-for-resource", "--resource-arn", arn],
+    );
+    assert!(tags["tags"].get("Owner").is_none());
+}
+
+#[test]
+fn errors_are_shaped_as_aws_sends_them() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&[]);
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "get-launch-configuration",
+            "--source-server-id",
+            "s-00000000000000000",
+        ],
+    );
+    assert!(e.contains("ResourceNotFoundException"), "{e}");
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "start-instances",
+            "--instance-ids",
+            "i-0123456789abcdef0",
+        ],
+    );
+    assert!(e.contains("InvalidInstanceID.NotFound"), "{e}");
+    let e = aws_err(&s, "AKIAUNKNOWN000000000", &["sts", "get-caller-identity"]);
+    assert!(e.contains("InvalidClientTokenId"), "{e}");
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::444455556666:role/DRSOrchestratorRecovery",
+            "--role-session-name",
+            "drill",
+            "--external-id",
+            "wrong",
+        ],
+    );
+    assert!(e.contains("AccessDenied"), "{e}");
+}
+
+#[test]
+fn throttled_cli_calls_succeed_after_retries() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&["--throttle-rate", "0.3", "--seed", "3"]);
+    for _ in 0..5 {
+        let servers = aws(&s, PROD, &["drs", "describe-source-servers"]);
+        assert_eq!(servers["items"].as_array().unwrap().len(), 40);
+    }
+    let stats: Value = ureq::get(&format!("{}/_sandbox/stats", s.endpoint))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert!(
+        stats["throttled"]["drs:DescribeSourceServers"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{stats}"
+    );
+}
