@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { SourceServer } from "../types";
-import { InventoryPage, formatLag, replicationStatus } from "./InventoryPage";
+import { InventoryPage, ago, byHealth, formatLag, replicationStatus } from "./InventoryPage";
 
 const api = vi.hoisted(() => ({ inventory: vi.fn() }));
 vi.mock("../backend", () => ({
@@ -34,6 +34,16 @@ describe("replication status", () => {
       text: "STALLED — AGENT_NOT_SEEN",
     });
     expect(replicationStatus(server({ replicationState: "INITIAL_SYNC" })).type).toBe("in-progress");
+  });
+
+  it("sorts problems first and says how long ago an agent was seen", () => {
+    const ok = server({});
+    const lagging = server({ lagSeconds: 1200 });
+    const stalled = server({ replicationState: "STALLED" });
+    expect([ok, lagging, stalled].sort(byHealth)).toEqual([stalled, lagging, ok]);
+    const now = new Date("2026-11-26T08:00:00Z");
+    expect(ago("2026-11-26T07:59:52Z", now)).toBe("8 s ago");
+    expect(ago("2026-11-26T04:48:00Z", now)).toBe("3 h ago");
   });
 
   it("formats lag for people", () => {

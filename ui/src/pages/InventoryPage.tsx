@@ -38,6 +38,24 @@ export function formatLag(seconds?: number | null, raw?: string | null): string 
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
+const SEVERITY: Record<string, number> = { error: 0, warning: 1, "in-progress": 2, stopped: 3, success: 4 };
+
+/** Orders servers worst first (errors, then warnings, …), the way a coordinator triages. */
+export function byHealth(a: SourceServer, b: SourceServer): number {
+  return (SEVERITY[replicationStatus(a).type] ?? 5) - (SEVERITY[replicationStatus(b).type] ?? 5);
+}
+
+/** "8 s ago", "3 min ago", "3 h ago", or a date for anything older than a day. */
+export function ago(rfc3339: string, now: Date = new Date()): string {
+  const t = new Date(rfc3339);
+  if (Number.isNaN(t.getTime())) return rfc3339;
+  const s = Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return formatTime(rfc3339);
+}
+
 function instanceStatus(state: string): StatusIndicatorProps.Type {
   switch (state) {
     case "running":
@@ -63,13 +81,14 @@ function ServersTable({ items: all }: { items: SourceServer[] }) {
       empty: <EmptyState title="No source servers">The targets report no DRS source servers in their recovery regions.</EmptyState>,
       noMatch: <EmptyState title="No match">No source server matches the filter.</EmptyState>,
     },
-    sorting: { defaultState: { sortingColumn: { sortingField: "name" } } },
+    sorting: { defaultState: { sortingColumn: { sortingComparator: byHealth } } },
     pagination: { pageSize: 50 },
   });
   return (
     <Table
       {...collectionProps}
       data-testid="servers-table"
+      resizableColumns
       items={items}
       trackBy="id"
       variant="embedded"
@@ -77,19 +96,19 @@ function ServersTable({ items: all }: { items: SourceServer[] }) {
       filter={<TextFilter {...filterProps} filteringPlaceholder="Find by name, ID, state, error or tag" countText={`${filteredItemsCount} matches`} />}
       pagination={<Pagination {...paginationProps} />}
       columnDefinitions={[
-        { id: "name", header: "Name", sortingField: "name", cell: (s) => s.name ?? s.hostname ?? s.id },
-        { id: "id", header: "Source server", sortingField: "id", cell: (s) => s.id },
+        { id: "name", width: 160, header: "Name", sortingField: "name", cell: (s) => s.name ?? s.hostname ?? s.id },
+        { id: "id", width: 190, header: "Source server", sortingField: "id", cell: (s) => s.id },
         {
-          id: "state",
+          id: "state", width: 270,
           header: "Replication",
-          sortingField: "replicationState",
+          sortingComparator: byHealth,
           cell: (s) => {
             const st = replicationStatus(s);
             return <StatusIndicator type={st.type}>{st.text}</StatusIndicator>;
           },
         },
         {
-          id: "lag",
+          id: "lag", width: 110,
           header: "Lag",
           sortingField: "lagSeconds",
           cell: (s) =>
@@ -99,9 +118,9 @@ function ServersTable({ items: all }: { items: SourceServer[] }) {
               formatLag(s.lagSeconds, s.lag)
             ),
         },
-        { id: "seen", header: "Agent last seen", sortingField: "lastSeen", cell: (s) => (s.lastSeen ? formatTime(s.lastSeen) : "—") },
-        { id: "tier", header: "Tier", cell: (s) => s.tags.Tier ?? "—" },
-        { id: "origin", header: "Origin", cell: (s) => (s.originInstanceId ? `${s.originInstanceId} (${s.originRegion ?? "?"})` : "—") },
+        { id: "seen", width: 150, header: "Agent last seen", sortingField: "lastSeen", cell: (s) => (s.lastSeen ? ago(s.lastSeen) : "—") },
+        { id: "tier", width: 80, header: "Tier", cell: (s) => s.tags.Tier ?? "—" },
+        { id: "origin", header: "Origin", cell: (s) => s.originRegion ?? "—" },
         { id: "target", header: "Target", sortingField: "target", cell: (s) => s.target },
       ]}
     />
@@ -126,6 +145,7 @@ function InstancesTable({ items: all }: { items: Ec2Instance[] }) {
     <Table
       {...collectionProps}
       data-testid="instances-table"
+      resizableColumns
       items={items}
       trackBy="id"
       variant="embedded"
@@ -133,10 +153,20 @@ function InstancesTable({ items: all }: { items: Ec2Instance[] }) {
       filter={<TextFilter {...filterProps} filteringPlaceholder="Find by name, ID, state, IP or tag" countText={`${filteredItemsCount} matches`} />}
       pagination={<Pagination {...paginationProps} />}
       columnDefinitions={[
-        { id: "name", header: "Name", sortingField: "name", cell: (i) => i.name ?? "—" },
-        { id: "id", header: "Instance", sortingField: "id", cell: (i) => i.id },
-        { id: "state", header: "State", sortingField: "state", cell: (i) => <StatusIndicator type={instanceStatus(i.state)}>{i.state}</StatusIndicator> },
-        { id: "tag", header: "AWSDRS tag", cell: (i) => (i.tags.AWSDRS ? "AllowLaunchingIntoThisInstance" : <Box color="text-status-inactive">none</Box>) },
+        { id: "name", width: 160, header: "Name", sortingField: "name", cell: (i) => i.name ?? "—" },
+        { id: "id", width: 200, header: "Instance", sortingField: "id", cell: (i) => i.id },
+        { id: "state", width: 130, header: "State", sortingField: "state", cell: (i) => <StatusIndicator type={instanceStatus(i.state)}>{i.state}</StatusIndicator> },
+        {
+          id: "tag",
+          width: 130,
+          header: "AWSDRS tag",
+          cell: (i) =>
+            i.tags.AWSDRS === "AllowLaunchingIntoThisInstance" ? (
+              <StatusIndicator type="success">present</StatusIndicator>
+            ) : (
+              <StatusIndicator type="warning">missing</StatusIndicator>
+            ),
+        },
         { id: "type", header: "Type", sortingField: "instanceType", cell: (i) => i.instanceType ?? "—" },
         { id: "ip", header: "Private IP", sortingField: "privateIp", cell: (i) => i.privateIp ?? "—" },
         { id: "arch", header: "Architecture", sortingField: "architecture", cell: (i) => i.architecture ?? "—" },
