@@ -412,3 +412,30 @@ fn json_errors_for_scripts() {
         "document 3.spec.waves[1].groups[0]"
     );
 }
+
+#[test]
+fn a_bad_scenario_file_is_rejected_with_line_and_field() {
+    let cli = Cli::new();
+    let f = cli.file(
+        "estate.yaml",
+        "name: mine\naccounts:\n  - id: \"111122223333\"\n    accessKeyId: AKIAX\n    secretAccessKey: y\nsourceServers:\n  - account: \"111122223333\"\n    region: us-west-2\n    name: web-01\n    lag: [1, 2]\n",
+    );
+    let r = cli.run(&["sandbox", "serve", "--scenario", f.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("line 10, column 10: sourceServers[0].lag"),
+        "{}",
+        r.stderr
+    );
+    let r = cli.run(&["sandbox", "serve", "--scenario", "nowhere.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("cannot read scenario file nowhere.yaml"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("built-in scenarios: retail"));
+    let r = cli.run(&["sandbox", "serve", "--error-rate", "-1"]);
+    assert_eq!(r.code, 2);
+}
