@@ -62,8 +62,9 @@ fn aws_available() -> bool {
     found
 }
 
-fn aws(s: &Serve, key: &str, args: &[&str]) -> Value {
-    let out = Command::new("aws")
+/// The AWS CLI pointed at the sandbox with `key`, isolated from any local AWS configuration.
+fn aws_command(s: &Serve, key: &str, args: &[&str]) -> std::process::Output {
+    Command::new("aws")
         .args([
             "--endpoint-url",
             &s.endpoint,
@@ -81,7 +82,11 @@ fn aws(s: &Serve, key: &str, args: &[&str]) -> Value {
         .env("AWS_MAX_ATTEMPTS", "10")
         .env("AWS_RETRY_MODE", "standard")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn aws(s: &Serve, key: &str, args: &[&str]) -> Value {
+    let out = aws_command(s, key, args);
     assert!(
         out.status.success(),
         "aws {args:?} failed: {}",
@@ -95,15 +100,7 @@ fn aws(s: &Serve, key: &str, args: &[&str]) -> Value {
 }
 
 fn aws_err(s: &Serve, key: &str, args: &[&str]) -> String {
-    let out = Command::new("aws")
-        .args(["--endpoint-url", &s.endpoint, "--region", "us-west-2"])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", key)
-        .env("AWS_SECRET_ACCESS_KEY", "anything")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .unwrap();
+    let out = aws_command(s, key, args);
     assert!(!out.status.success(), "aws {args:?} should fail");
     String::from_utf8_lossy(&out.stderr).to_string()
 }
