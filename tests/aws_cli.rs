@@ -295,3 +295,222 @@ fn throttled_cli_calls_succeed_after_retries() {
         "{stats}"
     );
 }
+
+fn server_id(s: &Serve, name: &str) -> String {
+    let servers = aws(s, PROD, &["drs", "describe-source-servers"]);
+    servers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tags"]["Name"] == name)
+        .unwrap()["sourceServerID"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn dr_instance(s: &Serve, name: &str) -> String {
+    let filter = format!("Name=tag:Name,Values={name}");
+    let v = aws(
+        s,
+        PROD,
+        &["ec2", "describe-instances", "--filters", &filter],
+    );
+    v["Reservations"][0]["Instances"][0]["InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn wait_for_job(s: &Serve, job: &str) -> Value {
+    let filter = format!("jobIDs={job}");
+    for _ in 0..100 {
+        let v = aws(s, PROD, &["drs", "describe-jobs", "--filters", &filter]);
+        if v["items"][0]["status"] == "COMPLETED" {
+            return v["items"][0].clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("job {job} did not complete");
+}
+
+#[test]
+fn a_drill_launches_into_dr_instances_and_cleanup_terminates_them() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&["--time-scale", "2000"]);
+    let app01 = server_id(&s, "retail-app-01");
+    let app08 = server_id(&s, "retail-app-08");
+    let web01 = server_id(&s, "retail-web-01");
+    let dr01 = dr_instance(&s, "retail-app-01");
+    let dr08 = dr_instance(&s, "retail-app-08");
+    for (server, dr) in [(&app01, &dr01), (&app08, &dr08)] {
+        let props = format!("launchIntoEC2InstanceID={dr}");
+        aws(
+            &s,
+            PROD,
+            &[
+                "drs",
+                "update-launch-configuration",
+                "--source-server-id",
+                server,
+                "--launch-into-instance-properties",
+                &props,
+                "--no-copy-private-ip",
+                "--no-copy-tags",
+            ],
+        );
+    }
+    let started = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "start-recovery",
+            "--is-drill",
+            "--tags",
+            "Execution=exec-1",
+            "--source-servers",
+            &format!("sourceServerID={app01}"),
+            &format!("sourceServerID={app08}"),
+            &format!("sourceServerID={web01}"),
+        ],
+    );
+    let job = started["job"]["jobID"].as_str().unwrap().to_string();
+    assert_eq!(started["job"]["initiatedBy"], "START_DRILL");
+    assert_eq!(started["job"]["tags"]["Execution"], "exec-1");
+    let done = wait_for_job(&s, &job);
+    let status = |id: &str| {
+        done["participatingServers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["sourceServerID"] == id)
+            .unwrap()["launchStatus"]
+            .clone()
+    };
+    assert_eq!(status(&app01), "LAUNCHED");
+    assert_eq!(status(&web01), "LAUNCHED");
+    assert_eq!(
+        status(&app08),
+        "FAILED",
+        "its DR instance lacks the AWSDRS tag"
+    );
+
+    let log = aws(
+        &s,
+        PROD,
+        &["drs", "describe-job-log-items", "--job-id", &job],
+    );
+    let events: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events.first(), Some(&"JOB_START"));
+    assert_eq!(events.last(), Some(&"JOB_END"));
+    for e in [
+        "SNAPSHOT_START",
+        "SNAPSHOT_END",
+        "CONVERSION_START",
+        "CONVERSION_END",
+        "LAUNCH_START",
+        "LAUNCH_FAILED",
+    ] {
+        assert!(events.contains(&e), "{e} missing from {events:?}");
+    }
+    let failed = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "LAUNCH_FAILED")
+        .unwrap();
+    assert!(failed["eventData"]["rawError"]
+        .as_str()
+        .unwrap()
+        .contains("AWSDRS"));
+
+    let instances = aws(&s, PROD, &["drs", "describe-recovery-instances"]);
+    let items = instances["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let into = items
+        .iter()
+        .find(|r| r["sourceServerID"] == app01.as_str())
+        .unwrap();
+    assert_eq!(
+        into["ec2InstanceID"],
+        dr01.as_str(),
+        "launched into the DR instance: same instance ID"
+    );
+    assert_eq!(into["ec2InstanceState"], "RUNNING");
+    assert_eq!(into["isDrill"], true);
+
+    // Cleanup terminates every recovery instance it is given, the launched-into one included.
+    let ids: Vec<String> = items
+        .iter()
+        .map(|r| r["recoveryInstanceID"].as_str().unwrap().to_string())
+        .collect();
+    let mut args = vec![
+        "drs",
+        "terminate-recovery-instances",
+        "--recovery-instance-ids",
+    ];
+    args.extend(ids.iter().map(String::as_str));
+    let term = aws(&s, PROD, &args);
+    assert_eq!(term["job"]["type"], "TERMINATE");
+    wait_for_job(&s, term["job"]["jobID"].as_str().unwrap());
+    assert_eq!(
+        aws(&s, PROD, &["drs", "describe-recovery-instances"])["items"],
+        serde_json::json!([])
+    );
+    let v = aws(
+        &s,
+        PROD,
+        &["ec2", "describe-instances", "--instance-ids", &dr01],
+    );
+    assert_eq!(
+        v["Reservations"][0]["Instances"][0]["State"]["Name"],
+        "terminated"
+    );
+}
+
+#[test]
+fn recovery_quotas_and_conflicts() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&["--time-scale", "1"]);
+    let web01 = server_id(&s, "retail-web-01");
+    aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "start-recovery",
+            "--is-drill",
+            "--source-servers",
+            &format!("sourceServerID={web01}"),
+        ],
+    );
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "start-recovery",
+            "--is-drill",
+            "--source-servers",
+            &format!("sourceServerID={web01}"),
+        ],
+    );
+    assert!(e.contains("ConflictException"), "{e}");
+    let many: Vec<String> = (0..101)
+        .map(|i| format!("sourceServerID=s-{:017x}", i))
+        .collect();
+    let mut args = vec!["drs", "start-recovery", "--source-servers"];
+    args.extend(many.iter().map(String::as_str));
+    let e = aws_err(&s, PROD, &args);
+    assert!(e.contains("ServiceQuotaExceededException"), "{e}");
+}

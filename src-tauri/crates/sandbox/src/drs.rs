@@ -150,6 +150,11 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     shared.with_estate(|e| {
         let now = e.clock.now();
         let region_name = req.region.clone();
+        match op {
+            "StartRecovery" => return start_recovery(req, e, &account),
+            "TerminateRecoveryInstances" => return terminate_recovery_instances(req, e, &account),
+            _ => {}
+        }
         let region = e.region_mut(&account, &region_name);
         match op {
             "DescribeSourceServers" => describe_source_servers(req, region, &account, now),
@@ -158,19 +163,17 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "ListTagsForResource" | "TagResource" | "UntagResource" => {
                 tags(req, region, &account, op)
             }
-            "StartRecovery"
-            | "DescribeJobs"
-            | "DescribeJobLogItems"
-            | "DescribeRecoveryInstances"
-            | "TerminateRecoveryInstances"
-            | "DescribeRecoverySnapshots"
-            | "ReverseReplication"
-            | "DisconnectRecoveryInstance" => json_error(
-                StatusCode::BAD_REQUEST,
-                "UnknownOperationException",
-                &format!("The sandbox does not simulate drs:{op} yet"),
-                &req.request_id,
-            ),
+            "DescribeJobs" => describe_jobs(req, region, now),
+            "DescribeJobLogItems" => describe_job_log_items(req, region, now),
+            "DescribeRecoveryInstances" => describe_recovery_instances(req, region, &account),
+            "DescribeRecoverySnapshots" | "ReverseReplication" | "DisconnectRecoveryInstance" => {
+                json_error(
+                    StatusCode::BAD_REQUEST,
+                    "UnknownOperationException",
+                    &format!("The sandbox does not simulate drs:{op} yet"),
+                    &req.request_id,
+                )
+            }
             other => json_error(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
@@ -387,4 +390,334 @@ fn tags(req: &Request, region: &mut RegionState, account: &str, op: &str) -> Res
             json_ok(StatusCode::NO_CONTENT, &json!({}), &req.request_id)
         }
     }
+}
+
+/// Seeded simulated duration between `lo` and `hi` seconds for one server and step.
+fn planned(seed: u64, server: &str, step: u64, lo: i64, hi: i64) -> time::Duration {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (seed, server, step).hash(&mut h);
+    let span = (hi - lo).max(1) as u64;
+    time::Duration::seconds(lo + (h.finish() % span) as i64)
+}
+
+fn quota(req: &Request, message: String, code: &str) -> Response {
+    json_error_with(
+        StatusCode::PAYMENT_REQUIRED,
+        "ServiceQuotaExceededException",
+        &message,
+        &req.request_id,
+        json!({ "serviceCode": "drs", "quotaCode": code, "resourceType": "SOURCE_SERVER" }),
+    )
+}
+
+pub(crate) fn start_recovery(
+    req: &Request,
+    e: &mut crate::estate::Estate,
+    account: &str,
+) -> Response {
+    use crate::jobs::{
+        Job, ServerPlan, MAX_CONCURRENT_JOBS, MAX_SERVERS_IN_ACTIVE_JOBS, MAX_SERVERS_PER_JOB,
+    };
+    let Some(list) = req.json.get("sourceServers").and_then(Value::as_array) else {
+        return validation(
+            req,
+            "sourceServers is required",
+            &[("sourceServers", "required")],
+        );
+    };
+    if list.is_empty() || list.len() > 200 {
+        return validation(
+            req,
+            "sourceServers must hold 1 to 200 items",
+            &[("sourceServers", "length 1..200")],
+        );
+    }
+    let mut ids = Vec::new();
+    for item in list {
+        match item.get("sourceServerID").and_then(Value::as_str) {
+            Some(id) => ids.push(id.to_string()),
+            None => {
+                return validation(
+                    req,
+                    "every sourceServers item needs a sourceServerID",
+                    &[("sourceServerID", "required")],
+                )
+            }
+        }
+    }
+    if ids.len() > MAX_SERVERS_PER_JOB {
+        return quota(req, format!("A recovery job may include at most {MAX_SERVERS_PER_JOB} source servers; this one has {}", ids.len()), "L-SERVERS-PER-JOB");
+    }
+    let is_drill = req
+        .json
+        .get("isDrill")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let tags: BTreeMap<String, String> = req
+        .json
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let now = e.clock.now();
+    let seed = e.seed;
+    let job_id = format!("drsjob-{}", &e.next_id("")[..17]);
+    let region_name = req.region.clone();
+    let region = e.region_mut(account, &region_name);
+    for id in &ids {
+        if !region.servers.contains_key(id) {
+            return not_found(req, "SOURCE_SERVER", id);
+        }
+    }
+    let active: Vec<&crate::jobs::Job> = region.jobs.values().filter(|j| j.active(now)).collect();
+    if active.len() >= MAX_CONCURRENT_JOBS {
+        return quota(
+            req,
+            format!(
+                "At most {MAX_CONCURRENT_JOBS} jobs may run at once; {} are active",
+                active.len()
+            ),
+            "L-CONCURRENT-JOBS",
+        );
+    }
+    let busy: usize = active.iter().map(|j| j.servers.len()).sum();
+    if busy + ids.len() > MAX_SERVERS_IN_ACTIVE_JOBS {
+        return quota(
+            req,
+            format!("At most {MAX_SERVERS_IN_ACTIVE_JOBS} source servers may be in active jobs; {busy} are and this job adds {}", ids.len()),
+            "L-SERVERS-IN-ACTIVE-JOBS",
+        );
+    }
+    if let Some(id) = ids.iter().find(|id| {
+        active
+            .iter()
+            .any(|j| j.servers.iter().any(|p| &p.source_server_id == *id))
+    }) {
+        return json_error_with(
+            StatusCode::CONFLICT,
+            "ConflictException",
+            &format!("Source server {id} is already part of an active job"),
+            &req.request_id,
+            json!({ "resourceId": id, "resourceType": "SOURCE_SERVER" }),
+        );
+    }
+    let servers = ids
+        .iter()
+        .map(|id| ServerPlan {
+            source_server_id: id.clone(),
+            snapshot: planned(seed, id, 1, 60, 240),
+            conversion: planned(seed, id, 2, 120, 360),
+            launch: planned(seed, id, 3, 60, 180),
+            launch_into: region
+                .launch_configs
+                .get(id)
+                .and_then(|c| c.pointer("/launchIntoInstanceProperties/launchIntoEC2InstanceID"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            outcome: None,
+        })
+        .collect();
+    let job = Job {
+        arn: format!("arn:aws:drs:{region_name}:{account}:job/{job_id}"),
+        id: job_id.clone(),
+        job_type: "LAUNCH",
+        initiated_by: if is_drill {
+            "START_DRILL"
+        } else {
+            "START_RECOVERY"
+        },
+        created: now,
+        tags,
+        servers,
+        terminate: Vec::new(),
+        ended: None,
+    };
+    let body = json!({ "job": job.render(now) });
+    region.jobs.insert(job_id, job);
+    json_ok(StatusCode::ACCEPTED, &body, &req.request_id)
+}
+
+pub(crate) fn describe_jobs(
+    req: &Request,
+    region: &RegionState,
+    now: time::OffsetDateTime,
+) -> Response {
+    let (start, max) = match page(req) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let wanted: Option<Vec<String>> = req
+        .json
+        .pointer("/filters/jobIDs")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        });
+    if wanted.as_ref().is_some_and(|w| w.len() > 1000) {
+        return validation(req, "at most 1000 jobIDs", &[("jobIDs", "length 0..1000")]);
+    }
+    let selected: Vec<&crate::jobs::Job> = region
+        .jobs
+        .values()
+        .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id)))
+        .collect();
+    let end = (start + max).min(selected.len());
+    let items: Vec<Value> = selected
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|j| j.render(now))
+        .collect();
+    let mut body = json!({ "items": items });
+    if end < selected.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+pub(crate) fn describe_job_log_items(
+    req: &Request,
+    region: &RegionState,
+    now: time::OffsetDateTime,
+) -> Response {
+    let Some(id) = req.json.get("jobID").and_then(Value::as_str) else {
+        return validation(req, "jobID is required", &[("jobID", "required")]);
+    };
+    let Some(job) = region.jobs.get(id) else {
+        return not_found(req, "JOB", id);
+    };
+    let (start, max) = match page(req) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let log = job.log(now);
+    let end = (start + max).min(log.len());
+    let mut body = json!({ "items": log.get(start.min(end)..end).unwrap_or_default() });
+    if end < log.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+pub(crate) fn describe_recovery_instances(
+    req: &Request,
+    region: &RegionState,
+    account: &str,
+) -> Response {
+    let (start, max) = match page(req) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let filter = |name: &str| -> Option<Vec<String>> {
+        req.json
+            .pointer(&format!("/filters/{name}"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+    };
+    let ids = filter("recoveryInstanceIDs");
+    let servers = filter("sourceServerIDs");
+    let selected: Vec<&crate::jobs::RecoveryInstance> = region
+        .recovery_instances
+        .values()
+        .filter(|r| ids.as_ref().is_none_or(|w| w.contains(&r.id)))
+        .filter(|r| {
+            servers
+                .as_ref()
+                .is_none_or(|w| w.contains(&r.source_server_id))
+        })
+        .collect();
+    let end = (start + max).min(selected.len());
+    let items: Vec<Value> = selected
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let state = region
+                .instances
+                .get(&r.ec2_instance_id)
+                .map(|i| i.state.to_uppercase())
+                .unwrap_or_else(|| "NOT_FOUND".into());
+            json!({
+                "recoveryInstanceID": r.id,
+                "ec2InstanceID": r.ec2_instance_id,
+                "ec2InstanceState": state,
+                "jobID": r.job_id,
+                "sourceServerID": r.source_server_id,
+                "arn": format!("arn:aws:drs:{}:{account}:recovery-instance/{}", req.region, r.id),
+                "tags": {},
+                "isDrill": r.is_drill,
+                "pointInTimeSnapshotDateTime": iso(r.snapshot_time),
+                "originEnvironment": "AWS",
+            })
+        })
+        .collect();
+    let mut body = json!({ "items": items });
+    if end < selected.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+pub(crate) fn terminate_recovery_instances(
+    req: &Request,
+    e: &mut crate::estate::Estate,
+    account: &str,
+) -> Response {
+    let Some(list) = req
+        .json
+        .get("recoveryInstanceIDs")
+        .and_then(Value::as_array)
+    else {
+        return validation(
+            req,
+            "recoveryInstanceIDs is required",
+            &[("recoveryInstanceIDs", "required")],
+        );
+    };
+    let ids: Vec<String> = list
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    if ids.is_empty() || ids.len() > 200 || ids.len() != list.len() {
+        return validation(
+            req,
+            "recoveryInstanceIDs must hold 1 to 200 IDs",
+            &[("recoveryInstanceIDs", "length 1..200")],
+        );
+    }
+    let now = e.clock.now();
+    let job_id = format!("drsjob-{}", &e.next_id("")[..17]);
+    let region_name = req.region.clone();
+    let region = e.region_mut(account, &region_name);
+    if let Some(missing) = ids
+        .iter()
+        .find(|id| !region.recovery_instances.contains_key(*id))
+    {
+        return not_found(req, "RECOVERY_INSTANCE", missing);
+    }
+    let job = crate::jobs::Job {
+        arn: format!("arn:aws:drs:{region_name}:{account}:job/{job_id}"),
+        id: job_id.clone(),
+        job_type: "TERMINATE",
+        initiated_by: "TERMINATE_RECOVERY_INSTANCES",
+        created: now,
+        tags: BTreeMap::new(),
+        servers: Vec::new(),
+        terminate: ids,
+        ended: None,
+    };
+    let body = json!({ "job": job.render(now) });
+    region.jobs.insert(job_id, job);
+    json_ok(StatusCode::OK, &body, &req.request_id)
 }

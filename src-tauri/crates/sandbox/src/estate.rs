@@ -66,6 +66,10 @@ pub struct RegionState {
     pub instances: BTreeMap<String, Instance>,
     /// Tags of DRS resources other than source servers, by ARN.
     pub resource_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// DRS jobs by ID.
+    pub jobs: BTreeMap<String, crate::jobs::Job>,
+    /// DRS recovery instances by ID.
+    pub recovery_instances: BTreeMap<String, crate::jobs::RecoveryInstance>,
 }
 
 /// One account.
@@ -111,6 +115,8 @@ pub struct Estate {
     pub accounts: BTreeMap<String, AccountState>,
     principals: HashMap<String, Principal>,
     counter: u64,
+    /// Seed for simulated durations.
+    pub seed: u64,
 }
 
 fn instance_from_spec(spec: &InstanceSpec, id: String, ip: String, launched: &str) -> Instance {
@@ -155,7 +161,7 @@ pub fn default_launch_config(server: &Server, counter: u64) -> serde_json::Value
 
 impl Estate {
     /// A fresh estate from a scenario.
-    pub fn new(scenario: &Scenario, time_scale: f64, _seed: u64) -> Self {
+    pub fn new(scenario: &Scenario, time_scale: f64, seed: u64) -> Self {
         let now = OffsetDateTime::now_utc();
         let mut e = Estate {
             clock: SimClock {
@@ -166,6 +172,7 @@ impl Estate {
             accounts: BTreeMap::new(),
             principals: HashMap::new(),
             counter: 0,
+            seed,
         };
         for a in &scenario.accounts {
             e.principals.insert(
@@ -297,8 +304,17 @@ impl Estate {
         )
     }
 
-    /// Brings time-driven state up to the simulated now.
-    pub fn advance(&mut self) {}
+    /// Brings time-driven state (jobs, launches, terminations) up to the simulated now.
+    pub fn advance(&mut self) {
+        let now = self.clock.now();
+        for (account, a) in self.accounts.iter_mut() {
+            for (name, region) in a.regions.iter_mut() {
+                if !region.jobs.is_empty() {
+                    crate::jobs::advance(region, account, name, now);
+                }
+            }
+        }
+    }
 
     /// The principal an access key belongs to.
     pub fn principal(&self, access_key: &str) -> Option<&Principal> {

@@ -20,6 +20,7 @@ mod drs;
 mod ec2;
 pub mod estate;
 mod faults;
+pub mod jobs;
 mod protocol;
 pub mod scenario;
 mod sts;
