@@ -514,3 +514,108 @@ fn recovery_quotas_and_conflicts() {
     let e = aws_err(&s, PROD, &args);
     assert!(e.contains("ServiceQuotaExceededException"), "{e}");
 }
+
+#[test]
+fn snapshots_failback_and_disconnect() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&["--time-scale", "2000"]);
+    let web02 = server_id(&s, "retail-web-02");
+    let snaps = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "describe-recovery-snapshots",
+            "--source-server-id",
+            &web02,
+            "--order",
+            "ASC",
+        ],
+    );
+    let items = snaps["items"].as_array().unwrap();
+    assert_eq!(items.len(), 29);
+    assert!(
+        items[0]["expectedTimestamp"].as_str().unwrap()
+            < items[28]["expectedTimestamp"].as_str().unwrap()
+    );
+
+    let job = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "start-recovery",
+            "--source-servers",
+            &format!("sourceServerID={web02}"),
+        ],
+    );
+    assert_eq!(job["job"]["initiatedBy"], "START_RECOVERY");
+    wait_for_job(&s, job["job"]["jobID"].as_str().unwrap());
+    let ri = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "describe-recovery-instances",
+            "--filters",
+            &format!("sourceServerIDs={web02}"),
+        ],
+    );
+    let ri_id = ri["items"][0]["recoveryInstanceID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(ri["items"][0]["isDrill"], false);
+
+    let rev = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "reverse-replication",
+            "--recovery-instance-id",
+            &ri_id,
+        ],
+    );
+    assert!(rev["reversedDirectionSourceServerArn"]
+        .as_str()
+        .unwrap()
+        .contains(&web02));
+
+    aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "disconnect-recovery-instance",
+            "--recovery-instance-id",
+            &ri_id,
+        ],
+    );
+    assert_eq!(
+        aws(&s, PROD, &["drs", "describe-recovery-instances"])["items"],
+        serde_json::json!([])
+    );
+    let v = aws(
+        &s,
+        PROD,
+        &["ec2", "describe-instances", "--instance-ids", &ri_id],
+    );
+    assert_eq!(
+        v["Reservations"][0]["Instances"][0]["State"]["Name"], "running",
+        "disconnect leaves EC2 alone"
+    );
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "disconnect-recovery-instance",
+            "--recovery-instance-id",
+            &ri_id,
+        ],
+    );
+    assert!(e.contains("ResourceNotFoundException"), "{e}");
+}

@@ -171,6 +171,30 @@ impl AwsCloud {
     }
 }
 
+impl AwsCloud {
+    /// One small DRS call (DescribeJobs, first page), for throughput benchmarks.
+    #[doc(hidden)]
+    pub async fn bench_describe_jobs(&self) {
+        let _ = self.drs.describe_jobs().max_results(10).send().await;
+    }
+
+    /// One small EC2 call, for throughput benchmarks.
+    #[doc(hidden)]
+    pub async fn bench_describe_one_instance(&self) {
+        let _ = self
+            .ec2_recovery
+            .describe_instances()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("instance-state-name")
+                    .values("pending")
+                    .build(),
+            )
+            .send()
+            .await;
+    }
+}
+
 #[async_trait]
 impl Cloud for AwsCloud {
     async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {

@@ -166,14 +166,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "DescribeJobs" => describe_jobs(req, region, now),
             "DescribeJobLogItems" => describe_job_log_items(req, region, now),
             "DescribeRecoveryInstances" => describe_recovery_instances(req, region, &account),
-            "DescribeRecoverySnapshots" | "ReverseReplication" | "DisconnectRecoveryInstance" => {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "UnknownOperationException",
-                    &format!("The sandbox does not simulate drs:{op} yet"),
-                    &req.request_id,
-                )
-            }
+            "DescribeRecoverySnapshots" => describe_recovery_snapshots(req, region, now),
+            "DisconnectRecoveryInstance" => disconnect_recovery_instance(req, region),
+            "ReverseReplication" => reverse_replication(req, region, &account),
             other => json_error(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
@@ -720,4 +715,143 @@ pub(crate) fn terminate_recovery_instances(
     let body = json!({ "job": job.render(now) });
     region.jobs.insert(job_id, job);
     json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+/// Point-in-time snapshots: every 10 minutes for the last hour, then hourly for a day.
+pub(crate) fn describe_recovery_snapshots(
+    req: &Request,
+    region: &RegionState,
+    now: time::OffsetDateTime,
+) -> Response {
+    let id = match server_id(req) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    if !region.servers.contains_key(id) {
+        return not_found(req, "SOURCE_SERVER", id);
+    }
+    let (start, max) = match page(req) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let parse = |name: &str| -> Result<Option<time::OffsetDateTime>, Box<Response>> {
+        match req
+            .json
+            .pointer(&format!("/filters/{name}"))
+            .and_then(Value::as_str)
+        {
+            None => Ok(None),
+            Some(t) => {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map(Some)
+                    .map_err(|_| {
+                        Box::new(validation(
+                            req,
+                            &format!("{name} is not an ISO-8601 date-time"),
+                            &[(name, "invalid date-time")],
+                        ))
+                    })
+            }
+        }
+    };
+    let (from, to) = match (parse("fromDateTime"), parse("toDateTime")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    let latest = now.replace_second(0).unwrap_or(now);
+    let latest = latest - time::Duration::minutes(i64::from(latest.minute() % 10));
+    let mut times: Vec<time::OffsetDateTime> = (0..6)
+        .map(|i| latest - time::Duration::minutes(10 * i))
+        .collect();
+    times.extend((1..24).map(|h| latest - time::Duration::hours(h)));
+    times.retain(|t| from.is_none_or(|f| *t >= f) && to.is_none_or(|x| *t <= x));
+    if req.json.get("order").and_then(Value::as_str) == Some("ASC") {
+        times.reverse();
+    }
+    let end = (start + max).min(times.len());
+    let items: Vec<Value> = times
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| {
+            json!({
+                "snapshotID": format!("pit-{}{:010x}", &id[2..9], t.unix_timestamp()),
+                "sourceServerID": id,
+                "expectedTimestamp": iso(*t),
+                "timestamp": iso(*t + time::Duration::seconds(7)),
+                "ebsSnapshots": [format!("snap-0{:016x}", t.unix_timestamp())],
+            })
+        })
+        .collect();
+    let mut body = json!({ "items": items });
+    if end < times.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+fn recovery_instance_id(req: &Request) -> Result<&str, Box<Response>> {
+    req.json
+        .get("recoveryInstanceID")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Box::new(validation(
+                req,
+                "recoveryInstanceID is required",
+                &[("recoveryInstanceID", "required")],
+            ))
+        })
+}
+
+/// Forgets a recovery instance in DRS; its EC2 instance keeps running.
+pub(crate) fn disconnect_recovery_instance(req: &Request, region: &mut RegionState) -> Response {
+    let id = match recovery_instance_id(req) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    match region.recovery_instances.remove(id) {
+        Some(_) => json_ok(StatusCode::OK, &json!({}), &req.request_id),
+        None => not_found(req, "RECOVERY_INSTANCE", id),
+    }
+}
+
+/// Starts replicating a recovery instance back towards its origin: DRS answers with the ARN of
+/// the source server that now replicates in the failback direction.
+pub(crate) fn reverse_replication(
+    req: &Request,
+    region: &mut RegionState,
+    account: &str,
+) -> Response {
+    let id = match recovery_instance_id(req) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(ri) = region.recovery_instances.get(id).cloned() else {
+        return not_found(req, "RECOVERY_INSTANCE", id);
+    };
+    if ri.is_drill {
+        return validation(
+            req,
+            "Cannot reverse replication of a drill instance",
+            &[("recoveryInstanceID", "is a drill instance")],
+        );
+    }
+    let Some(source) = region.servers.get_mut(&ri.source_server_id) else {
+        return not_found(req, "SOURCE_SERVER", &ri.source_server_id);
+    };
+    source.spec.replication_state = "INITIATING".into();
+    let origin = source
+        .spec
+        .origin_region
+        .clone()
+        .unwrap_or_else(|| req.region.clone());
+    let arn = format!(
+        "arn:aws:drs:{origin}:{account}:source-server/{}",
+        ri.source_server_id
+    );
+    json_ok(
+        StatusCode::OK,
+        &json!({ "reversedDirectionSourceServerArn": arn }),
+        &req.request_id,
+    )
 }
