@@ -619,3 +619,102 @@ fn snapshots_failback_and_disconnect() {
     );
     assert!(e.contains("ResourceNotFoundException"), "{e}");
 }
+
+#[test]
+fn launch_template_versions() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&[]);
+    let app03 = server_id(&s, "retail-app-03");
+    let cfg = aws(
+        &s,
+        PROD,
+        &[
+            "drs",
+            "get-launch-configuration",
+            "--source-server-id",
+            &app03,
+        ],
+    );
+    let lt = cfg["ec2LaunchTemplateID"].as_str().unwrap().to_string();
+    let v = aws(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "describe-launch-template-versions",
+            "--launch-template-id",
+            &lt,
+            "--versions",
+            "$Default",
+        ],
+    );
+    assert_eq!(v["LaunchTemplateVersions"][0]["VersionNumber"], 1);
+    assert_eq!(
+        v["LaunchTemplateVersions"][0]["LaunchTemplateData"]["InstanceType"],
+        "m6i.xlarge"
+    );
+    let data = r#"{"InstanceType":"m6i.2xlarge","NetworkInterfaces":[{"DeviceIndex":0,"SubnetId":"subnet-0d1a2b3c4d5e6f702","Groups":["sg-0123456789abcdef1"],"PrivateIpAddress":"10.20.2.99"}]}"#;
+    let created = aws(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "create-launch-template-version",
+            "--launch-template-id",
+            &lt,
+            "--source-version",
+            "$Latest",
+            "--launch-template-data",
+            data,
+        ],
+    );
+    assert_eq!(created["LaunchTemplateVersion"]["VersionNumber"], 2);
+    assert_eq!(created["LaunchTemplateVersion"]["DefaultVersion"], false);
+    let modified = aws(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "modify-launch-template",
+            "--launch-template-id",
+            &lt,
+            "--default-version",
+            "2",
+        ],
+    );
+    assert_eq!(modified["LaunchTemplate"]["DefaultVersionNumber"], 2);
+    let v = aws(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "describe-launch-template-versions",
+            "--launch-template-id",
+            &lt,
+            "--versions",
+            "$Default",
+        ],
+    );
+    let d = &v["LaunchTemplateVersions"][0]["LaunchTemplateData"];
+    assert_eq!(d["InstanceType"], "m6i.2xlarge");
+    assert_eq!(d["NetworkInterfaces"][0]["PrivateIpAddress"], "10.20.2.99");
+    assert_eq!(
+        d["NetworkInterfaces"][0]["Groups"],
+        serde_json::json!(["sg-0123456789abcdef1"])
+    );
+    let e = aws_err(
+        &s,
+        PROD,
+        &[
+            "ec2",
+            "modify-launch-template",
+            "--launch-template-id",
+            "lt-0ffffffffffffffff",
+            "--default-version",
+            "1",
+        ],
+    );
+    assert!(e.contains("InvalidLaunchTemplateId.NotFound"), "{e}");
+}

@@ -1,5 +1,7 @@
 //! EC2 (ec2 query protocol, XML): DescribeInstances with filters and pagination, CreateTags,
-//! DeleteTags, StartInstances, StopInstances, DescribeSubnets, DescribeSecurityGroups.
+//! DeleteTags, StartInstances, StopInstances, DescribeSubnets, DescribeSecurityGroups, and the
+//! launch templates DRS keeps per source server (DescribeLaunchTemplateVersions,
+//! CreateLaunchTemplateVersion, ModifyLaunchTemplate).
 
 use crate::estate::{Instance, RegionState};
 use crate::protocol::{esc, query_error, xml_ok, Request, Service};
@@ -114,6 +116,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "StartInstances" | "StopInstances" => start_stop(req, region, op),
             "DescribeSubnets" => describe_subnets(req, region),
             "DescribeSecurityGroups" => describe_security_groups(req),
+            "DescribeLaunchTemplateVersions" => describe_template_versions(req, region),
+            "CreateLaunchTemplateVersion" => create_template_version(req, region),
+            "ModifyLaunchTemplate" => modify_template(req, region),
             "" => err(req, StatusCode::BAD_REQUEST, "MissingAction", "The request must contain the parameter Action"),
             other => err(req, StatusCode::BAD_REQUEST, "InvalidAction", &format!("The action {other} is not valid for this web service (the sandbox does not implement it)")),
         }
@@ -350,4 +355,196 @@ fn describe_security_groups(req: &Request) -> Response {
         let _ = write!(items, "<item><groupId>{id}</groupId><groupName>{name}</groupName><groupDescription>{desc}</groupDescription><vpcId>vpc-0a1b2c3d4e5f60789</vpcId></item>");
     }
     xml_ok(format!("<DescribeSecurityGroupsResponse xmlns=\"{NS}\"><requestId>{}</requestId><securityGroupInfo>{items}</securityGroupInfo></DescribeSecurityGroupsResponse>", esc(&req.request_id)))
+}
+
+fn template_data_xml(d: &crate::estate::TemplateData) -> String {
+    let mut out = String::from("<launchTemplateData>");
+    if let Some(t) = &d.instance_type {
+        let _ = write!(out, "<instanceType>{}</instanceType>", esc(t));
+    }
+    out.push_str("<networkInterfaceSet><item><deviceIndex>0</deviceIndex>");
+    if let Some(sn) = &d.subnet_id {
+        let _ = write!(out, "<subnetId>{}</subnetId>", esc(sn));
+    }
+    out.push_str("<groupSet>");
+    for g in &d.security_group_ids {
+        let _ = write!(out, "<groupId>{}</groupId>", esc(g));
+    }
+    out.push_str("</groupSet>");
+    if let Some(ip) = &d.private_ip {
+        let _ = write!(out, "<privateIpAddress>{}</privateIpAddress>", esc(ip));
+    }
+    out.push_str("</item></networkInterfaceSet></launchTemplateData>");
+    out
+}
+
+fn version_xml(t: &crate::estate::LaunchTemplate, n: u32, tag: &str) -> String {
+    let d = &t.versions[(n - 1) as usize];
+    format!(
+        "<{tag}><launchTemplateId>{}</launchTemplateId><launchTemplateName>{}</launchTemplateName><versionNumber>{n}</versionNumber><defaultVersion>{}</defaultVersion><createTime>2026-01-01T00:00:00.000Z</createTime>{}</{tag}>",
+        esc(&t.id),
+        esc(&t.name),
+        n == t.default_version,
+        template_data_xml(d)
+    )
+}
+
+fn template_id<'a>(req: &'a Request, region: &RegionState) -> Result<&'a str, Box<Response>> {
+    let Some(id) = req.param("LaunchTemplateId") else {
+        return Err(Box::new(err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "MissingParameter",
+            "The request must contain the parameter LaunchTemplateId",
+        )));
+    };
+    if !region.launch_templates.contains_key(id) {
+        return Err(Box::new(err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidLaunchTemplateId.NotFound",
+            &format!("The specified launch template, with template ID {id}, does not exist."),
+        )));
+    }
+    Ok(id)
+}
+
+fn resolve_version(t: &crate::estate::LaunchTemplate, v: &str) -> Option<u32> {
+    match v {
+        "$Default" => Some(t.default_version),
+        "$Latest" => Some(t.versions.len() as u32),
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n >= 1 && (*n as usize) <= t.versions.len()),
+    }
+}
+
+fn describe_template_versions(req: &Request, region: &RegionState) -> Response {
+    let id = match template_id(req, region) {
+        Ok(id) => id,
+        Err(r) => return *r,
+    };
+    let Some(t) = region.launch_templates.get(id) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidLaunchTemplateId.NotFound",
+            "The launch template does not exist.",
+        );
+    };
+    let wanted = req.list("LaunchTemplateVersion");
+    let mut numbers = Vec::new();
+    if wanted.is_empty() {
+        numbers.extend(1..=t.versions.len() as u32);
+    } else {
+        for v in &wanted {
+            match resolve_version(t, v) {
+                Some(n) => numbers.push(n),
+                None => {
+                    return err(
+                        req,
+                        StatusCode::BAD_REQUEST,
+                        "InvalidLaunchTemplateId.VersionNotFound",
+                        &format!("Could not find launch template version {v} for template {id}"),
+                    )
+                }
+            }
+        }
+    }
+    let items: String = numbers.iter().map(|n| version_xml(t, *n, "item")).collect();
+    xml_ok(format!(
+        "<DescribeLaunchTemplateVersionsResponse xmlns=\"{NS}\"><requestId>{}</requestId><launchTemplateVersionSet>{items}</launchTemplateVersionSet></DescribeLaunchTemplateVersionsResponse>",
+        esc(&req.request_id)
+    ))
+}
+
+fn create_template_version(req: &Request, region: &mut RegionState) -> Response {
+    let id = match template_id(req, region) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let Some(t) = region.launch_templates.get_mut(&id) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidLaunchTemplateId.NotFound",
+            "The launch template does not exist.",
+        );
+    };
+    let source = req.param("SourceVersion").unwrap_or("$Latest");
+    let Some(base) = resolve_version(t, source) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidLaunchTemplateId.VersionNotFound",
+            &format!("Could not find launch template version {source}"),
+        );
+    };
+    if t.versions.len() >= 10_000 {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "LaunchTemplateVersionLimitExceeded",
+            "The launch template has too many versions",
+        );
+    }
+    let mut data = t.versions[(base - 1) as usize].clone();
+    if let Some(v) = req.param("LaunchTemplateData.InstanceType") {
+        data.instance_type = Some(v.to_string());
+    }
+    let prefix = "LaunchTemplateData.NetworkInterface.1";
+    if let Some(v) = req.param(&format!("{prefix}.SubnetId")) {
+        data.subnet_id = Some(v.to_string());
+    }
+    let groups = req.list(&format!("{prefix}.SecurityGroupId"));
+    if !groups.is_empty() {
+        data.security_group_ids = groups;
+    }
+    if let Some(v) = req.param(&format!("{prefix}.PrivateIpAddress")) {
+        data.private_ip = Some(v.to_string());
+    }
+    t.versions.push(data);
+    let n = t.versions.len() as u32;
+    xml_ok(format!(
+        "<CreateLaunchTemplateVersionResponse xmlns=\"{NS}\"><requestId>{}</requestId>{}</CreateLaunchTemplateVersionResponse>",
+        esc(&req.request_id),
+        version_xml(t, n, "launchTemplateVersion")
+    ))
+}
+
+fn modify_template(req: &Request, region: &mut RegionState) -> Response {
+    let id = match template_id(req, region) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let Some(t) = region.launch_templates.get_mut(&id) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidLaunchTemplateId.NotFound",
+            "The launch template does not exist.",
+        );
+    };
+    if let Some(v) = req.param("SetDefaultVersion") {
+        match resolve_version(t, v) {
+            Some(n) => t.default_version = n,
+            None => {
+                return err(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "InvalidLaunchTemplateId.VersionNotFound",
+                    &format!("Could not find launch template version {v}"),
+                )
+            }
+        }
+    }
+    xml_ok(format!(
+        "<ModifyLaunchTemplateResponse xmlns=\"{NS}\"><requestId>{}</requestId><launchTemplate><launchTemplateId>{}</launchTemplateId><launchTemplateName>{}</launchTemplateName><defaultVersionNumber>{}</defaultVersionNumber><latestVersionNumber>{}</latestVersionNumber></launchTemplate></ModifyLaunchTemplateResponse>",
+        esc(&req.request_id),
+        esc(&t.id),
+        esc(&t.name),
+        t.default_version,
+        t.versions.len()
+    ))
 }

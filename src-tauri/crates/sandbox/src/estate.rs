@@ -66,10 +66,38 @@ pub struct RegionState {
     pub instances: BTreeMap<String, Instance>,
     /// Tags of DRS resources other than source servers, by ARN.
     pub resource_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// EC2 launch templates by ID (one per source server, as DRS creates them).
+    pub launch_templates: BTreeMap<String, LaunchTemplate>,
     /// DRS jobs by ID.
     pub jobs: BTreeMap<String, crate::jobs::Job>,
     /// DRS recovery instances by ID.
     pub recovery_instances: BTreeMap<String, crate::jobs::RecoveryInstance>,
+}
+
+/// An EC2 launch template and its versions (version N is `versions[N - 1]`).
+#[derive(Debug, Clone, Default)]
+pub struct LaunchTemplate {
+    /// `lt-…`.
+    pub id: String,
+    /// Template name.
+    pub name: String,
+    /// Default version number.
+    pub default_version: u32,
+    /// Every version's data.
+    pub versions: Vec<TemplateData>,
+}
+
+/// What a launch template version sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TemplateData {
+    /// Instance type.
+    pub instance_type: Option<String>,
+    /// Subnet of the primary network interface.
+    pub subnet_id: Option<String>,
+    /// Security groups.
+    pub security_group_ids: Vec<String>,
+    /// Static private IP.
+    pub private_ip: Option<String>,
 }
 
 /// One account.
@@ -288,7 +316,23 @@ impl Estate {
         let server = Server { spec, tags };
         self.counter += 1;
         let config = default_launch_config(&server, self.counter);
+        let template_id = config["ec2LaunchTemplateID"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let template = LaunchTemplate {
+            id: template_id.clone(),
+            name: format!("drs-{id}"),
+            default_version: 1,
+            versions: vec![TemplateData {
+                instance_type: Some(server.spec.instance_type.clone()),
+                subnet_id: Some("subnet-0f0000000000000a1".into()),
+                security_group_ids: vec!["sg-0123456789abcdef1".into()],
+                private_ip: None,
+            }],
+        };
         let region = self.region_mut(&server.spec.account, &server.spec.region);
+        region.launch_templates.insert(template_id, template);
         region.launch_configs.insert(id.clone(), config);
         region.servers.insert(id, server);
     }
