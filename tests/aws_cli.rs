@@ -718,3 +718,44 @@ fn launch_template_versions() {
     );
     assert!(e.contains("InvalidLaunchTemplateId.NotFound"), "{e}");
 }
+
+#[test]
+fn instances_take_simulated_time_to_start_and_stop() {
+    if !aws_available() {
+        return;
+    }
+    let s = serve(&["--time-scale", "60"]);
+    let dr = dr_instance(&s, "retail-app-02");
+    let state = || {
+        aws(
+            &s,
+            PROD,
+            &["ec2", "describe-instances", "--instance-ids", &dr],
+        )["Reservations"][0]["Instances"][0]["State"]["Name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let started = aws(&s, PROD, &["ec2", "start-instances", "--instance-ids", &dr]);
+    assert_eq!(
+        started["StartingInstances"][0]["CurrentState"]["Name"],
+        "pending"
+    );
+    assert_eq!(
+        started["StartingInstances"][0]["PreviousState"]["Name"],
+        "stopped"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(
+        state(),
+        "running",
+        "30 simulated seconds are half a real second at 60x"
+    );
+    let stopped = aws(&s, PROD, &["ec2", "stop-instances", "--instance-ids", &dr]);
+    assert_eq!(
+        stopped["StoppingInstances"][0]["CurrentState"]["Name"],
+        "stopping"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    assert_eq!(state(), "stopped");
+}

@@ -109,11 +109,12 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     };
     let account = principal.account;
     shared.with_estate(|e| {
+        let now = e.clock.now();
         let region = e.region_mut(&account, &req.region);
         match op {
             "DescribeInstances" => describe_instances(req, region, &account),
             "CreateTags" | "DeleteTags" => tags(req, region, op),
-            "StartInstances" | "StopInstances" => start_stop(req, region, op),
+            "StartInstances" | "StopInstances" => start_stop(req, region, op, now),
             "DescribeSubnets" => describe_subnets(req, region),
             "DescribeSecurityGroups" => describe_security_groups(req),
             "DescribeLaunchTemplateVersions" => describe_template_versions(req, region),
@@ -235,7 +236,13 @@ fn tags(req: &Request, region: &mut RegionState, op: &str) -> Response {
     xml_ok(format!("<{op}Response xmlns=\"{NS}\"><requestId>{}</requestId><return>true</return></{op}Response>", esc(&req.request_id)))
 }
 
-fn start_stop(req: &Request, region: &mut RegionState, op: &str) -> Response {
+/// Starting takes 30 simulated seconds (`pending`), stopping 60 (`stopping`).
+fn start_stop(
+    req: &Request,
+    region: &mut RegionState,
+    op: &str,
+    now: time::OffsetDateTime,
+) -> Response {
     let ids = req.list("InstanceId");
     if ids.is_empty() {
         return err(
@@ -268,21 +275,34 @@ fn start_stop(req: &Request, region: &mut RegionState, op: &str) -> Response {
             Some(_) => {}
         }
     }
-    let target = if op == "StartInstances" {
-        "running"
+    let (target, transient, secs) = if op == "StartInstances" {
+        ("running", "pending", 30)
     } else {
-        "stopped"
+        ("stopped", "stopping", 60)
     };
     let mut items = String::new();
     for id in &ids {
+        let Some(previous) = region.instances.get(id).map(|i| i.state.clone()) else {
+            continue;
+        };
+        let current = if previous == target {
+            target
+        } else {
+            region.transitions.retain(|(_, t, _)| t != id);
+            region.transitions.push((
+                now + time::Duration::seconds(secs),
+                id.clone(),
+                target.to_string(),
+            ));
+            transient
+        };
         if let Some(i) = region.instances.get_mut(id) {
-            let previous = i.state.clone();
-            i.state = target.to_string();
+            i.state = current.to_string();
             let _ = write!(
                 items,
-                "<item><instanceId>{}</instanceId><currentState><code>{}</code><name>{target}</name></currentState><previousState><code>{}</code><name>{}</name></previousState></item>",
+                "<item><instanceId>{}</instanceId><currentState><code>{}</code><name>{current}</name></currentState><previousState><code>{}</code><name>{}</name></previousState></item>",
                 esc(id),
-                state_code(target),
+                state_code(current),
                 state_code(&previous),
                 esc(&previous)
             );

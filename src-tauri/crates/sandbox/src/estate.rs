@@ -70,6 +70,8 @@ pub struct RegionState {
     pub launch_templates: BTreeMap<String, LaunchTemplate>,
     /// DRS jobs by ID.
     pub jobs: BTreeMap<String, crate::jobs::Job>,
+    /// EC2 state changes in flight: when, which instance, the state it settles in.
+    pub transitions: Vec<(OffsetDateTime, String, String)>,
     /// DRS recovery instances by ID.
     pub recovery_instances: BTreeMap<String, crate::jobs::RecoveryInstance>,
 }
@@ -353,6 +355,20 @@ impl Estate {
         let now = self.clock.now();
         for (account, a) in self.accounts.iter_mut() {
             for (name, region) in a.regions.iter_mut() {
+                if !region.transitions.is_empty() {
+                    let due: Vec<(OffsetDateTime, String, String)> = region
+                        .transitions
+                        .iter()
+                        .filter(|(t, _, _)| *t <= now)
+                        .cloned()
+                        .collect();
+                    region.transitions.retain(|(t, _, _)| *t > now);
+                    for (_, id, state) in due {
+                        if let Some(i) = region.instances.get_mut(&id) {
+                            i.state = state;
+                        }
+                    }
+                }
                 if !region.jobs.is_empty() {
                     crate::jobs::advance(region, account, name, now);
                 }
