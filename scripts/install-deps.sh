@@ -48,10 +48,10 @@ if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.pa
 fi
 
 if [[ $want_test -eq 1 ]]; then
-  if ! "$CACHE/venv/bin/aws" --version >/dev/null 2>&1; then
-    echo "==> pip: installing the AWS CLI (an independent client for the sandbox tests)"
+  if ! "$CACHE/venv/bin/aws" --version >/dev/null 2>&1 || [[ ! -x "$CACHE/venv/bin/moto_server" ]]; then
+    echo "==> pip: installing the AWS CLI and moto (independent peers for the AWS tests)"
     python3 -m venv "$CACHE/venv"
-    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli
+    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli 'moto[server]'
   fi
   if ! "$CACHE/tools/bin/tauri-driver" --help >/dev/null 2>&1; then
     echo "==> cargo: installing tauri-driver $TAURI_DRIVER_VERSION"
