@@ -439,3 +439,67 @@ fn a_bad_scenario_file_is_rejected_with_line_and_field() {
     let r = cli.run(&["sandbox", "serve", "--error-rate", "-1"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn a_target_can_point_at_an_external_sandbox() {
+    use std::io::{BufRead, BufReader};
+    let cli = Cli::new();
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args(["--json", "sandbox", "serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for line in BufReader::new(serve.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        if line == "}" {
+            break;
+        }
+    }
+    let endpoint = serde_json::from_str::<serde_json::Value>(&text).unwrap()["endpoint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let add = |name: &str, account: &str| {
+        cli.run(&[
+            "target",
+            "add",
+            name,
+            "--account",
+            account,
+            "--region",
+            "us-east-1",
+            "--recovery-region",
+            "us-west-2",
+            "--sandbox",
+            "--endpoint-url",
+            &endpoint,
+        ])
+    };
+    assert_eq!(add("ext", "111122223333").code, 0);
+    let r = cli.run(&["target", "test", "ext"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .contains("acting as arn:aws:iam::111122223333:user/sandbox-admin"));
+    let inv = cli.run(&["--json", "inventory", "--target", "ext"]);
+    assert_eq!(inv.code, 0, "{}", inv.stderr);
+    let v: serde_json::Value = serde_json::from_str(&inv.stdout).unwrap();
+    assert_eq!(v["sourceServers"].as_array().unwrap().len(), 40);
+    assert_eq!(v["instances"].as_array().unwrap().len(), 39);
+    // A target whose account does not match its credentials: checked, and the answer is no.
+    assert_eq!(add("mismatch", "999999999999").code, 0);
+    let r = cli.run(&["target", "test", "mismatch"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stderr.contains(
+        "configured for account 999999999999 but its credentials act in account 111122223333"
+    ));
+    assert_eq!(add("ext", "111122223333").code, 2, "names are unique");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    // With the sandbox gone, the error says what could not be reached.
+    let r = cli.run(&["target", "test", "ext"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("target \"ext\""), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@ mod inventory;
 mod output;
 mod plan;
 mod sandbox;
+mod target;
 
 use crate::data_dir;
 use clap::{Parser, Subcommand};
@@ -51,7 +52,7 @@ pub enum Command {
     Group(group::GroupCommand),
     /// Targets (AWS accounts and regions).
     #[command(subcommand)]
-    Target(TargetCommand),
+    Target(target::TargetCommand),
     /// Source servers and recovery-region EC2 instances of every target (or one).
     Inventory {
         /// Only this target.
@@ -70,13 +71,6 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-}
-
-/// Target subcommands.
-#[derive(Debug, Subcommand)]
-pub enum TargetCommand {
-    /// List targets.
-    List,
 }
 
 /// A CLI failure and the exit code it maps to.
@@ -166,23 +160,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
         Command::Inventory { target } => inventory::run(&store, target.as_deref(), out),
         Command::Sandbox(_) => Ok(0),
-        Command::Target(TargetCommand::List) => {
-            let targets = store.targets()?;
-            out.table(
-                &targets,
-                &["NAME", "ACCOUNT", "PRIMARY", "RECOVERY", "CREDENTIALS"],
-                |t| {
-                    vec![
-                        t.name.clone(),
-                        t.account_id.clone(),
-                        t.primary_region.clone(),
-                        t.recovery_region.clone(),
-                        output::credentials(&t.credentials),
-                    ]
-                },
-            );
-            Ok(0)
-        }
+        Command::Target(cmd) => target::run(cmd, &mut store, &actor, out),
         Command::Audit { subject, limit } => {
             let entries = store.audit(subject.as_deref(), *limit)?;
             out.table(&entries, &["#", "WHEN", "WHO", "ACTION", "SUBJECT"], |e| {

@@ -81,3 +81,55 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// One target.
+    pub fn target(&self, name: &str) -> Result<Target> {
+        self.targets()?
+            .into_iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "target",
+                name: name.into(),
+            })
+    }
+
+    /// Creates a target; refuses a name that is taken.
+    pub fn add_target(&mut self, target: &Target, actor: &str) -> Result<()> {
+        if self.target_names()?.contains(&target.name) {
+            return Err(StoreError::Conflict(format!(
+                "a target named \"{}\" already exists",
+                target.name
+            )));
+        }
+        self.save_target(target, actor)
+    }
+
+    /// Deletes a target that no protection group uses.
+    pub fn delete_target(&mut self, name: &str, actor: &str) -> Result<()> {
+        self.target(name)?;
+        let users: Vec<String> = self
+            .groups()?
+            .into_iter()
+            .filter(|g| g.target == name)
+            .map(|g| format!("\"{}\"", g.name))
+            .collect();
+        if !users.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "target \"{name}\" is used by protection groups {}; move or delete them first",
+                users.join(", ")
+            )));
+        }
+        self.write(|tx| {
+            tx.execute("DELETE FROM targets WHERE name = ?1", [name])?;
+            audit::append(
+                tx,
+                actor,
+                "target.delete",
+                "target",
+                name,
+                serde_json::json!({}),
+            )
+        })
+    }
+}
