@@ -19,6 +19,20 @@ fn field_list(body: Option<&[u8]>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The error and its causes, each once, without Debug dumps: "dispatch failure: io error: …".
+fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
 /// Maps any SDK error of `operation` (e.g. `drs:DescribeSourceServers`).
 pub fn map_err<E>(
     operation: &str,
@@ -43,7 +57,7 @@ where
             classify(op, code, message, request_id, service.raw().body().bytes())
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            let text = DisplayErrorContext(&err).to_string();
+            let text = cause_chain(&err);
             if text.contains("credentials") || text.contains("token") && text.contains("expired") {
                 CloudError::Credentials(text)
             } else {
