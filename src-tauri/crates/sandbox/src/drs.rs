@@ -137,6 +137,39 @@ fn page(req: &Request) -> Result<(usize, usize), Box<Response>> {
     Ok((start, max))
 }
 
+/// One page of `items` as `{items, nextToken?}`, rendering only the items on the page.
+fn paged<T>(
+    req: &Request,
+    items: &[T],
+    (start, max): (usize, usize),
+    render: impl Fn(&T) -> Value,
+) -> Response {
+    let end = (start + max).min(items.len());
+    let page: Vec<Value> = items
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(render)
+        .collect();
+    let mut body = json!({ "items": page });
+    if end < items.len() {
+        body["nextToken"] = json!(end.to_string());
+    }
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+/// A string-list filter such as `/filters/jobIDs`, when given.
+fn string_list(req: &Request, pointer: &str) -> Option<Vec<String>> {
+    req.json
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+}
+
 pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     let Some(principal) = shared.with_estate(|e| e.principal(&req.access_key).cloned()) else {
         return json_error(
@@ -185,37 +218,20 @@ fn describe_source_servers(
     account: &str,
     now: time::OffsetDateTime,
 ) -> Response {
-    let (start, max) = match page(req) {
+    let page = match page(req) {
         Ok(p) => p,
         Err(resp) => return *resp,
     };
-    let wanted: Option<Vec<String>> = req
-        .json
-        .pointer("/filters/sourceServerIDs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        });
+    let wanted = string_list(req, "/filters/sourceServerIDs");
     let selected: Vec<&Server> = region
         .servers
         .iter()
         .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id)))
         .map(|(_, s)| s)
         .collect();
-    let end = (start + max).min(selected.len());
-    let items: Vec<Value> = selected
-        .get(start.min(selected.len())..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| render_server(s, account, &req.region, now))
-        .collect();
-    let mut body = json!({ "items": items });
-    if end < selected.len() {
-        body["nextToken"] = json!(end.to_string());
-    }
-    json_ok(StatusCode::OK, &body, &req.request_id)
+    paged(req, &selected, page, |s| {
+        render_server(s, account, &req.region, now)
+    })
 }
 
 fn server_id(req: &Request) -> Result<&str, Box<Response>> {
@@ -542,19 +558,11 @@ pub(crate) fn describe_jobs(
     region: &RegionState,
     now: time::OffsetDateTime,
 ) -> Response {
-    let (start, max) = match page(req) {
+    let page = match page(req) {
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let wanted: Option<Vec<String>> = req
-        .json
-        .pointer("/filters/jobIDs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        });
+    let wanted = string_list(req, "/filters/jobIDs");
     if wanted.as_ref().is_some_and(|w| w.len() > 1000) {
         return validation(req, "at most 1000 jobIDs", &[("jobIDs", "length 0..1000")]);
     }
@@ -563,18 +571,7 @@ pub(crate) fn describe_jobs(
         .values()
         .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id)))
         .collect();
-    let end = (start + max).min(selected.len());
-    let items: Vec<Value> = selected
-        .get(start.min(end)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|j| j.render(now))
-        .collect();
-    let mut body = json!({ "items": items });
-    if end < selected.len() {
-        body["nextToken"] = json!(end.to_string());
-    }
-    json_ok(StatusCode::OK, &body, &req.request_id)
+    paged(req, &selected, page, |j| j.render(now))
 }
 
 pub(crate) fn describe_job_log_items(
@@ -588,17 +585,11 @@ pub(crate) fn describe_job_log_items(
     let Some(job) = region.jobs.get(id) else {
         return not_found(req, "JOB", id);
     };
-    let (start, max) = match page(req) {
+    let page = match page(req) {
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let log = job.log(now);
-    let end = (start + max).min(log.len());
-    let mut body = json!({ "items": log.get(start.min(end)..end).unwrap_or_default() });
-    if end < log.len() {
-        body["nextToken"] = json!(end.to_string());
-    }
-    json_ok(StatusCode::OK, &body, &req.request_id)
+    paged(req, &job.log(now), page, Value::clone)
 }
 
 pub(crate) fn describe_recovery_instances(
@@ -606,22 +597,12 @@ pub(crate) fn describe_recovery_instances(
     region: &RegionState,
     account: &str,
 ) -> Response {
-    let (start, max) = match page(req) {
+    let page = match page(req) {
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let filter = |name: &str| -> Option<Vec<String>> {
-        req.json
-            .pointer(&format!("/filters/{name}"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-    };
-    let ids = filter("recoveryInstanceIDs");
-    let servers = filter("sourceServerIDs");
+    let ids = string_list(req, "/filters/recoveryInstanceIDs");
+    let servers = string_list(req, "/filters/sourceServerIDs");
     let selected: Vec<&crate::jobs::RecoveryInstance> = region
         .recovery_instances
         .values()
@@ -632,36 +613,25 @@ pub(crate) fn describe_recovery_instances(
                 .is_none_or(|w| w.contains(&r.source_server_id))
         })
         .collect();
-    let end = (start + max).min(selected.len());
-    let items: Vec<Value> = selected
-        .get(start.min(end)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            let state = region
-                .instances
-                .get(&r.ec2_instance_id)
-                .map(|i| i.state.to_uppercase())
-                .unwrap_or_else(|| "NOT_FOUND".into());
-            json!({
-                "recoveryInstanceID": r.id,
-                "ec2InstanceID": r.ec2_instance_id,
-                "ec2InstanceState": state,
-                "jobID": r.job_id,
-                "sourceServerID": r.source_server_id,
-                "arn": format!("arn:aws:drs:{}:{account}:recovery-instance/{}", req.region, r.id),
-                "tags": {},
-                "isDrill": r.is_drill,
-                "pointInTimeSnapshotDateTime": iso(r.snapshot_time),
-                "originEnvironment": "AWS",
-            })
+    paged(req, &selected, page, |r| {
+        let state = region
+            .instances
+            .get(&r.ec2_instance_id)
+            .map(|i| i.state.to_uppercase())
+            .unwrap_or_else(|| "NOT_FOUND".into());
+        json!({
+            "recoveryInstanceID": r.id,
+            "ec2InstanceID": r.ec2_instance_id,
+            "ec2InstanceState": state,
+            "jobID": r.job_id,
+            "sourceServerID": r.source_server_id,
+            "arn": format!("arn:aws:drs:{}:{account}:recovery-instance/{}", req.region, r.id),
+            "tags": {},
+            "isDrill": r.is_drill,
+            "pointInTimeSnapshotDateTime": iso(r.snapshot_time),
+            "originEnvironment": "AWS",
         })
-        .collect();
-    let mut body = json!({ "items": items });
-    if end < selected.len() {
-        body["nextToken"] = json!(end.to_string());
-    }
-    json_ok(StatusCode::OK, &body, &req.request_id)
+    })
 }
 
 pub(crate) fn terminate_recovery_instances(
@@ -730,7 +700,7 @@ pub(crate) fn describe_recovery_snapshots(
     if !region.servers.contains_key(id) {
         return not_found(req, "SOURCE_SERVER", id);
     }
-    let (start, max) = match page(req) {
+    let page = match page(req) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -768,26 +738,15 @@ pub(crate) fn describe_recovery_snapshots(
     if req.json.get("order").and_then(Value::as_str) == Some("ASC") {
         times.reverse();
     }
-    let end = (start + max).min(times.len());
-    let items: Vec<Value> = times
-        .get(start.min(end)..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|t| {
-            json!({
-                "snapshotID": format!("pit-{}{:010x}", &id[2..9], t.unix_timestamp()),
-                "sourceServerID": id,
-                "expectedTimestamp": iso(*t),
-                "timestamp": iso(*t + time::Duration::seconds(7)),
-                "ebsSnapshots": [format!("snap-0{:016x}", t.unix_timestamp())],
-            })
+    paged(req, &times, page, |t| {
+        json!({
+            "snapshotID": format!("pit-{}{:010x}", &id[2..9], t.unix_timestamp()),
+            "sourceServerID": id,
+            "expectedTimestamp": iso(*t),
+            "timestamp": iso(*t + time::Duration::seconds(7)),
+            "ebsSnapshots": [format!("snap-0{:016x}", t.unix_timestamp())],
         })
-        .collect();
-    let mut body = json!({ "items": items });
-    if end < times.len() {
-        body["nextToken"] = json!(end.to_string());
-    }
-    json_ok(StatusCode::OK, &body, &req.request_id)
+    })
 }
 
 fn recovery_instance_id(req: &Request) -> Result<&str, Box<Response>> {
