@@ -43,6 +43,7 @@ fn drs_commands() -> &'static [&'static str] {
         "import_yaml",
         "inventory_load",
         "target_list",
+        "target_test",
         "audit_list",
     ]
 }

@@ -94,6 +94,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::app::app_info,
             commands::app::app_ready,
             commands::app::target_list,
+            commands::app::target_test,
             commands::app::audit_list,
             commands::plan::plan_list,
             commands::plan::plan_get,

@@ -287,6 +287,18 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.css("[data-testid='wave-graph'] .react-flow__node");
     std::thread::sleep(Duration::from_millis(500));
     s.screenshot("04-dependency-graph");
+
+    // The built-in sandbox answers through the real SDK: the window shows who the app acts as.
+    s.click(&s.text("Targets"));
+    s.click(&s.css("[data-testid='targets-table'] input[type='radio']"));
+    s.click(&s.css("[data-testid='test-target']"));
+    s.wait_for_text("arn:aws:iam::111122223333:user/sandbox-admin");
+    s.screenshot("05-target-tested");
+
+    // And the inventory read from it, problems first.
+    s.click(&s.text("Inventory"));
+    s.wait_for_text("STALLED — AGENT_NOT_SEEN");
+    s.screenshot("06-inventory");
     s.close();
 
     // The store agrees with what the window showed.

@@ -101,6 +101,18 @@ fn the_sandbox_target_and_the_sample_plan_exist_from_the_start() {
 }
 
 #[test]
+fn testing_the_sandbox_target_shows_who_the_app_acts_as() {
+    let h = harness();
+    let me = h.ok("target_test", json!({ "name": "Sandbox" }));
+    assert_eq!(me["account"], "111122223333");
+    assert_eq!(me["arn"], "arn:aws:iam::111122223333:user/sandbox-admin");
+    let err = h
+        .call("target_test", json!({ "name": "nope" }))
+        .expect_err("unknown");
+    assert_eq!(err["code"], "not_found");
+}
+
+#[test]
 fn create_edit_revisions_diff_restore() {
     let h = harness().with_groups();
     let one = json!([{ "name": "database", "groups": ["shop-db"] }]);

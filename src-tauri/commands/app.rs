@@ -62,6 +62,32 @@ pub fn target_list(state: State<'_, AppState>) -> CmdResult<Vec<Target>> {
     with_store(&state, |s| s.targets())
 }
 
+/// Calls STS GetCallerIdentity through a target's credentials and checks the account.
+#[tauri::command]
+pub async fn target_test(
+    state: State<'_, AppState>,
+    name: String,
+) -> CmdResult<drs_core::cloud::CallerIdentity> {
+    let target = with_store(&state, |s| s.target(&name))?;
+    let cloud = crate::connect::cloud_for(&target, &state.sandbox)
+        .await
+        .map_err(super::IpcError::from)?;
+    let me = cloud
+        .caller_identity()
+        .await
+        .map_err(super::IpcError::from)?;
+    if me.account != target.account_id {
+        return Err(super::IpcError::new(
+            "conflict",
+            format!(
+                "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
+                target.account_id, me.account, me.arn
+            ),
+        ));
+    }
+    Ok(me)
+}
+
 /// The newest audit entries, optionally about one object.
 #[tauri::command]
 pub fn audit_list(

@@ -19,6 +19,7 @@ use serde::Serialize;
 /// - `conflict`: a name is taken, an edit is stale, or something still uses the object;
 /// - `store_unavailable`: the database could not be opened (read-only, newer version, …);
 /// - `io`: a file could not be read or written;
+/// - `aws`: AWS (or the sandbox) refused or could not be reached — the message says which;
 /// - `internal`: anything else.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -33,7 +34,7 @@ pub struct IpcError {
 }
 
 impl IpcError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -65,6 +66,12 @@ impl From<StoreError> for IpcError {
             message,
             problems,
         }
+    }
+}
+
+impl From<drs_core::cloud::CloudError> for IpcError {
+    fn from(e: drs_core::cloud::CloudError) -> Self {
+        Self::new("aws", e.to_string())
     }
 }
 

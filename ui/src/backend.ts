@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   AuditEntry,
+  CallerIdentity,
   BackendError,
   ImportOutcome,
   Inventory,
@@ -33,6 +34,7 @@ export const backend = {
   appInfo: () => call<AppInfo>("app_info"),
   ready: () => call<void>("app_ready"),
   targets: () => call<Target[]>("target_list"),
+  testTarget: (name: string) => call<CallerIdentity>("target_test", { name }),
   audit: (subject?: string, limit?: number) => call<AuditEntry[]>("audit_list", { subject, limit }),
 
   plans: () => call<PlanSummary[]>("plan_list"),

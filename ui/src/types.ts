@@ -135,7 +135,7 @@ export interface ImportOutcome {
 
 /** The one error shape every backend command rejects with. */
 export interface BackendError {
-  code: "invalid" | "not_found" | "conflict" | "store_unavailable" | "io" | "internal";
+  code: "invalid" | "not_found" | "conflict" | "store_unavailable" | "io" | "aws" | "internal";
   message: string;
   problems?: Problem[];
 }
@@ -185,4 +185,10 @@ export interface Inventory {
   sourceServers: SourceServer[];
   instances: Ec2Instance[];
   failures: { target: string; message: string }[];
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
 }
