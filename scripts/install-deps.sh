@@ -18,7 +18,7 @@ sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 build_pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config)
-test_pkgs=(python3-venv webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools poppler-utils imagemagick)
+test_pkgs=(python3-venv procps webkit2gtk-driver xvfb xauth dbus-x11 gnome-keyring libsecret-tools poppler-utils imagemagick)
 pkgs=("${build_pkgs[@]}")
 [[ $want_test -eq 1 ]] && pkgs+=("${test_pkgs[@]}")
 

@@ -43,9 +43,13 @@ impl Drop for Driver {
     /// Stops tauri-driver and everything it started (WebKitWebDriver, the app): they share the
     /// process group tauri-driver leads.
     fn drop(&mut self) {
-        let _ = Command::new("kill")
+        let group_killed = Command::new("kill")
             .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
+            .status()
+            .is_ok_and(|s| s.success());
+        if !group_killed {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
