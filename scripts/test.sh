@@ -9,7 +9,7 @@ CACHE="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}"
 export PATH="$CACHE/tools/bin:$CACHE/venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-for tool in tauri-driver WebKitWebDriver xvfb-run import aws moto_server; do
+for tool in tauri-driver WebKitWebDriver xvfb-run import aws moto_server dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing; run scripts/install-deps.sh --test" >&2; exit 1; }
 done
 
@@ -24,11 +24,15 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "Rust tests (core, store, IPC, CLI, and the real window over WebDriver under Xvfb)"
+step "Rust tests (core, store, IPC, CLI, AWS peers, the OS keychain, the real window over WebDriver)"
 rm -rf tests/artifacts
 export DRS_E2E=1 WEBKIT_DISABLE_DMABUF_RENDERER=1
 [[ $(id -u) -eq 0 ]] && export WEBKIT_DISABLE_COMPOSITING_MODE=1
-xvfb-run -a -s "-screen 0 1440x900x24" cargo test --workspace --all-targets
+# A private D-Bus session with an unlocked gnome-keyring (a real Secret Service), and Xvfb.
+dbus-run-session -- sh -c '
+  echo -n test | gnome-keyring-daemon --components=secrets --daemonize --unlock >/dev/null
+  exec xvfb-run -a -s "-screen 0 1440x900x24" cargo test --workspace --all-targets'
+
 
 step "UI tests (Vitest)"
 npm --prefix ui test --silent
