@@ -130,7 +130,7 @@ impl Store {
         actor: &str,
     ) -> Result<(ImportSummary, Vec<drs_core::Problem>)> {
         let checked = self.check_yaml(text)?;
-        let summary = self.import(&checked.documents, actor)?;
+        let summary = self.write_documents(&checked.documents, actor)?;
         Ok((summary, checked.warnings))
     }
 
@@ -141,12 +141,21 @@ impl Store {
             targets: self.target_names()?,
             groups: self.groups()?,
         };
-        // Re-check as one unit (callers usually did, but the store is the last line).
+        // Documents built in code are checked as one unit, exactly as a YAML file would be.
         let yaml = drs_core::document::documents_to_yaml(docs);
         drs_core::document::check_import(&yaml, &context).map_err(|e| StoreError::Invalid {
             what: "import".into(),
             problems: e.problems,
         })?;
+        self.write_documents(docs, actor)
+    }
+
+    /// Writes already-checked documents in one transaction: groups first, then plans.
+    fn write_documents(
+        &mut self,
+        docs: &[drs_core::Document],
+        actor: &str,
+    ) -> Result<ImportSummary> {
         self.write(|tx| {
             let mut summary = ImportSummary::default();
             for doc in docs {
