@@ -44,6 +44,9 @@ fn drs_commands() -> &'static [&'static str] {
         "inventory_load",
         "target_list",
         "target_test",
+        "target_save",
+        "target_remove",
+        "aws_profiles",
         "audit_list",
     ]
 }

@@ -23,13 +23,15 @@
 pub mod cli;
 pub mod commands;
 pub mod connect;
+pub mod credentials;
 pub mod data_dir;
 pub mod files;
 
+use drs_secrets::{Keychain, Secrets};
 use drs_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use tauri::{Builder, Runtime};
 
 /// The sample groups and plan for the sandbox's built-in scenario, imported on first start.
@@ -38,7 +40,7 @@ pub const SAMPLE_ESTATE_YAML: &str = include_str!("../examples/retail.yaml");
 /// What every command can reach: the store (or why it could not be opened) and who is acting.
 pub struct AppState {
     /// The open store; `None` when opening failed (see `open_error`).
-    pub store: Mutex<Option<Store>>,
+    pub store: Arc<Mutex<Option<Store>>>,
     /// Why the store could not be opened, shown by every page.
     pub open_error: Option<String>,
     /// The data directory in use.
@@ -47,6 +49,10 @@ pub struct AppState {
     pub actor: String,
     /// The in-process sandbox behind the default "Sandbox" target.
     pub sandbox: connect::EmbeddedSandbox,
+    /// The OS keychain, where target secrets live.
+    pub keychain: Arc<dyn Secrets>,
+    /// The startup check of the keychain: unset while it runs, then ok or why not.
+    pub keychain_check: Arc<OnceLock<Result<(), String>>>,
 }
 
 impl AppState {
@@ -60,11 +66,30 @@ impl AppState {
             Err(e) => (None, Some(e.to_string())),
         };
         Self {
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             open_error,
             data_dir,
             actor,
             sandbox: connect::EmbeddedSandbox::default(),
+            keychain: Arc::new(Keychain::new()),
+            keychain_check: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Proves on a background thread that the OS keychain really keeps secrets (a write, read
+    /// and delete of a probe entry), so that a missing or locked Secret Service is reported at
+    /// startup rather than at the first save. The result is shown by the Targets page.
+    pub fn check_keychain_in_background(&self) {
+        let done = Arc::clone(&self.keychain_check);
+        let spawned = std::thread::Builder::new()
+            .name("keychain-check".into())
+            .spawn(move || {
+                let _ = done.set(Keychain::new().check().map_err(|e| e.to_string()));
+            });
+        if let Err(e) = spawned {
+            let _ = self
+                .keychain_check
+                .set(Err(format!("the keychain check could not start: {e}")));
         }
     }
 }
@@ -95,6 +120,9 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::app::app_ready,
             commands::app::target_list,
             commands::app::target_test,
+            commands::app::target_save,
+            commands::app::target_remove,
+            commands::app::aws_profiles,
             commands::app::audit_list,
             commands::plan::plan_list,
             commands::plan::plan_get,
@@ -131,6 +159,7 @@ pub fn run_gui() -> ExitCode {
         }
     };
     let state = AppState::open(dir);
+    state.check_keychain_in_background();
     match setup(Builder::default(), state).run(context()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

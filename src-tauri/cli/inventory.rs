@@ -2,29 +2,38 @@
 
 use super::output::Output;
 use super::Failure;
-use crate::connect::{cloud_for, EmbeddedSandbox};
+use crate::connect::{connect, resolve_targets, EmbeddedSandbox};
 use drs_core::inventory::collect;
 use drs_store::Store;
 
 /// Reads the inventory of one target or all, in parallel.
-pub fn run(store: &Store, target: Option<&str>, out: &Output) -> Result<u8, Failure> {
-    let mut targets = store.targets()?;
+pub fn run(
+    store: &Store,
+    keychain: &dyn drs_secrets::Secrets,
+    target: Option<&str>,
+    out: &Output,
+) -> Result<u8, Failure> {
     if let Some(name) = target {
-        targets.retain(|t| t.name == name);
-        if targets.is_empty() {
+        if store.target(name).is_err() {
             return Err(Failure::invalid(format!(
                 "target \"{name}\" not found (see: drs-orchestrator target list)"
             )));
         }
     }
+    // The keychain is read here, before the async runtime starts (its calls block).
+    let targets = resolve_targets(store, keychain, target)?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
     let inventory = runtime.block_on(async {
         let sandbox = EmbeddedSandbox::default();
         let mut clouds = Vec::new();
         let mut failures = Vec::new();
-        for t in &targets {
-            match cloud_for(t, &sandbox).await {
+        for (t, resolved) in targets {
+            let cloud = match resolved {
+                Ok(r) => connect(r, &sandbox).await,
+                Err(e) => Err(e),
+            };
+            match cloud {
                 Ok(c) => clouds.push((t.name.clone(), c)),
                 Err(e) => failures.push(drs_core::inventory::TargetFailure {
                     target: t.name.clone(),

@@ -12,6 +12,7 @@ mod target;
 
 use crate::data_dir;
 use clap::{Parser, Subcommand};
+use drs_secrets::Keychain;
 use drs_store::{Store, StoreError};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -52,7 +53,7 @@ pub enum Command {
     Group(group::GroupCommand),
     /// Targets (AWS accounts and regions).
     #[command(subcommand)]
-    Target(target::TargetCommand),
+    Target(Box<target::TargetCommand>),
     /// Source servers and recovery-region EC2 instances of every target (or one).
     Inventory {
         /// Only this target.
@@ -113,6 +114,24 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<crate::credentials::TargetError> for Failure {
+    fn from(e: crate::credentials::TargetError) -> Self {
+        use crate::credentials::TargetError;
+        match e {
+            TargetError::Store(s) => s.into(),
+            TargetError::Invalid { target, problems } => Self::invalid(format!(
+                "target \"{target}\" is not valid:\n{}",
+                problems
+                    .iter()
+                    .map(|p| format!("  {}: {}", p.path, p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )),
+            other => Self::runtime(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::files::FileError> for Failure {
     fn from(e: crate::files::FileError) -> Self {
         match e {
@@ -158,9 +177,13 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     match &cli.command {
         Command::Plan(cmd) => plan::run(cmd, &mut store, &actor, out),
         Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
-        Command::Inventory { target } => inventory::run(&store, target.as_deref(), out),
+        Command::Inventory { target } => {
+            inventory::run(&store, &Keychain::new(), target.as_deref(), out)
+        }
         Command::Sandbox(_) => Ok(0),
-        Command::Target(cmd) => target::run(cmd, &mut store, &actor, out),
+        Command::Target(cmd) => {
+            target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
+        }
         Command::Audit { subject, limit } => {
             let entries = store.audit(subject.as_deref(), *limit)?;
             out.table(&entries, &["#", "WHEN", "WHO", "ACTION", "SUBJECT"], |e| {

@@ -2,10 +2,13 @@
 
 use super::output::{self, Output};
 use super::Failure;
-use crate::connect::{cloud_for, EmbeddedSandbox};
+use crate::connect::{connect, resolve_targets, EmbeddedSandbox};
+use crate::credentials::{self, SaveMode, SecretInput};
 use clap::{ArgGroup, Args, Subcommand};
-use drs_core::{CredentialSource, Target};
+use drs_core::{CredentialSource, RoleBase, Target};
+use drs_secrets::Secrets;
 use drs_store::Store;
+use secrecy::SecretString;
 
 /// Target subcommands.
 #[derive(Debug, Subcommand)]
@@ -17,9 +20,12 @@ pub enum TargetCommand {
         /// Target name.
         name: String,
     },
-    /// Add a target.
+    /// Add a target. Secrets are read from standard input (hidden prompts on a terminal) and
+    /// kept only in the OS keychain.
     Add(AddArgs),
-    /// Remove a target no protection group uses.
+    /// Change a target: regions, endpoint, credential source, or rotate its secrets.
+    Edit(EditArgs),
+    /// Remove a target no protection group uses, with its keychain entries.
     Remove {
         /// Target name.
         name: String,
@@ -29,11 +35,48 @@ pub enum TargetCommand {
         /// Target name.
         name: String,
     },
+    /// List the profiles of the AWS config files (SSO and role profiles marked).
+    Profiles,
+}
+
+/// Where a target's credentials come from (one source).
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// A named profile from the AWS config files (SSO profiles included).
+    #[arg(long, help_heading = "Credentials")]
+    profile: Option<String>,
+    /// A role to assume, with the credentials of --via PROFILE or --via-target TARGET.
+    #[arg(long, help_heading = "Credentials")]
+    role_arn: Option<String>,
+    /// The profile whose credentials assume the role.
+    #[arg(long, conflicts_with = "via_target", help_heading = "Credentials")]
+    via: Option<String>,
+    /// The target whose credentials assume the role.
+    #[arg(long, help_heading = "Credentials")]
+    via_target: Option<String>,
+    /// Session name for the role (shown in CloudTrail; default drs-orchestrator).
+    #[arg(long, help_heading = "Credentials")]
+    session_name: Option<String>,
+    /// Read the role's external ID from standard input (kept in the OS keychain).
+    #[arg(long, help_heading = "Credentials")]
+    external_id_stdin: bool,
+    /// An access key ID; its secret is read with --secret-stdin (kept in the OS keychain).
+    #[arg(long, help_heading = "Credentials")]
+    access_key_id: Option<String>,
+    /// Read the secret access key from standard input (first line).
+    #[arg(long, help_heading = "Credentials")]
+    secret_stdin: bool,
+    /// Read a session token from standard input (the line after the secret), for temporary keys.
+    #[arg(long, help_heading = "Credentials")]
+    session_token_stdin: bool,
+    /// The built-in sandbox (with --endpoint-url: an external `sandbox serve`).
+    #[arg(long, help_heading = "Credentials")]
+    sandbox: bool,
 }
 
 /// `target add` options. Exactly one credential source.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("credentials").required(true).args(["profile", "role_arn", "access_key_id", "sandbox"])))]
+#[command(group(ArgGroup::new("source").required(true).args(["profile", "role_arn", "access_key_id", "sandbox"])))]
 pub struct AddArgs {
     /// Target name.
     name: String,
@@ -46,30 +89,161 @@ pub struct AddArgs {
     /// Recovery region (where DRS runs).
     #[arg(long)]
     recovery_region: String,
-    /// A named profile from the AWS config files (SSO profiles included).
-    #[arg(long)]
-    profile: Option<String>,
-    /// A role to assume …
-    #[arg(long, requires = "via")]
-    role_arn: Option<String>,
-    /// … with the credentials of this profile.
-    #[arg(long)]
-    via: Option<String>,
-    /// Read the role's external ID from standard input (kept in the OS keychain).
-    #[arg(long, requires = "role_arn")]
-    external_id_stdin: bool,
-    /// An access key whose secret is read from standard input (kept in the OS keychain).
-    #[arg(long, requires = "secret_stdin")]
-    access_key_id: Option<String>,
-    /// Read the secret access key from standard input.
-    #[arg(long)]
-    secret_stdin: bool,
-    /// The built-in sandbox (with --endpoint-url: an external `sandbox serve`).
-    #[arg(long)]
-    sandbox: bool,
     /// Endpoint override (an external sandbox, or a VPC endpoint).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
+/// `target edit` options: only what is given changes.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").args(["profile", "role_arn", "access_key_id", "sandbox"])))]
+pub struct EditArgs {
+    /// Target name.
+    name: String,
+    /// 12-digit account ID.
+    #[arg(long)]
+    account: Option<String>,
+    /// Primary (source) region.
+    #[arg(long)]
+    region: Option<String>,
+    /// Recovery region (where DRS runs).
+    #[arg(long)]
+    recovery_region: Option<String>,
+    /// Endpoint override.
+    #[arg(long, value_name = "URL", conflicts_with = "no_endpoint_url")]
+    endpoint_url: Option<String>,
+    /// Remove the endpoint override (use AWS's endpoints).
+    #[arg(long)]
+    no_endpoint_url: bool,
+    /// The role needs no external ID any more (its stored one is deleted).
+    #[arg(long, conflicts_with = "external_id_stdin")]
+    no_external_id: bool,
+    /// The keys have no session token any more (its stored one is deleted).
+    #[arg(long, conflicts_with = "session_token_stdin")]
+    no_session_token: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
+}
+
+/// Reads the secrets asked for, in order (secret, session token, external ID): hidden prompts
+/// on a terminal, else one line each from standard input.
+fn read_secrets(c: &CredentialArgs) -> Result<SecretInput, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let wanted: Vec<(&str, bool)> = vec![
+        ("secret access key", c.secret_stdin),
+        ("session token", c.session_token_stdin),
+        ("external ID", c.external_id_stdin),
+    ];
+    let terminal = std::io::stdin().is_terminal();
+    let mut lines = std::io::stdin().lock().lines();
+    let mut values: Vec<Option<SecretString>> = Vec::new();
+    for (what, asked) in wanted {
+        if !asked {
+            values.push(None);
+            continue;
+        }
+        let value = if terminal {
+            rpassword::prompt_password(format!("{what}: "))
+                .map_err(|e| Failure::runtime(format!("cannot read the {what}: {e}")))?
+        } else {
+            match lines.next() {
+                Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
+                Some(Err(e)) => {
+                    return Err(Failure::runtime(format!(
+                        "cannot read the {what} from standard input: {e}"
+                    )))
+                }
+                None => {
+                    return Err(Failure::invalid(format!(
+                        "standard input ended before the {what} (give one per line: secret access key, session token, external ID — those asked for)"
+                    )))
+                }
+            }
+        };
+        values.push(Some(SecretString::from(value)));
+    }
+    let mut values = values.into_iter();
+    Ok(SecretInput {
+        secret_access_key: values.next().flatten(),
+        session_token: values.next().flatten(),
+        external_id: values.next().flatten(),
+    })
+}
+
+/// The credential source the options describe, if they name one.
+fn source(
+    c: &CredentialArgs,
+    previous: Option<&CredentialSource>,
+) -> Result<Option<CredentialSource>, Failure> {
+    if c.sandbox {
+        return Ok(Some(CredentialSource::Sandbox));
+    }
+    if let Some(p) = &c.profile {
+        return Ok(Some(CredentialSource::Profile { profile: p.clone() }));
+    }
+    if let Some(role_arn) = &c.role_arn {
+        let (via, via_kind) = match (&c.via, &c.via_target) {
+            (Some(p), None) => (p.clone(), RoleBase::Profile),
+            (None, Some(t)) => (t.clone(), RoleBase::Target),
+            _ => {
+                return Err(Failure::invalid(
+                    "--role-arn needs --via PROFILE or --via-target TARGET (whose credentials assume the role)",
+                ))
+            }
+        };
+        return Ok(Some(CredentialSource::AssumeRole {
+            role_arn: role_arn.clone(),
+            via,
+            via_kind,
+            session_name: c.session_name.clone(),
+            external_id_stored: c.external_id_stdin,
+        }));
+    }
+    if let Some(key) = &c.access_key_id {
+        if !c.secret_stdin {
+            return Err(Failure::invalid(
+                "--access-key-id needs --secret-stdin (the secret access key is read from standard input, never from the command line)",
+            ));
+        }
+        return Ok(Some(CredentialSource::AccessKeys {
+            access_key_id: key.clone(),
+            session_token_stored: c.session_token_stdin,
+        }));
+    }
+    // Only secrets or role details for the existing source.
+    let Some(previous) = previous else {
+        return Ok(None);
+    };
+    let mut same = previous.clone();
+    match &mut same {
+        CredentialSource::AssumeRole {
+            session_name,
+            external_id_stored,
+            ..
+        } => {
+            if c.session_name.is_some() {
+                session_name.clone_from(&c.session_name);
+            }
+            *external_id_stored |= c.external_id_stdin;
+        }
+        CredentialSource::AccessKeys {
+            session_token_stored,
+            ..
+        } => *session_token_stored |= c.session_token_stdin,
+        _ => {}
+    }
+    Ok(Some(same))
+}
+
+/// Checks a target and the profile it names, on a small runtime (before any keychain call).
+fn preflight(t: &Target) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(credentials::preflight(t))?)
 }
 
 fn show(t: &Target) -> String {
@@ -80,7 +254,12 @@ fn show(t: &Target) -> String {
         t.primary_region,
         t.recovery_region,
         output::credentials(&t.credentials),
-        t.endpoint_url.as_deref().unwrap_or("AWS default")
+        match (&t.endpoint_url, t.credentials.base_target(), &t.credentials) {
+            (Some(url), _, _) => url.clone(),
+            (None, Some(base), _) => format!("that of target {base}"),
+            (None, None, CredentialSource::Sandbox) => "the built-in sandbox".into(),
+            (None, None, _) => "AWS default".into(),
+        }
     )
 }
 
@@ -88,6 +267,7 @@ fn show(t: &Target) -> String {
 pub fn run(
     cmd: &TargetCommand,
     store: &mut Store,
+    keychain: &dyn Secrets,
     actor: &str,
     out: &Output,
 ) -> Result<u8, Failure> {
@@ -115,23 +295,8 @@ pub fn run(
             Ok(0)
         }
         TargetCommand::Add(a) => {
-            if a.access_key_id.is_some() || a.external_id_stdin {
-                return Err(Failure::runtime(
-                    "secrets (secret access keys, external IDs) are kept only in the OS keychain, and this build cannot store them yet; use --profile (with the key in ~/.aws/credentials) or --role-arn … --via PROFILE without an external ID",
-                ));
-            }
-            let credentials = if a.sandbox {
-                CredentialSource::Sandbox
-            } else if let Some(p) = &a.profile {
-                CredentialSource::Profile { profile: p.clone() }
-            } else {
-                CredentialSource::AssumeRole {
-                    role_arn: a.role_arn.clone().unwrap_or_default(),
-                    via: a.via.clone().unwrap_or_default(),
-                    session_name: None,
-                    external_id_stored: false,
-                }
-            };
+            let credentials = source(&a.credentials, None)?
+                .ok_or_else(|| Failure::invalid("name one credential source"))?;
             let t = Target {
                 name: a.name.clone(),
                 account_id: a.account.clone(),
@@ -140,25 +305,100 @@ pub fn run(
                 endpoint_url: a.endpoint_url.clone(),
                 credentials,
             };
-            store.add_target(&t, actor)?;
+            preflight(&t)?;
+            let secrets = read_secrets(&a.credentials)?;
+            let t = credentials::save(store, keychain, t, secrets, SaveMode::Add, actor)?;
             out.value(&t, || format!("added target \"{}\"\n{}", t.name, show(&t)));
             Ok(0)
         }
+        TargetCommand::Edit(e) => {
+            let mut t = store.target(&e.name)?;
+            if let Some(v) = &e.account {
+                t.account_id.clone_from(v);
+            }
+            if let Some(v) = &e.region {
+                t.primary_region.clone_from(v);
+            }
+            if let Some(v) = &e.recovery_region {
+                t.recovery_region.clone_from(v);
+            }
+            if e.no_endpoint_url {
+                t.endpoint_url = None;
+            } else if e.endpoint_url.is_some() {
+                t.endpoint_url.clone_from(&e.endpoint_url);
+            }
+            if let Some(c) = source(&e.credentials, Some(&t.credentials))? {
+                t.credentials = c;
+            }
+            match &mut t.credentials {
+                CredentialSource::AssumeRole {
+                    external_id_stored, ..
+                } if e.no_external_id => *external_id_stored = false,
+                CredentialSource::AccessKeys {
+                    session_token_stored,
+                    ..
+                } if e.no_session_token => *session_token_stored = false,
+                _ if e.no_external_id || e.no_session_token => {
+                    return Err(Failure::invalid(format!(
+                        "target \"{}\" has no {}",
+                        e.name,
+                        if e.no_external_id {
+                            "role (so no external ID)"
+                        } else {
+                            "access keys (so no session token)"
+                        }
+                    )))
+                }
+                _ => {}
+            }
+            preflight(&t)?;
+            let secrets = read_secrets(&e.credentials)?;
+            let t = credentials::save(store, keychain, t, secrets, SaveMode::Edit, actor)?;
+            out.value(&t, || {
+                format!("changed target \"{}\"\n{}", t.name, show(&t))
+            });
+            Ok(0)
+        }
         TargetCommand::Remove { name } => {
-            store.delete_target(name, actor)?;
+            credentials::remove(store, keychain, name, actor)?;
             out.value(&serde_json::json!({ "removed": name }), || {
-                format!("removed target \"{name}\"")
+                format!("removed target \"{name}\" and its keychain entries")
+            });
+            Ok(0)
+        }
+        TargetCommand::Profiles => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+            let profiles = runtime
+                .block_on(drs_aws::profiles::profiles())
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            out.table(&profiles, &["PROFILE", "SIGN-IN", "ROLE", "REGION"], |p| {
+                vec![
+                    p.name.clone(),
+                    if p.sso {
+                        "SSO".into()
+                    } else {
+                        "keys/other".into()
+                    },
+                    p.role_arn.clone().unwrap_or_default(),
+                    p.region.clone().unwrap_or_default(),
+                ]
             });
             Ok(0)
         }
         TargetCommand::Test { name } => {
-            let t = store.target(name)?;
+            // The keychain is read before the async runtime starts (its calls block).
+            let (t, resolved) = resolve_targets(store, keychain, Some(name))?
+                .pop()
+                .ok_or_else(|| Failure::invalid(format!("target \"{name}\" not found")))?;
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
             let me = runtime
                 .block_on(async {
                     let sandbox = EmbeddedSandbox::default();
-                    let cloud = cloud_for(&t, &sandbox).await?;
+                    let cloud = connect(resolved?, &sandbox).await?;
                     cloud.caller_identity().await
                 })
                 .map_err(|e| Failure::runtime(format!("target \"{name}\": {e}")))?;

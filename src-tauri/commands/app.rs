@@ -1,7 +1,11 @@
 //! App-wide commands: what the app is running on, targets, the audit log.
 
-use super::{with_store, CmdResult};
+use super::{with_store, with_store_and_keychain, CmdResult, IpcError};
+use crate::connect::{connect, resolve_targets};
+use crate::credentials::{self, SaveMode, SecretInput};
 use crate::AppState;
+use drs_aws::profiles::ProfileInfo;
+use drs_core::cloud::CallerIdentity;
 use drs_core::Target;
 use drs_store::AuditEntry;
 use serde::Serialize;
@@ -21,6 +25,10 @@ pub struct AppInfo {
     pub store_error: Option<String>,
     /// Who edits are recorded as.
     pub actor: String,
+    /// The OS keychain: `checking`, `ok` or `unavailable` (with `keychainError`).
+    pub keychain: &'static str,
+    /// Why the keychain cannot be used.
+    pub keychain_error: Option<String>,
 }
 
 /// Version, data directory, database state and actor.
@@ -37,6 +45,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         database,
         store_error: state.open_error.clone(),
         actor: state.actor.clone(),
+        keychain: match state.keychain_check.get() {
+            None => "checking",
+            Some(Ok(())) => "ok",
+            Some(Err(_)) => "unavailable",
+        },
+        keychain_error: state.keychain_check.get().and_then(|r| r.clone().err()),
     }
 }
 
@@ -64,20 +78,18 @@ pub fn target_list(state: State<'_, AppState>) -> CmdResult<Vec<Target>> {
 
 /// Calls STS GetCallerIdentity through a target's credentials and checks the account.
 #[tauri::command]
-pub async fn target_test(
-    state: State<'_, AppState>,
-    name: String,
-) -> CmdResult<drs_core::cloud::CallerIdentity> {
-    let target = with_store(&state, |s| s.target(&name))?;
-    let cloud = crate::connect::cloud_for(&target, &state.sandbox)
-        .await
-        .map_err(super::IpcError::from)?;
-    let me = cloud
-        .caller_identity()
-        .await
-        .map_err(super::IpcError::from)?;
+pub async fn target_test(state: State<'_, AppState>, name: String) -> CmdResult<CallerIdentity> {
+    let lookup = name.clone();
+    let (target, resolved) = with_store_and_keychain(&state, move |s, keychain| {
+        resolve_targets(s, keychain, Some(&lookup))?
+            .pop()
+            .ok_or_else(|| IpcError::new("not_found", format!("target \"{lookup}\" not found")))
+    })
+    .await?;
+    let cloud = connect(resolved?, &state.sandbox).await?;
+    let me = cloud.caller_identity().await?;
     if me.account != target.account_id {
-        return Err(super::IpcError::new(
+        return Err(IpcError::new(
             "conflict",
             format!(
                 "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
@@ -86,6 +98,46 @@ pub async fn target_test(
         ));
     }
     Ok(me)
+}
+
+/// Adds or edits a target with its secrets (kept only in the OS keychain). Returns the target
+/// as stored, which says only whether a secret is kept.
+#[tauri::command]
+pub async fn target_save(
+    state: State<'_, AppState>,
+    target: Target,
+    secrets: Option<SecretInput>,
+    mode: SaveMode,
+) -> CmdResult<Target> {
+    credentials::preflight(&target).await?;
+    let actor = state.actor.clone();
+    with_store_and_keychain(&state, move |s, keychain| {
+        Ok(credentials::save(
+            s,
+            keychain,
+            target,
+            secrets.unwrap_or_default(),
+            mode,
+            &actor,
+        )?)
+    })
+    .await
+}
+
+/// Removes a target and its keychain entries.
+#[tauri::command]
+pub async fn target_remove(state: State<'_, AppState>, name: String) -> CmdResult<()> {
+    let actor = state.actor.clone();
+    with_store_and_keychain(&state, move |s, keychain| {
+        Ok(credentials::remove(s, keychain, &name, &actor)?)
+    })
+    .await
+}
+
+/// The profiles of the AWS config files, for the target form.
+#[tauri::command]
+pub async fn aws_profiles() -> CmdResult<Vec<ProfileInfo>> {
+    Ok(drs_aws::profiles::profiles().await?)
 }
 
 /// The newest audit entries, optionally about one object.

@@ -1,7 +1,7 @@
 //! Inventory: source servers and recovery-region instances of every target, read in parallel.
 
-use super::{with_store, CmdResult};
-use crate::connect::cloud_for;
+use super::{with_store_and_keychain, CmdResult};
+use crate::connect::{connect, resolve_targets};
 use crate::AppState;
 use drs_core::inventory::{collect, Inventory, TargetFailure};
 use tauri::State;
@@ -13,14 +13,18 @@ pub async fn inventory_load(
     state: State<'_, AppState>,
     target: Option<String>,
 ) -> CmdResult<Inventory> {
-    let mut targets = with_store(&state, |s| s.targets())?;
-    if let Some(name) = &target {
-        targets.retain(|t| &t.name == name);
-    }
+    let targets = with_store_and_keychain(&state, move |s, keychain| {
+        Ok(resolve_targets(s, keychain, target.as_deref())?)
+    })
+    .await?;
     let mut clouds = Vec::new();
     let mut failures = Vec::new();
-    for t in &targets {
-        match cloud_for(t, &state.sandbox).await {
+    for (t, resolved) in targets {
+        let cloud = match resolved {
+            Ok(r) => connect(r, &state.sandbox).await,
+            Err(e) => Err(e),
+        };
+        match cloud {
             Ok(c) => clouds.push((t.name.clone(), c)),
             Err(e) => failures.push(TargetFailure {
                 target: t.name.clone(),

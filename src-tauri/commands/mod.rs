@@ -20,6 +20,7 @@ use serde::Serialize;
 /// - `store_unavailable`: the database could not be opened (read-only, newer version, …);
 /// - `io`: a file could not be read or written;
 /// - `aws`: AWS (or the sandbox) refused or could not be reached — the message says which;
+/// - `keychain`: the OS keychain is missing, locked or refused; nothing was saved;
 /// - `internal`: anything else.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +89,23 @@ impl From<FileError> for IpcError {
     }
 }
 
+impl From<crate::credentials::TargetError> for IpcError {
+    fn from(e: crate::credentials::TargetError) -> Self {
+        use crate::credentials::TargetError;
+        match e {
+            TargetError::Store(s) => s.into(),
+            TargetError::Invalid { target, problems } => Self {
+                code: "invalid",
+                message: format!("target \"{target}\" is not valid"),
+                problems,
+            },
+            other @ (TargetError::Keychain { .. } | TargetError::Inconsistent { .. }) => {
+                Self::new("keychain", other.to_string())
+            }
+        }
+    }
+}
+
 /// Result of a command.
 pub type CmdResult<T> = Result<T, IpcError>;
 
@@ -96,20 +114,41 @@ pub(crate) fn with_store<T>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
 ) -> CmdResult<T> {
-    let mut guard = state.store.lock().map_err(|_| {
+    locked(&state.store, state.open_error.as_deref(), |s| Ok(f(s)?))
+}
+
+/// Runs `f` with the open store and the keychain on a blocking thread: keychain calls block
+/// (D-Bus) and must not run on the async runtime.
+pub(crate) async fn with_store_and_keychain<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store, &dyn drs_secrets::Secrets) -> CmdResult<T> + Send + 'static,
+) -> CmdResult<T> {
+    let store = std::sync::Arc::clone(&state.store);
+    let keychain = std::sync::Arc::clone(&state.keychain);
+    let open_error = state.open_error.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        locked(&store, open_error.as_deref(), |s| f(s, keychain.as_ref()))
+    })
+    .await
+    .map_err(|e| IpcError::new("internal", format!("a background task failed: {e}")))?
+}
+
+fn locked<T>(
+    store: &std::sync::Mutex<Option<Store>>,
+    open_error: Option<&str>,
+    f: impl FnOnce(&mut Store) -> CmdResult<T>,
+) -> CmdResult<T> {
+    let mut guard = store.lock().map_err(|_| {
         IpcError::new(
             "internal",
             "the store lock was poisoned by an earlier failure; restart the app",
         )
     })?;
     match guard.as_mut() {
-        Some(store) => Ok(f(store)?),
+        Some(store) => f(store),
         None => Err(IpcError::new(
             "store_unavailable",
-            state
-                .open_error
-                .clone()
-                .unwrap_or_else(|| "the store is not open".into()),
+            open_error.unwrap_or("the store is not open").to_string(),
         )),
     }
 }

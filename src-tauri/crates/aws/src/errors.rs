@@ -33,6 +33,23 @@ fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The STS error inside a credentials failure (AssumeRole refused while loading credentials),
+/// as `(code, message)`.
+fn sts_refusal(err: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(sts) = e.downcast_ref::<AssumeRoleError>() {
+            return Some((
+                sts.code().unwrap_or("Unknown").to_string(),
+                sts.message().unwrap_or("").to_string(),
+            ));
+        }
+        current = e.source();
+    }
+    None
+}
+
 /// Maps any SDK error of `operation` (e.g. `drs:DescribeSourceServers`).
 pub fn map_err<E>(
     operation: &str,
@@ -57,6 +74,11 @@ where
             classify(op, code, message, request_id, service.raw().body().bytes())
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            if let Some((code, message)) = sts_refusal(&err) {
+                return CloudError::Credentials(format!(
+                    "sts:AssumeRole was refused ({code}): {message}"
+                ));
+            }
             let text = cause_chain(&err);
             if text.contains("credentials") || text.contains("token") && text.contains("expired") {
                 CloudError::Credentials(text)

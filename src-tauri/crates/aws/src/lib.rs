@@ -13,6 +13,7 @@
 
 mod convert;
 pub mod errors;
+pub mod profiles;
 
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
@@ -122,7 +123,10 @@ async fn sdk_config(
                 "drs-orchestrator",
             ));
         }
-        CredentialSpec::Profile(p) => loader = loader.profile_name(p),
+        CredentialSpec::Profile(p) => {
+            profiles::find(p).await?;
+            loader = loader.profile_name(p);
+        }
         CredentialSpec::AssumeRole {
             role_arn,
             external_id,
@@ -150,6 +154,28 @@ pub struct AwsCloud {
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
+    /// The profile behind these credentials when it signs in through SSO.
+    sso_profile: Option<String>,
+    /// The role these credentials assume, if any.
+    role_arn: Option<String>,
+}
+
+/// The SSO profile at the root of a credential chain, if any.
+async fn sso_root(creds: &CredentialSpec) -> Option<String> {
+    let mut current = creds;
+    loop {
+        match current {
+            CredentialSpec::Static { .. } => return None,
+            CredentialSpec::Profile(p) => {
+                return profiles::find(p)
+                    .await
+                    .ok()
+                    .filter(|i| i.sso)
+                    .map(|i| i.name)
+            }
+            CredentialSpec::AssumeRole { base, .. } => current = base,
+        }
+    }
 }
 
 impl AwsCloud {
@@ -162,6 +188,11 @@ impl AwsCloud {
         )
         .await?;
         Ok(Self {
+            sso_profile: sso_root(&conn.credentials).await,
+            role_arn: match &conn.credentials {
+                CredentialSpec::AssumeRole { role_arn, .. } => Some(role_arn.clone()),
+                _ => None,
+            },
             target: conn.target,
             recovery_region: conn.recovery_region,
             drs: aws_sdk_drs::Client::new(&config),
@@ -172,6 +203,23 @@ impl AwsCloud {
 }
 
 impl AwsCloud {
+    /// Adds the `aws sso login` hint to a credentials error of an SSO profile.
+    fn explain(&self, e: CloudError) -> CloudError {
+        match (e, &self.sso_profile, &self.role_arn) {
+            (CloudError::Credentials(text), _, Some(role))
+                if text.starts_with("sts:AssumeRole was refused (AccessDenied)") =>
+            {
+                CloudError::Credentials(format!(
+                    "access denied assuming role {role}: {text}. Check the role's trust policy names the base credentials and that the external ID matches"
+                ))
+            }
+            (CloudError::Credentials(text), Some(p), _) => {
+                CloudError::Credentials(format!("{}: {text}", profiles::sso_hint(p)))
+            }
+            (other, _, _) => other,
+        }
+    }
+
     /// One small DRS call (DescribeJobs, first page), for throughput benchmarks.
     #[doc(hidden)]
     pub async fn bench_describe_jobs(&self) {
@@ -203,7 +251,7 @@ impl Cloud for AwsCloud {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| map_err("sts:GetCallerIdentity", e))?;
+            .map_err(|e| self.explain(map_err("sts:GetCallerIdentity", e)))?;
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
@@ -220,7 +268,7 @@ impl Cloud for AwsCloud {
             .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| map_err("drs:DescribeSourceServers", e))?;
+            let page = page.map_err(|e| self.explain(map_err("drs:DescribeSourceServers", e)))?;
             out.extend(
                 page.items()
                     .iter()
@@ -239,7 +287,7 @@ impl Cloud for AwsCloud {
             .send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| map_err("ec2:DescribeInstances", e))?;
+            let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
             for r in page.reservations() {
                 out.extend(
                     r.instances()

@@ -126,6 +126,113 @@ pub fn check_region(region: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks an IAM role ARN: `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub fn check_role_arn(arn: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "role ARN \"{arn}\" is not valid: {why} (expected arn:aws:iam::123456789012:role/Name)"
+        ))
+    };
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return bad("it must start with arn:");
+    };
+    let Some((partition, rest)) = rest.split_once(':') else {
+        return bad("no partition");
+    };
+    if !matches!(
+        partition,
+        "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
+    ) {
+        return bad(&format!("unknown partition \"{partition}\""));
+    }
+    let Some(rest) = rest.strip_prefix("iam::") else {
+        return bad("the service must be iam with an empty region");
+    };
+    let Some((account, resource)) = rest.split_once(':') else {
+        return bad("no account ID");
+    };
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return bad(&format!("account \"{account}\" is not 12 digits"));
+    }
+    let Some(name) = resource.strip_prefix("role/") else {
+        return bad("the resource must be role/<name>");
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 512
+        && !name.ends_with('/')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
+    if !name_ok {
+        return bad("the role name may hold letters, digits and + = , . @ _ - /");
+    }
+    Ok(())
+}
+
+/// The account ID inside a role ARN (`None` when the ARN is not valid).
+pub fn role_arn_account(arn: &str) -> Option<&str> {
+    check_role_arn(arn).ok()?;
+    arn.split(':').nth(4)
+}
+
+/// Checks an STS role session name: 2–64 of letters, digits and `+ = , . @ _ -`.
+pub fn check_session_name(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "session name \"{name}\" is not valid: 2–64 letters, digits or + = , . @ _ -"
+        ))
+    }
+}
+
+/// Checks an AWS access key ID: 16–128 uppercase letters or digits (e.g. `AKIA…`, `ASIA…`).
+pub fn check_access_key_id(id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err("access key ID must not be empty".into());
+    }
+    let ok = (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "access key ID \"{id}\" is not valid: 16–128 uppercase letters or digits, like AKIAIOSFODNN7EXAMPLE"
+        ))
+    }
+}
+
+/// Checks an endpoint URL: absolute http(s) with a host, no credentials, query or fragment.
+pub fn check_endpoint_url(text: &str) -> Result<(), String> {
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("endpoint URL \"{text}\" is not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "endpoint URL \"{text}\" must use http:// or https://, not {}://",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("endpoint URL \"{text}\" has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not echoed: the text holds what may be a password.
+        return Err("endpoint URL must not carry a user name or password".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "endpoint URL \"{text}\" must not have a query or fragment"
+        ));
+    }
+    Ok(())
+}
+
 fn check_prefixed_hex(what: &str, prefix: &str, id: &str) -> Result<(), String> {
     let ok = id
         .strip_prefix(prefix)

@@ -6,6 +6,17 @@ use crate::rules;
 use crate::validation::Problem;
 use serde::{Deserialize, Serialize};
 
+/// Whose credentials assume a role: a named profile, or another target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleBase {
+    /// A profile from the AWS config files.
+    #[default]
+    Profile,
+    /// Another target (its credentials, whatever their source).
+    Target,
+}
+
 /// Where a target's credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
@@ -23,8 +34,11 @@ pub enum CredentialSource {
     AssumeRole {
         /// ARN of the role to assume.
         role_arn: String,
-        /// Name of the base target or profile whose credentials assume the role.
+        /// Name of the base profile or target whose credentials assume the role.
         via: String,
+        /// Whether `via` names a profile or a target.
+        #[serde(default)]
+        via_kind: RoleBase,
         /// Session name shown in CloudTrail.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         session_name: Option<String>,
@@ -32,12 +46,40 @@ pub enum CredentialSource {
         #[serde(default)]
         external_id_stored: bool,
     },
-    /// An access key whose secret is kept in the OS keychain.
+    /// An access key whose secret (and session token, for temporary keys) is kept in the OS
+    /// keychain.
     #[serde(rename_all = "camelCase")]
     AccessKeys {
         /// The access key ID (not secret).
         access_key_id: String,
+        /// True when a session token is kept in the OS keychain too.
+        #[serde(default)]
+        session_token_stored: bool,
     },
+}
+
+impl CredentialSource {
+    /// The short name of the kind, as in YAML/JSON (`sandbox`, `profile`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CredentialSource::Sandbox => "sandbox",
+            CredentialSource::Profile { .. } => "profile",
+            CredentialSource::AssumeRole { .. } => "assumeRole",
+            CredentialSource::AccessKeys { .. } => "accessKeys",
+        }
+    }
+
+    /// The target this one assumes a role from, if any.
+    pub fn base_target(&self) -> Option<&str> {
+        match self {
+            CredentialSource::AssumeRole {
+                via,
+                via_kind: RoleBase::Target,
+                ..
+            } => Some(via),
+            _ => None,
+        }
+    }
 }
 
 /// An AWS account + regions the app talks to.
@@ -88,41 +130,57 @@ impl Target {
             problems.push(Problem::error("recoveryRegion", m));
         }
         if let Some(url) = &self.endpoint_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                problems.push(Problem::error(
-                    "endpointUrl",
-                    format!("endpoint URL \"{url}\" must start with http:// or https://"),
-                ));
+            if let Err(m) = rules::check_endpoint_url(url) {
+                problems.push(Problem::error("endpointUrl", m));
             }
         }
         match &self.credentials {
-            CredentialSource::Profile { profile } if profile.trim().is_empty() => problems.push(
-                Problem::error("credentials.profile", "profile name must not be empty"),
-            ),
-            CredentialSource::AssumeRole { role_arn, via, .. } => {
-                if !role_arn.starts_with("arn:aws") || !role_arn.contains(":role/") {
+            CredentialSource::Sandbox => {}
+            CredentialSource::Profile { profile } => {
+                if profile.trim().is_empty() {
                     problems.push(Problem::error(
-                        "credentials.roleArn",
-                        format!("role ARN \"{role_arn}\" is not valid (expected arn:aws:iam::<account>:role/<name>)"),
+                        "credentials.profile",
+                        "profile name must not be empty",
                     ));
+                } else if profile.trim() != profile || profile.contains(['[', ']']) {
+                    problems.push(Problem::error(
+                        "credentials.profile",
+                        format!("profile name \"{profile}\" has spaces at its ends or brackets"),
+                    ));
+                }
+            }
+            CredentialSource::AssumeRole {
+                role_arn,
+                via,
+                via_kind,
+                session_name,
+                ..
+            } => {
+                if let Err(m) = rules::check_role_arn(role_arn) {
+                    problems.push(Problem::error("credentials.roleArn", m));
                 }
                 if via.trim().is_empty() {
                     problems.push(Problem::error(
                         "credentials.via",
                         "name the base profile or target that assumes the role",
                     ));
+                } else if *via_kind == RoleBase::Target && via == &self.name {
+                    problems.push(Problem::error(
+                        "credentials.via",
+                        format!("target \"{via}\" cannot assume a role from itself"),
+                    ));
+                }
+                if let Some(session) = session_name {
+                    if let Err(m) = rules::check_session_name(session) {
+                        problems.push(Problem::error("credentials.sessionName", m));
+                    }
                 }
             }
-            CredentialSource::AccessKeys { access_key_id }
-                if !(16..=128).contains(&access_key_id.len())
-                    || !access_key_id.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-            {
-                problems.push(Problem::error(
-                    "credentials.accessKeyId",
-                    "access key ID must be 16–128 letters or digits (e.g. AKIA…)",
-                ))
+            CredentialSource::AccessKeys { access_key_id, .. } => {
+                if let Err(m) = rules::check_access_key_id(access_key_id) {
+                    problems.push(Problem::error("credentials.accessKeyId", m));
+                }
             }
-            _ => {}
         }
         problems
     }
@@ -146,5 +204,88 @@ mod tests {
         assert_eq!(problems.len(), 2);
         assert_eq!(problems[0].path, "accountId");
         assert_eq!(problems[1].path, "recoveryRegion");
+    }
+
+    fn with(credentials: CredentialSource) -> Target {
+        Target {
+            name: "recovery".into(),
+            credentials,
+            ..Target::sandbox()
+        }
+    }
+
+    #[test]
+    fn role_arns_session_names_and_endpoints_are_checked() {
+        let role = |arn: &str, session: Option<&str>| {
+            with(CredentialSource::AssumeRole {
+                role_arn: arn.into(),
+                via: "ops".into(),
+                via_kind: RoleBase::Profile,
+                session_name: session.map(str::to_string),
+                external_id_stored: false,
+            })
+            .validate()
+        };
+        assert!(role("arn:aws:iam::444455556666:role/DRS/Recovery", Some("drs-1")).is_empty());
+        let p = role("arn:aws:iam::4444:role/x", None);
+        assert!(p[0].message.contains("\"4444\" is not 12 digits"), "{p:?}");
+        let p = role("arn:aws:s3:::bucket", Some("x"));
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].message.contains("service must be iam"));
+        assert_eq!(p[1].path, "credentials.sessionName");
+
+        let mut t = Target::sandbox();
+        for (url, fragment) in [
+            ("localhost:4566", "must use http"),
+            ("ftp://x", "must use http"),
+            ("http://", "not a valid URL"),
+            ("http://u:p@h", "user name or password"),
+            ("https://h/?a=1", "query"),
+        ] {
+            t.endpoint_url = Some(url.into());
+            let p = t.validate();
+            assert!(p[0].message.contains(fragment), "{url}: {p:?}");
+            assert!(
+                !p[0].message.contains("u:p"),
+                "the password is echoed: {p:?}"
+            );
+        }
+        t.endpoint_url = Some("http://127.0.0.1:4566".into());
+        assert!(t.validate().is_empty());
+    }
+
+    #[test]
+    fn a_target_cannot_assume_from_itself_and_keys_must_look_like_keys() {
+        let p = with(CredentialSource::AssumeRole {
+            role_arn: "arn:aws:iam::444455556666:role/R".into(),
+            via: "recovery".into(),
+            via_kind: RoleBase::Target,
+            session_name: None,
+            external_id_stored: true,
+        })
+        .validate();
+        assert!(p[0].message.contains("from itself"), "{p:?}");
+        for key in ["", "   ", "akiaexample0000001", "AKIA EXAMPLE00001"] {
+            let p = with(CredentialSource::AccessKeys {
+                access_key_id: key.into(),
+                session_token_stored: false,
+            })
+            .validate();
+            assert_eq!(p[0].path, "credentials.accessKeyId", "{key:?}");
+        }
+    }
+
+    #[test]
+    fn older_stored_bodies_still_read() {
+        let t: Target = serde_json::from_str(
+            r#"{"name":"r","accountId":"444455556666","primaryRegion":"us-east-1","recoveryRegion":"us-west-2","credentials":{"kind":"assumeRole","roleArn":"arn:aws:iam::444455556666:role/R","via":"ops"}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.credentials.base_target(), None);
+        let t: Target = serde_json::from_str(
+            r#"{"name":"k","accountId":"444455556666","primaryRegion":"us-east-1","recoveryRegion":"us-west-2","credentials":{"kind":"accessKeys","accessKeyId":"AKIAEXAMPLE000000001"}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.credentials.kind(), "accessKeys");
     }
 }

@@ -51,6 +51,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: a random ID for this store, so keychain entries of two data directories never collide.
+    r#"
+    CREATE TABLE store_info (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO store_info (key, value) VALUES ('store_id', lower(hex(randomblob(8))));
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -51,6 +51,49 @@ impl Store {
         })
     }
 
+    /// This store's random ID (scopes its keychain entries).
+    pub fn store_id(&self) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT value FROM store_info WHERE key = 'store_id'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Refuses a role base target that does not exist, or a chain of role bases that loops.
+    fn check_role_chain(&self, target: &Target) -> Result<()> {
+        let Some(mut base) = target.credentials.base_target().map(str::to_string) else {
+            return Ok(());
+        };
+        let targets = self.targets()?;
+        let mut chain = vec![target.name.clone()];
+        loop {
+            let Some(next) = targets.iter().find(|t| t.name == base) else {
+                return Err(StoreError::Invalid {
+                    what: format!("target \"{}\"", target.name),
+                    problems: vec![drs_core::Problem::error(
+                        "credentials.via",
+                        format!("the base target \"{base}\" does not exist"),
+                    )],
+                });
+            };
+            chain.push(base.clone());
+            if next.name == target.name || chain.len() > 16 {
+                return Err(StoreError::Invalid {
+                    what: format!("target \"{}\"", target.name),
+                    problems: vec![drs_core::Problem::error(
+                        "credentials.via",
+                        format!("role chain loops: {}", chain.join(" → ")),
+                    )],
+                });
+            }
+            match next.credentials.base_target() {
+                Some(b) => base = b.to_string(),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// Creates or replaces a target after validating it.
     pub fn save_target(&mut self, target: &Target, actor: &str) -> Result<()> {
         let problems = target.validate();
@@ -60,6 +103,7 @@ impl Store {
                 problems,
             });
         }
+        self.check_role_chain(target)?;
         let body = serde_json::to_string(target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(|tx| {
             let existed = tx.execute(
@@ -77,6 +121,7 @@ impl Store {
                 "accountId": target.account_id,
                 "primaryRegion": target.primary_region,
                 "recoveryRegion": target.recovery_region,
+                "credentials": target.credentials.kind(),
             }))
         })
     }
@@ -105,7 +150,13 @@ impl Store {
         self.save_target(target, actor)
     }
 
-    /// Deletes a target that no protection group uses.
+    /// Replaces an existing target (the name identifies it and cannot change).
+    pub fn update_target(&mut self, target: &Target, actor: &str) -> Result<()> {
+        self.target(&target.name)?;
+        self.save_target(target, actor)
+    }
+
+    /// Deletes a target that no protection group uses and no other target assumes a role from.
     pub fn delete_target(&mut self, name: &str, actor: &str) -> Result<()> {
         self.target(name)?;
         let users: Vec<String> = self
@@ -118,6 +169,18 @@ impl Store {
             return Err(StoreError::Conflict(format!(
                 "target \"{name}\" is used by protection groups {}; move or delete them first",
                 users.join(", ")
+            )));
+        }
+        let bases: Vec<String> = self
+            .targets()?
+            .into_iter()
+            .filter(|t| t.credentials.base_target() == Some(name))
+            .map(|t| format!("\"{}\"", t.name))
+            .collect();
+        if !bases.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "target \"{name}\" is the role base of targets {}; change or remove them first",
+                bases.join(", ")
             )));
         }
         self.write(|tx| {

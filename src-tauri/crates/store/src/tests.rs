@@ -291,3 +291,73 @@ fn two_connections_share_the_file() {
         .unwrap();
     assert_eq!(s.plans().unwrap().len(), 2);
 }
+
+fn role_target(name: &str, via: &str) -> drs_core::Target {
+    drs_core::Target {
+        name: name.into(),
+        account_id: "444455556666".into(),
+        credentials: drs_core::CredentialSource::AssumeRole {
+            role_arn: "arn:aws:iam::444455556666:role/DRSOrchestratorRecovery".into(),
+            via: via.into(),
+            via_kind: drs_core::RoleBase::Target,
+            session_name: None,
+            external_id_stored: true,
+        },
+        ..drs_core::Target::sandbox()
+    }
+}
+
+#[test]
+fn role_bases_must_exist_must_not_loop_and_cannot_be_removed_while_used() {
+    let (_dir, mut s) = store();
+    let err = s
+        .add_target(&role_target("recovery", "nope"), "t")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the base target \"nope\" does not exist"),
+        "{err}"
+    );
+    assert!(s.target("recovery").is_err(), "nothing saved");
+
+    s.add_target(&role_target("recovery", "Sandbox"), "t")
+        .unwrap();
+    s.add_target(&role_target("staging", "recovery"), "t")
+        .unwrap();
+    // Sandbox → staging → recovery → … would loop once Sandbox assumed from staging.
+    let mut looped = role_target("recovery", "staging");
+    looped.name = "recovery".into();
+    let err = s.update_target(&looped, "t").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("role chain loops: recovery → staging → recovery"),
+        "{err}"
+    );
+    assert_eq!(
+        s.target("recovery").unwrap().credentials.base_target(),
+        Some("Sandbox")
+    );
+
+    let err = s.delete_target("recovery", "t").unwrap_err();
+    assert!(
+        err.to_string().contains("role base of targets \"staging\""),
+        "{err}"
+    );
+    s.delete_target("staging", "t").unwrap();
+    s.delete_target("recovery", "t").unwrap();
+
+    let err = s
+        .update_target(&role_target("ghost", "Sandbox"), "t")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+#[test]
+fn every_store_has_its_own_id() {
+    let (_a, s1) = store();
+    let (_b, s2) = store();
+    let id = s1.store_id().unwrap();
+    assert_eq!(id.len(), 16);
+    assert_ne!(id, s2.store_id().unwrap());
+    assert_eq!(id, s1.store_id().unwrap(), "stable");
+}
