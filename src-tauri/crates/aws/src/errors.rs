@@ -33,12 +33,46 @@ fn cause_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The text between `<tag>` and `</tag>` in an XML body.
+fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + body[start..].find(&format!("</{tag}>"))?;
+    Some(&body[start..end])
+}
+
 /// The STS error inside a credentials failure (AssumeRole refused while loading credentials),
-/// as `(code, message)`.
+/// as `(code, message)`. When the body is not in the standard shape (some emulators use EC2's
+/// `<Errors>` wrapper), the code and message are read from the raw XML, and a 403 without a
+/// code is access denied.
 fn sts_refusal(err: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
     use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    type AssumeRoleSdkError = SdkError<AssumeRoleError, aws_smithy_runtime_api::http::Response>;
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
+        if let Some(SdkError::ServiceError(service)) = e.downcast_ref::<AssumeRoleSdkError>() {
+            let body = service
+                .raw()
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let code = service
+                .err()
+                .code()
+                .map(str::to_string)
+                .or_else(|| xml_text(&body, "Code").map(str::to_string))
+                .unwrap_or_else(|| match service.raw().status().as_u16() {
+                    403 => "AccessDenied".into(),
+                    other => format!("HTTP {other}"),
+                });
+            let message = service
+                .err()
+                .message()
+                .map(str::to_string)
+                .or_else(|| xml_text(&body, "Message").map(str::to_string))
+                .unwrap_or_default();
+            return Some((code, message));
+        }
         if let Some(sts) = e.downcast_ref::<AssumeRoleError>() {
             return Some((
                 sts.code().unwrap_or("Unknown").to_string(),
@@ -80,7 +114,7 @@ where
                 ));
             }
             let text = cause_chain(&err);
-            if text.contains("credentials") || text.contains("token") && text.contains("expired") {
+            if text.contains("credential") || text.contains("token") && text.contains("expired") {
                 CloudError::Credentials(text)
             } else {
                 CloudError::Network {
@@ -174,6 +208,14 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_text_reads_one_element() {
+        let body = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>no &amp; never</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_text(body, "Code"), Some("AccessDenied"));
+        assert_eq!(xml_text(body, "Message"), Some("no &amp; never"));
+        assert_eq!(xml_text(body, "RequestId"), None);
+    }
 
     #[test]
     fn codes_map_to_domain_errors() {

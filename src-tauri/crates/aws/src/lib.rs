@@ -125,7 +125,17 @@ async fn sdk_config(
         }
         CredentialSpec::Profile(p) => {
             profiles::find(p).await?;
-            loader = loader.profile_name(p);
+            // The profile's own credentials (SSO, credential_process, role chains…), never the
+            // environment's keys that the default chain would try first.
+            // A role profile without a region of its own calls STS in the target's region.
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_region(Some(Region::new(region.to_string()))),
+                )
+                .build();
+            loader = loader.profile_name(p).credentials_provider(provider);
         }
         CredentialSpec::AssumeRole {
             role_arn,
@@ -154,28 +164,34 @@ pub struct AwsCloud {
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
+    /// The profile at the root of these credentials, if any.
+    profile: Option<String>,
     /// The profile behind these credentials when it signs in through SSO.
     sso_profile: Option<String>,
     /// The role these credentials assume, if any.
     role_arn: Option<String>,
 }
 
-/// The SSO profile at the root of a credential chain, if any.
-async fn sso_root(creds: &CredentialSpec) -> Option<String> {
+/// The profile at the root of a credential chain, if any.
+fn root_profile(creds: &CredentialSpec) -> Option<&str> {
     let mut current = creds;
     loop {
         match current {
             CredentialSpec::Static { .. } => return None,
-            CredentialSpec::Profile(p) => {
-                return profiles::find(p)
-                    .await
-                    .ok()
-                    .filter(|i| i.sso)
-                    .map(|i| i.name)
-            }
+            CredentialSpec::Profile(p) => return Some(p),
             CredentialSpec::AssumeRole { base, .. } => current = base,
         }
     }
+}
+
+/// The root profile when it signs in through SSO.
+async fn sso_root(creds: &CredentialSpec) -> Option<String> {
+    let p = root_profile(creds)?;
+    profiles::find(p)
+        .await
+        .ok()
+        .filter(|i| i.sso)
+        .map(|i| i.name)
 }
 
 impl AwsCloud {
@@ -189,6 +205,7 @@ impl AwsCloud {
         .await?;
         Ok(Self {
             sso_profile: sso_root(&conn.credentials).await,
+            profile: root_profile(&conn.credentials).map(str::to_string),
             role_arn: match &conn.credentials {
                 CredentialSpec::AssumeRole { role_arn, .. } => Some(role_arn.clone()),
                 _ => None,
@@ -215,6 +232,16 @@ impl AwsCloud {
             }
             (CloudError::Credentials(text), Some(p), _) => {
                 CloudError::Credentials(format!("{}: {text}", profiles::sso_hint(p)))
+            }
+            (CloudError::Credentials(text), None, _) if self.profile.is_some() => {
+                let p = self.profile.as_deref().unwrap_or_default();
+                if text.contains("credential provider was not enabled") {
+                    CloudError::Credentials(format!(
+                        "profile \"{p}\" holds no credentials (access keys, SSO, a role or credential_process) in the AWS config files"
+                    ))
+                } else {
+                    CloudError::Credentials(format!("profile \"{p}\": {text}"))
+                }
             }
             (other, _, _) => other,
         }

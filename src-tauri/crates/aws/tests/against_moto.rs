@@ -3,11 +3,15 @@
 //! so only the EC2 and STS paths are covered here.
 //!
 //! Skipped when `moto_server` is not on PATH, unless `DRS_E2E=1` (then its absence fails).
+//!
+//! The external-ID test runs moto with IAM authorization on (`INITIAL_NO_AUTH_ACTION_COUNT`): the
+//! first requests (made with the AWS CLI) create a user, its keys, a role whose trust policy
+//! requires an external ID, and their policies; every later request is signed and checked.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
-use drs_core::cloud::Cloud;
+use drs_core::cloud::{Cloud, CloudError};
 use drs_core::inventory::InstanceState;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,6 +29,10 @@ impl Drop for Moto {
 }
 
 fn start_moto() -> Option<Moto> {
+    start_moto_with(&[])
+}
+
+fn start_moto_with(env: &[(&str, &str)]) -> Option<Moto> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -32,6 +40,7 @@ fn start_moto() -> Option<Moto> {
         .port();
     let child = match Command::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -171,4 +180,129 @@ async fn ec2_and_sts_against_moto() {
         "{}",
         me.arn
     );
+}
+
+/// Runs the AWS CLI against moto with `keys`; returns its JSON output.
+fn aws(endpoint: &str, keys: (&str, &str), args: &[&str]) -> serde_json::Value {
+    let out = Command::new("aws")
+        .args(["--endpoint-url", endpoint, "--output", "json"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", keys.0)
+        .env("AWS_SECRET_ACCESS_KEY", keys.1)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the AWS CLI (scripts/install-deps.sh --test installs it)");
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assume_role_needs_the_right_external_id_in_moto() {
+    // Five unauthenticated set-up calls, then IAM authorization for everything.
+    let Some(moto) = start_moto_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]) else {
+        return;
+    };
+    let root = ("AKIAMOTOTESTING00001", "testing");
+    let e = &moto.endpoint;
+    aws(
+        e,
+        root,
+        &["iam", "create-user", "--user-name", "coordinator"],
+    );
+    let key = aws(
+        e,
+        root,
+        &["iam", "create-access-key", "--user-name", "coordinator"],
+    );
+    aws(
+        e,
+        root,
+        &[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "coordinator",
+            "--policy-name",
+            "assume",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetCallerIdentity"],"Resource":"*"}]}"#,
+        ],
+    );
+    aws(
+        e,
+        root,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "DRSOrchestrator",
+            "--assume-role-policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/coordinator"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"moto-external-id"}}}]}"#,
+        ],
+    );
+    aws(
+        e,
+        root,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            "DRSOrchestrator",
+            "--policy-name",
+            "all",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ],
+    );
+    let coordinator = CredentialSpec::Static {
+        access_key_id: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret_access_key: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        session_token: None,
+    };
+    let role = "arn:aws:iam::123456789012:role/DRSOrchestrator";
+    let connect = |external_id: &str| {
+        AwsCloud::connect(TargetConnection {
+            target: "moto-role".into(),
+            recovery_region: "us-east-1".into(),
+            endpoint_url: Some(moto.endpoint.clone()),
+            credentials: CredentialSpec::AssumeRole {
+                role_arn: role.into(),
+                external_id: Some(external_id.into()),
+                session_name: "drs-orchestrator-test".into(),
+                base: Box::new(coordinator.clone()),
+            },
+        })
+    };
+
+    let me = connect("moto-external-id")
+        .await
+        .unwrap()
+        .caller_identity()
+        .await
+        .unwrap();
+    assert!(
+        me.arn
+            .ends_with("assumed-role/DRSOrchestrator/drs-orchestrator-test"),
+        "{}",
+        me.arn
+    );
+
+    let err = connect("not-the-external-id")
+        .await
+        .unwrap()
+        .caller_identity()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, CloudError::Credentials(_)), "{err:?}");
+    assert!(
+        text.contains(&format!("access denied assuming role {role}")),
+        "{text}"
+    );
+    assert!(text.contains("AccessDenied"), "{text}");
 }
