@@ -341,3 +341,119 @@ fn an_unusable_database_is_reported_not_fatal() {
     let info = invoke_on(&main, "app_info", json!({})).expect("app_info works");
     assert!(info["storeError"].is_string());
 }
+
+#[test]
+fn targets_with_secrets_over_ipc_the_web_view_never_sees_a_secret() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        assert!(
+            std::env::var("DRS_E2E").as_deref() != Ok("1"),
+            "no D-Bus session: run the tests through scripts/test.sh"
+        );
+        eprintln!("skipped: no D-Bus session bus (no Secret Service)");
+        return;
+    }
+    let h = harness();
+    let name = format!("recovery-ipc-{}", std::process::id());
+    let target = |role: &str| {
+        json!({
+            "name": name, "accountId": "444455556666",
+            "primaryRegion": "us-east-1", "recoveryRegion": "us-west-2",
+            "credentials": { "kind": "assumeRole", "roleArn": role,
+                             "via": "Sandbox", "viaKind": "target", "externalIdStored": true }
+        })
+    };
+    let role = "arn:aws:iam::444455556666:role/DRSOrchestratorRecovery";
+
+    // Invalid: each problem comes back with its field path; nothing is stored.
+    let err = h
+        .call(
+            "target_save",
+            json!({ "target": target("arn:aws:iam::4444:role/x"), "mode": "add",
+                    "secrets": { "externalId": " " } }),
+        )
+        .expect_err("invalid");
+    assert_eq!(err["code"], "invalid");
+    let paths: Vec<&str> = err["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["credentials.roleArn"]);
+    assert_eq!(h.ok("target_list", json!({})).as_array().unwrap().len(), 1);
+
+    let saved = h.ok(
+        "target_save",
+        json!({ "target": target(role), "mode": "add",
+                "secrets": { "externalId": "sandbox-external-id" } }),
+    );
+    assert_eq!(saved["credentials"]["externalIdStored"], true);
+    let me = h.ok("target_test", json!({ "name": name }));
+    assert_eq!(
+        me["arn"],
+        "arn:aws:sts::444455556666:assumed-role/DRSOrchestratorRecovery/drs-orchestrator"
+    );
+
+    // A wrong external ID: access denied naming the role, and the ID is not echoed.
+    h.ok(
+        "target_save",
+        json!({ "target": target(role), "mode": "edit",
+                "secrets": { "externalId": "wrong-external-id" } }),
+    );
+    let err = h
+        .call("target_test", json!({ "name": name }))
+        .expect_err("denied");
+    assert_eq!(err["code"], "aws");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("access denied assuming role {role}")),
+        "{message}"
+    );
+
+    // Nothing the web view received holds a secret.
+    let everything = [
+        saved.to_string(),
+        err.to_string(),
+        h.ok("target_list", json!({})).to_string(),
+        h.ok("audit_list", json!({})).to_string(),
+        h.ok("app_info", json!({})).to_string(),
+    ]
+    .join("\n");
+    for secret in ["sandbox-external-id", "wrong-external-id"] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} reached the web view"
+        );
+    }
+
+    h.ok("target_remove", json!({ "name": name }));
+    let err = h
+        .call("target_test", json!({ "name": name }))
+        .expect_err("removed");
+    assert_eq!(err["code"], "not_found");
+}
+
+#[test]
+fn the_app_checks_the_keychain_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open(dir.path().to_path_buf());
+    state.check_keychain_in_background();
+    let app = setup(mock_builder(), state).build(context()).unwrap();
+    let main = main_window(&app);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let info = loop {
+        let info = invoke_on(&main, "app_info", json!({})).unwrap();
+        if info["keychain"] != "checking" || std::time::Instant::now() > deadline {
+            break info;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        assert_eq!(info["keychain"], "ok", "{info}");
+        assert!(info["keychainError"].is_null());
+    } else {
+        assert_eq!(info["keychain"], "unavailable", "{info}");
+        let why = info["keychainError"].as_str().unwrap();
+        assert!(why.contains("install and unlock a Secret Service"), "{why}");
+    }
+}
