@@ -6,6 +6,7 @@ import TopNavigation from "@cloudscape-design/components/top-navigation";
 import { Outlet, RouterProvider, createHashRouter, useLocation, useNavigate, type RouteObject } from "react-router-dom";
 import { backend } from "./backend";
 import { FlashProvider, useFlash } from "./components/flash";
+import { IdentityProvider, identityLabel, useIdentity } from "./components/identity";
 import { useLoad } from "./components/useLoad";
 import { DashboardPage } from "./pages/DashboardPage";
 import { GroupEditor } from "./pages/GroupEditor";
@@ -34,6 +35,9 @@ function Shell() {
   const location = useLocation();
   const { items } = useFlash();
   const info = useLoad(() => backend.appInfo());
+  const identity = useIdentity();
+  const targets = useLoad(() => backend.targets());
+  const activeCheck = identity.active ? identity.checks[identity.active] : undefined;
   const section = "/" + (location.pathname.split("/")[1] ?? "");
   return (
     <>
@@ -42,8 +46,34 @@ function Shell() {
           identity={{ href: "#/", title: "DRS Orchestrator", onFollow: (e) => (e.preventDefault(), navigate("/")) }}
           utilities={[
             {
+              type: "menu-dropdown",
+              text: identityLabel(identity.active, activeCheck),
+              description:
+                activeCheck?.state === "ok"
+                  ? `AWS identity: ${activeCheck.arn}`
+                  : activeCheck?.state === "failed"
+                    ? activeCheck.message
+                    : "The AWS identity the app acts as",
+              iconName: activeCheck?.state === "failed" ? "status-warning" : "key",
+              ariaLabel: "AWS identity the app acts as",
+              items: [
+                ...(targets.data ?? []).map((t) => ({
+                  id: `use:${t.name}`,
+                  text: t.name,
+                  description: `${t.accountId} · ${t.recoveryRegion}`,
+                  iconName: t.name === identity.active ? ("check" as const) : undefined,
+                })),
+                { id: "manage", text: "Manage targets…" },
+              ],
+              onItemClick: (e) => {
+                if (e.detail.id === "manage") navigate("/targets");
+                else identity.choose(e.detail.id.slice("use:".length));
+              },
+              onItemFollow: (e) => e.preventDefault(),
+            },
+            {
               type: "button",
-              text: info.data ? `Acting as ${info.data.actor}` : "…",
+              text: info.data ? `Edits recorded as ${info.data.actor}` : "…",
               iconName: "user-profile",
               ariaLabel: "Who edits are recorded as",
             },
@@ -122,7 +152,9 @@ const router = createHashRouter(routes);
 export function App() {
   return (
     <FlashProvider>
-      <RouterProvider router={router} />
+      <IdentityProvider>
+        <RouterProvider router={router} />
+      </IdentityProvider>
     </FlashProvider>
   );
 }

@@ -10,10 +10,12 @@ import type {
   Inventory,
   PlanSummary,
   Problem,
+  ProfileInfo,
   ProtectionGroup,
   RecoveryPlan,
   RevisionInfo,
   SavePlan,
+  SecretInput,
   StoredPlan,
   Target,
 } from "./types";
@@ -35,6 +37,10 @@ export const backend = {
   ready: () => call<void>("app_ready"),
   targets: () => call<Target[]>("target_list"),
   testTarget: (name: string) => call<CallerIdentity>("target_test", { name }),
+  saveTarget: (target: Target, secrets: SecretInput, mode: "add" | "edit") =>
+    call<Target>("target_save", { target, secrets, mode }),
+  removeTarget: (name: string) => call<void>("target_remove", { name }),
+  profiles: () => call<ProfileInfo[]>("aws_profiles"),
   audit: (subject?: string, limit?: number) => call<AuditEntry[]>("audit_list", { subject, limit }),
 
   plans: () => call<PlanSummary[]>("plan_list"),

@@ -98,8 +98,32 @@ export interface ProtectionGroup {
 export type CredentialSource =
   | { kind: "sandbox" }
   | { kind: "profile"; profile: string }
-  | { kind: "assumeRole"; roleArn: string; via: string; sessionName?: string; externalIdStored: boolean }
-  | { kind: "accessKeys"; accessKeyId: string };
+  | {
+      kind: "assumeRole";
+      roleArn: string;
+      /** The base profile or target whose credentials assume the role. */
+      via: string;
+      viaKind: "profile" | "target";
+      sessionName?: string;
+      /** An external ID is kept in the OS keychain (the UI never sees it). */
+      externalIdStored: boolean;
+    }
+  | { kind: "accessKeys"; accessKeyId: string; sessionTokenStored: boolean };
+
+/** Secrets typed into the target form; sent once, kept only in the OS keychain. Absent = keep. */
+export interface SecretInput {
+  secretAccessKey?: string;
+  sessionToken?: string;
+  externalId?: string;
+}
+
+/** A profile of the AWS config files. */
+export interface ProfileInfo {
+  name: string;
+  sso: boolean;
+  roleArn?: string;
+  region?: string;
+}
 
 export interface Target {
   name: string;
@@ -126,6 +150,9 @@ export interface AppInfo {
   database?: string | null;
   storeError?: string | null;
   actor: string;
+  /** The startup check of the OS keychain. */
+  keychain: "checking" | "ok" | "unavailable";
+  keychainError?: string | null;
 }
 
 export interface ImportOutcome {
@@ -135,7 +162,7 @@ export interface ImportOutcome {
 
 /** The one error shape every backend command rejects with. */
 export interface BackendError {
-  code: "invalid" | "not_found" | "conflict" | "store_unavailable" | "io" | "aws" | "internal";
+  code: "invalid" | "not_found" | "conflict" | "store_unavailable" | "io" | "aws" | "keychain" | "internal";
   message: string;
   problems?: Problem[];
 }
