@@ -1,6 +1,8 @@
 //! End to end in the real app window: the release-identical binary under Xvfb, driven over
 //! WebDriver (tauri-driver → WebKitWebDriver). Creates a plan with two waves in the GUI,
-//! restarts the app, finds the plan again, and saves screenshots to `tests/artifacts/`.
+//! restarts the app, finds the plan again, adds a target with access keys (kept in the session's
+//! gnome-keyring) and tests it against a running sandbox, and saves screenshots to
+//! `tests/artifacts/`.
 //!
 //! Runs when `DRS_E2E=1` (the README's test command sets it, starts Xvfb and puts tauri-driver
 //! on PATH); otherwise it says why it did not run.
@@ -32,6 +34,45 @@ spec:
   selector:
     tags: {Application: shop, Tier: app}
 ";
+
+/// The secret typed into the target form (any secret is accepted by the sandbox).
+const E2E_SECRET: &str = "e2e/Secret/Key/Typed/In/The/Form/0001";
+
+/// An external `drs-orchestrator sandbox serve` on a free port.
+struct Serve {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_sandbox() -> Serve {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args(["--json", "sandbox", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        if line == "}" {
+            break;
+        }
+    }
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Serve {
+        child,
+        endpoint: v["endpoint"].as_str().unwrap().to_string(),
+    }
+}
 
 struct Driver {
     child: Child,
@@ -303,7 +344,46 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.text("Inventory"));
     s.wait_for_text("STALLED — AGENT_NOT_SEEN");
     s.screenshot("06-inventory");
+
+    // A target with access keys, added in the form: the secret goes to the OS keychain, the
+    // connection test reaches an external sandbox with it and shows the caller ARN.
+    let sandbox = serve_sandbox();
+    s.click(&s.text("Targets"));
+    s.click(&s.css("[data-testid='add-target']"));
+    s.type_into(&s.css("[data-testid='target-name'] input"), "dr-keys");
+    s.type_into(&s.css("[data-testid='target-account'] input"), "444455556666");
+    s.type_into(&s.css("[data-testid='target-endpoint'] input"), &sandbox.endpoint);
+    s.click(&s.text("Access keys"));
+    s.type_into(
+        &s.css("[data-testid='target-access-key-id'] input"),
+        "AKIASANDBOXRECOV0001",
+    );
+    s.type_into(&s.css("[data-testid='target-secret'] input"), E2E_SECRET);
+    s.screenshot("07-add-target");
+    s.click(&s.css("[data-testid='target-save']"));
+    s.wait_for_text("Target dr-keys was added.");
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='dr-keys']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='test-target']"));
+    s.wait_for_text("arn:aws:iam::444455556666:user/sandbox-admin");
+    s.click(&s.css("[data-testid='use-target']"));
+    s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
+    s.screenshot("08-keys-target-tested");
     s.close();
+    drop(sandbox);
+
+    // The secret is nowhere in the data directory.
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(E2E_SECRET.len()).any(|w| w == E2E_SECRET.as_bytes()),
+            "the secret is in {}",
+            path.display()
+        );
+    }
 
     // The store agrees with what the window showed.
     let shown = Command::new(&app)

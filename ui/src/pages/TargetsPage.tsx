@@ -134,7 +134,13 @@ export function TargetsPage() {
           </EmptyState>
         }
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (t) => (t.name === identity.active ? <b>{t.name}</b> : t.name), sortingField: "name" },
+          {
+            id: "name",
+            header: "Name",
+            cell: (t) => (t.name === identity.active ? <b>{t.name}</b> : t.name),
+            sortingField: "name",
+            sortingComparator: (a, b) => a.name.localeCompare(b.name),
+          },
           { id: "account", header: "Account", cell: (t) => t.accountId, sortingField: "accountId" },
           { id: "regions", header: "Primary → recovery region", cell: (t) => `${t.primaryRegion} → ${t.recoveryRegion}`, sortingField: "recoveryRegion" },
           { id: "creds", header: "Credentials", cell: (t) => credentials(t.credentials) },
