@@ -351,8 +351,14 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.text("Targets"));
     s.click(&s.css("[data-testid='add-target']"));
     s.type_into(&s.css("[data-testid='target-name'] input"), "dr-keys");
-    s.type_into(&s.css("[data-testid='target-account'] input"), "444455556666");
-    s.type_into(&s.css("[data-testid='target-endpoint'] input"), &sandbox.endpoint);
+    s.type_into(
+        &s.css("[data-testid='target-account'] input"),
+        "444455556666",
+    );
+    s.type_into(
+        &s.css("[data-testid='target-endpoint'] input"),
+        &sandbox.endpoint,
+    );
     s.click(&s.text("Access keys"));
     s.type_into(
         &s.css("[data-testid='target-access-key-id'] input"),
@@ -379,7 +385,9 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         assert!(
-            !bytes.windows(E2E_SECRET.len()).any(|w| w == E2E_SECRET.as_bytes()),
+            !bytes
+                .windows(E2E_SECRET.len())
+                .any(|w| w == E2E_SECRET.as_bytes()),
             "the secret is in {}",
             path.display()
         );
