@@ -259,6 +259,22 @@ fn plan_changes(
             }
         }
     }
+    // Deletes only of what the previous credentials kept: a sandbox or profile target never
+    // touches the keychain.
+    let kept = |kind: SecretKind| match previous.map(|p| &p.credentials) {
+        Some(CredentialSource::AccessKeys {
+            session_token_stored,
+            ..
+        }) => {
+            kind == SecretKind::SecretAccessKey
+                || (kind == SecretKind::SessionToken && *session_token_stored)
+        }
+        Some(CredentialSource::AssumeRole {
+            external_id_stored, ..
+        }) => kind == SecretKind::ExternalId && *external_id_stored,
+        _ => false,
+    };
+    changes.retain(|c| c.value.is_some() || kept(c.kind));
     if problems.is_empty() {
         Ok(changes)
     } else {
@@ -379,17 +395,26 @@ pub fn remove(
     name: &str,
     actor: &str,
 ) -> Result<(), TargetError> {
-    store.target(name)?;
+    let target = store.target(name)?;
     let mut undo = Undo {
         secrets,
         entry: entry(&store.store_id()?, name),
         done: Vec::new(),
     };
-    for kind in [
-        SecretKind::SecretAccessKey,
-        SecretKind::SessionToken,
-        SecretKind::ExternalId,
-    ] {
+    // What the target keeps in the keychain (a sandbox or profile target keeps nothing).
+    let kept: &[SecretKind] = match &target.credentials {
+        CredentialSource::AccessKeys {
+            session_token_stored: true,
+            ..
+        } => &[SecretKind::SecretAccessKey, SecretKind::SessionToken],
+        CredentialSource::AccessKeys { .. } => &[SecretKind::SecretAccessKey],
+        CredentialSource::AssumeRole {
+            external_id_stored: true,
+            ..
+        } => &[SecretKind::ExternalId],
+        _ => &[],
+    };
+    for &kind in kept {
         if let Err(error) = undo.apply(Change { kind, value: None }) {
             return Err(undo.roll_back(TargetError::Keychain { error }));
         }

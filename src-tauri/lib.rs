@@ -26,6 +26,7 @@ pub mod connect;
 pub mod credentials;
 pub mod data_dir;
 pub mod files;
+pub mod readiness;
 
 use drs_secrets::{Keychain, Secrets};
 use drs_store::Store;

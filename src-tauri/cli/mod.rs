@@ -6,6 +6,7 @@
 mod group;
 mod inventory;
 mod output;
+mod pairs;
 mod plan;
 mod sandbox;
 mod target;
@@ -59,6 +60,15 @@ pub enum Command {
         /// Only this target.
         #[arg(long)]
         target: Option<String>,
+    },
+    /// Launch into pre-provisioned DR instances: match, apply, undo, override.
+    #[command(subcommand)]
+    Pairs(pairs::PairsCommand),
+    /// Would the plan launch right now? Exit 0 ready, 3 not ready.
+    Readiness {
+        /// The recovery plan.
+        #[arg(long)]
+        plan: String,
     },
     /// The simulated AWS estate.
     #[command(subcommand)]
@@ -181,6 +191,8 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
             inventory::run(&store, &Keychain::new(), target.as_deref(), out)
         }
         Command::Sandbox(_) => Ok(0),
+        Command::Pairs(cmd) => pairs::run(cmd, &mut store, &Keychain::new(), &actor, out),
+        Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
         Command::Target(cmd) => {
             target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
         }

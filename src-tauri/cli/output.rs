@@ -99,6 +99,16 @@ impl Output {
     }
 }
 
+/// An empty table with the CLI's look and `header`.
+pub fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    table
+}
+
 /// Problems as `FILE:line:column: error at path: message` lines, the form editors can jump to.
 pub fn problems(file: &str, problems: &[Problem]) -> String {
     problems

@@ -51,6 +51,20 @@ pub(crate) fn source_server(s: &aws_sdk_drs::types::SourceServer, target: &str) 
             .source_properties()
             .and_then(|p| p.recommended_instance_type())
             .map(str::to_string),
+        architecture: s.source_properties().and_then(|p| {
+            let cpus = p.cpus();
+            if cpus.is_empty() {
+                return None;
+            }
+            let arm = cpus.iter().any(|c| {
+                let m = c.model_name().unwrap_or_default().to_lowercase();
+                m.contains("graviton")
+                    || m.contains("arm")
+                    || m.contains("aarch64")
+                    || m.contains("neoverse")
+            });
+            Some(if arm { "arm64" } else { "x86_64" }.to_string())
+        }),
         os: s
             .source_properties()
             .and_then(|p| p.os())
@@ -94,5 +108,30 @@ pub(crate) fn instance(
         root_device_type: i.root_device_type().map(|r| r.as_str().to_string()),
         boot_mode: i.boot_mode().map(|b| b.as_str().to_string()),
         tags,
+    }
+}
+
+/// A launch configuration from the fields GetLaunchConfiguration and UpdateLaunchConfiguration
+/// both return.
+pub(crate) fn launch_configuration(
+    source_server_id: &str,
+    into: Option<&aws_sdk_drs::types::LaunchIntoInstanceProperties>,
+    copy_private_ip: Option<bool>,
+    copy_tags: Option<bool>,
+    right_sizing: Option<String>,
+    launch_disposition: Option<String>,
+    template: Option<&str>,
+) -> drs_core::launch::LaunchConfiguration {
+    drs_core::launch::LaunchConfiguration {
+        source_server_id: source_server_id.to_string(),
+        launch_into_instance_id: into
+            .and_then(|p| p.launch_into_ec2_instance_id())
+            .filter(|i| !i.is_empty())
+            .map(str::to_string),
+        copy_private_ip,
+        copy_tags,
+        right_sizing,
+        launch_disposition,
+        ec2_launch_template_id: template.filter(|t| !t.is_empty()).map(str::to_string),
     }
 }

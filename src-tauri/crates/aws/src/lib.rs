@@ -22,6 +22,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use drs_core::cloud::{CallerIdentity, Cloud, CloudError};
 use drs_core::inventory::{Ec2Instance, SourceServer};
+use drs_core::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
 use errors::map_err;
 use std::time::Duration;
 
@@ -322,6 +323,117 @@ impl Cloud for AwsCloud {
                         .map(|i| convert::instance(i, &self.target, &self.recovery_region)),
                 );
             }
+        }
+        Ok(out)
+    }
+
+    async fn instances(&self, ids: &[String]) -> Result<Vec<Ec2Instance>, CloudError> {
+        let mut out = Vec::new();
+        // A filter (not InstanceIds): IDs that no longer exist are simply absent.
+        for chunk in ids.chunks(200) {
+            let mut pages = self
+                .ec2_recovery
+                .describe_instances()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
+                for r in page.reservations() {
+                    out.extend(
+                        r.instances()
+                            .iter()
+                            .map(|i| convert::instance(i, &self.target, &self.recovery_region)),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn launch_configuration(
+        &self,
+        source_server_id: &str,
+    ) -> Result<LaunchConfiguration, CloudError> {
+        let out = self
+            .drs
+            .get_launch_configuration()
+            .source_server_id(source_server_id)
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:GetLaunchConfiguration", e)))?;
+        Ok(convert::launch_configuration(
+            source_server_id,
+            out.launch_into_instance_properties(),
+            out.copy_private_ip(),
+            out.copy_tags(),
+            out.target_instance_type_right_sizing_method()
+                .map(|m| m.as_str().to_string()),
+            out.launch_disposition().map(|d| d.as_str().to_string()),
+            out.ec2_launch_template_id(),
+        ))
+    }
+
+    async fn update_launch_configuration(
+        &self,
+        update: &LaunchConfigurationUpdate,
+    ) -> Result<LaunchConfiguration, CloudError> {
+        use aws_sdk_drs::types::{
+            LaunchIntoInstanceProperties, TargetInstanceTypeRightSizingMethod,
+        };
+        let into = LaunchIntoInstanceProperties::builder()
+            .set_launch_into_ec2_instance_id(update.launch_into_instance_id.clone())
+            .build();
+        let out = self
+            .drs
+            .update_launch_configuration()
+            .source_server_id(&update.source_server_id)
+            .launch_into_instance_properties(into)
+            .set_copy_private_ip(update.copy_private_ip)
+            .set_copy_tags(update.copy_tags)
+            .set_target_instance_type_right_sizing_method(
+                update
+                    .right_sizing
+                    .as_deref()
+                    .map(TargetInstanceTypeRightSizingMethod::from),
+            )
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:UpdateLaunchConfiguration", e)))?;
+        Ok(convert::launch_configuration(
+            &update.source_server_id,
+            out.launch_into_instance_properties(),
+            out.copy_private_ip(),
+            out.copy_tags(),
+            out.target_instance_type_right_sizing_method()
+                .map(|m| m.as_str().to_string()),
+            out.launch_disposition().map(|d| d.as_str().to_string()),
+            out.ec2_launch_template_id(),
+        ))
+    }
+
+    async fn recovery_instances(&self) -> Result<Vec<RecoveryInstance>, CloudError> {
+        let mut pages = self
+            .drs
+            .describe_recovery_instances()
+            .max_results(200)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| self.explain(map_err("drs:DescribeRecoveryInstances", e)))?;
+            out.extend(page.items().iter().map(|r| RecoveryInstance {
+                recovery_instance_id: r.recovery_instance_id().unwrap_or_default().to_string(),
+                ec2_instance_id: r.ec2_instance_id().map(str::to_string),
+                source_server_id: r.source_server_id().map(str::to_string),
+                is_drill: r.is_drill().unwrap_or(false),
+            }));
         }
         Ok(out)
     }

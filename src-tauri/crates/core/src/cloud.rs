@@ -3,6 +3,7 @@
 //! core knows about AWS wire formats.
 
 use crate::inventory::{Ec2Instance, SourceServer};
+use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
 use serde::{Deserialize, Serialize};
 
 /// Who the app is acting as (STS GetCallerIdentity).
@@ -132,4 +133,23 @@ pub trait Cloud: Send + Sync {
 
     /// Every EC2 instance in the recovery region (DR instances among them), all pages.
     async fn recovery_instances_ec2(&self) -> Result<Vec<Ec2Instance>, CloudError>;
+
+    /// Recovery-region EC2 instances by ID, read fresh (the re-check right before an apply).
+    /// IDs that do not exist are left out.
+    async fn instances(&self, ids: &[String]) -> Result<Vec<Ec2Instance>, CloudError>;
+
+    /// One source server's launch configuration.
+    async fn launch_configuration(
+        &self,
+        source_server_id: &str,
+    ) -> Result<LaunchConfiguration, CloudError>;
+
+    /// Changes a source server's launch configuration; returns it as DRS now holds it.
+    async fn update_launch_configuration(
+        &self,
+        update: &LaunchConfigurationUpdate,
+    ) -> Result<LaunchConfiguration, CloudError>;
+
+    /// Every DRS recovery instance of the target, all pages.
+    async fn recovery_instances(&self) -> Result<Vec<RecoveryInstance>, CloudError>;
 }

@@ -104,6 +104,9 @@ pub struct SourceServer {
     pub recommended_instance_type: Option<String>,
     /// Operating system string.
     pub os: Option<String>,
+    /// CPU architecture (`x86_64`, `arm64`) as far as the CPU model tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
     /// `FAILOVER` or `FAILBACK`.
     pub replication_direction: Option<String>,
     /// Tags on the source server.
@@ -142,6 +145,19 @@ pub enum InstanceState {
 }
 
 impl InstanceState {
+    /// The EC2 state name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+            InstanceState::Other(s) => s,
+        }
+    }
+
     /// Parses the EC2 state name.
     pub fn parse(s: &str) -> Self {
         serde_json::from_value(serde_json::Value::String(s.to_string()))

@@ -15,12 +15,14 @@
 mod audit;
 mod error;
 mod groups;
+mod pairs;
 mod plans;
 mod schema;
 mod targets;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
+pub use pairs::{PairApplication, ReadinessSummary};
 pub use plans::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

@@ -298,6 +298,7 @@ impl Store {
         let last = self.plan(name)?;
         self.write(|tx| {
             tx.execute("DELETE FROM plans WHERE name = ?1", [name])?;
+            tx.execute("DELETE FROM readiness WHERE plan = ?1", [name])?;
             audit::append(
                 tx,
                 actor,

@@ -59,6 +59,37 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO store_info (key, value) VALUES ('store_id', lower(hex(randomblob(8))));
     "#,
+    // 3: manual pair overrides, applied pair changes (for undo), the latest readiness per plan.
+    r#"
+    CREATE TABLE pair_overrides (
+        target            TEXT NOT NULL,
+        source_server_id  TEXT NOT NULL,
+        instance_id       TEXT,
+        set_at            TEXT NOT NULL,
+        set_by            TEXT NOT NULL,
+        PRIMARY KEY (target, source_server_id)
+    ) STRICT;
+    CREATE TABLE pair_applications (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        applied_at  TEXT NOT NULL,
+        applied_by  TEXT NOT NULL,
+        changes     TEXT NOT NULL,
+        undone_at   TEXT,
+        undone_by   TEXT
+    ) STRICT;
+    CREATE INDEX pair_applications_plan ON pair_applications (plan, id);
+    CREATE TABLE readiness (
+        plan        TEXT PRIMARY KEY,
+        checked_at  TEXT NOT NULL,
+        ready       INTEGER NOT NULL,
+        blockers    INTEGER NOT NULL,
+        warnings    INTEGER NOT NULL,
+        servers     INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,109 @@
+//! DRS launch configurations and recovery instances, in the app's own types: what readiness
+//! checks, what pairing writes, and what undo restores.
+
+use serde::{Deserialize, Serialize};
+
+/// The DRS tag key and value that allow launching into an existing instance.
+pub const AWSDRS_TAG: (&str, &str) = ("AWSDRS", "AllowLaunchingIntoThisInstance");
+
+/// A source server's DRS launch configuration (`GetLaunchConfiguration`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchConfiguration {
+    /// `s-…`.
+    pub source_server_id: String,
+    /// The pre-provisioned instance DRS launches into, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_into_instance_id: Option<String>,
+    /// Keep the source's private IP (must be off when launching into an instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_private_ip: Option<bool>,
+    /// Copy the source's tags (must be off when launching into an instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_tags: Option<bool>,
+    /// `NONE`, `BASIC` or `IN_AWS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_sizing: Option<String>,
+    /// `STOPPED` or `STARTED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_disposition: Option<String>,
+    /// The EC2 launch template DRS launches new instances from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_launch_template_id: Option<String>,
+}
+
+/// The launch-configuration fields pairing sets (and undo restores). `None` leaves a field as it
+/// is, except `launch_into_instance_id`, where `None` clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchConfigurationUpdate {
+    /// `s-…`.
+    pub source_server_id: String,
+    /// The instance to launch into; `None` clears it.
+    #[serde(default)]
+    pub launch_into_instance_id: Option<String>,
+    /// Copy the private IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_private_ip: Option<bool>,
+    /// Copy tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_tags: Option<bool>,
+    /// Right-sizing method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_sizing: Option<String>,
+}
+
+impl LaunchConfigurationUpdate {
+    /// The update that launches `server` into `instance`: copyPrivateIp and copyTags off,
+    /// right-sizing NONE.
+    pub fn launch_into(server: &str, instance: &str) -> Self {
+        Self {
+            source_server_id: server.to_string(),
+            launch_into_instance_id: Some(instance.to_string()),
+            copy_private_ip: Some(false),
+            copy_tags: Some(false),
+            right_sizing: Some("NONE".into()),
+        }
+    }
+
+    /// The update that puts back what `before` held.
+    pub fn restoring(before: &LaunchConfiguration) -> Self {
+        Self {
+            source_server_id: before.source_server_id.clone(),
+            launch_into_instance_id: before.launch_into_instance_id.clone(),
+            copy_private_ip: before.copy_private_ip,
+            copy_tags: before.copy_tags,
+            right_sizing: before.right_sizing.clone(),
+        }
+    }
+
+    /// `before` with this update applied (what the configuration will read afterwards).
+    pub fn applied_to(&self, before: &LaunchConfiguration) -> LaunchConfiguration {
+        LaunchConfiguration {
+            launch_into_instance_id: self.launch_into_instance_id.clone(),
+            copy_private_ip: self.copy_private_ip.or(before.copy_private_ip),
+            copy_tags: self.copy_tags.or(before.copy_tags),
+            right_sizing: self
+                .right_sizing
+                .clone()
+                .or_else(|| before.right_sizing.clone()),
+            ..before.clone()
+        }
+    }
+}
+
+/// A DRS recovery instance (`DescribeRecoveryInstances`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryInstance {
+    /// `i-…` of the recovery instance resource (DRS's own ID).
+    pub recovery_instance_id: String,
+    /// The EC2 instance it runs as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_instance_id: Option<String>,
+    /// The source server it recovers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_server_id: Option<String>,
+    /// From a drill (true) or a recovery.
+    pub is_drill: bool,
+}

@@ -1,0 +1,852 @@
+//! Readiness: would a launch of this plan work right now? Per server, group and plan, each
+//! finding with a severity (a blocker stops the plan from being "ready"), the evidence seen and
+//! when, and what to do about it.
+//!
+//! Two steps: [`gather`] reads the evidence from the targets through the [`Cloud`] port (source
+//! servers, recovery-region instances, DRS recovery instances, and the launch configuration of
+//! every server that matters), and [`assess`] judges it without any I/O, so it is fast and
+//! testable on its own.
+
+use crate::cloud::{Cloud, CloudError};
+use crate::group::{LaunchMode, ProtectionGroup};
+use crate::inventory::{Ec2Instance, ReplicationState, SourceServer};
+use crate::launch::{LaunchConfiguration, RecoveryInstance};
+use crate::pairing::{check_pairs, match_pairs, Pair, PairContext, PairOverride, PairStatus};
+use crate::plan::RecoveryPlan;
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// DRS quota: source servers in one recovery job.
+pub const SERVERS_PER_JOB: usize = 100;
+/// DRS quota: concurrent jobs.
+pub const CONCURRENT_JOBS: usize = 20;
+/// DRS quota: source servers in all active jobs.
+pub const SERVERS_IN_ACTIVE_JOBS: usize = 500;
+/// Launch configurations read at once (the SDK retries throttling on top of this).
+const LAUNCH_CONFIG_CONCURRENCY: usize = 16;
+
+/// How strict the checks are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    /// Replication lag above this is a warning (seconds).
+    pub max_lag_seconds: u64,
+    /// An agent not seen for longer than this is a blocker (seconds).
+    pub max_agent_silence_seconds: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            max_lag_seconds: 300,
+            max_agent_silence_seconds: 900,
+        }
+    }
+}
+
+/// What one target answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetEvidence {
+    /// DRS source servers.
+    pub servers: Vec<SourceServer>,
+    /// Recovery-region EC2 instances.
+    pub instances: Vec<Ec2Instance>,
+    /// DRS recovery instances.
+    pub recovery_instances: Vec<RecoveryInstance>,
+    /// Launch configurations read (servers of the plan and of launch-into groups).
+    pub launch: Vec<LaunchConfiguration>,
+    /// Launch configurations that could not be read, with why.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub launch_errors: BTreeMap<String, String>,
+    /// Why the target could not be read at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Everything [`assess`] judges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    /// When it was read (RFC 3339).
+    pub observed_at: String,
+    /// Per target.
+    pub targets: BTreeMap<String, TargetEvidence>,
+    /// Manual pair overrides per target.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Vec<PairOverride>>,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// A launch would fail or be wrong: the plan is not ready.
+    Blocker,
+    /// Worth fixing; the launch would still work.
+    Warning,
+}
+
+/// One thing readiness found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Blocker or warning.
+    pub severity: Severity,
+    /// Stable check ID (`replicationState`, `lag`, `pair.stopped`, `waveSize`, …).
+    pub check: String,
+    /// The wave, when the finding is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<String>,
+    /// The protection group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `s-…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_server_id: Option<String>,
+    /// The server's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// The value seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// When it was seen (RFC 3339).
+    pub observed_at: String,
+    /// What to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+}
+
+/// How a wave will run against the DRS quotas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WavePlan {
+    /// Wave name.
+    pub wave: String,
+    /// Source servers in it.
+    pub servers: usize,
+    /// Recovery jobs the engine starts (≤ 100 servers each).
+    pub jobs: usize,
+    /// Batches the jobs run in (≤ 20 concurrent jobs and ≤ 500 servers in active jobs).
+    pub batches: usize,
+}
+
+/// The verdict for a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    /// Plan name.
+    pub plan: String,
+    /// When the evidence was read.
+    pub checked_at: String,
+    /// No blocker.
+    pub ready: bool,
+    /// Blocker count.
+    pub blockers: usize,
+    /// Warning count.
+    pub warnings: usize,
+    /// Source servers the plan recovers.
+    pub servers: usize,
+    /// Findings, blockers first, then by wave, group and server.
+    pub findings: Vec<Finding>,
+    /// How each wave will run.
+    pub waves: Vec<WavePlan>,
+    /// The pairs of the plan's launch-into groups.
+    pub pairs: Vec<Pair>,
+}
+
+/// Jobs and batches for `servers` servers in one wave.
+pub fn wave_plan(wave: &str, servers: usize) -> WavePlan {
+    let jobs = servers.div_ceil(SERVERS_PER_JOB);
+    // Jobs that may run at once: the concurrent-job quota, or fewer when the servers-in-active-
+    // jobs quota binds first (500 / 100 = 5).
+    let per_batch = (SERVERS_IN_ACTIVE_JOBS / SERVERS_PER_JOB).clamp(1, CONCURRENT_JOBS);
+    WavePlan {
+        wave: wave.to_string(),
+        servers,
+        jobs,
+        batches: jobs.div_ceil(per_batch),
+    }
+}
+
+/// The servers of `group` among `servers`.
+pub fn members<'a>(group: &ProtectionGroup, servers: &'a [SourceServer]) -> Vec<&'a SourceServer> {
+    servers
+        .iter()
+        .filter(|s| group.selector.matches(&s.id, &s.tags))
+        .collect()
+}
+
+/// Computes every pair of `target`'s launch-into groups, with prerequisites.
+pub fn target_pairs(
+    target: &str,
+    groups: &[ProtectionGroup],
+    ev: &TargetEvidence,
+    overrides: &[PairOverride],
+) -> Vec<Pair> {
+    let servers: Vec<(String, SourceServer)> = groups
+        .iter()
+        .filter(|g| g.target == target && g.launch.launch_mode == LaunchMode::PreProvisioned)
+        .flat_map(|g| {
+            members(g, &ev.servers)
+                .into_iter()
+                .map(|s| (g.name.clone(), s.clone()))
+        })
+        .collect();
+    let mut pairs = match_pairs(target, &servers, &ev.instances, overrides);
+    let ctx = PairContext {
+        servers: ev.servers.iter().map(|s| (s.id.as_str(), s)).collect(),
+        instances: ev.instances.iter().map(|i| (i.id.as_str(), i)).collect(),
+        launch: ev
+            .launch
+            .iter()
+            .map(|l| (l.source_server_id.as_str(), l))
+            .collect(),
+        recovery_instances: &ev.recovery_instances,
+    };
+    check_pairs(&mut pairs, &ctx);
+    pairs
+}
+
+/// Reads the evidence for `plan` from its targets. `clouds` holds a connection per target the
+/// plan's groups use (a target missing there, or failing, is recorded as an error).
+pub async fn gather(
+    plan: &RecoveryPlan,
+    groups: &[ProtectionGroup],
+    clouds: &BTreeMap<String, Result<Arc<dyn Cloud>, CloudError>>,
+    overrides: BTreeMap<String, Vec<PairOverride>>,
+    observed_at: String,
+) -> Evidence {
+    let plan_groups = plan.group_names();
+    let targets: BTreeSet<&str> = groups
+        .iter()
+        .filter(|g| plan_groups.contains(g.name.as_str()))
+        .map(|g| g.target.as_str())
+        .collect();
+    let reads = targets.into_iter().map(|target| async move {
+        let cloud = match clouds.get(target) {
+            Some(Ok(c)) => Arc::clone(c),
+            Some(Err(e)) => {
+                return (
+                    target.to_string(),
+                    TargetEvidence {
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    },
+                )
+            }
+            None => {
+                return (
+                    target.to_string(),
+                    TargetEvidence {
+                        error: Some(format!("target \"{target}\" is not configured")),
+                        ..Default::default()
+                    },
+                )
+            }
+        };
+        (
+            target.to_string(),
+            read_target(target, plan, groups, cloud).await,
+        )
+    });
+    Evidence {
+        observed_at,
+        targets: futures::future::join_all(reads).await.into_iter().collect(),
+        overrides,
+    }
+}
+
+async fn read_target(
+    target: &str,
+    plan: &RecoveryPlan,
+    groups: &[ProtectionGroup],
+    cloud: Arc<dyn Cloud>,
+) -> TargetEvidence {
+    let (servers, instances, recovery) = futures::join!(
+        cloud.source_servers(),
+        cloud.recovery_instances_ec2(),
+        cloud.recovery_instances()
+    );
+    let (servers, instances, recovery_instances) = match (servers, instances, recovery) {
+        (Ok(s), Ok(i), Ok(r)) => (s, i, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return TargetEvidence {
+                error: Some(e.to_string()),
+                ..Default::default()
+            }
+        }
+    };
+    // Launch configurations of the plan's servers and of every launch-into group's servers
+    // (an instance may already be named by a server outside the plan).
+    let plan_groups = plan.group_names();
+    let wanted: BTreeSet<String> = groups
+        .iter()
+        .filter(|g| g.target == target)
+        .filter(|g| {
+            plan_groups.contains(g.name.as_str())
+                || g.launch.launch_mode == LaunchMode::PreProvisioned
+        })
+        .flat_map(|g| members(g, &servers).into_iter().map(|s| s.id.clone()))
+        .collect();
+    let results: Vec<(String, Result<LaunchConfiguration, CloudError>)> = stream::iter(wanted)
+        .map(|id| {
+            let cloud = Arc::clone(&cloud);
+            async move {
+                let r = cloud.launch_configuration(&id).await;
+                (id, r)
+            }
+        })
+        .buffer_unordered(LAUNCH_CONFIG_CONCURRENCY)
+        .collect()
+        .await;
+    let mut launch = Vec::new();
+    let mut launch_errors = BTreeMap::new();
+    for (id, r) in results {
+        match r {
+            Ok(l) => launch.push(l),
+            Err(e) => {
+                launch_errors.insert(id, e.to_string());
+            }
+        }
+    }
+    launch.sort_by(|a, b| a.source_server_id.cmp(&b.source_server_id));
+    TargetEvidence {
+        servers,
+        instances,
+        recovery_instances,
+        launch,
+        launch_errors,
+        error: None,
+    }
+}
+
+/// Seconds between two RFC 3339 instants (`later - earlier`), if both parse.
+fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let a = time::OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
+    let b = time::OffsetDateTime::parse(later, &Rfc3339).ok()?;
+    Some((b - a).whole_seconds())
+}
+
+fn human_seconds(s: u64) -> String {
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+struct Ctx<'a> {
+    observed_at: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        severity: Severity,
+        check: &str,
+        wave: Option<&str>,
+        group: Option<&str>,
+        server: Option<&SourceServer>,
+        message: String,
+        evidence: Option<String>,
+        remediation: Option<String>,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            check: check.into(),
+            wave: wave.map(str::to_string),
+            group: group.map(str::to_string),
+            source_server_id: server.map(|s| s.id.clone()),
+            server_name: server.map(|s| s.display_name().to_string()),
+            message,
+            evidence,
+            observed_at: self.observed_at.to_string(),
+            remediation,
+        });
+    }
+}
+
+/// Judges `evidence` for `plan` (pure: no I/O).
+pub fn assess(
+    plan: &RecoveryPlan,
+    groups: &[ProtectionGroup],
+    evidence: &Evidence,
+    thresholds: &Thresholds,
+) -> Readiness {
+    let mut cx = Ctx {
+        observed_at: &evidence.observed_at,
+        findings: Vec::new(),
+    };
+    let by_name: BTreeMap<&str, &ProtectionGroup> =
+        groups.iter().map(|g| (g.name.as_str(), g)).collect();
+
+    // The plan itself.
+    let names: BTreeSet<String> = groups.iter().map(|g| g.name.clone()).collect();
+    for p in plan.validate(&names).into_iter().filter(|p| p.is_error()) {
+        cx.add(
+            Severity::Blocker,
+            "plan",
+            None,
+            None,
+            None,
+            format!("{} ({})", p.message, p.path),
+            None,
+            Some("fix the plan in the plan editor".into()),
+        );
+    }
+    if plan.rto_target_minutes.is_none() {
+        cx.add(
+            Severity::Warning,
+            "rtoTarget",
+            None,
+            None,
+            None,
+            "the plan has no RTO target, so drills cannot be judged against one".into(),
+            None,
+            Some("set an RTO target in the plan editor".into()),
+        );
+    }
+    for (target, ev) in &evidence.targets {
+        if let Some(e) = &ev.error {
+            cx.add(
+                Severity::Blocker,
+                "target",
+                None,
+                None,
+                None,
+                format!("target \"{target}\" could not be read: {e}"),
+                None,
+                Some("test the target's connection on the Targets page".into()),
+            );
+        }
+    }
+
+    // Pairs of every target (1:1 across all launch-into groups of the target).
+    let mut pairs_by_server: BTreeMap<String, Pair> = BTreeMap::new();
+    let mut plan_pairs = Vec::new();
+    let plan_group_names = plan.group_names();
+    for (target, ev) in &evidence.targets {
+        if ev.error.is_some() {
+            continue;
+        }
+        let overrides = evidence
+            .overrides
+            .get(target)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for pair in target_pairs(target, groups, ev, overrides) {
+            let in_plan = pair
+                .group
+                .as_deref()
+                .is_some_and(|g| plan_group_names.contains(g));
+            if in_plan || pair.status == PairStatus::Orphan {
+                plan_pairs.push(pair.clone());
+            }
+            if let Some(id) = &pair.source_server_id {
+                pairs_by_server.insert(id.clone(), pair);
+            }
+        }
+    }
+
+    // Waves, groups, servers.
+    let mut seen_in: BTreeMap<String, String> = BTreeMap::new();
+    let mut wave_plans = Vec::new();
+    let mut total_servers = 0;
+    for wave in &plan.waves {
+        let mut wave_servers = 0;
+        for group_name in &wave.groups {
+            let Some(group) = by_name.get(group_name.as_str()) else {
+                continue; // reported by plan validation
+            };
+            let Some(ev) = evidence.targets.get(&group.target) else {
+                continue;
+            };
+            if ev.error.is_some() {
+                continue;
+            }
+            let servers = members(group, &ev.servers);
+            if servers.is_empty() {
+                cx.add(
+                    Severity::Blocker,
+                    "groupEmpty",
+                    Some(&wave.name),
+                    Some(group_name),
+                    None,
+                    format!("protection group \"{group_name}\" selects no source server in target \"{}\"", group.target),
+                    Some(format!("{} source servers in the target", ev.servers.len())),
+                    Some("check the group's tags or IDs against the Inventory page".into()),
+                );
+            }
+            wave_servers += servers.len();
+            let launch: BTreeMap<&str, &LaunchConfiguration> = ev
+                .launch
+                .iter()
+                .map(|l| (l.source_server_id.as_str(), l))
+                .collect();
+            for s in servers {
+                if let Some(other) = seen_in.insert(s.id.clone(), group_name.clone()) {
+                    if &other != group_name {
+                        cx.add(
+                            Severity::Blocker,
+                            "conflict",
+                            Some(&wave.name),
+                            Some(group_name),
+                            Some(s),
+                            format!("the server is in protection groups \"{other}\" and \"{group_name}\" of this plan; it would be launched twice"),
+                            None,
+                            Some("narrow one group's selector".into()),
+                        );
+                    }
+                }
+                server_checks(
+                    &mut cx,
+                    &wave.name,
+                    group,
+                    s,
+                    thresholds,
+                    &evidence.observed_at,
+                );
+                launch_checks(
+                    &mut cx,
+                    &wave.name,
+                    group,
+                    s,
+                    launch.get(s.id.as_str()).copied(),
+                    ev.launch_errors.get(&s.id),
+                    pairs_by_server.get(&s.id),
+                );
+            }
+        }
+        total_servers += wave_servers;
+        let wp = wave_plan(&wave.name, wave_servers);
+        if wp.jobs > 1 {
+            cx.add(
+                Severity::Warning,
+                "waveSize",
+                Some(&wave.name),
+                None,
+                None,
+                format!(
+                    "{} servers exceed DRS's {SERVERS_PER_JOB} per recovery job: the engine splits the wave into {} jobs{}",
+                    wp.servers,
+                    wp.jobs,
+                    if wp.batches > 1 {
+                        format!(
+                            ", run in {} batches (at most {CONCURRENT_JOBS} concurrent jobs and {SERVERS_IN_ACTIVE_JOBS} servers in active jobs)",
+                            wp.batches
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+                Some(format!("{} servers", wp.servers)),
+                Some("split the wave if the batches would break its timeout".into()),
+            );
+        }
+        wave_plans.push(wp);
+    }
+
+    let mut findings = cx.findings;
+    findings.sort_by(|a, b| {
+        (a.severity, &a.wave, &a.group, &a.server_name, &a.check).cmp(&(
+            b.severity,
+            &b.wave,
+            &b.group,
+            &b.server_name,
+            &b.check,
+        ))
+    });
+    let blockers = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Blocker)
+        .count();
+    Readiness {
+        plan: plan.name.clone(),
+        checked_at: evidence.observed_at.clone(),
+        ready: blockers == 0,
+        blockers,
+        warnings: findings.len() - blockers,
+        servers: total_servers,
+        findings,
+        waves: wave_plans,
+        pairs: plan_pairs,
+    }
+}
+
+fn server_checks(
+    cx: &mut Ctx<'_>,
+    wave: &str,
+    group: &ProtectionGroup,
+    s: &SourceServer,
+    t: &Thresholds,
+    now: &str,
+) {
+    let g = Some(group.name.as_str());
+    let w = Some(wave);
+    match &s.replication_state {
+        Some(ReplicationState::Continuous) => {}
+        Some(st @ (ReplicationState::Backlog | ReplicationState::Rescan | ReplicationState::CreatingSnapshot)) => cx.add(
+            Severity::Warning,
+            "replicationState",
+            w,
+            g,
+            Some(s),
+            format!("replication is {} (not yet continuous): the newest recovery point may be older than usual", st.as_str()),
+            Some(st.as_str().to_string()),
+            Some("wait for replication to reach CONTINUOUS".into()),
+        ),
+        Some(st) => cx.add(
+            Severity::Blocker,
+            "replicationState",
+            w,
+            g,
+            Some(s),
+            format!("replication is {}, not CONTINUOUS", st.as_str()),
+            Some(st.as_str().to_string()),
+            Some(match st {
+                ReplicationState::InitialSync | ReplicationState::Initiating => "wait for the initial sync to finish (there is no recovery point yet)".to_string(),
+                ReplicationState::Paused | ReplicationState::Stopped => "resume replication in DRS".to_string(),
+                _ => "check the replication agent and the network to the staging area".to_string(),
+            }),
+        ),
+        None => cx.add(
+            Severity::Blocker,
+            "replicationState",
+            w,
+            g,
+            Some(s),
+            "DRS reports no replication state".into(),
+            None,
+            Some("check the server in the DRS console".into()),
+        ),
+    }
+    if let Some(lag) = s.lag_seconds {
+        if lag > t.max_lag_seconds {
+            cx.add(
+                Severity::Warning,
+                "lag",
+                w,
+                g,
+                Some(s),
+                format!(
+                    "replication lags {} behind (threshold {}): a recovery now would lose that much data",
+                    human_seconds(lag),
+                    human_seconds(t.max_lag_seconds)
+                ),
+                s.lag.clone(),
+                Some("check the agent's bandwidth and the staging area".into()),
+            );
+        }
+    }
+    if let Some(err) = &s.replication_error {
+        cx.add(
+            Severity::Blocker,
+            "replicationError",
+            w,
+            g,
+            Some(s),
+            format!(
+                "replication error {}{}",
+                err.error,
+                err.raw_error
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+            Some(err.error.clone()),
+            Some("fix the replication error shown in the DRS console".into()),
+        );
+    }
+    match s
+        .last_seen
+        .as_deref()
+        .and_then(|seen| seconds_between(seen, now).map(|d| (seen, d)))
+    {
+        Some((seen, silent)) if silent > t.max_agent_silence_seconds as i64 => cx.add(
+            Severity::Blocker,
+            "agentSeen",
+            w,
+            g,
+            Some(s),
+            format!(
+                "the replication agent was last seen {} ago (threshold {})",
+                human_seconds(silent.unsigned_abs()),
+                human_seconds(t.max_agent_silence_seconds)
+            ),
+            Some(seen.to_string()),
+            Some("check the source server and its agent service".into()),
+        ),
+        Some(_) => {}
+        None => cx.add(
+            Severity::Warning,
+            "agentSeen",
+            w,
+            g,
+            Some(s),
+            "DRS reports no time the agent was last seen".into(),
+            None,
+            None,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn launch_checks(
+    cx: &mut Ctx<'_>,
+    wave: &str,
+    group: &ProtectionGroup,
+    s: &SourceServer,
+    launch: Option<&LaunchConfiguration>,
+    launch_error: Option<&String>,
+    pair: Option<&Pair>,
+) {
+    let g = Some(group.name.as_str());
+    let w = Some(wave);
+    let Some(lc) = launch else {
+        cx.add(
+            Severity::Blocker,
+            "launchConfiguration",
+            w,
+            g,
+            Some(s),
+            format!(
+                "the launch configuration could not be read{}",
+                launch_error.map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            None,
+            Some("check the target's permissions (drs:GetLaunchConfiguration)".into()),
+        );
+        return;
+    };
+    if group.launch.launch_mode == LaunchMode::NewInstances {
+        if lc.ec2_launch_template_id.is_none() {
+            cx.add(
+                Severity::Blocker,
+                "launchTemplate",
+                w,
+                g,
+                Some(s),
+                "the server has no EC2 launch template, so DRS cannot launch a new instance".into(),
+                None,
+                Some("re-initialise the server's launch settings in DRS".into()),
+            );
+        }
+        if let Some(i) = &lc.launch_into_instance_id {
+            cx.add(
+                Severity::Warning,
+                "launchInto",
+                w,
+                g,
+                Some(s),
+                format!("the group launches new instances, but the launch configuration launches into {i}"),
+                Some(i.clone()),
+                Some("clear the launch-into setting, or make the group launch into pre-provisioned instances".into()),
+            );
+        }
+        return;
+    }
+    let Some(pair) = pair else {
+        return;
+    };
+    match pair.status {
+        PairStatus::Unmatched => cx.add(
+            Severity::Blocker,
+            "pair.unmatched",
+            w,
+            g,
+            Some(s),
+            format!("no DR instance to launch into: {}", pair.note),
+            None,
+            Some("create a stopped DR instance with the server's Name and the AWSDRS tag, or pair one by hand on the Pairs page".into()),
+        ),
+        PairStatus::Ambiguous => cx.add(
+            Severity::Blocker,
+            "pair.ambiguous",
+            w,
+            g,
+            Some(s),
+            pair.note.clone(),
+            Some(pair.candidates.join(", ")),
+            Some("rename the duplicates, or pair by hand on the Pairs page".into()),
+        ),
+        PairStatus::Matched | PairStatus::Override => {
+            let instance = pair.instance_id.clone().unwrap_or_default();
+            for c in pair.checks.iter().filter(|c| !c.ok && !c.fixed_by_apply) {
+                cx.add(
+                    Severity::Blocker,
+                    &format!("pair.{}", c.check),
+                    w,
+                    g,
+                    Some(s),
+                    format!("DR instance {instance}: {}", c.message),
+                    Some(c.message.clone()),
+                    c.remediation.clone(),
+                );
+            }
+            let unset: Vec<&str> = pair
+                .checks
+                .iter()
+                .filter(|c| !c.ok && c.fixed_by_apply)
+                .map(|c| c.message.as_str())
+                .collect();
+            if !unset.is_empty() {
+                cx.add(
+                    Severity::Blocker,
+                    "pair.launchConfiguration",
+                    w,
+                    g,
+                    Some(s),
+                    format!("the launch configuration does not launch into {instance} yet"),
+                    Some(unset.join("; ")),
+                    Some("apply the pairs (Pairs page, or: drs-orchestrator pairs apply --plan …)".into()),
+                );
+            }
+        }
+        PairStatus::Orphan => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waves_are_split_by_the_quotas() {
+        assert_eq!(wave_plan("w", 0).jobs, 0);
+        assert_eq!(
+            wave_plan("w", 100),
+            WavePlan {
+                wave: "w".into(),
+                servers: 100,
+                jobs: 1,
+                batches: 1
+            }
+        );
+        assert_eq!(wave_plan("w", 101).jobs, 2);
+        let big = wave_plan("w", 1_250);
+        assert_eq!(
+            (big.jobs, big.batches),
+            (13, 3),
+            "5 jobs (500 servers) at a time"
+        );
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_seconds(45), "45 s");
+        assert_eq!(human_seconds(1_200), "20 min");
+        assert_eq!(human_seconds(11_520), "3 h 12 min");
+        assert_eq!(
+            seconds_between("2026-11-26T10:00:00Z", "2026-11-26T10:20:00Z"),
+            Some(1_200)
+        );
+    }
+}
