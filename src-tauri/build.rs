@@ -47,6 +47,14 @@ fn drs_commands() -> &'static [&'static str] {
         "target_save",
         "target_remove",
         "aws_profiles",
+        "readiness_check",
+        "readiness_get",
+        "readiness_list",
+        "pairs_preview",
+        "pairs_apply",
+        "pairs_undo",
+        "pair_override_set",
+        "pair_override_clear",
         "audit_list",
     ]
 }

@@ -147,6 +147,14 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::documents::import_file,
             commands::documents::import_yaml,
             commands::inventory::inventory_load,
+            commands::readiness::readiness_check,
+            commands::readiness::readiness_get,
+            commands::readiness::readiness_list,
+            commands::readiness::pairs_preview,
+            commands::readiness::pairs_apply,
+            commands::readiness::pairs_undo,
+            commands::readiness::pair_override_set,
+            commands::readiness::pair_override_clear,
         ])
 }
 

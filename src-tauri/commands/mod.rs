@@ -6,6 +6,7 @@ pub mod documents;
 pub mod group;
 pub mod inventory;
 pub mod plan;
+pub mod readiness;
 
 use crate::files::FileError;
 use crate::AppState;

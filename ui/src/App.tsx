@@ -14,7 +14,9 @@ import { GroupsPage } from "./pages/GroupsPage";
 import { InventoryPage } from "./pages/InventoryPage";
 import { LaterPage } from "./pages/LaterPage";
 import { PlanEditor } from "./pages/PlanEditor";
+import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
+import { ReadinessPage } from "./pages/ReadinessPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { TargetsPage } from "./pages/TargetsPage";
 
@@ -24,6 +26,7 @@ const NAV = [
   { type: "link", text: "Protection groups", href: "/groups" },
   { type: "link", text: "Targets", href: "/targets" },
   { type: "link", text: "Inventory", href: "/inventory" },
+  { type: "link", text: "Pairs", href: "/pairs" },
   { type: "link", text: "Executions", href: "/executions" },
   { type: "link", text: "Reports", href: "/reports" },
   { type: "divider" },
@@ -119,6 +122,8 @@ export const routes: RouteObject[] = [
       { path: "groups", element: <GroupsPage /> },
       { path: "groups/new", element: <GroupEditor /> },
       { path: "groups/edit/:name", element: <GroupEditor /> },
+      { path: "plans/readiness/:name", element: <ReadinessPage /> },
+      { path: "pairs", element: <PairsPage /> },
       { path: "targets", element: <TargetsPage /> },
       { path: "inventory", element: <InventoryPage /> },
       {

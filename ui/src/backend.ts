@@ -8,10 +8,14 @@ import type {
   BackendError,
   ImportOutcome,
   Inventory,
+  PairsOutcome,
+  PairsPreview,
   PlanSummary,
   Problem,
   ProfileInfo,
   ProtectionGroup,
+  Readiness,
+  ReadinessSummary,
   RecoveryPlan,
   RevisionInfo,
   SavePlan,
@@ -67,6 +71,16 @@ export const backend = {
   importFile: (path: string) => call<ImportOutcome>("import_file", { path }),
 
   inventory: (target?: string) => call<Inventory>("inventory_load", { target }),
+
+  checkReadiness: (plan: string) => call<Readiness>("readiness_check", { plan }),
+  readiness: (plan: string) => call<Readiness | null>("readiness_get", { plan }),
+  readinessList: () => call<ReadinessSummary[]>("readiness_list"),
+  pairsPreview: (plan: string) => call<PairsPreview>("pairs_preview", { plan }),
+  applyPairs: (plan: string, servers: string[]) => call<PairsOutcome>("pairs_apply", { plan, servers }),
+  undoPairs: (plan: string) => call<PairsOutcome>("pairs_undo", { plan }),
+  setPairOverride: (target: string, sourceServerId: string, instanceId: string | null) =>
+    call<void>("pair_override_set", { target, sourceServerId, instanceId }),
+  clearPairOverride: (target: string, sourceServerId: string) => call<void>("pair_override_clear", { target, sourceServerId }),
 };
 
 export type Backend = typeof backend;

@@ -219,3 +219,128 @@ export interface CallerIdentity {
   arn: string;
   userId: string;
 }
+
+export type FindingSeverity = "blocker" | "warning";
+
+/** One thing readiness found, with the evidence seen and what to do. */
+export interface Finding {
+  severity: FindingSeverity;
+  check: string;
+  wave?: string;
+  group?: string;
+  sourceServerId?: string;
+  serverName?: string;
+  message: string;
+  evidence?: string;
+  observedAt: string;
+  remediation?: string;
+}
+
+export interface WavePlan {
+  wave: string;
+  servers: number;
+  jobs: number;
+  batches: number;
+}
+
+export type PairStatus = "matched" | "override" | "unmatched" | "ambiguous" | "orphan";
+
+export interface PairCheck {
+  check: string;
+  ok: boolean;
+  message: string;
+  remediation?: string;
+  fixedByApply: boolean;
+}
+
+export interface Pair {
+  status: PairStatus;
+  group?: string;
+  target: string;
+  sourceServerId?: string;
+  serverName?: string;
+  instanceId?: string;
+  instanceName?: string;
+  matchedBy?: "nameTag" | "hostname" | "shortHostname" | "override";
+  candidates?: string[];
+  note: string;
+  checks?: PairCheck[];
+}
+
+export interface Readiness {
+  plan: string;
+  checkedAt: string;
+  ready: boolean;
+  blockers: number;
+  warnings: number;
+  servers: number;
+  findings: Finding[];
+  waves: WavePlan[];
+  pairs: Pair[];
+}
+
+export interface ReadinessSummary {
+  plan: string;
+  checkedAt: string;
+  ready: boolean;
+  blockers: number;
+  warnings: number;
+  servers: number;
+}
+
+export interface LaunchConfiguration {
+  sourceServerId: string;
+  launchIntoInstanceId?: string;
+  copyPrivateIp?: boolean;
+  copyTags?: boolean;
+  rightSizing?: string;
+  launchDisposition?: string;
+  ec2LaunchTemplateId?: string;
+}
+
+export interface PairChange {
+  group: string;
+  sourceServerId: string;
+  serverName: string;
+  instanceId: string;
+  before: LaunchConfiguration;
+  after: LaunchConfiguration;
+}
+
+export interface Skipped {
+  subject: string;
+  name: string;
+  reason: string;
+}
+
+export interface ApplyPlan {
+  changes: PairChange[];
+  unchanged: number;
+  skipped: Skipped[];
+}
+
+export interface ApplyOutcome {
+  applied: PairChange[];
+  skipped: Skipped[];
+  failed: Skipped[];
+}
+
+export interface PairApplication {
+  id: number;
+  plan: string;
+  target: string;
+  appliedAt: string;
+  appliedBy: string;
+  changes: PairChange[];
+  undoneAt?: string | null;
+}
+
+export interface PairsPreview {
+  readiness: Readiness;
+  apply: Record<string, ApplyPlan>;
+  undoable: PairApplication[];
+}
+
+export interface PairsOutcome {
+  targets: Record<string, ApplyOutcome>;
+}

@@ -11,13 +11,16 @@ import { backend } from "../backend";
 import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { formatTime } from "./format";
+import { ReadinessStatus } from "./ReadinessPage";
 
 export function DashboardPage() {
   const navigate = useNavigate();
-  const data = useLoad(() => Promise.all([backend.plans(), backend.groups(), backend.targets(), backend.audit(undefined, 8)]));
+  const data = useLoad(() =>
+    Promise.all([backend.plans(), backend.groups(), backend.targets(), backend.audit(undefined, 8), backend.readinessList().catch(() => [])]),
+  );
   if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading what="the dashboard" />;
-  const [plans, groups, targets, audit] = data.data;
+  const [plans, groups, targets, audit, readiness] = data.data;
   const counter = (label: string, value: number, href: string) => (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
@@ -35,10 +38,28 @@ export function DashboardPage() {
             {counter("Protection groups", groups.length, "/groups")}
             {counter("Targets", targets.length, "/targets")}
           </ColumnLayout>
-          <Box margin={{ top: "m" }} color="text-status-inactive">
-            Replication health, readiness per plan, the last drill and pending cleanups appear here as those capabilities arrive.
-          </Box>
         </Container>
+        <Table
+          data-testid="dashboard-readiness"
+          header={<Header variant="h2" description="The latest readiness check of each plan: would a launch work right now?">Readiness</Header>}
+          items={plans}
+          empty={<Box textAlign="center">No plans yet</Box>}
+          columnDefinitions={[
+            {
+              id: "plan",
+              header: "Plan",
+              cell: (p) => (
+                <Link href={`#/plans/readiness/${encodeURIComponent(p.name)}`} onFollow={(e) => (e.preventDefault(), navigate(`/plans/readiness/${encodeURIComponent(p.name)}`))}>
+                  {p.name}
+                </Link>
+              ),
+            },
+            { id: "status", header: "Verdict", cell: (p) => <ReadinessStatus summary={readiness.find((r) => r.plan === p.name)} /> },
+            { id: "warnings", header: "Warnings", cell: (p) => readiness.find((r) => r.plan === p.name)?.warnings ?? "—" },
+            { id: "servers", header: "Servers", cell: (p) => readiness.find((r) => r.plan === p.name)?.servers ?? "—" },
+            { id: "checked", header: "Checked", cell: (p) => { const r = readiness.find((x) => x.plan === p.name); return r ? formatTime(r.checkedAt) : "never"; } },
+          ]}
+        />
         <Table
           header={<Header variant="h2" description="From the append-only audit log.">Recent changes</Header>}
           items={audit}

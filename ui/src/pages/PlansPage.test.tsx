@@ -5,7 +5,7 @@ import { FlashProvider } from "../components/flash";
 import { GroupsPage } from "./GroupsPage";
 import { PlansPage } from "./PlansPage";
 
-const api = vi.hoisted(() => ({ plans: vi.fn(), groups: vi.fn() }));
+const api = vi.hoisted(() => ({ plans: vi.fn(), groups: vi.fn(), readinessList: vi.fn(async () => []) }));
 vi.mock("../backend", () => ({
   backend: api,
   toBackendError: (e: unknown) => (e && typeof e === "object" && "code" in e ? e : { code: "internal", message: String(e) }),

@@ -21,11 +21,14 @@ import { EmptyState, ErrorState } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import type { PlanSummary } from "../types";
 import { formatTime } from "./format";
+import { ReadinessStatus } from "./ReadinessPage";
 
 export function PlansPage() {
   const navigate = useNavigate();
   const { notify } = useFlash();
   const plans = useLoad(() => backend.plans());
+  // Readiness is an extra: a failure to read it leaves the column "not checked".
+  const readiness = useLoad(() => backend.readinessList().catch(() => []));
   const [selected, setSelected] = useState<PlanSummary[]>([]);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [cloneName, setCloneName] = useState<string | null>(null);
@@ -110,9 +113,13 @@ export function PlansPage() {
             actions={
               <SpaceBetween direction="horizontal" size="xs">
                 <ImportButton onImported={plans.reload} />
+                <Button disabled={!current} onClick={() => current && navigate(`/plans/readiness/${encodeURIComponent(current.name)}`)} data-testid="plan-readiness">
+                  Readiness
+                </Button>
                 <ButtonDropdown
                   disabled={!current}
                   items={[
+                    { id: "pairs", text: "Pairs" },
                     { id: "clone", text: "Clone" },
                     { id: "export", text: "Export YAML" },
                     { id: "delete", text: "Delete" },
@@ -124,6 +131,7 @@ export function PlansPage() {
                       setCloneName(`${current?.name} copy`);
                     }
                     if (e.detail.id === "export") void exportPlan();
+                    if (e.detail.id === "pairs" && current) navigate(`/pairs?plan=${encodeURIComponent(current.name)}`);
                   }}
                 >
                   Actions
@@ -164,6 +172,24 @@ export function PlansPage() {
             header: "RTO target",
             sortingField: "rtoTargetMinutes",
             cell: (p) => (p.rtoTargetMinutes ? `${p.rtoTargetMinutes} min` : "not set"),
+          },
+          {
+            id: "readiness",
+            header: "Readiness",
+            cell: (p) => {
+              const r = readiness.data?.find((x) => x.plan === p.name);
+              return (
+                <Link
+                  href={`#/plans/readiness/${encodeURIComponent(p.name)}`}
+                  onFollow={(e) => {
+                    e.preventDefault();
+                    navigate(`/plans/readiness/${encodeURIComponent(p.name)}`);
+                  }}
+                >
+                  <ReadinessStatus summary={r} />
+                </Link>
+              );
+            },
           },
           { id: "revision", header: "Revision", sortingField: "revision", cell: (p) => p.revision },
           { id: "updated", header: "Last saved", sortingField: "updatedAt", cell: (p) => formatTime(p.updatedAt) },

@@ -136,21 +136,53 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
     let f = finding(&r, "retail-app-07", "pair.stopped");
     assert_eq!(f.severity, Severity::Blocker);
     assert!(f.message.contains("instance state running"));
-    assert!(f.remediation.as_deref().unwrap().contains("aws ec2 stop-instances"));
+    assert!(f
+        .remediation
+        .as_deref()
+        .unwrap()
+        .contains("aws ec2 stop-instances"));
     let f = finding(&r, "retail-app-08", "pair.awsdrsTag");
     assert_eq!(f.severity, Severity::Blocker);
     let f = finding(&r, "retail-db-03", "pair.ambiguous");
     assert_eq!(f.severity, Severity::Blocker);
-    assert!(f.message.contains("2 DR instances are named \"retail-db-03\""), "{}", f.message);
-    assert_eq!(finding(&r, "retail-db-04", "pair.unmatched").severity, Severity::Blocker);
-    assert_eq!(finding(&r, "retail-batch-04", "pair.unmatched").severity, Severity::Blocker);
+    assert!(
+        f.message
+            .contains("2 DR instances are named \"retail-db-03\""),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        finding(&r, "retail-db-04", "pair.unmatched").severity,
+        Severity::Blocker
+    );
+    assert_eq!(
+        finding(&r, "retail-batch-04", "pair.unmatched").severity,
+        Severity::Blocker
+    );
     let lag = finding(&r, "retail-db-02", "lag");
-    assert_eq!((lag.severity, lag.evidence.as_deref()), (Severity::Warning, Some("PT20M")));
-    assert_eq!(finding(&r, "retail-mq-03", "agentSeen").severity, Severity::Blocker);
-    assert_eq!(finding(&r, "retail-mq-03", "replicationError").severity, Severity::Blocker);
-    assert_eq!(finding(&r, "retail-web-01", "pair.launchConfiguration").severity, Severity::Blocker);
-    assert!(r.findings.iter().all(|f| f.server_name.as_deref() != Some("retail-web-02")
-        || f.check == "pair.launchConfiguration"), "a healthy server has only the apply to do");
+    assert_eq!(
+        (lag.severity, lag.evidence.as_deref()),
+        (Severity::Warning, Some("PT20M"))
+    );
+    assert_eq!(
+        finding(&r, "retail-mq-03", "agentSeen").severity,
+        Severity::Blocker
+    );
+    assert_eq!(
+        finding(&r, "retail-mq-03", "replicationError").severity,
+        Severity::Blocker
+    );
+    assert_eq!(
+        finding(&r, "retail-web-01", "pair.launchConfiguration").severity,
+        Severity::Blocker
+    );
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.server_name.as_deref() != Some("retail-web-02")
+                || f.check == "pair.launchConfiguration"),
+        "a healthy server has only the apply to do"
+    );
     let s = stats(&endpoint).await;
     eprintln!(
         "API calls of a full readiness check on 40 servers: {}",
@@ -181,7 +213,11 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
         .iter()
         .find(|s| s.name == "retail-web-02")
         .unwrap();
-    assert!(stale.reason.contains("i-0d000000000000002 is pending now"), "{}", stale.reason);
+    assert!(
+        stale.reason.contains("i-0d000000000000002 is pending now"),
+        "{}",
+        stale.reason
+    );
 
     // 3. Read back with the SDK itself.
     let drs = aws_sdk_drs::Client::new(&sdk(&endpoint).await);
@@ -197,9 +233,13 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
             .and_then(|p| p.launch_into_ec2_instance_id()),
         Some("i-0d000000000000001")
     );
-    assert_eq!((lc.copy_tags(), lc.copy_private_ip()), (Some(false), Some(false)));
     assert_eq!(
-        lc.target_instance_type_right_sizing_method().map(|m| m.as_str()),
+        (lc.copy_tags(), lc.copy_private_ip()),
+        (Some(false), Some(false))
+    );
+    assert_eq!(
+        lc.target_instance_type_right_sizing_method()
+            .map(|m| m.as_str()),
         Some("NONE")
     );
 
@@ -243,7 +283,10 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
         if status.as_deref() == Some("COMPLETED") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the drill did not complete: {status:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the drill did not complete: {status:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let recovered = c.recovery_instances().await.unwrap();
@@ -257,11 +300,17 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
         .instances(&["i-0d000000000000001".to_string()])
         .await
         .unwrap();
-    assert_eq!(after[0].private_ip, before_ip, "the private IP survives the launch");
+    assert_eq!(
+        after[0].private_ip, before_ip,
+        "the private IP survives the launch"
+    );
 
     // 5. Undo puts the launch configurations back as they were.
     let undone = launch_into::undo(c.as_ref(), &outcome.applied).await;
     assert_eq!(undone.applied.len(), 34);
     let lc = c.launch_configuration(web01).await.unwrap();
-    assert_eq!(lc, launch[web01], "restored to the configuration read before apply");
+    assert_eq!(
+        lc, launch[web01],
+        "restored to the configuration read before apply"
+    );
 }
