@@ -14,7 +14,7 @@ import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
 import TextFilter from "@cloudscape-design/components/text-filter";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useSearchParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
@@ -165,7 +165,67 @@ export function PairsPage() {
     }
   };
 
-  const tabLabel = (id: Tab, label: string) => ({ id, label: `${label} (${byTab[id].length})`, content: null });
+  const tabLabel = (id: Tab, label: string, content: ReactNode) => ({ id, label: `${label} (${byTab[id].length})`, content: id === tab ? content : null });
+
+  const pairsTable = (
+            <Table
+              {...collectionProps}
+              variant="borderless"
+              data-testid="pairs-table"
+              items={items}
+              wrapLines
+              filter={<TextFilter {...filterProps} filteringPlaceholder="Find by group, server or instance" countText={`${filteredItemsCount ?? 0} matches`} />}
+              columnDefinitions={[
+                { id: "group", header: "Group", cell: (p) => p.group ?? "—", sortingField: "group" },
+                { id: "server", header: "Source server", cell: (p) => (p.serverName ? `${p.serverName} (${p.sourceServerId})` : "—"), sortingField: "serverName" },
+                {
+                  id: "instance",
+                  header: "DR instance",
+                  cell: (p) => (p.instanceId ? `${p.instanceId}${p.instanceName ? ` (${p.instanceName})` : ""}` : p.candidates?.length ? `candidates: ${p.candidates.join(", ")}` : "—"),
+                },
+                {
+                  id: "status",
+                  header: "Status",
+                  minWidth: 150,
+                  cell: (p) => {
+                    const t = tabOf(p);
+                    const type = t === "valid" ? "success" : t === "orphan" ? "info" : t === "attention" ? "warning" : "error";
+                    const label = p.status === "override" ? "Override" : { valid: "Matched", attention: "Check fails", unmatched: "Unmatched", ambiguous: "Ambiguous", orphan: "Orphan" }[t];
+                    return <StatusIndicator type={type}>{label}</StatusIndicator>;
+                  },
+                },
+                { id: "detail", header: "Detail", cell: (p) => (p.status === "orphan" || p.status === "unmatched" || p.status === "ambiguous" ? p.note : failing(p)) },
+                {
+                  id: "actions",
+                  header: "",
+                  minWidth: 150,
+                  cell: (p) =>
+                    p.sourceServerId ? (
+                      p.matchedBy === "override" ? (
+                        <Button
+                          variant="inline-link"
+                          onClick={async () => {
+                            try {
+                              await backend.clearPairOverride(p.target, p.sourceServerId!);
+                              notify("success", `${p.serverName}: matched by name again.`);
+                              await load(planName);
+                            } catch (e) {
+                              notify("error", toBackendError(e).message);
+                            }
+                          }}
+                        >
+                          Remove override
+                        </Button>
+                      ) : (
+                        <Button variant="inline-link" onClick={() => setOverriding(p)} data-testid={`override-${p.serverName}`}>
+                          Pair by hand…
+                        </Button>
+                      )
+                    ) : null,
+                },
+              ]}
+            />
+  );
 
   return (
     <ContentLayout
@@ -223,65 +283,11 @@ export function PairsPage() {
               activeTabId={tab}
               onChange={(e) => setTab(e.detail.activeTabId as Tab)}
               tabs={[
-                tabLabel("valid", "Matched"),
-                tabLabel("attention", "Needs attention"),
-                tabLabel("unmatched", "Unmatched"),
-                tabLabel("ambiguous", "Ambiguous"),
-                tabLabel("orphan", "Orphan DR instances"),
-              ]}
-            />
-            <Table
-              {...collectionProps}
-              data-testid="pairs-table"
-              items={items}
-              wrapLines
-              filter={<TextFilter {...filterProps} filteringPlaceholder="Find by group, server or instance" countText={`${filteredItemsCount ?? 0} matches`} />}
-              columnDefinitions={[
-                { id: "group", header: "Group", cell: (p) => p.group ?? "—", sortingField: "group" },
-                { id: "server", header: "Source server", cell: (p) => (p.serverName ? `${p.serverName} (${p.sourceServerId})` : "—"), sortingField: "serverName" },
-                {
-                  id: "instance",
-                  header: "DR instance",
-                  cell: (p) => (p.instanceId ? `${p.instanceId}${p.instanceName ? ` (${p.instanceName})` : ""}` : p.candidates?.length ? `candidates: ${p.candidates.join(", ")}` : "—"),
-                },
-                {
-                  id: "status",
-                  header: "Status",
-                  cell: (p) => {
-                    const t = tabOf(p);
-                    const type = t === "valid" ? "success" : t === "orphan" ? "info" : t === "attention" ? "warning" : "error";
-                    const label = p.status === "override" ? "Override" : { valid: "Matched", attention: "Check fails", unmatched: "Unmatched", ambiguous: "Ambiguous", orphan: "Orphan" }[t];
-                    return <StatusIndicator type={type}>{label}</StatusIndicator>;
-                  },
-                },
-                { id: "detail", header: "Detail", cell: (p) => (p.status === "orphan" || p.status === "unmatched" || p.status === "ambiguous" ? p.note : failing(p)) },
-                {
-                  id: "actions",
-                  header: "",
-                  cell: (p) =>
-                    p.sourceServerId ? (
-                      p.matchedBy === "override" ? (
-                        <Button
-                          variant="inline-link"
-                          onClick={async () => {
-                            try {
-                              await backend.clearPairOverride(p.target, p.sourceServerId!);
-                              notify("success", `${p.serverName}: matched by name again.`);
-                              await load(planName);
-                            } catch (e) {
-                              notify("error", toBackendError(e).message);
-                            }
-                          }}
-                        >
-                          Remove override
-                        </Button>
-                      ) : (
-                        <Button variant="inline-link" onClick={() => setOverriding(p)} data-testid={`override-${p.serverName}`}>
-                          Pair by hand…
-                        </Button>
-                      )
-                    ) : null,
-                },
+                tabLabel("valid", "Matched", pairsTable),
+                tabLabel("attention", "Needs attention", pairsTable),
+                tabLabel("unmatched", "Unmatched", pairsTable),
+                tabLabel("ambiguous", "Ambiguous", pairsTable),
+                tabLabel("orphan", "Orphan DR instances", pairsTable),
               ]}
             />
           </>
