@@ -1,0 +1,310 @@
+//! `pairs` and `readiness` from the command line, against a `sandbox serve` that outlives each
+//! command (the Sandbox target pointed at it), with the AWS CLI reading back what was written.
+//!
+//! The AWS CLI part runs when `aws` is available (scripts/test.sh puts it on PATH); `DRS_E2E=1`
+//! makes its absence a failure.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+struct Serve {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Serve {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args(["--json", "sandbox", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        if line == "}" {
+            break;
+        }
+    }
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Serve {
+        child,
+        endpoint: v["endpoint"].as_str().unwrap().to_string(),
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(endpoint: &str) -> Self {
+        let cli = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        // A sandbox target whose state lasts across commands.
+        cli.ok(&["target", "edit", "Sandbox", "--endpoint-url", endpoint]);
+        cli
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::cargo_bin("drs-orchestrator")
+            .unwrap()
+            .args(args)
+            .env("DRS_ORCH_DATA_DIR", self.dir.path())
+            .write_stdin("")
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    fn json(&self, args: &[&str], code: i32) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let r = self.run(&all);
+        assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    }
+}
+
+/// What the AWS CLI reads back for a server's launch configuration, if the AWS CLI is here.
+fn aws_launch_configuration(endpoint: &str, server: &str) -> Option<Value> {
+    let out = std::process::Command::new("aws")
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-west-2",
+            "--output",
+            "json",
+            "drs",
+            "get-launch-configuration",
+            "--source-server-id",
+            server,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
+        .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env_remove("AWS_PROFILE")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
+        Ok(o) => panic!("aws: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            assert!(
+                std::env::var("DRS_E2E").as_deref() != Ok("1"),
+                "the AWS CLI is missing ({e}); run scripts/install-deps.sh --test"
+            );
+            None
+        }
+    }
+}
+
+const WEB01: &str = "s-0005e7a1100000001";
+
+#[test]
+fn readiness_apply_read_back_undo() {
+    let sandbox = serve();
+    let cli = Cli::new(&sandbox.endpoint);
+
+    // Not ready: exit 3, with the deliberate problems.
+    let r = cli.json(&["readiness", "--plan", "retail-dr"], 3);
+    assert_eq!(r["ready"], false);
+    let found =
+        |server: &str, check: &str| {
+            r["findings"].as_array().unwrap().iter().any(|f| {
+                f["serverName"] == server && f["check"] == check && f["severity"] == "blocker"
+            })
+        };
+    assert!(found("retail-app-07", "pair.stopped"));
+    assert!(found("retail-app-08", "pair.awsdrsTag"));
+    assert!(found("retail-db-03", "pair.ambiguous"));
+    assert!(found("retail-batch-04", "pair.unmatched"));
+    assert!(found("retail-mq-03", "agentSeen"));
+    let text = cli.run(&["readiness", "--plan", "retail-dr"]);
+    assert_eq!(text.code, 3);
+    assert!(text.stdout.contains("NOT READY"), "{}", text.stdout);
+
+    // Apply needs a confirmation; without a terminal, --yes.
+    let refused = cli.run(&["pairs", "apply", "--plan", "retail-dr"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("add --yes"), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("launchIntoEC2InstanceID — → i-0d000000000000001"),
+        "the diff is shown: {}",
+        refused.stderr
+    );
+    if let Some(lc) = aws_launch_configuration(&sandbox.endpoint, WEB01) {
+        assert_eq!(
+            lc["launchIntoInstanceProperties"],
+            serde_json::json!({}),
+            "nothing written"
+        );
+    }
+
+    let applied = cli.json(&["pairs", "apply", "--plan", "retail-dr", "--yes"], 0);
+    assert_eq!(
+        applied["targets"]["Sandbox"]["applied"]
+            .as_array()
+            .unwrap()
+            .len(),
+        35
+    );
+    if let Some(lc) = aws_launch_configuration(&sandbox.endpoint, WEB01) {
+        assert_eq!(
+            lc["launchIntoInstanceProperties"]["launchIntoEC2InstanceID"],
+            "i-0d000000000000001"
+        );
+        assert_eq!(lc["copyTags"], false);
+        assert_eq!(lc["targetInstanceTypeRightSizingMethod"], "NONE");
+    }
+    let pairs = cli.json(&["pairs", "match", "--plan", "retail-dr"], 0);
+    let web01 = pairs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["sourceServerId"] == WEB01)
+        .unwrap();
+    assert!(
+        web01["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true),
+        "{web01}"
+    );
+
+    let undone = cli.json(&["pairs", "undo", "--plan", "retail-dr", "--yes"], 0);
+    assert_eq!(
+        undone["targets"]["Sandbox"]["applied"]
+            .as_array()
+            .unwrap()
+            .len(),
+        35
+    );
+    if let Some(lc) = aws_launch_configuration(&sandbox.endpoint, WEB01) {
+        assert_eq!(lc["launchIntoInstanceProperties"], serde_json::json!({}));
+        assert_eq!(lc["copyTags"], true);
+        assert_eq!(lc["targetInstanceTypeRightSizingMethod"], "BASIC");
+    }
+    let again = cli.run(&["pairs", "undo", "--plan", "retail-dr", "--yes"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("no applied pairs to undo"),
+        "{}",
+        again.stderr
+    );
+
+    // The audit log has both.
+    let audit = cli.ok(&["audit", "--subject", "retail-dr"]);
+    assert!(
+        audit.contains("pairs.apply") && audit.contains("pairs.undo"),
+        "{audit}"
+    );
+}
+
+#[test]
+fn overrides_survive_refreshes_and_bad_input_is_named() {
+    let sandbox = serve();
+    let cli = Cli::new(&sandbox.endpoint);
+    let db03 = "s-0005e7a1100000019";
+    cli.ok(&[
+        "pairs",
+        "override",
+        "--target",
+        "Sandbox",
+        "--server",
+        db03,
+        "--instance",
+        "i-0d00000000000001a",
+    ]);
+    for _ in 0..2 {
+        let pairs = cli.json(&["pairs", "match", "--plan", "retail-dr"], 0);
+        let p = pairs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["sourceServerId"] == db03)
+            .unwrap();
+        assert_eq!(p["status"], "override");
+        assert_eq!(p["instanceId"], "i-0d00000000000001a");
+    }
+    cli.ok(&[
+        "pairs", "override", "--target", "Sandbox", "--server", db03, "--clear",
+    ]);
+    let pairs = cli.json(&["pairs", "match", "--plan", "retail-dr"], 0);
+    assert!(pairs
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["sourceServerId"] == db03 && p["status"] == "ambiguous"));
+
+    for (args, expected) in [
+        (
+            vec![
+                "pairs", "override", "--target", "Sandbox", "--server", "s-1", "--none",
+            ],
+            "\"s-1\" is not a source server ID",
+        ),
+        (
+            vec![
+                "pairs",
+                "override",
+                "--target",
+                "Sandbox",
+                "--server",
+                db03,
+                "--instance",
+                "i-xyz",
+            ],
+            "EC2 instance ID \"i-xyz\" is not valid",
+        ),
+        (
+            vec![
+                "pairs", "override", "--target", "Nope", "--server", db03, "--none",
+            ],
+            "target \"Nope\" not found",
+        ),
+        (
+            vec!["readiness", "--plan", "nope"],
+            "plan \"nope\" not found",
+        ),
+        (
+            vec!["pairs", "match", "--plan", "nope"],
+            "plan \"nope\" not found",
+        ),
+    ] {
+        let r = cli.run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(expected), "{args:?}: {}", r.stderr);
+    }
+}
