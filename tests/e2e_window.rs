@@ -345,6 +345,27 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("STALLED — AGENT_NOT_SEEN");
     s.screenshot("06-inventory");
 
+    // Readiness of the sample plan, then its pairs applied through the confirmation dialog
+    // (the window's embedded sandbox keeps what was written for the life of the app).
+    s.click(&s.text("Recovery plans"));
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='retail-dr']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='plan-readiness']"));
+    s.click(&s.css("[data-testid='check-readiness']"));
+    s.wait_for_text("45 blockers");
+    s.wait_for_text("replication error AGENT_NOT_SEEN");
+    s.screenshot("07-readiness");
+    s.click(&s.css("[data-testid='readiness-pairs']"));
+    s.wait_for_text("Matched (35)");
+    s.click(&s.css("[data-testid='pairs-apply']"));
+    s.css("[data-testid='pairs-diff']");
+    s.click(&s.css("[data-testid='pairs-confirm']"));
+    s.wait_for_text("Applied 35 launch configuration(s)");
+    s.wait_for_text("35 already set");
+    s.screenshot("08-pairs-applied");
+
     // A target with access keys, added in the form: the secret goes to the OS keychain, the
     // connection test reaches an external sandbox with it and shows the caller ARN.
     let sandbox = serve_sandbox();
@@ -365,7 +386,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "AKIASANDBOXRECOV0001",
     );
     s.type_into(&s.css("[data-testid='target-secret'] input"), E2E_SECRET);
-    s.screenshot("07-add-target");
+    s.screenshot("09-add-target");
     s.click(&s.css("[data-testid='target-save']"));
     s.wait_for_text("Target dr-keys was added.");
     s.click(&s.find(
@@ -376,7 +397,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("arn:aws:iam::444455556666:user/sandbox-admin");
     s.click(&s.css("[data-testid='use-target']"));
     s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
-    s.screenshot("08-keys-target-tested");
+    s.screenshot("10-keys-target-tested");
     s.close();
     drop(sandbox);
 

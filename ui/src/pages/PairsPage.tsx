@@ -274,7 +274,13 @@ export function PairsPage() {
         {plans.error && <ErrorState error={plans.error} onRetry={plans.reload} />}
         {error && <ErrorState error={error} onRetry={() => void load(planName)} />}
         {loading && !preview && <ProgressBar label="Reading source servers, DR instances and launch configurations…" status="in-progress" value={50} variant="standalone" />}
-        {preview && (
+        {preview && pairs.length === 0 && (
+          <Alert type="info" header="Nothing to pair">
+            No protection group of this plan launches into pre-provisioned instances, and no tagged DR instance is waiting. Set a group's launch mode to
+            "Launch into pre-provisioned instances" to pair its servers.
+          </Alert>
+        )}
+        {preview && pairs.length > 0 && (
           <>
             <Box color="text-status-inactive">
               {`Read ${formatTime(preview.readiness.checkedAt)}: ${changes.length} to apply, ${unchanged} already set, ${skipped.length} not applicable.`}

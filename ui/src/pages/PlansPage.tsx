@@ -176,6 +176,7 @@ export function PlansPage() {
           {
             id: "readiness",
             header: "Readiness",
+            minWidth: 150,
             cell: (p) => {
               const r = readiness.data?.find((x) => x.plan === p.name);
               return (

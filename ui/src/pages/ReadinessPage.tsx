@@ -75,7 +75,9 @@ export function ReadinessPage() {
           description="Would a launch of this plan work right now? Replication, agents, launch configurations, DR instance pairs and DRS quotas, checked against the targets."
           actions={
             <SpaceBetween direction="horizontal" size="xs">
-              <Button onClick={() => navigate(`/pairs?plan=${encodeURIComponent(name)}`)}>Pairs</Button>
+              <Button onClick={() => navigate(`/pairs?plan=${encodeURIComponent(name)}`)} data-testid="readiness-pairs">
+                Pairs
+              </Button>
               <Button onClick={() => navigate(`/plans/edit/${encodeURIComponent(name)}`)}>Edit plan</Button>
               <Button variant="primary" loading={checking} onClick={() => void check()} data-testid="check-readiness">
                 {checking ? "Checking…" : "Check now"}
