@@ -789,6 +789,74 @@ mod tests {
         assert_eq!(pairs[1].status, PairStatus::Orphan, "i-1 is free again");
     }
 
+    #[test]
+    fn an_instance_named_by_another_launch_configuration_or_in_use_fails_its_checks() {
+        let servers = [
+            server("s-1", Some("web"), None),
+            server("s-2", Some("db"), None),
+        ];
+        let insts = [
+            instance("i-1", Some("web"), true),
+            instance("i-2", Some("db"), true),
+        ];
+        let mut pairs = match_pairs(
+            "t",
+            &servers.iter().cloned().map(g).collect::<Vec<_>>(),
+            &insts,
+            &[],
+        );
+        // s-9 (outside these groups) already launches into i-1; i-2 is a drill's instance.
+        let other = LaunchConfiguration {
+            source_server_id: "s-9".into(),
+            launch_into_instance_id: Some("i-1".into()),
+            ..Default::default()
+        };
+        let recovery = [RecoveryInstance {
+            recovery_instance_id: "i-ri".into(),
+            ec2_instance_id: Some("i-2".into()),
+            source_server_id: Some("s-2".into()),
+            is_drill: true,
+        }];
+        let ctx = PairContext {
+            servers: servers.iter().map(|s| (s.id.as_str(), s)).collect(),
+            instances: insts.iter().map(|i| (i.id.as_str(), i)).collect(),
+            launch: BTreeMap::from([("s-9", &other)]),
+            recovery_instances: &recovery,
+        };
+        check_pairs(&mut pairs, &ctx);
+        let failed = |server: &str| -> Vec<String> {
+            find(&pairs, server)
+                .checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.check.clone())
+                .collect()
+        };
+        assert_eq!(failed("s-1"), ["notPairedElsewhere"]);
+        assert_eq!(failed("s-2"), ["notInUse"]);
+        assert!(find(&pairs, "s-2").checks[5].message.contains("a drill"));
+    }
+
+    #[test]
+    fn empty_instance_names_never_match_and_tagged_ones_are_orphans() {
+        let pairs = match_pairs(
+            "t",
+            &[g(server("s-1", Some(" "), Some("  ")))],
+            &[
+                instance("i-1", Some("   "), true),
+                instance("i-2", None, false),
+            ],
+            &[],
+        );
+        assert_eq!(pairs[0].status, PairStatus::Unmatched);
+        assert_eq!(pairs[1].status, PairStatus::Orphan);
+        assert_eq!(
+            pairs.len(),
+            2,
+            "the untagged, unnamed instance is nobody's business"
+        );
+    }
+
     fn arb_name() -> impl Strategy<Value = Option<String>> {
         prop_oneof![
             Just(None),

@@ -197,7 +197,14 @@ pub fn target_pairs(
                 .map(|s| (g.name.clone(), s.clone()))
         })
         .collect();
-    let mut pairs = match_pairs(target, &servers, &ev.instances, overrides);
+    // Only this target's own instances (its account and recovery region) can be DR instances.
+    let instances: Vec<Ec2Instance> = ev
+        .instances
+        .iter()
+        .filter(|i| i.target == target)
+        .cloned()
+        .collect();
+    let mut pairs = match_pairs(target, &servers, &instances, overrides);
     let ctx = PairContext {
         servers: ev.servers.iter().map(|s| (s.id.as_str(), s)).collect(),
         instances: ev.instances.iter().map(|i| (i.id.as_str(), i)).collect(),
@@ -837,6 +844,45 @@ mod tests {
             (13, 3),
             "5 jobs (500 servers) at a time"
         );
+    }
+
+    #[test]
+    fn an_instance_of_another_account_or_region_is_never_paired() {
+        let server: SourceServer = serde_json::from_value(serde_json::json!({
+            "id": "s-0000000000000000a", "arn": "", "target": "prod", "name": "web-01",
+            "tags": {"Tier": "web"}
+        }))
+        .unwrap();
+        let instance = |target: &str| -> Ec2Instance {
+            serde_json::from_value(serde_json::json!({
+                "id": "i-0000000000000000a", "target": target, "region": "eu-west-1",
+                "name": "web-01", "state": "stopped",
+                "tags": {"AWSDRS": "AllowLaunchingIntoThisInstance", "Name": "web-01"}
+            }))
+            .unwrap()
+        };
+        let group = ProtectionGroup {
+            name: "web".into(),
+            target: "prod".into(),
+            selector: crate::group::Selector::Tags(
+                [("Tier".to_string(), "web".to_string())].into(),
+            ),
+            launch: crate::group::LaunchSettings {
+                launch_mode: LaunchMode::PreProvisioned,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let ev = |target: &str| TargetEvidence {
+            servers: vec![server.clone()],
+            instances: vec![instance(target)],
+            ..Default::default()
+        };
+        let elsewhere = target_pairs("prod", std::slice::from_ref(&group), &ev("staging"), &[]);
+        assert_eq!(elsewhere.len(), 1);
+        assert_eq!(elsewhere[0].status, PairStatus::Unmatched);
+        let here = target_pairs("prod", &[group], &ev("prod"), &[]);
+        assert_eq!(here[0].status, PairStatus::Matched);
     }
 
     #[test]
