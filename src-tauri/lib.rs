@@ -25,6 +25,7 @@ pub mod commands;
 pub mod connect;
 pub mod credentials;
 pub mod data_dir;
+pub mod execute;
 pub mod files;
 pub mod readiness;
 

@@ -3,6 +3,7 @@
 //! Output is for people by default and JSON with `--json`. Exit codes: 0 success; 1 runtime
 //! failure; 2 invalid input or usage; 3 "checked, and the answer is no".
 
+mod execute;
 mod group;
 mod inventory;
 mod output;
@@ -69,6 +70,19 @@ pub enum Command {
         /// The recovery plan.
         #[arg(long)]
         plan: String,
+    },
+    /// Run a plan as a drill (isDrill=true), wave by wave, then clean up its recovery instances.
+    Drill(execute::DrillArgs),
+    /// Run a plan as a real recovery (failover). Needs --confirm with the plan's name.
+    Recover(execute::RecoverArgs),
+    /// Executions: list, show, resume, pause, unpause, cancel, approve.
+    #[command(subcommand)]
+    Executions(execute::ExecutionsCommand),
+    /// Confirm and run a drill's cleanup (terminate and verify its recovery instances).
+    Cleanup {
+        /// Execution ID.
+        #[arg(long)]
+        execution: String,
     },
     /// The simulated AWS estate.
     #[command(subcommand)]
@@ -178,6 +192,10 @@ fn open_store(cli: &Cli) -> Result<Store, Failure> {
     Ok(crate::open_store(&dir, &data_dir::actor())?)
 }
 
+fn data_dir_of(cli: &Cli) -> Result<PathBuf, Failure> {
+    data_dir::resolve(cli.data_dir.clone()).map_err(Failure::invalid)
+}
+
 fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     if let Command::Sandbox(cmd) = &cli.command {
         return sandbox::run(cmd, out);
@@ -185,12 +203,45 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     let mut store = open_store(cli)?;
     let actor = data_dir::actor();
     match &cli.command {
+        Command::Drill(a) => {
+            return execute::drill(a, &data_dir_of(cli)?, store, &Keychain::new(), &actor, out)
+        }
+        Command::Recover(a) => {
+            return execute::recover(a, &data_dir_of(cli)?, store, &Keychain::new(), &actor, out)
+        }
+        Command::Executions(cmd) => {
+            return execute::executions(
+                cmd,
+                &data_dir_of(cli)?,
+                store,
+                &Keychain::new(),
+                &actor,
+                out,
+            )
+        }
+        Command::Cleanup { execution } => {
+            return execute::cleanup(
+                execution,
+                &data_dir_of(cli)?,
+                store,
+                &Keychain::new(),
+                &actor,
+                out,
+            )
+        }
+        _ => {}
+    }
+    match &cli.command {
         Command::Plan(cmd) => plan::run(cmd, &mut store, &actor, out),
         Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
         Command::Inventory { target } => {
             inventory::run(&store, &Keychain::new(), target.as_deref(), out)
         }
-        Command::Sandbox(_) => Ok(0),
+        Command::Sandbox(_)
+        | Command::Drill(_)
+        | Command::Recover(_)
+        | Command::Executions(_)
+        | Command::Cleanup { .. } => Ok(0),
         Command::Pairs(cmd) => pairs::run(cmd, &mut store, &Keychain::new(), &actor, out),
         Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
         Command::Target(cmd) => {

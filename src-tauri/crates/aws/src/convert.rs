@@ -135,3 +135,46 @@ pub(crate) fn launch_configuration(
         ec2_launch_template_id: template.filter(|t| !t.is_empty()).map(str::to_string),
     }
 }
+
+/// A DRS job in the app's types.
+pub(crate) fn job(j: &aws_sdk_drs::types::Job) -> drs_core::jobs::Job {
+    use drs_core::jobs::{JobServer, JobStatus, LaunchStatus};
+    drs_core::jobs::Job {
+        job_id: j.job_id().to_string(),
+        status: match j.status().map(|s| s.as_str()) {
+            Some("PENDING") => JobStatus::Pending,
+            Some("STARTED") => JobStatus::Started,
+            Some("COMPLETED") => JobStatus::Completed,
+            other => JobStatus::Other(other.unwrap_or_default().to_string()),
+        },
+        initiated_by: j
+            .initiated_by()
+            .map(|i| i.as_str().to_string())
+            .unwrap_or_default(),
+        created: j.creation_date_time().unwrap_or_default().to_string(),
+        ended: j
+            .end_date_time()
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
+        tags: j
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        servers: j
+            .participating_servers()
+            .iter()
+            .map(|p| JobServer {
+                source_server_id: p.source_server_id().unwrap_or_default().to_string(),
+                launch_status: match p.launch_status().map(|s| s.as_str()) {
+                    Some("PENDING") => LaunchStatus::Pending,
+                    Some("IN_PROGRESS") => LaunchStatus::InProgress,
+                    Some("LAUNCHED") => LaunchStatus::Launched,
+                    Some("FAILED") => LaunchStatus::Failed,
+                    Some("TERMINATED") => LaunchStatus::Terminated,
+                    other => LaunchStatus::Other(other.unwrap_or_default().to_string()),
+                },
+                recovery_instance_id: p.recovery_instance_id().map(str::to_string),
+            })
+            .collect(),
+    }
+}

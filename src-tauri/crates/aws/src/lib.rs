@@ -22,8 +22,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use drs_core::cloud::{CallerIdentity, Cloud, CloudError};
 use drs_core::inventory::{Ec2Instance, SourceServer};
+use drs_core::jobs::{Job, JobLogItem};
 use drs_core::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
 use errors::map_err;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Where a target's credentials come from, resolved (secrets already fetched by the caller).
@@ -436,5 +438,116 @@ impl Cloud for AwsCloud {
             }));
         }
         Ok(out)
+    }
+
+    async fn start_recovery(
+        &self,
+        servers: &[String],
+        is_drill: bool,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Job, CloudError> {
+        use aws_sdk_drs::types::StartRecoveryRequestSourceServer;
+        let mut req = self.drs.start_recovery().is_drill(is_drill);
+        for id in servers {
+            let item = StartRecoveryRequestSourceServer::builder()
+                .source_server_id(id)
+                .build()
+                .map_err(|e| CloudError::Service {
+                    operation: "drs:StartRecovery".into(),
+                    code: "BuildError".into(),
+                    message: e.to_string(),
+                    request_id: None,
+                })?;
+            req = req.source_servers(item);
+        }
+        for (k, v) in tags {
+            req = req.tags(k, v);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:StartRecovery", e)))?;
+        out.job()
+            .map(convert::job)
+            .ok_or_else(|| CloudError::Service {
+                operation: "drs:StartRecovery".into(),
+                code: "NoJob".into(),
+                message: "DRS answered without a job".into(),
+                request_id: None,
+            })
+    }
+
+    async fn jobs(&self, ids: &[String]) -> Result<Vec<Job>, CloudError> {
+        use aws_sdk_drs::types::DescribeJobsRequestFilters;
+        let mut out = Vec::new();
+        let chunks: Vec<&[String]> = if ids.is_empty() {
+            vec![&[]]
+        } else {
+            ids.chunks(100).collect()
+        };
+        for chunk in chunks {
+            let mut req = self.drs.describe_jobs().max_results(1000);
+            if !chunk.is_empty() {
+                req = req.filters(
+                    DescribeJobsRequestFilters::builder()
+                        .set_job_ids(Some(chunk.to_vec()))
+                        .build(),
+                );
+            }
+            let mut pages = req.into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.explain(map_err("drs:DescribeJobs", e)))?;
+                out.extend(page.items().iter().map(convert::job));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn job_log(&self, job_id: &str) -> Result<Vec<JobLogItem>, CloudError> {
+        let mut pages = self
+            .drs
+            .describe_job_log_items()
+            .job_id(job_id)
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.explain(map_err("drs:DescribeJobLogItems", e)))?;
+            out.extend(page.items().iter().map(|i| {
+                let data = i.event_data();
+                JobLogItem {
+                    at: i.log_date_time().unwrap_or_default().to_string(),
+                    event: i
+                        .event()
+                        .map(|e| e.as_str().to_string())
+                        .unwrap_or_default(),
+                    source_server_id: data.and_then(|d| d.source_server_id()).map(str::to_string),
+                    target_instance_id: data
+                        .and_then(|d| d.target_instance_id())
+                        .map(str::to_string),
+                    raw_error: data.and_then(|d| d.raw_error()).map(str::to_string),
+                }
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn terminate_recovery_instances(&self, ids: &[String]) -> Result<Job, CloudError> {
+        let out = self
+            .drs
+            .terminate_recovery_instances()
+            .set_recovery_instance_ids(Some(ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:TerminateRecoveryInstances", e)))?;
+        out.job()
+            .map(convert::job)
+            .ok_or_else(|| CloudError::Service {
+                operation: "drs:TerminateRecoveryInstances".into(),
+                code: "NoJob".into(),
+                message: "DRS answered without a job".into(),
+                request_id: None,
+            })
     }
 }

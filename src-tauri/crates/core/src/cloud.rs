@@ -3,8 +3,10 @@
 //! core knows about AWS wire formats.
 
 use crate::inventory::{Ec2Instance, SourceServer};
+use crate::jobs::{Job, JobLogItem};
 use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Who the app is acting as (STS GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,4 +154,21 @@ pub trait Cloud: Send + Sync {
 
     /// Every DRS recovery instance of the target, all pages.
     async fn recovery_instances(&self) -> Result<Vec<RecoveryInstance>, CloudError>;
+
+    /// Starts one recovery job (a drill when `is_drill`) for `servers`, tagged with `tags`.
+    async fn start_recovery(
+        &self,
+        servers: &[String],
+        is_drill: bool,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Job, CloudError>;
+
+    /// The jobs with these IDs (all jobs of the target when `ids` is empty), all pages.
+    async fn jobs(&self, ids: &[String]) -> Result<Vec<Job>, CloudError>;
+
+    /// A job's log, all pages.
+    async fn job_log(&self, job_id: &str) -> Result<Vec<JobLogItem>, CloudError>;
+
+    /// Terminates recovery instances (a TERMINATE job).
+    async fn terminate_recovery_instances(&self, ids: &[String]) -> Result<Job, CloudError>;
 }

@@ -15,8 +15,10 @@
 
 pub mod cloud;
 pub mod document;
+pub mod execution;
 pub mod group;
 pub mod inventory;
+pub mod jobs;
 pub mod launch;
 pub mod launch_into;
 pub mod pairing;

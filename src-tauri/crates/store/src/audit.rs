@@ -41,6 +41,19 @@ pub(crate) fn append(
 }
 
 impl Store {
+    /// Appends one audit entry on its own (for actions that change nothing else in the store,
+    /// such as starting an execution or overriding readiness).
+    pub fn audit_event(
+        &mut self,
+        actor: &str,
+        action: &str,
+        subject_kind: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.write(|tx| append(tx, actor, action, subject_kind, subject, detail))
+    }
+
     /// The newest `limit` entries, newest first, optionally only those about `subject`.
     pub fn audit(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(

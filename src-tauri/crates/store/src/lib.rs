@@ -14,6 +14,7 @@
 
 mod audit;
 mod error;
+mod executions;
 mod groups;
 mod pairs;
 mod plans;
@@ -22,6 +23,7 @@ mod targets;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
+pub use executions::{ExecutionEvent, ExecutionSummary, Request, StoreJournal};
 pub use pairs::{PairApplication, ReadinessSummary};
 pub use plans::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
 

@@ -90,6 +90,36 @@ const MIGRATIONS: &[&str] = &[
         body        TEXT NOT NULL
     ) STRICT;
     "#,
+    // 4: executions (the whole state, written before every action), their events, and the
+    // requests people make of them (pause, resume, cancel, approve, confirm cleanup).
+    r#"
+    CREATE TABLE executions (
+        id          TEXT PRIMARY KEY,
+        plan        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        ended_at    TEXT,
+        started_by  TEXT NOT NULL,
+        body        TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE execution_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        execution  TEXT NOT NULL REFERENCES executions(id),
+        at         TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        status     TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX execution_events_execution ON execution_events (execution, id);
+    CREATE TABLE execution_requests (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        execution  TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        request    TEXT NOT NULL,
+        wave       TEXT
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

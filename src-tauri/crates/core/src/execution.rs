@@ -1,0 +1,1146 @@
+//! Executions: running a plan as a drill or a recovery, wave by wave.
+//!
+//! An [`Execution`] is the whole state of one run; the engine ([`drive`]) moves it forward one
+//! tick at a time and hands every new state to the [`Journal`] **before** acting on it, so a
+//! killed process resumes exactly where it was: a batch of servers is written down (with a
+//! unique key) before its `StartRecovery` is sent, every job is tagged with the execution ID,
+//! wave and batch key, and on resume a batch without a job ID is looked up by those tags among
+//! the target's jobs before it is ever started again. No server is launched twice by one
+//! execution.
+//!
+//! Inside a wave all servers launch in parallel, split into jobs of at most 100 servers, with at
+//! most 20 active jobs and 500 servers in active jobs per target (admission control). One
+//! `DescribeJobs` per target per tick polls every active job; a finished job's log gives each
+//! server's timeline and failure reason. Waves start when the waves they depend on are done and
+//! their approval (if any) is given; a wave that fails with policy "stop" halts the waves after
+//! it. Drills end with a verified cleanup of exactly their own recovery instances; launch-into
+//! settings are suspended for a drill (so it launches new instances and cleanup can never
+//! terminate a pre-provisioned DR instance) and restored afterwards.
+
+use crate::cloud::{Cloud, CloudError};
+use crate::group::{LaunchMode, ProtectionGroup};
+use crate::inventory::SourceServer;
+use crate::jobs::{self, JobStatus, LaunchStatus};
+use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate};
+use crate::plan::{FailurePolicy, RecoveryPlan};
+use crate::readiness::{members, CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_JOB};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Drill or real recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExecutionKind {
+    /// `isDrill=true`, cleaned up afterwards.
+    Drill,
+    /// A real failover; nothing is cleaned up.
+    Recovery,
+}
+
+/// Where an execution is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExecutionStatus {
+    /// Suspending launch-into settings before a drill.
+    Preparing,
+    /// Waves are running or waiting.
+    Running,
+    /// No new job starts; running jobs go on.
+    Paused,
+    /// Cancel asked: no new job starts; then cleanup.
+    Cancelling,
+    /// Terminating and verifying a drill's recovery instances.
+    CleaningUp,
+    /// Every server launched (and, for a drill, cleanup verified).
+    Completed,
+    /// Some server failed, a wave timed out, or cleanup failed.
+    Failed,
+    /// Cancelled (and cleaned up).
+    Cancelled,
+}
+
+impl ExecutionStatus {
+    /// Nothing more will happen.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// Where a wave is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WaveStatus {
+    /// Waiting for the waves it depends on.
+    Pending,
+    /// Ready, waiting for someone to approve it.
+    WaitingApproval,
+    /// Launching.
+    Running,
+    /// Every server launched.
+    Completed,
+    /// Some server failed, or it timed out.
+    Failed,
+    /// Not run: an earlier wave failed with policy "stop", or the execution was cancelled.
+    Skipped,
+}
+
+impl WaveStatus {
+    fn is_final(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Skipped)
+    }
+}
+
+/// Where a server is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ServerStatus {
+    /// Its wave has not started.
+    Pending,
+    /// Waiting for room in the DRS quotas.
+    Queued,
+    /// In a job.
+    Launching,
+    /// A recovery instance runs.
+    Launched,
+    /// Did not launch; see `failure`.
+    Failed,
+    /// Not launched: cancelled or skipped.
+    NotRun,
+}
+
+impl ServerStatus {
+    fn is_final(self) -> bool {
+        matches!(self, Self::Launched | Self::Failed | Self::NotRun)
+    }
+}
+
+/// One step of a server's timeline (from the job log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// `SNAPSHOT_START`, `LAUNCH_END`, …
+    pub event: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A server in an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerRun {
+    /// `s-…`.
+    pub source_server_id: String,
+    /// Name.
+    pub name: String,
+    /// Protection group.
+    pub group: String,
+    /// Target.
+    pub target: String,
+    /// Status.
+    pub status: ServerStatus,
+    /// The batch it launched in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// The recovery instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_instance_id: Option<String>,
+    /// The EC2 instance launched (or launched into).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_instance_id: Option<String>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// When its wave started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When it launched or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Timeline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+}
+
+/// A wave in an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaveRun {
+    /// Name.
+    pub name: String,
+    /// Waves it waits for.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Needs an approval to start.
+    #[serde(default)]
+    pub approval_required: bool,
+    /// Who approved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// Timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u32>,
+    /// Stop or continue when it fails.
+    pub on_failure: FailurePolicy,
+    /// Status.
+    pub status: WaveStatus,
+    /// Started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// Ended (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Servers.
+    pub servers: Vec<ServerRun>,
+}
+
+/// One `StartRecovery` job of an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    /// Unique within the execution (`<wave index>-<n>`), also a job tag.
+    pub key: String,
+    /// Target.
+    pub target: String,
+    /// Wave.
+    pub wave: String,
+    /// Its servers.
+    pub servers: Vec<String>,
+    /// The DRS job, once started (or found again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// The job ended and its log was read.
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// A drill's cleanup.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cleanup {
+    /// `notNeeded`, `pending`, `running`, `verified`, `failed`, `skipped`.
+    pub status: String,
+    /// TERMINATE jobs started, per target.
+    #[serde(default)]
+    pub jobs: Vec<(String, String)>,
+    /// Recovery instances still there after cleanup (the proof is that this is empty).
+    #[serde(default)]
+    pub remaining: Vec<String>,
+    /// What happened, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A launch-into setting suspended for a drill, to restore afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspended {
+    /// Target.
+    pub target: String,
+    /// The launch configuration before the drill.
+    pub before: LaunchConfiguration,
+    /// Restored after the drill.
+    #[serde(default)]
+    pub restored: bool,
+}
+
+/// One run of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Execution {
+    /// `exec-…`.
+    pub id: String,
+    /// Plan name.
+    pub plan: String,
+    /// Plan revision used.
+    pub plan_revision: u32,
+    /// Drill or recovery.
+    pub kind: ExecutionKind,
+    /// Who started it.
+    pub started_by: String,
+    /// When (RFC 3339).
+    pub started_at: String,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Status.
+    pub status: ExecutionStatus,
+    /// The plan's RTO target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_target_minutes: Option<u32>,
+    /// Clean up a drill without asking.
+    pub auto_cleanup: bool,
+    /// Waves in plan order.
+    pub waves: Vec<WaveRun>,
+    /// Jobs.
+    #[serde(default)]
+    pub batches: Vec<Batch>,
+    /// Launch-into settings suspended for a drill.
+    #[serde(default)]
+    pub suspended: Vec<Suspended>,
+    /// A drill's cleanup.
+    #[serde(default)]
+    pub cleanup: Cleanup,
+    /// Why it failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl Execution {
+    /// Every server of every wave.
+    pub fn servers(&self) -> impl Iterator<Item = &ServerRun> {
+        self.waves.iter().flat_map(|w| w.servers.iter())
+    }
+
+    fn server_mut(&mut self, id: &str) -> Option<&mut ServerRun> {
+        self.waves
+            .iter_mut()
+            .flat_map(|w| w.servers.iter_mut())
+            .find(|s| s.source_server_id == id)
+    }
+
+    /// Counts by status: (launched, failed, in flight, not started).
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let mut c = (0, 0, 0, 0);
+        for s in self.servers() {
+            match s.status {
+                ServerStatus::Launched => c.0 += 1,
+                ServerStatus::Failed => c.1 += 1,
+                ServerStatus::Launching => c.2 += 1,
+                _ => c.3 += 1,
+            }
+        }
+        c
+    }
+}
+
+/// Why an execution cannot be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutionError {
+    /// A wave names a group that does not exist.
+    #[error("wave \"{wave}\" names protection group \"{group}\", which does not exist")]
+    UnknownGroup {
+        /// Wave.
+        wave: String,
+        /// Group.
+        group: String,
+    },
+    /// A server would launch twice.
+    #[error(
+        "source server {server} is in groups \"{first}\" and \"{second}\"; it would launch twice"
+    )]
+    TwiceInPlan {
+        /// Server.
+        server: String,
+        /// First group.
+        first: String,
+        /// Second group.
+        second: String,
+    },
+    /// Nothing to launch.
+    #[error("the plan selects no source server")]
+    Empty,
+}
+
+/// Sets up an execution of `plan`: every wave with its servers (from `servers` per target).
+#[allow(clippy::too_many_arguments)]
+pub fn prepare(
+    id: &str,
+    plan: &RecoveryPlan,
+    plan_revision: u32,
+    groups: &[ProtectionGroup],
+    servers: &BTreeMap<String, Vec<SourceServer>>,
+    kind: ExecutionKind,
+    started_by: &str,
+    now: &str,
+    auto_cleanup: bool,
+) -> Result<Execution, ExecutionError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut waves = Vec::new();
+    for w in &plan.waves {
+        let mut runs = Vec::new();
+        for g in &w.groups {
+            let group = groups.iter().find(|x| &x.name == g).ok_or_else(|| {
+                ExecutionError::UnknownGroup {
+                    wave: w.name.clone(),
+                    group: g.clone(),
+                }
+            })?;
+            let empty = Vec::new();
+            let pool = servers.get(&group.target).unwrap_or(&empty);
+            for s in members(group, pool) {
+                if let Some(first) = seen.insert(s.id.clone(), g.clone()) {
+                    return Err(ExecutionError::TwiceInPlan {
+                        server: s.id.clone(),
+                        first,
+                        second: g.clone(),
+                    });
+                }
+                runs.push(ServerRun {
+                    source_server_id: s.id.clone(),
+                    name: s.display_name().to_string(),
+                    group: g.clone(),
+                    target: group.target.clone(),
+                    status: ServerStatus::Pending,
+                    batch: None,
+                    recovery_instance_id: None,
+                    ec2_instance_id: None,
+                    failure: None,
+                    started_at: None,
+                    ended_at: None,
+                    steps: Vec::new(),
+                });
+            }
+        }
+        waves.push(WaveRun {
+            name: w.name.clone(),
+            depends_on: w.depends_on.clone(),
+            approval_required: w.approval_required,
+            approved_by: None,
+            timeout_minutes: w.timeout_minutes,
+            on_failure: w.on_failure,
+            status: WaveStatus::Pending,
+            started_at: None,
+            ended_at: None,
+            servers: runs,
+        });
+    }
+    if waves.iter().all(|w| w.servers.is_empty()) {
+        return Err(ExecutionError::Empty);
+    }
+    Ok(Execution {
+        id: id.to_string(),
+        plan: plan.name.clone(),
+        plan_revision,
+        kind,
+        started_by: started_by.to_string(),
+        started_at: now.to_string(),
+        ended_at: None,
+        status: if kind == ExecutionKind::Drill {
+            ExecutionStatus::Preparing
+        } else {
+            ExecutionStatus::Running
+        },
+        rto_target_minutes: plan.rto_target_minutes,
+        auto_cleanup,
+        waves,
+        batches: Vec::new(),
+        suspended: Vec::new(),
+        cleanup: Cleanup {
+            status: if kind == ExecutionKind::Drill {
+                "pending".into()
+            } else {
+                "notNeeded".into()
+            },
+            ..Default::default()
+        },
+        failure: None,
+    })
+}
+
+/// Requests from people (the window, another CLI process) that the engine reads every tick.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Control {
+    /// Pause asked.
+    pub pause: bool,
+    /// Cancel asked.
+    pub cancel: bool,
+    /// Approved waves, with who approved.
+    pub approvals: BTreeMap<String, String>,
+    /// A confirmed cleanup (when it is not automatic).
+    pub cleanup_confirmed: bool,
+}
+
+/// Where executions are written down, before anything is acted on.
+pub trait Journal: Send + Sync {
+    /// Writes the whole state, with an event saying what changed.
+    fn record(&self, execution: &Execution, event: &str) -> Result<(), String>;
+    /// Reads the people's requests for an execution.
+    fn control(&self, id: &str) -> Result<Control, String>;
+}
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct DriveOptions {
+    /// Time between polls.
+    pub tick: Duration,
+    /// Target-wide launch-into groups, per group name (for drills: settings to suspend).
+    pub launch_into_groups: BTreeSet<String>,
+}
+
+fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn minutes_since(start: &str, now: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let a = time::OffsetDateTime::parse(start, &Rfc3339).ok()?;
+    let b = time::OffsetDateTime::parse(now, &Rfc3339).ok()?;
+    Some((b - a).whole_seconds() / 60)
+}
+
+/// The engine's connections, per target.
+pub type Clouds = BTreeMap<String, Arc<dyn Cloud>>;
+
+struct Ctx<'a> {
+    clouds: &'a Clouds,
+    journal: &'a dyn Journal,
+}
+
+impl Ctx<'_> {
+    fn cloud(&self, target: &str) -> Result<&Arc<dyn Cloud>, CloudError> {
+        self.clouds
+            .get(target)
+            .ok_or_else(|| CloudError::Credentials(format!("target \"{target}\" is not connected")))
+    }
+
+    fn record(&self, e: &Execution, event: &str) -> Result<(), String> {
+        self.journal.record(e, event)
+    }
+}
+
+/// Runs (or resumes) `e` until it ends, or until it waits for a person (an approval or a
+/// cleanup confirmation) and `stop_when_waiting` is set. Returns the last state.
+pub async fn drive(
+    mut e: Execution,
+    clouds: &Clouds,
+    journal: &dyn Journal,
+    options: &DriveOptions,
+    stop_when_waiting: bool,
+) -> Result<Execution, String> {
+    let cx = Ctx { clouds, journal };
+    loop {
+        let waiting = tick(&mut e, &cx, options).await?;
+        // A cleanup that waits for a confirmation is left pending (shown on the Dashboard and
+        // by `executions list`); `cleanup --execution` confirms and finishes it.
+        let cleanup_pending = e.cleanup.status == "awaitingConfirmation";
+        if e.status.is_final() || cleanup_pending || (waiting && stop_when_waiting) {
+            return Ok(e);
+        }
+        tokio::time::sleep(options.tick).await;
+    }
+}
+
+/// One step of the engine. Returns true when it waits for a person.
+async fn tick(e: &mut Execution, cx: &Ctx<'_>, options: &DriveOptions) -> Result<bool, String> {
+    let control = cx.journal.control(&e.id)?;
+    for w in &mut e.waves {
+        if w.approved_by.is_none() {
+            if let Some(by) = control.approvals.get(&w.name) {
+                w.approved_by = Some(by.clone());
+            }
+        }
+    }
+    if control.cancel
+        && !matches!(
+            e.status,
+            ExecutionStatus::Cancelling | ExecutionStatus::CleaningUp
+        )
+        && !e.status.is_final()
+    {
+        e.status = ExecutionStatus::Cancelling;
+        cx.record(e, "cancel requested")?;
+    } else if control.pause && e.status == ExecutionStatus::Running {
+        e.status = ExecutionStatus::Paused;
+        cx.record(e, "paused")?;
+    } else if !control.pause && e.status == ExecutionStatus::Paused {
+        e.status = ExecutionStatus::Running;
+        cx.record(e, "resumed")?;
+    }
+
+    if e.status == ExecutionStatus::Preparing {
+        suspend_launch_into(e, cx, options).await?;
+        e.status = ExecutionStatus::Running;
+        cx.record(e, "started")?;
+    }
+
+    adopt_or_start_unstarted(e, cx).await?;
+    poll(e, cx).await?;
+    let now = now();
+    finish_waves(e, &now);
+    if e.status == ExecutionStatus::Cancelling {
+        for w in &mut e.waves {
+            for s in &mut w.servers {
+                if matches!(s.status, ServerStatus::Pending | ServerStatus::Queued) {
+                    s.status = ServerStatus::NotRun;
+                    s.failure = Some("cancelled".into());
+                }
+            }
+            if matches!(w.status, WaveStatus::Pending | WaveStatus::WaitingApproval) {
+                w.status = WaveStatus::Skipped;
+            }
+        }
+        finish_waves(e, &now);
+    }
+    let mut waiting = false;
+    if e.status == ExecutionStatus::Running {
+        waiting = start_waves(e, &now);
+        admit(e, cx).await?;
+    }
+    cx.record(e, "tick")?;
+
+    let all_done = e.waves.iter().all(|w| w.status.is_final());
+    if all_done && !e.status.is_final() {
+        if e.kind == ExecutionKind::Drill
+            && e.cleanup.status != "verified"
+            && e.cleanup.status != "skipped"
+        {
+            if !e.auto_cleanup && !control.cleanup_confirmed {
+                if e.cleanup.status != "awaitingConfirmation" {
+                    e.cleanup.status = "awaitingConfirmation".into();
+                    cx.record(e, "cleanup awaits confirmation")?;
+                }
+                return Ok(true);
+            }
+            e.status = ExecutionStatus::CleaningUp;
+            cx.record(e, "cleanup")?;
+            cleanup(e, cx).await?;
+        }
+        restore_launch_into(e, cx).await?;
+        let cancelled = control.cancel;
+        let failed = e.servers().any(|s| s.status == ServerStatus::Failed)
+            || e.waves.iter().any(|w| w.status == WaveStatus::Failed)
+            || (e.kind == ExecutionKind::Drill && e.cleanup.status == "failed")
+            || e.suspended.iter().any(|s| !s.restored);
+        e.status = if cancelled {
+            ExecutionStatus::Cancelled
+        } else if failed {
+            ExecutionStatus::Failed
+        } else {
+            ExecutionStatus::Completed
+        };
+        e.ended_at = Some(now.clone());
+        cx.record(e, "ended")?;
+        return Ok(false);
+    }
+    Ok(waiting
+        || e.waves
+            .iter()
+            .any(|w| w.status == WaveStatus::WaitingApproval))
+}
+
+/// Drill: launch-into servers launch new instances instead (the setting is written down, then
+/// cleared); restored at the end.
+async fn suspend_launch_into(
+    e: &mut Execution,
+    cx: &Ctx<'_>,
+    options: &DriveOptions,
+) -> Result<(), String> {
+    let wanted: Vec<(String, String)> = e
+        .servers()
+        .filter(|s| options.launch_into_groups.contains(&s.group))
+        .map(|s| (s.target.clone(), s.source_server_id.clone()))
+        .collect();
+    for (target, id) in wanted {
+        if e.suspended.iter().any(|s| s.before.source_server_id == id) {
+            continue; // already done before a crash
+        }
+        let cloud = match cx.cloud(&target) {
+            Ok(c) => Arc::clone(c),
+            Err(err) => return Err(err.to_string()),
+        };
+        let before = cloud
+            .launch_configuration(&id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if before.launch_into_instance_id.is_none() {
+            continue;
+        }
+        e.suspended.push(Suspended {
+            target: target.clone(),
+            before: before.clone(),
+            restored: false,
+        });
+        cx.record(e, &format!("suspending launch-into of {id} for the drill"))?;
+        let update = LaunchConfigurationUpdate {
+            source_server_id: id.clone(),
+            launch_into_instance_id: None,
+            copy_private_ip: None,
+            copy_tags: None,
+            right_sizing: None,
+        };
+        cloud
+            .update_launch_configuration(&update)
+            .await
+            .map_err(|err| format!("cannot suspend the launch-into setting of {id}: {err}"))?;
+    }
+    Ok(())
+}
+
+async fn restore_launch_into(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
+    for i in 0..e.suspended.len() {
+        if e.suspended[i].restored {
+            continue;
+        }
+        let s = e.suspended[i].clone();
+        let Ok(cloud) = cx.cloud(&s.target) else {
+            continue;
+        };
+        match cloud
+            .update_launch_configuration(&LaunchConfigurationUpdate::restoring(&s.before))
+            .await
+        {
+            Ok(_) => {
+                e.suspended[i].restored = true;
+                cx.record(
+                    e,
+                    &format!("restored launch-into of {}", s.before.source_server_id),
+                )?;
+            }
+            Err(err) => {
+                e.failure = Some(format!(
+                    "the launch-into setting of {} could not be restored: {err}",
+                    s.before.source_server_id
+                ));
+                cx.record(e, "restore failed")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn batch_tags(e: &Execution, b: &Batch) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (jobs::tags::EXECUTION.to_string(), e.id.clone()),
+        (jobs::tags::WAVE.to_string(), b.wave.clone()),
+        (jobs::tags::BATCH.to_string(), b.key.clone()),
+    ])
+}
+
+/// Batches written down but without a job: found again by their tags, or started now.
+async fn adopt_or_start_unstarted(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
+    let pending: Vec<usize> = (0..e.batches.len())
+        .filter(|i| e.batches[*i].job_id.is_none() && !e.batches[*i].done)
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let targets: BTreeSet<String> = pending
+        .iter()
+        .map(|i| e.batches[*i].target.clone())
+        .collect();
+    for target in targets {
+        let cloud = match cx.cloud(&target) {
+            Ok(c) => Arc::clone(c),
+            Err(err) => return Err(err.to_string()),
+        };
+        let existing = cloud.jobs(&[]).await.map_err(|err| err.to_string())?;
+        let of_target: Vec<usize> = pending
+            .iter()
+            .copied()
+            .filter(|i| e.batches[*i].target == target)
+            .collect();
+        for i in of_target {
+            let key = e.batches[i].key.clone();
+            let found = existing.iter().find(|j| {
+                j.tags.get(jobs::tags::EXECUTION) == Some(&e.id)
+                    && j.tags.get(jobs::tags::BATCH) == Some(&key)
+            });
+            match found {
+                Some(j) => {
+                    e.batches[i].job_id = Some(j.job_id.clone());
+                    cx.record(e, &format!("found job {} of batch {key} again", j.job_id))?;
+                }
+                None => start_batch(e, i, &cloud, cx).await?,
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn start_batch(
+    e: &mut Execution,
+    i: usize,
+    cloud: &Arc<dyn Cloud>,
+    cx: &Ctx<'_>,
+) -> Result<(), String> {
+    let b = e.batches[i].clone();
+    let is_drill = e.kind == ExecutionKind::Drill;
+    match cloud
+        .start_recovery(&b.servers, is_drill, &batch_tags(e, &b))
+        .await
+    {
+        Ok(job) => {
+            e.batches[i].job_id = Some(job.job_id.clone());
+            cx.record(
+                e,
+                &format!(
+                    "started job {} for batch {} ({} servers)",
+                    job.job_id,
+                    b.key,
+                    b.servers.len()
+                ),
+            )?;
+        }
+        Err(err) => {
+            e.batches[i].done = true;
+            let at = now();
+            for id in &b.servers {
+                if let Some(s) = e.server_mut(id) {
+                    s.status = ServerStatus::Failed;
+                    s.failure = Some(format!("StartRecovery failed: {err}"));
+                    s.ended_at = Some(at.clone());
+                }
+            }
+            cx.record(e, &format!("batch {} could not start: {err}", b.key))?;
+        }
+    }
+    Ok(())
+}
+
+/// One DescribeJobs per target for every active job; a finished job's log is read once.
+async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
+    let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for b in e.batches.iter().filter(|b| !b.done) {
+        if let Some(j) = &b.job_id {
+            by_target
+                .entry(b.target.clone())
+                .or_default()
+                .push(j.clone());
+        }
+    }
+    for (target, ids) in by_target {
+        let cloud = match cx.cloud(&target) {
+            Ok(c) => Arc::clone(c),
+            Err(err) => return Err(err.to_string()),
+        };
+        let found = match cloud.jobs(&ids).await {
+            Ok(j) => j,
+            Err(err) => {
+                // After the SDK's retries: keep going, the next tick polls again.
+                cx.record(e, &format!("polling target {target} failed: {err}"))?;
+                continue;
+            }
+        };
+        for job in found {
+            let at = now();
+            for js in &job.servers {
+                let Some(s) = e.server_mut(&js.source_server_id) else {
+                    continue;
+                };
+                if s.status.is_final() {
+                    continue;
+                }
+                match js.launch_status {
+                    LaunchStatus::Launched => {
+                        s.status = ServerStatus::Launched;
+                        s.recovery_instance_id.clone_from(&js.recovery_instance_id);
+                        s.ended_at.get_or_insert(at.clone());
+                    }
+                    LaunchStatus::Failed | LaunchStatus::Terminated => {
+                        s.status = ServerStatus::Failed;
+                        s.ended_at.get_or_insert(at.clone());
+                    }
+                    _ => s.status = ServerStatus::Launching,
+                }
+            }
+            if job.status == JobStatus::Completed {
+                let log = cloud.job_log(&job.job_id).await.unwrap_or_default();
+                for item in &log {
+                    let Some(id) = &item.source_server_id else {
+                        continue;
+                    };
+                    if let Some(s) = e.server_mut(id) {
+                        if !s.steps.iter().any(|x| x.event == item.event) {
+                            s.steps.push(Step {
+                                event: item.event.clone(),
+                                at: item.at.clone(),
+                            });
+                        }
+                        if item.event == "LAUNCH_END" {
+                            s.ec2_instance_id =
+                                item.target_instance_id.clone().or(s.ec2_instance_id.take());
+                            s.ended_at = Some(item.at.clone());
+                        }
+                        if item.event == "LAUNCH_FAILED" {
+                            s.failure = item.raw_error.clone().or(Some("launch failed".into()));
+                            s.ended_at = Some(item.at.clone());
+                        }
+                    }
+                }
+                if let Some(b) = e
+                    .batches
+                    .iter_mut()
+                    .find(|b| b.job_id.as_deref() == Some(job.job_id.as_str()))
+                {
+                    b.done = true;
+                    let members = b.servers.clone();
+                    for id in members {
+                        if let Some(s) = e.server_mut(&id) {
+                            if !s.status.is_final() {
+                                s.status = ServerStatus::Failed;
+                                s.failure = Some("the job ended without launching it".into());
+                            }
+                            if s.status == ServerStatus::Failed && s.failure.is_none() {
+                                s.failure = Some("DRS reports the launch failed".into());
+                            }
+                        }
+                    }
+                }
+                cx.record(e, &format!("job {} completed", job.job_id))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Waves whose servers are all final end; running waves past their timeout fail.
+fn finish_waves(e: &mut Execution, now: &str) {
+    for w in &mut e.waves {
+        if w.status != WaveStatus::Running {
+            continue;
+        }
+        if let (Some(limit), Some(start)) = (w.timeout_minutes, w.started_at.as_deref()) {
+            if minutes_since(start, now).is_some_and(|m| m >= i64::from(limit)) {
+                for s in &mut w.servers {
+                    if !s.status.is_final() {
+                        s.status = ServerStatus::Failed;
+                        s.failure = Some(format!("the wave timed out after {limit} min"));
+                        s.ended_at = Some(now.to_string());
+                    }
+                }
+            }
+        }
+        if w.servers.iter().all(|s| s.status.is_final()) {
+            w.status = if w.servers.iter().any(|s| s.status == ServerStatus::Failed) {
+                WaveStatus::Failed
+            } else {
+                WaveStatus::Completed
+            };
+            w.ended_at = Some(now.to_string());
+        }
+    }
+}
+
+/// Starts the waves whose dependencies are done; returns true when one waits for approval.
+fn start_waves(e: &mut Execution, now: &str) -> bool {
+    let mut waiting = false;
+    let status: BTreeMap<String, (WaveStatus, FailurePolicy)> = e
+        .waves
+        .iter()
+        .map(|w| (w.name.clone(), (w.status, w.on_failure)))
+        .collect();
+    // A failed wave with policy "stop" halts every wave not yet started.
+    let halted = e
+        .waves
+        .iter()
+        .any(|w| w.status == WaveStatus::Failed && w.on_failure == FailurePolicy::Stop);
+    for w in &mut e.waves {
+        if !matches!(w.status, WaveStatus::Pending | WaveStatus::WaitingApproval) {
+            continue;
+        }
+        if halted {
+            w.status = WaveStatus::Skipped;
+            for s in &mut w.servers {
+                s.status = ServerStatus::NotRun;
+                s.failure = Some("not run: an earlier wave failed and its policy is stop".into());
+            }
+            continue;
+        }
+        let ready = w.depends_on.iter().all(|d| {
+            status
+                .get(d)
+                .is_some_and(|(st, _)| matches!(st, WaveStatus::Completed | WaveStatus::Failed))
+        });
+        if !ready {
+            continue;
+        }
+        if w.approval_required && w.approved_by.is_none() {
+            w.status = WaveStatus::WaitingApproval;
+            waiting = true;
+            continue;
+        }
+        w.status = WaveStatus::Running;
+        w.started_at = Some(now.to_string());
+        for s in &mut w.servers {
+            s.status = ServerStatus::Queued;
+            s.started_at = Some(now.to_string());
+        }
+    }
+    waiting
+}
+
+/// Admission control: queued servers go into jobs of ≤ 100 while the target has < 20 active
+/// jobs and < 500 servers in active jobs. Each batch is written down before it is started.
+async fn admit(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
+    loop {
+        let mut admitted = false;
+        let targets: BTreeSet<String> = e
+            .servers()
+            .filter(|s| s.status == ServerStatus::Queued)
+            .map(|s| s.target.clone())
+            .collect();
+        for target in targets {
+            let active: Vec<&Batch> = e
+                .batches
+                .iter()
+                .filter(|b| b.target == target && !b.done)
+                .collect();
+            let active_servers: usize = active.iter().map(|b| b.servers.len()).sum();
+            if active.len() >= CONCURRENT_JOBS || active_servers >= SERVERS_IN_ACTIVE_JOBS {
+                continue;
+            }
+            let room = (SERVERS_IN_ACTIVE_JOBS - active_servers).min(SERVERS_PER_JOB);
+            // The earliest running wave first.
+            let Some((wi, wave)) = e
+                .waves
+                .iter()
+                .enumerate()
+                .find(|(_, w)| {
+                    w.servers
+                        .iter()
+                        .any(|s| s.status == ServerStatus::Queued && s.target == target)
+                })
+                .map(|(i, w)| (i, w.name.clone()))
+            else {
+                continue;
+            };
+            let ids: Vec<String> = e.waves[wi]
+                .servers
+                .iter()
+                .filter(|s| s.status == ServerStatus::Queued && s.target == target)
+                .take(room)
+                .map(|s| s.source_server_id.clone())
+                .collect();
+            let n = e.batches.iter().filter(|b| b.wave == wave).count() + 1;
+            let key = format!("{wi}-{n}");
+            for id in &ids {
+                if let Some(s) = e.server_mut(id) {
+                    s.status = ServerStatus::Launching;
+                    s.batch = Some(key.clone());
+                }
+            }
+            e.batches.push(Batch {
+                key: key.clone(),
+                target: target.clone(),
+                wave,
+                servers: ids,
+                job_id: None,
+                done: false,
+            });
+            // Written down first: a crash now finds the batch by its tags, or starts it.
+            cx.record(e, &format!("batch {key} admitted"))?;
+            let cloud = match cx.cloud(&target) {
+                Ok(c) => Arc::clone(c),
+                Err(err) => return Err(err.to_string()),
+            };
+            let i = e.batches.len() - 1;
+            start_batch(e, i, &cloud, cx).await?;
+            admitted = true;
+        }
+        if !admitted {
+            return Ok(());
+        }
+    }
+}
+
+/// Terminates exactly this drill's recovery instances, then verifies none is left.
+async fn cleanup(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
+    let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in e.servers() {
+        if let Some(ri) = &s.recovery_instance_id {
+            by_target
+                .entry(s.target.clone())
+                .or_default()
+                .push(ri.clone());
+        }
+    }
+    let mut remaining = Vec::new();
+    let mut problems = Vec::new();
+    for (target, ids) in &by_target {
+        let cloud = match cx.cloud(target) {
+            Ok(c) => Arc::clone(c),
+            Err(err) => {
+                problems.push(err.to_string());
+                remaining.extend(ids.clone());
+                continue;
+            }
+        };
+        // Only drill instances, and never a pre-provisioned DR instance.
+        let current = cloud
+            .recovery_instances()
+            .await
+            .map_err(|err| err.to_string())?;
+        let drills: Vec<String> = current
+            .iter()
+            .filter(|r| ids.contains(&r.recovery_instance_id) && r.is_drill)
+            .map(|r| r.recovery_instance_id.clone())
+            .collect();
+        let protected: BTreeSet<String> = e
+            .suspended
+            .iter()
+            .filter_map(|s| s.before.launch_into_instance_id.clone())
+            .collect();
+        let to_terminate: Vec<String> = drills
+            .into_iter()
+            .filter(|ri| {
+                let ec2 = current
+                    .iter()
+                    .find(|r| &r.recovery_instance_id == ri)
+                    .and_then(|r| r.ec2_instance_id.clone());
+                !ec2.is_some_and(|i| protected.contains(&i))
+            })
+            .collect();
+        if to_terminate.is_empty() {
+            continue;
+        }
+        match cloud.terminate_recovery_instances(&to_terminate).await {
+            Ok(job) => {
+                e.cleanup.jobs.push((target.clone(), job.job_id.clone()));
+                cx.record(e, &format!("cleanup job {} on {target}", job.job_id))?;
+                // Wait for the TERMINATE job.
+                for _ in 0..600 {
+                    let j = cloud
+                        .jobs(std::slice::from_ref(&job.job_id))
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    if j.first().is_some_and(|j| j.status == JobStatus::Completed) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            Err(err) => problems.push(format!("TerminateRecoveryInstances on {target}: {err}")),
+        }
+        // Verify.
+        let after = cloud
+            .recovery_instances()
+            .await
+            .map_err(|err| err.to_string())?;
+        remaining.extend(
+            after
+                .iter()
+                .filter(|r| ids.contains(&r.recovery_instance_id))
+                .map(|r| r.recovery_instance_id.clone()),
+        );
+    }
+    e.cleanup.remaining = remaining;
+    if e.cleanup.remaining.is_empty() && problems.is_empty() {
+        e.cleanup.status = "verified".into();
+        e.cleanup.message = Some("every drill recovery instance of this execution is gone (checked with DescribeRecoveryInstances)".into());
+    } else {
+        e.cleanup.status = "failed".into();
+        e.cleanup.message = Some(if problems.is_empty() {
+            format!(
+                "still there after cleanup: {}",
+                e.cleanup.remaining.join(", ")
+            )
+        } else {
+            problems.join("; ")
+        });
+    }
+    cx.record(e, &format!("cleanup {}", e.cleanup.status))?;
+    Ok(())
+}
+
+/// Which groups of `groups` launch into pre-provisioned instances.
+pub fn launch_into_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
+    groups
+        .iter()
+        .filter(|g| g.launch.launch_mode == LaunchMode::PreProvisioned)
+        .map(|g| g.name.clone())
+        .collect()
+}

@@ -1,0 +1,260 @@
+//! The execution journal: every state of every execution, written before the engine acts on it,
+//! its events (the timeline), and the requests people make of a running execution from any
+//! process (pause, resume, cancel, approve a wave, confirm a drill's cleanup).
+
+use crate::{audit, now, Result, Store, StoreError};
+use drs_core::execution::{Control, Execution, Journal};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// One execution in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionSummary {
+    /// ID.
+    pub id: String,
+    /// Plan.
+    pub plan: String,
+    /// `drill` or `recovery`.
+    pub kind: String,
+    /// Status.
+    pub status: String,
+    /// Started.
+    pub started_at: String,
+    /// Ended.
+    pub ended_at: Option<String>,
+    /// Who.
+    pub started_by: String,
+}
+
+/// An event of an execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionEvent {
+    /// When.
+    pub at: String,
+    /// What.
+    pub event: String,
+    /// The execution's status then.
+    pub status: String,
+}
+
+/// A request people can make of a running execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// Start no new job.
+    Pause,
+    /// Go on after a pause.
+    Resume,
+    /// Stop and clean up.
+    Cancel,
+    /// Let a wave start.
+    Approve(&'a str),
+    /// Clean up a drill (when cleanup is not automatic).
+    ConfirmCleanup,
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("execution: {e}")))
+}
+
+fn status_text(e: &Execution) -> String {
+    serde_json::to_value(e.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Writes an execution's whole state and an event, in one transaction.
+    pub fn save_execution(&mut self, e: &Execution, event: &str) -> Result<()> {
+        let body = json(e)?;
+        let status = status_text(e);
+        let kind = json(&e.kind)?.trim_matches('"').to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO executions (id, plan, kind, status, started_at, ended_at, started_by, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET status = ?4, ended_at = ?6, body = ?8",
+                params![e.id, e.plan, kind, status, e.started_at, e.ended_at, e.started_by, body],
+            )?;
+            if event != "tick" {
+                tx.execute(
+                    "INSERT INTO execution_events (execution, at, event, status) VALUES (?1, ?2, ?3, ?4)",
+                    params![e.id, now(), event, status],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// One execution.
+    pub fn execution(&self, id: &str) -> Result<Execution> {
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM executions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let body = body.ok_or_else(|| StoreError::NotFound {
+            kind: "execution",
+            name: id.to_string(),
+        })?;
+        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("execution {id}: {e}")))
+    }
+
+    /// The newest executions first.
+    pub fn executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, plan, kind, status, started_at, ended_at, started_by FROM executions
+             ORDER BY started_at DESC, id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(ExecutionSummary {
+                id: r.get(0)?,
+                plan: r.get(1)?,
+                kind: r.get(2)?,
+                status: r.get(3)?,
+                started_at: r.get(4)?,
+                ended_at: r.get(5)?,
+                started_by: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Executions that have not ended (to resume).
+    pub fn unfinished_executions(&self) -> Result<Vec<ExecutionSummary>> {
+        Ok(self
+            .executions(10_000)?
+            .into_iter()
+            .filter(|e| !matches!(e.status.as_str(), "completed" | "failed" | "cancelled"))
+            .collect())
+    }
+
+    /// An execution's events, oldest first.
+    pub fn execution_events(&self, id: &str) -> Result<Vec<ExecutionEvent>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, event, status FROM execution_events WHERE execution = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(ExecutionEvent {
+                at: r.get(0)?,
+                event: r.get(1)?,
+                status: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records a request for a running execution (and audits it).
+    pub fn request(&mut self, id: &str, request: Request<'_>, actor: &str) -> Result<()> {
+        let e = self.execution(id)?;
+        if e.status.is_final() {
+            return Err(StoreError::Conflict(format!(
+                "execution {id} has ended ({}); there is nothing to change",
+                status_text(&e)
+            )));
+        }
+        let (text, wave) = match request {
+            Request::Pause => ("pause", None),
+            Request::Resume => ("resume", None),
+            Request::Cancel => ("cancel", None),
+            Request::Approve(w) => {
+                if !e.waves.iter().any(|x| x.name == w) {
+                    return Err(StoreError::NotFound {
+                        kind: "wave",
+                        name: format!(
+                            "{w} (execution {id} has waves {})",
+                            e.waves
+                                .iter()
+                                .map(|x| x.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                ("approve", Some(w))
+            }
+            Request::ConfirmCleanup => ("cleanup", None),
+        };
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO execution_requests (execution, at, actor, request, wave) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, now(), actor, text, wave],
+            )?;
+            audit::append(
+                tx,
+                actor,
+                &format!("execution.{text}"),
+                "execution",
+                id,
+                serde_json::json!({ "plan": e.plan, "wave": wave }),
+            )
+        })
+    }
+
+    /// What people asked of an execution so far.
+    pub fn control(&self, id: &str) -> Result<Control> {
+        let mut stmt = self.conn.prepare(
+            "SELECT request, wave, actor FROM execution_requests WHERE execution = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut c = Control::default();
+        for row in rows {
+            let (request, wave, actor) = row?;
+            match (request.as_str(), wave) {
+                ("pause", _) => c.pause = true,
+                ("resume", _) => c.pause = false,
+                ("cancel", _) => c.cancel = true,
+                ("approve", Some(w)) => {
+                    c.approvals.entry(w).or_insert(actor);
+                }
+                ("cleanup", _) => c.cleanup_confirmed = true,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// The [`Journal`] over a store of its own (its own SQLite connection), for the engine.
+pub struct StoreJournal {
+    store: Mutex<Store>,
+}
+
+impl StoreJournal {
+    /// Opens the store in `data_dir` for the journal.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        Ok(Self {
+            store: Mutex::new(Store::open(data_dir)?),
+        })
+    }
+}
+
+impl Journal for StoreJournal {
+    fn record(&self, execution: &Execution, event: &str) -> std::result::Result<(), String> {
+        let mut s = self
+            .store
+            .lock()
+            .map_err(|_| "the journal lock was poisoned".to_string())?;
+        s.save_execution(execution, event)
+            .map_err(|e| e.to_string())
+    }
+
+    fn control(&self, id: &str) -> std::result::Result<Control, String> {
+        let s = self
+            .store
+            .lock()
+            .map_err(|_| "the journal lock was poisoned".to_string())?;
+        s.control(id).map_err(|e| e.to_string())
+    }
+}
