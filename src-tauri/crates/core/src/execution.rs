@@ -807,6 +807,7 @@ async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
             Ok(c) => Arc::clone(c),
             Err(err) => return Err(err.to_string()),
         };
+        let mut completed_any = false;
         let found = match cloud.jobs(&ids).await {
             Ok(j) => j,
             Err(err) => {
@@ -881,6 +882,24 @@ async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
                     }
                 }
                 cx.record(e, &format!("job {} completed", job.job_id))?;
+                completed_any = true;
+            }
+        }
+        // The EC2 instance behind each new recovery instance (one paged call per tick with
+        // finished jobs).
+        if completed_any {
+            if let Ok(ris) = cloud.recovery_instances().await {
+                for w in &mut e.waves {
+                    for s in &mut w.servers {
+                        if s.ec2_instance_id.is_none() {
+                            if let Some(ri) = ris.iter().find(|r| {
+                                Some(&r.recovery_instance_id) == s.recovery_instance_id.as_ref()
+                            }) {
+                                s.ec2_instance_id.clone_from(&ri.ec2_instance_id);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -1087,23 +1106,28 @@ async fn cleanup(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
         if to_terminate.is_empty() {
             continue;
         }
-        match cloud.terminate_recovery_instances(&to_terminate).await {
-            Ok(job) => {
-                e.cleanup.jobs.push((target.clone(), job.job_id.clone()));
-                cx.record(e, &format!("cleanup job {} on {target}", job.job_id))?;
-                // Wait for the TERMINATE job.
-                for _ in 0..600 {
-                    let j = cloud
-                        .jobs(std::slice::from_ref(&job.job_id))
-                        .await
-                        .map_err(|err| err.to_string())?;
-                    if j.first().is_some_and(|j| j.status == JobStatus::Completed) {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+        // TerminateRecoveryInstances takes at most 200 IDs.
+        let mut started = Vec::new();
+        for chunk in to_terminate.chunks(200) {
+            match cloud.terminate_recovery_instances(chunk).await {
+                Ok(job) => {
+                    e.cleanup.jobs.push((target.clone(), job.job_id.clone()));
+                    cx.record(e, &format!("cleanup job {} on {target}", job.job_id))?;
+                    started.push(job.job_id);
                 }
+                Err(err) => problems.push(format!("TerminateRecoveryInstances on {target}: {err}")),
             }
-            Err(err) => problems.push(format!("TerminateRecoveryInstances on {target}: {err}")),
+        }
+        // Wait for the TERMINATE jobs.
+        for _ in 0..600 {
+            if started.is_empty() {
+                break;
+            }
+            let jobs = cloud.jobs(&started).await.map_err(|err| err.to_string())?;
+            if jobs.iter().all(|j| j.status == JobStatus::Completed) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         // Verify.
         let after = cloud

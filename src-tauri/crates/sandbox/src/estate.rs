@@ -415,12 +415,23 @@ impl Estate {
                 for i in st.instances.values() {
                     *states.entry(i.state.as_str()).or_default() += 1;
                 }
+                let now = self.clock.now();
+                let active: Vec<&crate::jobs::Job> = st
+                    .jobs
+                    .values()
+                    .filter(|j| j.job_type == "LAUNCH" && j.status(now) != "COMPLETED")
+                    .collect();
                 regions.insert(
                     r.clone(),
                     serde_json::json!({
                         "sourceServers": st.servers.len(),
                         "instances": st.instances.len(),
                         "instanceStates": states,
+                        "jobs": st.jobs.len(),
+                        "activeJobs": active.len(),
+                        "serversInActiveJobs": active.iter().map(|j| j.servers.len()).sum::<usize>(),
+                        "recoveryInstances": st.recovery_instances.len(),
+                        "drillRecoveryInstances": st.recovery_instances.values().filter(|r| r.is_drill).count(),
                     }),
                 );
             }

@@ -1,0 +1,564 @@
+//! Drills through the CLI against `sandbox serve` (time-scaled), as a coordinator or a script
+//! runs them: waves with a dependency and an approval, admission control at scale, a failing
+//! server with both failure policies, a kill -9 at random points then `executions resume`, and
+//! the safety of pre-provisioned DR instances.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+struct Serve {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Serve {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args([
+            "--json",
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--time-scale",
+            "900",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        text.push_str(&line);
+        if line == "}" {
+            break;
+        }
+    }
+    let v: Value = serde_json::from_str(&text).unwrap();
+    Serve {
+        child,
+        endpoint: v["endpoint"].as_str().unwrap().to_string(),
+    }
+}
+
+fn get(url: &str) -> Value {
+    ureq::get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(endpoint: &str) -> Self {
+        let cli = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        cli.ok(&["target", "edit", "Sandbox", "--endpoint-url", endpoint]);
+        cli
+    }
+
+    fn data(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("drs-orchestrator").unwrap();
+        c.env("DRS_ORCH_DATA_DIR", self.data());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd().args(args).write_stdin("").output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    fn import(&self, yaml: &str) {
+        let f = self.data().join("import.yaml");
+        std::fs::write(&f, yaml).unwrap();
+        self.ok(&["plan", "import", f.to_str().unwrap()]);
+    }
+
+    /// Starts the CLI in the background, its output going to files (a pipe nobody reads would
+    /// fill up and stall it).
+    fn spawn(&self, args: &[&str]) -> Spawned {
+        let out = self.data().join(format!("out-{}.txt", args.len()));
+        let err = self.data().join(format!("err-{}.txt", args.len()));
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+            .args(args)
+            .env("DRS_ORCH_DATA_DIR", self.data())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        Spawned { child, out, err }
+    }
+
+    fn executions(&self) -> Vec<Value> {
+        let out = self.ok(&["--json", "executions", "list"]);
+        serde_json::from_str::<Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    fn execution(&self, id: &str) -> Value {
+        let out = self.ok(&["--json", "executions", "show", id]);
+        serde_json::from_str::<Value>(&out).unwrap()["execution"].clone()
+    }
+
+    fn wait_for_execution(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(e) = self.executions().first() {
+                return e["id"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "no execution appeared");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+struct Spawned {
+    child: std::process::Child,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+fn finish(mut s: Spawned) -> Run {
+    let status = s.child.wait().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: std::fs::read_to_string(&s.out).unwrap_or_default(),
+        stderr: std::fs::read_to_string(&s.err).unwrap_or_default(),
+    }
+}
+
+const THREE_WAVES: &str = "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-drill
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-db, retail-cache]
+    - name: application
+      groups: [retail-app]
+      dependsOn: [data]
+      onFailure: continue
+    - name: web
+      groups: [retail-web]
+      dependsOn: [application]
+      approvalRequired: true
+";
+
+#[test]
+fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(THREE_WAVES);
+    let child = cli.spawn(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-drill",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "200",
+    ]);
+    let id = cli.wait_for_execution();
+    // The web wave waits for its approval.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let e = cli.execution(&id);
+        if e["waves"][2]["status"] == "waitingApproval" {
+            assert_eq!(e["waves"][0]["status"], "completed");
+            assert_eq!(e["waves"][1]["status"], "completed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the web wave never waited: {e}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    cli.ok(&["executions", "approve", &id, "--wave", "web"]);
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("\"waitingApproval\": \"web\"")
+            || run.stdout.contains("\"waitingApproval\":\"web\""),
+        "{}",
+        run.stdout
+    );
+
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "completed");
+    assert_eq!(e["cleanup"]["status"], "verified");
+    assert_eq!(e["cleanup"]["remaining"], serde_json::json!([]));
+    assert_eq!(
+        e["waves"][2]["approvedBy"]
+            .as_str()
+            .map(|s| s.starts_with("local:")),
+        Some(true)
+    );
+    // Timings come from the sandbox's job log: each server launched when its LAUNCH_END says.
+    for w in e["waves"].as_array().unwrap() {
+        for s in w["servers"].as_array().unwrap() {
+            assert_eq!(s["status"], "launched", "{s}");
+            let steps = s["steps"].as_array().unwrap();
+            let end = steps.iter().find(|x| x["event"] == "LAUNCH_END").unwrap();
+            assert_eq!(s["endedAt"], end["at"], "{s}");
+            assert!(steps.iter().any(|x| x["event"] == "SNAPSHOT_START"));
+            assert!(
+                s["ec2InstanceId"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("i-")),
+                "{s}"
+            );
+        }
+    }
+    // Waves ran in order: application started after data ended.
+    assert!(e["waves"][1]["startedAt"].as_str() >= e["waves"][0]["endedAt"].as_str());
+    // No drill instance is left.
+    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    let audit = cli.ok(&["audit", "--subject", &id]);
+    assert!(audit.contains("execution.approve"), "{audit}");
+}
+
+/// The sandbox's drill recovery instances in the production account's recovery region.
+fn drill_instances(endpoint: &str) -> u64 {
+    let state = get(&format!("{endpoint}/_sandbox/state"));
+    state["accounts"]["111122223333"]["us-west-2"]["drillRecoveryInstances"]
+        .as_u64()
+        .unwrap()
+}
+
+fn scale_scenario(dir: &Path, servers: usize) -> PathBuf {
+    let f = dir.join("bulk.yaml");
+    std::fs::write(
+        &f,
+        format!(
+            "name: bulk
+accounts:
+  - id: \"111122223333\"
+    accessKeyId: AKIASANDBOXPROD00001
+    secretAccessKey: bulk-secret
+generate:
+  account: \"111122223333\"
+  region: us-west-2
+  sourceServers: {servers}
+  instances: {servers}
+"
+        ),
+    )
+    .unwrap();
+    f
+}
+
+#[test]
+fn admission_control_keeps_to_the_drs_quotas() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scale_scenario(dir.path(), 700);
+    let sandbox = serve(&["--scenario", scenario.to_str().unwrap()]);
+    let cli = Cli::new(&sandbox.endpoint);
+    let ids: Vec<String> = (0..250u64)
+        .map(|i| format!("s-{:017x}", 0x6e0_0000_0000_u64 + i))
+        .collect();
+    cli.import(&format!(
+        "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {{name: first-250}}
+spec:
+  target: Sandbox
+  selector:
+    sourceServerIds: [{}]
+---
+apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {{name: all}}
+spec:
+  target: Sandbox
+  selector:
+    tags: {{Tier: web}}
+---
+apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {{name: all-app}}
+spec:
+  target: Sandbox
+  selector:
+    tags: {{Tier: app}}
+---
+apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {{name: all-db}}
+spec:
+  target: Sandbox
+  selector:
+    tags: {{Tier: db}}
+---
+apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {{name: all-cache}}
+spec:
+  target: Sandbox
+  selector:
+    tags: {{Tier: cache}}
+---
+apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {{name: two-fifty}}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - {{name: one, groups: [first-250]}}
+---
+apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {{name: seven-hundred}}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - {{name: everything, groups: [all, all-app, all-db, all-cache]}}
+",
+        ids.join(", ")
+    ));
+
+    // 250 servers: three jobs (100, 100, 50).
+    let out = cli.ok(&[
+        "--json",
+        "drill",
+        "--plan",
+        "two-fifty",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "200",
+    ]);
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    let sizes: Vec<usize> = e["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["servers"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [100, 100, 50], "{out}");
+
+    // 700 servers in one wave: never more than 500 servers or 20 jobs active.
+    let child = cli.spawn(&[
+        "--json",
+        "drill",
+        "--plan",
+        "seven-hundred",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "100",
+    ]);
+    let mut peak_servers = 0;
+    let mut peak_jobs = 0;
+    let mut samples = 0;
+    let started = Instant::now();
+    let mut child = Some(child);
+    loop {
+        let state = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+        let region = &state["accounts"]["111122223333"]["us-west-2"];
+        peak_servers = peak_servers.max(region["serversInActiveJobs"].as_u64().unwrap());
+        peak_jobs = peak_jobs.max(region["activeJobs"].as_u64().unwrap());
+        samples += 1;
+        if let Some(c) = child.as_mut() {
+            if c.child.try_wait().unwrap().is_some() {
+                let run = finish(child.take().unwrap());
+                assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the drill did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(peak_servers <= 500, "{peak_servers} servers in active jobs");
+    assert!(peak_jobs <= 20, "{peak_jobs} active jobs");
+    assert_eq!(
+        peak_servers, 500,
+        "admission fills the quota ({samples} samples)"
+    );
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    assert_eq!(e["batches"].as_array().unwrap().len(), 7);
+    assert_eq!(e["status"], "completed");
+}
+
+#[test]
+fn kill_9_at_random_points_then_resume_never_launches_a_server_twice() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        THREE_WAVES
+            .replace("      approvalRequired: true\n", "")
+            .as_str(),
+    );
+    for (round, delay_ms) in [150u64, 700, 1_500, 2_600].into_iter().enumerate() {
+        let before = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+        let before_starts = before["calls"]["drs:StartRecovery"].as_u64().unwrap_or(0);
+        let mut child = cli.spawn(&[
+            "--json",
+            "drill",
+            "--plan",
+            "shop-drill",
+            "--yes",
+            "--override-readiness",
+            "--tick-ms",
+            "150",
+        ]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.child.kill(); // SIGKILL
+        let _ = child.child.wait();
+        let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+        let resumed = cli.run(&["--json", "executions", "resume", &id, "--tick-ms", "150"]);
+        assert_eq!(
+            resumed.code, 0,
+            "round {round}: {}\n{}",
+            resumed.stdout, resumed.stderr
+        );
+        let e = cli.execution(&id);
+        assert_eq!(e["status"], "completed", "round {round}");
+        assert_eq!(e["cleanup"]["status"], "verified", "round {round}");
+        // One StartRecovery per batch: nothing started twice.
+        let after = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+        let starts = after["calls"]["drs:StartRecovery"].as_u64().unwrap() - before_starts;
+        let batches = e["batches"].as_array().unwrap().len() as u64;
+        assert_eq!(
+            starts, batches,
+            "round {round} (killed after {delay_ms} ms)"
+        );
+        let servers: usize = e["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["servers"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(servers, 32, "every server in exactly one batch");
+        assert_eq!(
+            drill_instances(&sandbox.endpoint),
+            0,
+            "round {round}: drill instances left"
+        );
+        // Execution IDs are ordered by second: the next round's is newer.
+        std::thread::sleep(Duration::from_millis(1_100));
+    }
+}
+
+#[test]
+fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        THREE_WAVES
+            .replace("      approvalRequired: true\n", "")
+            .as_str(),
+    );
+    // Pair first: the launch configurations launch into the DR instances.
+    cli.ok(&["pairs", "apply", "--plan", "shop-drill", "--yes"]);
+    let pairs_before = cli.ok(&["--json", "pairs", "match", "--plan", "shop-drill"]);
+    let state_before = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-drill",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "150",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    assert_eq!(e["cleanup"]["status"], "verified");
+    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert!(
+        e["suspended"].as_array().unwrap().len() >= 20,
+        "launch-into settings were suspended"
+    );
+    assert!(e["suspended"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["restored"] == true));
+    // The drill launched new instances, not into the DR instances.
+    for w in e["waves"].as_array().unwrap() {
+        for s in w["servers"].as_array().unwrap() {
+            assert!(
+                !s["ec2InstanceId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("i-0d"),
+                "{s}"
+            );
+        }
+    }
+    // Every DR instance still exists and is stopped as before; every launch-into setting is back.
+    let state_after = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let region = |s: &Value| s["accounts"]["111122223333"]["us-west-2"]["instanceStates"].clone();
+    assert_eq!(
+        region(&state_before)["stopped"],
+        region(&state_after)["stopped"]
+    );
+    let pairs_after = cli.ok(&["--json", "pairs", "match", "--plan", "shop-drill"]);
+    let valid = |text: &str| -> usize {
+        serde_json::from_str::<Value>(text)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| {
+                p["checks"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c["ok"] == true))
+            })
+            .count()
+    };
+    assert_eq!(valid(&pairs_before), valid(&pairs_after));
+    assert!(valid(&pairs_after) >= 25);
+}
