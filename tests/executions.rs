@@ -562,3 +562,244 @@ fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
     assert_eq!(valid(&pairs_before), valid(&pairs_after));
     assert!(valid(&pairs_after) >= 25);
 }
+
+/// Runs the AWS CLI against the sandbox as the production account.
+fn aws(endpoint: &str, args: &[&str]) -> Option<Value> {
+    let out = std::process::Command::new("aws")
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-west-2",
+            "--output",
+            "json",
+        ])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
+        .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env_remove("AWS_PROFILE")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            Some(serde_json::from_slice(&o.stdout).unwrap_or(Value::Null))
+        }
+        Ok(o) => panic!("aws {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            assert!(
+                std::env::var("DRS_E2E").as_deref() != Ok("1"),
+                "the AWS CLI is missing ({e}); run scripts/install-deps.sh --test"
+            );
+            eprintln!("skipped: the AWS CLI is not installed");
+            None
+        }
+    }
+}
+
+const APP07: &str = "s-0005e7a1100000011";
+
+#[test]
+fn a_failing_server_fails_alone_and_the_policy_decides_what_follows() {
+    for (policy, next_wave) in [("continue", "completed"), ("stop", "skipped")] {
+        let sandbox = serve(&[]);
+        let cli = Cli::new(&sandbox.endpoint);
+        // retail-app-07's DR instance is left running: launching into it fails.
+        if aws(
+            &sandbox.endpoint,
+            &[
+                "drs",
+                "update-launch-configuration",
+                "--source-server-id",
+                APP07,
+                "--copy-tags",
+                "--no-copy-private-ip",
+                "--launch-into-instance-properties",
+                "launchIntoEC2InstanceID=i-0d000000000000011",
+            ],
+        )
+        .is_none()
+        {
+            return;
+        }
+        // Tags off again (the flag above only exists to pass a boolean).
+        aws(
+            &sandbox.endpoint,
+            &[
+                "drs",
+                "update-launch-configuration",
+                "--source-server-id",
+                APP07,
+                "--no-copy-tags",
+            ],
+        );
+        cli.import(&format!(
+            "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {{name: failover}}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - {{name: application, groups: [retail-app], onFailure: {policy}}}
+    - {{name: web, groups: [retail-web], dependsOn: [application]}}
+"
+        ));
+        let run = cli.run(&[
+            "--json",
+            "recover",
+            "--plan",
+            "failover",
+            "--confirm",
+            "failover",
+            "--override-readiness",
+            "--tick-ms",
+            "150",
+        ]);
+        assert_eq!(run.code, 1, "{policy}: {}\n{}", run.stdout, run.stderr);
+        let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+        let e = cli.execution(&id);
+        assert_eq!(e["kind"], "recovery");
+        assert_eq!(e["status"], "failed");
+        let app = &e["waves"][0];
+        assert_eq!(app["status"], "failed");
+        let failed: Vec<&Value> = app["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "{policy}: only that server fails");
+        assert_eq!(failed[0]["name"], "retail-app-07");
+        assert!(
+            failed[0]["failure"]
+                .as_str()
+                .unwrap()
+                .contains("must be stopped"),
+            "{}",
+            failed[0]
+        );
+        assert_eq!(e["waves"][1]["status"], next_wave, "{policy}");
+        assert_eq!(
+            e["cleanup"]["status"], "notNeeded",
+            "a recovery is never cleaned up"
+        );
+        // The confirmation went to the audit log with who ran it.
+        let audit = cli.ok(&["--json", "audit", "--subject", "failover"]);
+        assert!(audit.contains("execution.recover"), "{audit}");
+    }
+    // Without the plan's name typed again, nothing starts.
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    let r = cli.run(&["recover", "--plan", "retail-dr", "--confirm", "retail"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--confirm \"retail-dr\""), "{}", r.stderr);
+    assert!(cli.executions().is_empty());
+}
+
+#[test]
+fn a_drill_completes_through_throttling_and_server_errors() {
+    let sandbox = serve(&[
+        "--throttle-rate",
+        "0.3",
+        "--error-rate",
+        "0.05",
+        "--seed",
+        "7",
+    ]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        THREE_WAVES
+            .replace("      approvalRequired: true\n", "")
+            .as_str(),
+    );
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-drill",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "150",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let stats = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+    let throttled: u64 = stats["throttled"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(throttled > 10, "the faults were injected: {stats}");
+    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+}
+
+#[test]
+fn cleanup_verification_catches_an_instance_that_will_not_terminate() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        THREE_WAVES
+            .replace("      approvalRequired: true\n", "")
+            .as_str(),
+    );
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-drill",
+        "--yes",
+        "--override-readiness",
+        "--no-cleanup",
+        "--tick-ms",
+        "150",
+    ]);
+    assert_eq!(
+        run.code, 1,
+        "a drill without its cleanup is not done: {}",
+        run.stderr
+    );
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    assert_eq!(e["cleanup"]["status"], "awaitingConfirmation");
+    assert_eq!(
+        cli.executions()[0]["status"],
+        "running",
+        "listed as not finished"
+    );
+    assert!(drill_instances(&sandbox.endpoint) > 0);
+    // Protect one drill instance against termination.
+    let protected = e["waves"][0]["servers"][0]["ec2InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    if aws(
+        &sandbox.endpoint,
+        &[
+            "ec2",
+            "create-tags",
+            "--resources",
+            &protected,
+            "--tags",
+            "Key=DisableApiTermination,Value=true",
+        ],
+    )
+    .is_none()
+    {
+        return;
+    }
+    let r = cli.run(&["--json", "cleanup", "--execution", &id]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "failed");
+    assert_eq!(e["cleanup"]["status"], "failed");
+    let remaining = e["cleanup"]["remaining"].as_array().unwrap();
+    assert_eq!(remaining.len(), 1, "{e}");
+    assert_eq!(
+        remaining[0],
+        e["waves"][0]["servers"][0]["recoveryInstanceId"]
+    );
+    assert!(e["cleanup"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("still there after cleanup"));
+    assert_eq!(drill_instances(&sandbox.endpoint), 1);
+}

@@ -2,7 +2,9 @@
 //! servers go through snapshot → conversion → launch with seeded durations; DescribeJobs,
 //! DescribeJobLogItems and DescribeRecoveryInstances read the state as of the simulated now;
 //! TerminateRecoveryInstances creates a TERMINATE job that terminates the EC2 instances — the
-//! launched-into ones included, as DRS does (the app must guard against that).
+//! launched-into ones included, as DRS does (the app must guard against that). An instance
+//! tagged `DisableApiTermination=true` stands for EC2 termination protection: it is not
+//! terminated and its recovery instance stays (to test cleanup verification).
 
 use crate::estate::{iso, Instance, RegionState};
 use std::collections::BTreeMap;
@@ -233,6 +235,18 @@ pub fn advance(region: &mut RegionState, account: &str, region_name: &str, now: 
         if job.job_type == "TERMINATE" {
             if now >= job.planned_end() {
                 for ri in &job.terminate {
+                    // An EC2 instance with termination protection (the sandbox reads the tag
+                    // `DisableApiTermination=true`) refuses, and its recovery instance stays.
+                    let protected = region
+                        .recovery_instances
+                        .get(ri)
+                        .and_then(|r| region.instances.get(&r.ec2_instance_id))
+                        .is_some_and(|i| {
+                            i.tags.get("DisableApiTermination").map(String::as_str) == Some("true")
+                        });
+                    if protected {
+                        continue;
+                    }
                     if let Some(r) = region.recovery_instances.remove(ri) {
                         if let Some(i) = region.instances.get_mut(&r.ec2_instance_id) {
                             i.state = "terminated".into();
