@@ -16,6 +16,18 @@ use drs_secrets::{SecretKind, Secrets};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+/// Environment variable setting the built-in sandbox's simulated seconds per real second
+/// (default 60): a larger value makes drills on the sandbox finish sooner, for demos and tests.
+pub const ENV_SANDBOX_TIME_SCALE: &str = "DRS_ORCH_SANDBOX_TIME_SCALE";
+
+fn time_scale() -> f64 {
+    std::env::var(ENV_SANDBOX_TIME_SCALE)
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(SandboxConfig::default().time_scale)
+}
+
 /// The in-process sandbox, started on first use and kept for the life of the process.
 #[derive(Default)]
 pub struct EmbeddedSandbox {
@@ -28,12 +40,15 @@ impl EmbeddedSandbox {
         let running = self
             .running
             .get_or_try_init(|| async {
-                drs_sandbox::start(SandboxConfig::default())
-                    .await
-                    .map_err(|e| CloudError::Network {
-                        operation: "sandbox".into(),
-                        message: e.to_string(),
-                    })
+                drs_sandbox::start(SandboxConfig {
+                    time_scale: time_scale(),
+                    ..SandboxConfig::default()
+                })
+                .await
+                .map_err(|e| CloudError::Network {
+                    operation: "sandbox".into(),
+                    message: e.to_string(),
+                })
             })
             .await?;
         Ok(running.endpoint())

@@ -55,6 +55,8 @@ pub struct AppState {
     pub keychain: Arc<dyn Secrets>,
     /// The startup check of the keychain: unset while it runs, then ok or why not.
     pub keychain_check: Arc<OnceLock<Result<(), String>>>,
+    /// Live views of executions, and the executions this app drives.
+    pub watchers: commands::execution::Watchers,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             sandbox: connect::EmbeddedSandbox::default(),
             keychain: Arc::new(Keychain::new()),
             keychain_check: Arc::new(OnceLock::new()),
+            watchers: Default::default(),
         }
     }
 
@@ -148,6 +151,12 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::documents::import_file,
             commands::documents::import_yaml,
             commands::inventory::inventory_load,
+            commands::execution::execution_start,
+            commands::execution::execution_watch,
+            commands::execution::execution_list,
+            commands::execution::execution_get,
+            commands::execution::execution_request,
+            commands::execution::execution_resume,
             commands::readiness::readiness_check,
             commands::readiness::readiness_get,
             commands::readiness::readiness_list,

@@ -112,6 +112,7 @@ impl Driver {
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("DRS_ORCH_DATA_DIR", data_dir)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("DRS_ORCH_SANDBOX_TIME_SCALE", "900")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -366,6 +367,32 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("35 already set");
     s.screenshot("08-pairs-applied");
 
+    // A drill of the sample plan from the window: start it (past the readiness blockers, which
+    // is recorded), approve the web wave when it waits, watch it end with a verified cleanup.
+    s.click(&s.text("Recovery plans"));
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='retail-dr']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='plan-readiness']"));
+    s.click(&s.css("[data-testid='readiness-drill']"));
+    s.click(&s.text("Start even if readiness finds blockers (recorded in the audit log)"));
+    s.click(&s.css("[data-testid='start-execution']"));
+    s.css("[data-testid='execution-summary']");
+    s.click(&s.css("[data-testid='approve-web']"));
+    s.screenshot("09-drill-live");
+    s.wait_for_text("Cleanup");
+    s.find(
+        "xpath",
+        "//*[@data-testid='cleanup-proof']//*[normalize-space(text())='verified']",
+    );
+    s.wait_for_text("40/40 launched");
+    s.click(&s.css("[data-testid='presentation']"));
+    s.screenshot("10-drill-done");
+    s.click(&s.text("Executions"));
+    s.css("[data-testid='executions-table'] a");
+    s.screenshot("11-executions");
+
     // A target with access keys, added in the form: the secret goes to the OS keychain, the
     // connection test reaches an external sandbox with it and shows the caller ARN.
     let sandbox = serve_sandbox();
@@ -386,7 +413,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "AKIASANDBOXRECOV0001",
     );
     s.type_into(&s.css("[data-testid='target-secret'] input"), E2E_SECRET);
-    s.screenshot("09-add-target");
+    s.screenshot("12-add-target");
     s.click(&s.css("[data-testid='target-save']"));
     s.wait_for_text("Target dr-keys was added.");
     s.click(&s.find(
@@ -397,7 +424,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("arn:aws:iam::444455556666:user/sandbox-admin");
     s.click(&s.css("[data-testid='use-target']"));
     s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
-    s.screenshot("10-keys-target-tested");
+    s.screenshot("13-keys-target-tested");
     s.close();
     drop(sandbox);
 

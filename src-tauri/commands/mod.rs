@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod documents;
+pub mod execution;
 pub mod group;
 pub mod inventory;
 pub mod plan;

@@ -9,6 +9,8 @@ import { FlashProvider, useFlash } from "./components/flash";
 import { IdentityProvider, identityLabel, useIdentity } from "./components/identity";
 import { useLoad } from "./components/useLoad";
 import { DashboardPage } from "./pages/DashboardPage";
+import { ExecutionView } from "./pages/ExecutionView";
+import { ExecutionsPage } from "./pages/ExecutionsPage";
 import { GroupEditor } from "./pages/GroupEditor";
 import { GroupsPage } from "./pages/GroupsPage";
 import { InventoryPage } from "./pages/InventoryPage";
@@ -126,16 +128,8 @@ export const routes: RouteObject[] = [
       { path: "pairs", element: <PairsPage /> },
       { path: "targets", element: <TargetsPage /> },
       { path: "inventory", element: <InventoryPage /> },
-      {
-        path: "executions",
-        element: (
-          <LaterPage
-            title="Executions"
-            what="Drills and recoveries, wave by wave, with live progress, measured RTO, approvals, pause, resume, cancel and verified cleanup."
-            when="It arrives with drill and recovery execution."
-          />
-        ),
-      },
+      { path: "executions", element: <ExecutionsPage /> },
+      { path: "executions/:id", element: <ExecutionView /> },
       {
         path: "reports",
         element: (

@@ -1,10 +1,14 @@
 // The only module that talks to Rust. Every call is typed; components import from here, and
 // Vitest mocks this module.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   AuditEntry,
   CallerIdentity,
+  Execution,
+  ExecutionDetail,
+  ExecutionKind,
+  ExecutionSummary,
   BackendError,
   ImportOutcome,
   Inventory,
@@ -81,6 +85,29 @@ export const backend = {
   setPairOverride: (target: string, sourceServerId: string, instanceId: string | null) =>
     call<void>("pair_override_set", { target, sourceServerId, instanceId }),
   clearPairOverride: (target: string, sourceServerId: string) => call<void>("pair_override_clear", { target, sourceServerId }),
+
+  /** Starts a drill or recovery; `onState` receives its states as they change (throttled). */
+  startExecution: (
+    plan: string,
+    kind: ExecutionKind,
+    options: { overrideReadiness: boolean; autoCleanup: boolean; confirm?: string },
+    onState: (e: Execution) => void,
+  ) => {
+    const events = new Channel<Execution>();
+    events.onmessage = onState;
+    return call<string>("execution_start", { plan, kind, ...options, events });
+  },
+  /** Streams an execution's states to `onState`; resolves with the current one. */
+  watchExecution: (id: string, onState: (e: Execution) => void) => {
+    const events = new Channel<Execution>();
+    events.onmessage = onState;
+    return call<Execution>("execution_watch", { id, events });
+  },
+  executions: () => call<ExecutionSummary[]>("execution_list"),
+  execution: (id: string) => call<ExecutionDetail>("execution_get", { id }),
+  requestExecution: (id: string, request: "pause" | "resume" | "cancel" | "approve" | "cleanup", wave?: string) =>
+    call<void>("execution_request", { id, request, wave }),
+  resumeExecution: (id: string) => call<void>("execution_resume", { id }),
 };
 
 export type Backend = typeof backend;

@@ -344,3 +344,71 @@ export interface PairsPreview {
 export interface PairsOutcome {
   targets: Record<string, ApplyOutcome>;
 }
+
+export type ExecutionKind = "drill" | "recovery";
+export type ExecutionStatus = "preparing" | "running" | "paused" | "cancelling" | "cleaningUp" | "completed" | "failed" | "cancelled";
+export type WaveStatus = "pending" | "waitingApproval" | "running" | "completed" | "failed" | "skipped";
+export type ServerStatus = "pending" | "queued" | "launching" | "launched" | "failed" | "notRun";
+
+export interface ServerRun {
+  sourceServerId: string;
+  name: string;
+  group: string;
+  target: string;
+  status: ServerStatus;
+  batch?: string;
+  recoveryInstanceId?: string;
+  ec2InstanceId?: string;
+  failure?: string;
+  startedAt?: string;
+  endedAt?: string;
+  steps?: { event: string; at: string }[];
+}
+
+export interface WaveRun {
+  name: string;
+  dependsOn: string[];
+  approvalRequired: boolean;
+  approvedBy?: string;
+  timeoutMinutes?: number;
+  onFailure: "stop" | "continue";
+  status: WaveStatus;
+  startedAt?: string;
+  endedAt?: string;
+  servers: ServerRun[];
+}
+
+export interface Execution {
+  id: string;
+  plan: string;
+  planRevision: number;
+  kind: ExecutionKind;
+  startedBy: string;
+  startedAt: string;
+  endedAt?: string;
+  status: ExecutionStatus;
+  rtoTargetMinutes?: number;
+  autoCleanup: boolean;
+  waves: WaveRun[];
+  batches: { key: string; target: string; wave: string; servers: string[]; jobId?: string; done: boolean }[];
+  suspended: { target: string; before: LaunchConfiguration; restored: boolean }[];
+  cleanup: { status: string; jobs: [string, string][]; remaining: string[]; message?: string };
+  failure?: string;
+}
+
+export interface ExecutionSummary {
+  id: string;
+  plan: string;
+  kind: string;
+  status: string;
+  startedAt: string;
+  endedAt?: string | null;
+  startedBy: string;
+  cleanup: string;
+}
+
+export interface ExecutionDetail {
+  execution: Execution;
+  events: { at: string; event: string; status: string }[];
+  driving: boolean;
+}

@@ -1,3 +1,4 @@
+import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
@@ -11,16 +12,25 @@ import { backend } from "../backend";
 import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { formatTime } from "./format";
+import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { ReadinessStatus } from "./ReadinessPage";
 
 export function DashboardPage() {
   const navigate = useNavigate();
   const data = useLoad(() =>
-    Promise.all([backend.plans(), backend.groups(), backend.targets(), backend.audit(undefined, 8), backend.readinessList().catch(() => [])]),
+    Promise.all([
+      backend.plans(),
+      backend.groups(),
+      backend.targets(),
+      backend.audit(undefined, 8),
+      backend.readinessList().catch(() => []),
+      backend.executions().catch(() => []),
+    ]),
   );
   if (data.error) return <ErrorState error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading what="the dashboard" />;
-  const [plans, groups, targets, audit, readiness] = data.data;
+  const [plans, groups, targets, audit, readiness, executions] = data.data;
+  const pendingCleanups = executions.filter((e) => e.kind === "drill" && (e.cleanup === "awaitingConfirmation" || e.cleanup === "failed"));
   const counter = (label: string, value: number, href: string) => (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
@@ -39,6 +49,38 @@ export function DashboardPage() {
             {counter("Targets", targets.length, "/targets")}
           </ColumnLayout>
         </Container>
+        {pendingCleanups.length > 0 && (
+          <Alert type="warning" header={`${pendingCleanups.length} drill(s) with a pending cleanup`} data-testid="pending-cleanups">
+            {pendingCleanups.map((e) => (
+              <div key={e.id}>
+                <Link href={`#/executions/${e.id}`} onFollow={(ev) => (ev.preventDefault(), navigate(`/executions/${e.id}`))}>
+                  {e.id}
+                </Link>{" "}
+                ({e.plan}): cleanup {e.cleanup === "failed" ? "failed" : "not done yet"}
+              </div>
+            ))}
+          </Alert>
+        )}
+        <Table
+          header={<Header variant="h2" description="The newest drills and recoveries.">Executions</Header>}
+          items={executions.slice(0, 5)}
+          empty={<Box textAlign="center">No drill yet</Box>}
+          columnDefinitions={[
+            {
+              id: "id",
+              header: "Execution",
+              cell: (e) => (
+                <Link href={`#/executions/${e.id}`} onFollow={(ev) => (ev.preventDefault(), navigate(`/executions/${e.id}`))}>
+                  {e.id}
+                </Link>
+              ),
+            },
+            { id: "plan", header: "Plan", cell: (e) => e.plan },
+            { id: "kind", header: "Kind", cell: (e) => (e.kind === "drill" ? "Drill" : "Recovery") },
+            { id: "status", header: "Status", cell: (e) => <ExecutionStatusIndicator status={e.status} /> },
+            { id: "started", header: "Started", cell: (e) => formatTime(e.startedAt) },
+          ]}
+        />
         <Table
           data-testid="dashboard-readiness"
           header={<Header variant="h2" description="The latest readiness check of each plan: would a launch work right now?">Readiness</Header>}

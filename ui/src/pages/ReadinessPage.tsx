@@ -79,6 +79,9 @@ export function ReadinessPage() {
                 Pairs
               </Button>
               <Button onClick={() => navigate(`/plans/edit/${encodeURIComponent(name)}`)}>Edit plan</Button>
+              <Button onClick={() => navigate(`/executions?start=${encodeURIComponent(name)}`)} data-testid="readiness-drill">
+                Start drill…
+              </Button>
               <Button variant="primary" loading={checking} onClick={() => void check()} data-testid="check-readiness">
                 {checking ? "Checking…" : "Check now"}
               </Button>

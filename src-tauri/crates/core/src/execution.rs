@@ -851,14 +851,14 @@ async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
                                 at: item.at.clone(),
                             });
                         }
+                        // `steps` keep DRS's own times; `ended_at` stays the time the engine
+                        // saw the outcome, so the timeline is on one clock.
                         if item.event == "LAUNCH_END" {
                             s.ec2_instance_id =
                                 item.target_instance_id.clone().or(s.ec2_instance_id.take());
-                            s.ended_at = Some(item.at.clone());
                         }
                         if item.event == "LAUNCH_FAILED" {
                             s.failure = item.raw_error.clone().or(Some("launch failed".into()));
-                            s.ended_at = Some(item.at.clone());
                         }
                     }
                 }

@@ -27,6 +27,8 @@ pub struct ExecutionSummary {
     pub ended_at: Option<String>,
     /// Who.
     pub started_by: String,
+    /// A drill's cleanup status (`pending`, `awaitingConfirmation`, `verified`, `failed`, …).
+    pub cleanup: String,
 }
 
 /// An event of an execution.
@@ -108,7 +110,8 @@ impl Store {
     /// The newest executions first.
     pub fn executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, plan, kind, status, started_at, ended_at, started_by FROM executions
+            "SELECT id, plan, kind, status, started_at, ended_at, started_by,
+                    coalesce(json_extract(body, '$.cleanup.status'), '') FROM executions
              ORDER BY started_at DESC, id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
@@ -120,6 +123,7 @@ impl Store {
                 started_at: r.get(4)?,
                 ended_at: r.get(5)?,
                 started_by: r.get(6)?,
+                cleanup: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,0 +1,147 @@
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { RouterProvider, createMemoryRouter } from "react-router-dom";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { FlashProvider } from "../components/flash";
+import type { Execution } from "../types";
+import { ExecutionView, clock, summaryLine } from "./ExecutionView";
+import { ExecutionsPage } from "./ExecutionsPage";
+
+const api = vi.hoisted(() => ({
+  plans: vi.fn(),
+  executions: vi.fn(),
+  execution: vi.fn(),
+  watchExecution: vi.fn(),
+  startExecution: vi.fn(),
+  requestExecution: vi.fn(),
+  resumeExecution: vi.fn(),
+}));
+vi.mock("../backend", () => ({
+  backend: api,
+  toBackendError: (e: unknown) => (e && typeof e === "object" && "code" in e ? e : { code: "internal", message: String(e) }),
+}));
+
+const at = (path: string, route: string, element: React.ReactNode) =>
+  render(
+    <RouterProvider
+      router={createMemoryRouter(
+        [
+          { path: route, element: <FlashProvider>{element}</FlashProvider> },
+          { path: "/executions/:id", element: <div>live view</div> },
+        ],
+        { initialEntries: [path] },
+      )}
+    />,
+  );
+
+const server = (name: string, status: string, over: object = {}) => ({
+  sourceServerId: `s-${name}`,
+  name,
+  group: "g",
+  target: "Sandbox",
+  status,
+  startedAt: "2026-11-26T10:00:00Z",
+  endedAt: status === "launched" ? "2026-11-26T10:05:00Z" : undefined,
+  ...over,
+});
+
+const execution = (): Execution =>
+  ({
+    id: "exec-1",
+    plan: "retail-dr",
+    planRevision: 2,
+    kind: "drill",
+    startedBy: "local:alice",
+    startedAt: "2026-11-26T10:00:00Z",
+    status: "running",
+    rtoTargetMinutes: 90,
+    autoCleanup: true,
+    waves: [
+      { name: "data", dependsOn: [], approvalRequired: false, onFailure: "stop", status: "completed", startedAt: "2026-11-26T10:00:00Z", endedAt: "2026-11-26T10:05:00Z", servers: [server("db-01", "launched")] },
+      {
+        name: "web",
+        dependsOn: ["data"],
+        approvalRequired: true,
+        onFailure: "stop",
+        status: "waitingApproval",
+        servers: [server("web-01", "pending", { startedAt: undefined }), server("web-02", "failed", { failure: "the instance must be stopped" })],
+      },
+    ],
+    batches: [],
+    suspended: [],
+    cleanup: { status: "pending", jobs: [], remaining: [] },
+  }) as unknown as Execution;
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  api.plans.mockResolvedValue([{ name: "retail-dr", description: "", waves: 3, groups: 6, revision: 1, updatedAt: "", updatedBy: "" }]);
+});
+
+describe("the live view", () => {
+  it("reads as a stakeholder would say it", () => {
+    expect(clock(75)).toBe("1:15");
+    expect(clock(3 * 3600 + 62)).toBe("3:01:02");
+    const line = summaryLine(execution(), Date.parse("2026-11-26T10:12:30Z"));
+    expect(line).toBe("Drill of retail-dr · 1/3 launched · 1 failed · 12:30 elapsed of 90 min RTO");
+  });
+
+  it("shows the waiting wave and approves it", async () => {
+    api.execution.mockResolvedValue({ execution: execution(), events: [{ at: "2026-11-26T10:00:00Z", event: "started", status: "running" }], driving: true });
+    api.watchExecution.mockResolvedValue(execution());
+    api.requestExecution.mockResolvedValue(undefined);
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    expect(await screen.findByText('Wave "web" waits for an approval')).toBeInTheDocument();
+    expect(screen.getByTestId("timeline")).toBeInTheDocument();
+    expect(screen.getByText("the instance must be stopped")).toBeInTheDocument();
+    await user.click(screen.getByTestId("approve-web"));
+    await waitFor(() => expect(api.requestExecution).toHaveBeenCalledWith("exec-1", "approve", "web"));
+  });
+
+  it("follows the states streamed from Rust", async () => {
+    let push: (e: Execution) => void = () => {};
+    api.execution.mockResolvedValue({ execution: execution(), events: [], driving: true });
+    api.watchExecution.mockImplementation(async (_id: string, on: (e: Execution) => void) => {
+      push = on;
+      return execution();
+    });
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    await screen.findByText(/1\/3 launched/);
+    const done = execution();
+    done.status = "completed";
+    done.endedAt = "2026-11-26T10:20:00Z";
+    done.waves[1].status = "completed";
+    done.waves[1].servers.forEach((s) => {
+      s.status = "launched";
+      s.endedAt = "2026-11-26T10:20:00Z";
+    });
+    done.cleanup = { status: "verified", jobs: [["Sandbox", "drsjob-9"]], remaining: [], message: "every drill recovery instance is gone" };
+    push(done);
+    expect(await screen.findByText(/3\/3 launched · 0 failed · 20:00 elapsed/)).toBeInTheDocument();
+    expect(screen.getByTestId("cleanup-proof")).toHaveTextContent("verified");
+    expect(screen.getByTestId("cleanup-proof")).toHaveTextContent("drsjob-9 (Sandbox)");
+  });
+});
+
+describe("ExecutionsPage", () => {
+  it("has an empty state", async () => {
+    api.executions.mockResolvedValue([]);
+    at("/executions", "/executions", <ExecutionsPage />);
+    expect(await screen.findByText("No executions yet")).toBeInTheDocument();
+  });
+
+  it("needs the plan's name typed again for a real recovery", async () => {
+    api.executions.mockResolvedValue([]);
+    api.startExecution.mockResolvedValue("exec-2");
+    const user = userEvent.setup();
+    at("/executions?start=retail-dr", "/executions", <ExecutionsPage />);
+    await user.click(await screen.findByText("Recovery (failover)"));
+    const start = screen.getByTestId("start-execution");
+    expect(start.querySelector("button") ?? start).toBeDisabled();
+    await user.type(screen.getByTestId("confirm-plan").querySelector("input")!, "retail-dr");
+    await user.click(screen.getByTestId("start-execution"));
+    await waitFor(() =>
+      expect(api.startExecution).toHaveBeenCalledWith("retail-dr", "recovery", { overrideReadiness: false, autoCleanup: true, confirm: "retail-dr" }, expect.any(Function)),
+    );
+  });
+});
