@@ -168,7 +168,7 @@ pub async fn start(
         servers.insert(target.clone(), cloud.source_servers().await?);
     }
     let id = new_id();
-    let e = execution::prepare(
+    let mut e = execution::prepare(
         &id,
         &stored.plan,
         stored.revision,
@@ -179,6 +179,45 @@ pub async fn start(
         &now(),
         options.auto_cleanup,
     )?;
+    // A recovery into pre-provisioned instances must keep each instance's ID and private IP:
+    // write down what each launch-into server must come up as.
+    let mut callers = Vec::new();
+    if options.kind == ExecutionKind::Recovery {
+        for (target, cloud) in &clouds {
+            if let Ok(me) = cloud.caller_identity().await {
+                callers.push(format!("{target}: {}", me.arn));
+            }
+            let into = execution::launch_into_groups(&groups);
+            let ids: Vec<String> = e
+                .servers()
+                .filter(|s| &s.target == target && into.contains(&s.group))
+                .map(|s| s.source_server_id.clone())
+                .collect();
+            let mut expected = BTreeMap::new();
+            for id in ids {
+                if let Ok(lc) = cloud.launch_configuration(&id).await {
+                    if let Some(i) = lc.launch_into_instance_id {
+                        expected.insert(id, i);
+                    }
+                }
+            }
+            let instances = cloud
+                .instances(&expected.values().cloned().collect::<Vec<_>>())
+                .await
+                .unwrap_or_default();
+            for w in &mut e.waves {
+                for s in &mut w.servers {
+                    if let Some(i) = expected.get(&s.source_server_id) {
+                        s.expected_instance_id = Some(i.clone());
+                        s.expected_private_ip = instances
+                            .iter()
+                            .find(|x| &x.id == i)
+                            .and_then(|x| x.private_ip.clone());
+                    }
+                }
+            }
+        }
+    }
     {
         let mut s = lock(store)?;
         s.audit_event(
@@ -194,6 +233,7 @@ pub async fn start(
                 "revision": stored.revision,
                 "servers": e.servers().count(),
                 "readinessOverridden": !run.readiness.ready,
+                "actingAs": callers,
                 "blockers": run.readiness.blockers,
             }),
         )?;

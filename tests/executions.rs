@@ -810,3 +810,66 @@ fn cleanup_verification_catches_an_instance_that_will_not_terminate() {
         .contains("still there after cleanup"));
     assert_eq!(drill_instances(&sandbox.endpoint), 1);
 }
+
+#[test]
+fn a_recovery_into_pre_provisioned_instances_keeps_their_ids_and_ips() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {name: web-failover}
+spec:
+  rtoTargetMinutes: 30
+  waves:
+    - {name: web, groups: [retail-web]}
+",
+    );
+    cli.ok(&["pairs", "apply", "--plan", "web-failover", "--yes"]);
+    let run = cli.run(&[
+        "--json",
+        "recover",
+        "--plan",
+        "web-failover",
+        "--confirm",
+        "web-failover",
+        "--tick-ms",
+        "150",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    let servers = e["waves"][0]["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 10);
+    for s in servers {
+        assert_eq!(s["status"], "launched", "{s}");
+        assert!(
+            s["expectedInstanceId"]
+                .as_str()
+                .unwrap()
+                .starts_with("i-0d"),
+            "{s}"
+        );
+        assert_eq!(s["ec2InstanceId"], s["expectedInstanceId"], "{s}");
+        assert!(
+            s["expectedPrivateIp"]
+                .as_str()
+                .unwrap()
+                .starts_with("10.20.1."),
+            "{s}"
+        );
+        assert!(
+            s["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["event"] == "VERIFIED"),
+            "{s}"
+        );
+    }
+    let audit = cli.ok(&["--json", "audit", "--subject", "web-failover"]);
+    assert!(
+        audit.contains("arn:aws:iam::111122223333:user/sandbox-admin"),
+        "the caller identity is audited: {audit}"
+    );
+}

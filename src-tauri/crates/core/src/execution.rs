@@ -161,6 +161,12 @@ pub struct ServerRun {
     /// Timeline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// A launch-into launch: the DR instance it must come up as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_instance_id: Option<String>,
+    /// A launch-into launch: the private IP it must keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_private_ip: Option<String>,
 }
 
 /// A wave in an execution.
@@ -390,6 +396,8 @@ pub fn prepare(
                     started_at: None,
                     ended_at: None,
                     steps: Vec::new(),
+                    expected_instance_id: None,
+                    expected_private_ip: None,
                 });
             }
         }
@@ -885,6 +893,9 @@ async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
                 completed_any = true;
             }
         }
+        if completed_any {
+            verify_launch_into(e, cx, &cloud, &target).await?;
+        }
         // The EC2 instance behind each new recovery instance (one paged call per tick with
         // finished jobs).
         if completed_any {
@@ -903,6 +914,69 @@ async fn poll(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// A launch into a pre-provisioned instance must come up as that instance, with its private
+/// IP; otherwise the server is marked failed with the difference.
+async fn verify_launch_into(
+    e: &mut Execution,
+    cx: &Ctx<'_>,
+    cloud: &Arc<dyn Cloud>,
+    target: &str,
+) -> Result<(), String> {
+    let due: Vec<(String, String, Option<String>, Option<String>)> = e
+        .servers()
+        .filter(|s| s.target == target && s.status == ServerStatus::Launched)
+        .filter_map(|s| {
+            let expected = s.expected_instance_id.clone()?;
+            let verified = s.steps.iter().any(|x| x.event == "VERIFIED");
+            (!verified).then(|| {
+                (
+                    s.source_server_id.clone(),
+                    expected,
+                    s.expected_private_ip.clone(),
+                    s.ec2_instance_id.clone(),
+                )
+            })
+        })
+        .collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = due.iter().map(|d| d.1.clone()).collect();
+    let now_seen = cloud.instances(&ids).await.map_err(|err| err.to_string())?;
+    let at = now();
+    for (server, expected, ip, launched) in due {
+        let seen_ip = now_seen
+            .iter()
+            .find(|i| i.id == expected)
+            .and_then(|i| i.private_ip.clone());
+        let problem = match (&launched, &ip) {
+            (Some(l), _) if l != &expected => Some(format!(
+                "launched as {l}, not into its DR instance {expected}"
+            )),
+            (None, _) => Some(format!("DRS did not report launching into {expected}")),
+            (_, Some(want)) if seen_ip.as_ref() != Some(want) => Some(format!(
+                "{expected} came up with private IP {}, expected {want}",
+                seen_ip.as_deref().unwrap_or("none")
+            )),
+            _ => None,
+        };
+        if let Some(s) = e.server_mut(&server) {
+            match problem {
+                Some(p) => {
+                    s.status = ServerStatus::Failed;
+                    s.failure = Some(p);
+                }
+                None => s.steps.push(Step {
+                    event: "VERIFIED".into(),
+                    at: at.clone(),
+                }),
+            }
+        }
+    }
+    cx.record(e, "launch-into instances checked")?;
     Ok(())
 }
 
