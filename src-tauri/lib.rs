@@ -157,6 +157,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::execution::execution_get,
             commands::execution::execution_request,
             commands::execution::execution_resume,
+            commands::execution::execution_resume_orphans,
             commands::readiness::readiness_check,
             commands::readiness::readiness_get,
             commands::readiness::readiness_list,

@@ -249,3 +249,17 @@ pub async fn execution_resume(state: State<'_, AppState>, id: String) -> CmdResu
     };
     spawn_driver(&state, e, clouds, options)
 }
+
+/// Resumes, in this app, every execution whose process ended without finishing it (nothing has
+/// written its journal for 20 seconds). Called once when the window opens; returns their IDs.
+#[tauri::command]
+pub async fn execution_resume_orphans(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
+    let ids = with_store(&state, |s| s.orphaned_executions(20))?;
+    let mut resumed = Vec::new();
+    for id in ids {
+        if execution_resume(state.clone(), id.clone()).await.is_ok() {
+            resumed.push(id);
+        }
+    }
+    Ok(resumed)
+}

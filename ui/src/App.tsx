@@ -3,6 +3,7 @@ import Badge from "@cloudscape-design/components/badge";
 import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
 import TopNavigation from "@cloudscape-design/components/top-navigation";
+import { useEffect } from "react";
 import { Outlet, RouterProvider, createHashRouter, useLocation, useNavigate, type RouteObject } from "react-router-dom";
 import { backend } from "./backend";
 import { FlashProvider, useFlash } from "./components/flash";
@@ -38,12 +39,21 @@ const NAV = [
 function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
-  const { items } = useFlash();
+  const { items, notify } = useFlash();
   const info = useLoad(() => backend.appInfo());
   const identity = useIdentity();
   const targets = useLoad(() => backend.targets());
   const activeCheck = identity.active ? identity.checks[identity.active] : undefined;
   const section = "/" + (location.pathname.split("/")[1] ?? "");
+  // Executions whose process ended (a crash, a kill, a closed lid) go on from their journal.
+  useEffect(() => {
+    backend
+      .resumeOrphanedExecutions()
+      .then((ids) => ids.length && notify("info", `Resumed ${ids.length} execution(s) from the journal: ${ids.join(", ")}.`))
+      .catch(() => {});
+    // Once, when the window opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   return (
     <>
       <div id="top-nav" style={{ position: "sticky", top: 0, zIndex: 1002 }}>

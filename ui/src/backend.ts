@@ -108,6 +108,7 @@ export const backend = {
   requestExecution: (id: string, request: "pause" | "resume" | "cancel" | "approve" | "cleanup", wave?: string) =>
     call<void>("execution_request", { id, request, wave }),
   resumeExecution: (id: string) => call<void>("execution_resume", { id }),
+  resumeOrphanedExecutions: () => call<string[]>("execution_resume_orphans"),
 };
 
 export type Backend = typeof backend;

@@ -77,10 +77,10 @@ impl Store {
         let kind = json(&e.kind)?.trim_matches('"').to_string();
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO executions (id, plan, kind, status, started_at, ended_at, started_by, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (id) DO UPDATE SET status = ?4, ended_at = ?6, body = ?8",
-                params![e.id, e.plan, kind, status, e.started_at, e.ended_at, e.started_by, body],
+                "INSERT INTO executions (id, plan, kind, status, started_at, ended_at, started_by, body, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET status = ?4, ended_at = ?6, body = ?8, updated_at = ?9",
+                params![e.id, e.plan, kind, status, e.started_at, e.ended_at, e.started_by, body, now()],
             )?;
             if event != "tick" {
                 tx.execute(
@@ -126,6 +126,20 @@ impl Store {
                 cleanup: r.get(7)?,
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Unfinished executions nobody has written for `idle_seconds` (their process ended), not
+    /// counting drills whose cleanup waits for a confirmation.
+    pub fn orphaned_executions(&self, idle_seconds: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM executions
+             WHERE status NOT IN ('completed', 'failed', 'cancelled')
+               AND coalesce(json_extract(body, '$.cleanup.status'), '') != 'awaitingConfirmation'
+               AND (updated_at IS NULL OR unixepoch(updated_at) < unixepoch('now') - ?1)
+             ORDER BY started_at",
+        )?;
+        let rows = stmt.query_map([idle_seconds], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -120,6 +120,11 @@ const MIGRATIONS: &[&str] = &[
         wave       TEXT
     ) STRICT;
     "#,
+    // 5: when an execution's journal was last written (a driving process writes every poll),
+    // so a window can tell an orphaned execution from one a terminal is running.
+    r#"
+    ALTER TABLE executions ADD COLUMN updated_at TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -361,3 +361,59 @@ fn every_store_has_its_own_id() {
     assert_ne!(id, s2.store_id().unwrap());
     assert_eq!(id, s1.store_id().unwrap(), "stable");
 }
+
+fn execution(id: &str) -> drs_core::execution::Execution {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "plan": "p", "planRevision": 1, "kind": "drill", "startedBy": "t",
+        "startedAt": "2026-11-26T10:00:00Z", "status": "running", "autoCleanup": true,
+        "waves": [{"name": "w1", "onFailure": "stop", "status": "running", "servers": []}],
+        "cleanup": {"status": "pending"}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_journal_keeps_states_events_requests_and_finds_orphans() {
+    let (_dir, mut s) = store();
+    let mut e = execution("exec-1");
+    s.save_execution(&e, "created").unwrap();
+    s.save_execution(&e, "tick").unwrap();
+    assert_eq!(s.execution("exec-1").unwrap(), e);
+    assert_eq!(
+        s.execution_events("exec-1").unwrap().len(),
+        1,
+        "ticks are not events"
+    );
+    assert!(
+        s.orphaned_executions(20).unwrap().is_empty(),
+        "just written: someone drives it"
+    );
+    assert_eq!(s.orphaned_executions(-5).unwrap(), ["exec-1"]);
+
+    s.request("exec-1", Request::Pause, "alice").unwrap();
+    s.request("exec-1", Request::Approve("w1"), "bob").unwrap();
+    assert!(s
+        .request("exec-1", Request::Approve("nope"), "bob")
+        .unwrap_err()
+        .to_string()
+        .contains("has waves w1"));
+    let c = s.control("exec-1").unwrap();
+    assert!(c.pause && !c.cancel);
+    assert_eq!(c.approvals.get("w1").map(String::as_str), Some("bob"));
+    s.request("exec-1", Request::Resume, "alice").unwrap();
+    assert!(!s.control("exec-1").unwrap().pause);
+
+    e.status = drs_core::execution::ExecutionStatus::Completed;
+    s.save_execution(&e, "ended").unwrap();
+    assert!(
+        s.orphaned_executions(-5).unwrap().is_empty(),
+        "finished executions are not resumed"
+    );
+    let err = s.request("exec-1", Request::Cancel, "alice").unwrap_err();
+    assert!(err.to_string().contains("has ended"), "{err}");
+    assert!(s
+        .audit(Some("exec-1"), 10)
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "execution.approve"));
+}
