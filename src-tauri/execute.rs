@@ -182,12 +182,17 @@ pub async fn start(
     // A recovery into pre-provisioned instances must keep each instance's ID and private IP:
     // write down what each launch-into server must come up as.
     let mut callers = Vec::new();
-    if options.kind == ExecutionKind::Recovery {
+    let into = match options.kind {
+        ExecutionKind::Recovery => execution::launch_into_groups(&groups),
+        ExecutionKind::Drill => execution::full_fidelity_groups(&groups),
+    };
+    if !into.is_empty() || options.kind == ExecutionKind::Recovery {
         for (target, cloud) in &clouds {
-            if let Ok(me) = cloud.caller_identity().await {
-                callers.push(format!("{target}: {}", me.arn));
+            if options.kind == ExecutionKind::Recovery {
+                if let Ok(me) = cloud.caller_identity().await {
+                    callers.push(format!("{target}: {}", me.arn));
+                }
             }
-            let into = execution::launch_into_groups(&groups);
             let ids: Vec<String> = e
                 .servers()
                 .filter(|s| &s.target == target && into.contains(&s.group))
@@ -241,7 +246,7 @@ pub async fn start(
     journal.record(&e, "created").map_err(StartError::Journal)?;
     let drive = DriveOptions {
         tick: Duration::from_secs(2),
-        launch_into_groups: execution::launch_into_groups(&groups),
+        launch_into_groups: execution::drill_suspended_groups(&groups),
     };
     Ok((e, clouds, drive))
 }

@@ -873,3 +873,89 @@ spec:
         "the caller identity is audited: {audit}"
     );
 }
+
+#[test]
+fn a_full_fidelity_drill_launches_into_the_dr_instances_and_leaves_them_stopped() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata: {name: web-full}
+spec:
+  target: Sandbox
+  selector:
+    tags: {Application: retail, Tier: web}
+  launch:
+    launchMode: preProvisioned
+    copyPrivateIp: false
+    copyTags: false
+    rightSizing: none
+    fullFidelityDrills: true
+---
+apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {name: web-full-drill}
+spec:
+  rtoTargetMinutes: 30
+  waves:
+    - {name: web, groups: [web-full]}
+",
+    );
+    // retail-web is also in the sample group retail-web: remove that one so pairs are 1:1.
+    cli.ok(&["plan", "delete", "retail-dr", "--yes"]);
+    cli.ok(&["group", "delete", "retail-web"]);
+    cli.ok(&["pairs", "apply", "--plan", "web-full-drill", "--yes"]);
+    let pairs_before = cli.ok(&["--json", "pairs", "match", "--plan", "web-full-drill"]);
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "web-full-drill",
+        "--yes",
+        "--tick-ms",
+        "150",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
+    assert_eq!(e["cleanup"]["status"], "verified", "{}", e["cleanup"]);
+    assert!(
+        e["suspended"].as_array().unwrap().is_empty(),
+        "nothing suspended for full fidelity"
+    );
+    for s in e["waves"][0]["servers"].as_array().unwrap() {
+        assert_eq!(
+            s["ec2InstanceId"], s["expectedInstanceId"],
+            "launched into its DR instance: {s}"
+        );
+        assert!(
+            s["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["event"] == "VERIFIED"),
+            "{s}"
+        );
+    }
+    // The DR instances are there and stopped; no drill recovery instance is left; pairs as before.
+    let state = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let region = &state["accounts"]["111122223333"]["us-west-2"];
+    assert_eq!(region["drillRecoveryInstances"], 0);
+    assert_eq!(
+        region["instanceStates"]["terminated"],
+        Value::Null,
+        "nothing terminated: {region}"
+    );
+    let pairs_after = cli.ok(&["--json", "pairs", "match", "--plan", "web-full-drill"]);
+    assert_eq!(pairs_before, pairs_after);
+    let p: Value = serde_json::from_str(&pairs_after).unwrap();
+    assert!(
+        p.as_array().unwrap().iter().all(|p| p["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true)),
+        "{p}"
+    );
+}

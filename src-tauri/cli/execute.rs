@@ -415,7 +415,7 @@ fn resume(
         .map_err(|e| Failure::runtime(e.to_string()))?;
     let options = DriveOptions {
         tick: Duration::from_millis(tick_ms),
-        launch_into_groups: execution::launch_into_groups(&groups),
+        launch_into_groups: execution::drill_suspended_groups(&groups),
     };
     reporting.record(&e, "resumed")?;
     let e = rt

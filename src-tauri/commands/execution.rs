@@ -245,7 +245,7 @@ pub async fn execution_resume(state: State<'_, AppState>, id: String) -> CmdResu
     let clouds = execute::clouds(resolved, &state.sandbox).await?;
     let options = DriveOptions {
         tick: Duration::from_secs(2),
-        launch_into_groups: execution::launch_into_groups(&groups),
+        launch_into_groups: execution::drill_suspended_groups(&groups),
     };
     spawn_driver(&state, e, clouds, options)
 }

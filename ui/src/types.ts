@@ -72,6 +72,8 @@ export interface LaunchSettings {
   rightSizing?: "none" | "basic" | "inAws";
   osByol?: boolean;
   recoveryMode?: "fast" | "optimal";
+  /** Drills launch into the DR instances too (then stopped and disconnected, never terminated). */
+  fullFidelityDrills?: boolean;
 }
 
 export interface ServerOverride {

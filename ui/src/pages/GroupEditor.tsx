@@ -11,6 +11,7 @@ import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select, { type SelectProps } from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
+import Toggle from "@cloudscape-design/components/toggle";
 import { useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
@@ -234,6 +235,21 @@ export function GroupEditor() {
                     },
                   ]}
                 />
+                {launch.launchMode === "preProvisioned" && (
+                  <FormField
+                    label="Drills"
+                    errorText={errorAt(problems, "launch.fullFidelityDrills")}
+                    description="By default a drill launches new instances, so the DR instances stay untouched for a real recovery."
+                  >
+                    <Toggle
+                      checked={!!launch.fullFidelityDrills}
+                      onChange={(e) => setLaunch({ fullFidelityDrills: e.detail.checked || undefined })}
+                      data-testid="full-fidelity"
+                    >
+                      Full-fidelity drills: launch into the DR instances (stopped and disconnected after the drill, never terminated)
+                    </Toggle>
+                  </FormField>
+                )}
                 <ColumnLayout columns={3}>
                   <FormField label="Subnet" errorText={errorAt(problems, "launch.subnetId")}>
                     <Input value={launch.subnetId ?? ""} placeholder="subnet-…" onChange={(e) => setLaunch({ subnetId: e.detail.value || undefined })} />

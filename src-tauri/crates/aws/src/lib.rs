@@ -550,4 +550,24 @@ impl Cloud for AwsCloud {
                 request_id: None,
             })
     }
+
+    async fn stop_instances(&self, ids: &[String]) -> Result<(), CloudError> {
+        self.ec2_recovery
+            .stop_instances()
+            .set_instance_ids(Some(ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("ec2:StopInstances", e)))?;
+        Ok(())
+    }
+
+    async fn disconnect_recovery_instance(&self, id: &str) -> Result<(), CloudError> {
+        self.drs
+            .disconnect_recovery_instance()
+            .recovery_instance_id(id)
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:DisconnectRecoveryInstance", e)))?;
+        Ok(())
+    }
 }

@@ -171,4 +171,10 @@ pub trait Cloud: Send + Sync {
 
     /// Terminates recovery instances (a TERMINATE job).
     async fn terminate_recovery_instances(&self, ids: &[String]) -> Result<Job, CloudError>;
+
+    /// Stops recovery-region EC2 instances.
+    async fn stop_instances(&self, ids: &[String]) -> Result<(), CloudError>;
+
+    /// Disconnects a recovery instance from DRS (the EC2 instance stays).
+    async fn disconnect_recovery_instance(&self, id: &str) -> Result<(), CloudError>;
 }

@@ -473,7 +473,7 @@ pub trait Journal: Send + Sync {
 pub struct DriveOptions {
     /// Time between polls.
     pub tick: Duration,
-    /// Target-wide launch-into groups, per group name (for drills: settings to suspend).
+    /// Groups whose launch-into setting a drill suspends ([`drill_suspended_groups`]).
     pub launch_into_groups: BTreeSet<String>,
 }
 
@@ -1152,7 +1152,8 @@ async fn cleanup(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
                 continue;
             }
         };
-        // Only drill instances, and never a pre-provisioned DR instance.
+        // Only drill instances, and never a pre-provisioned DR instance: a full-fidelity drill's
+        // instance (launched into its DR instance) is stopped and disconnected instead.
         let current = cloud
             .recovery_instances()
             .await
@@ -1162,21 +1163,66 @@ async fn cleanup(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
             .filter(|r| ids.contains(&r.recovery_instance_id) && r.is_drill)
             .map(|r| r.recovery_instance_id.clone())
             .collect();
-        let protected: BTreeSet<String> = e
+        let mut protected: BTreeSet<String> = e
             .suspended
             .iter()
             .filter_map(|s| s.before.launch_into_instance_id.clone())
             .collect();
-        let to_terminate: Vec<String> = drills
+        protected.extend(e.servers().filter_map(|s| s.expected_instance_id.clone()));
+        let ec2_of = |ri: &String| {
+            current
+                .iter()
+                .find(|r| &r.recovery_instance_id == ri)
+                .and_then(|r| r.ec2_instance_id.clone())
+        };
+        let (kept, to_terminate): (Vec<String>, Vec<String>) = drills
             .into_iter()
-            .filter(|ri| {
-                let ec2 = current
+            .partition(|ri| ec2_of(ri).is_some_and(|i| protected.contains(&i)));
+        if !kept.is_empty() {
+            let instances: Vec<String> = kept.iter().filter_map(&ec2_of).collect();
+            if let Err(err) = cloud.stop_instances(&instances).await {
+                problems.push(format!("stopping the DR instances on {target}: {err}"));
+            }
+            for _ in 0..600 {
+                let seen = cloud
+                    .instances(&instances)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                if seen
                     .iter()
-                    .find(|r| &r.recovery_instance_id == ri)
-                    .and_then(|r| r.ec2_instance_id.clone());
-                !ec2.is_some_and(|i| protected.contains(&i))
-            })
-            .collect();
+                    .all(|i| i.state == crate::inventory::InstanceState::Stopped)
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            for ri in &kept {
+                if let Err(err) = cloud.disconnect_recovery_instance(ri).await {
+                    problems.push(format!("disconnecting {ri} on {target}: {err}"));
+                }
+            }
+            let seen = cloud
+                .instances(&instances)
+                .await
+                .map_err(|err| err.to_string())?;
+            for i in &instances {
+                match seen.iter().find(|x| &x.id == i) {
+                    Some(x) if x.state == crate::inventory::InstanceState::Stopped => {}
+                    Some(x) => problems.push(format!(
+                        "DR instance {i} is {} after cleanup, not stopped",
+                        x.state.as_str()
+                    )),
+                    None => problems.push(format!("DR instance {i} is gone")),
+                }
+            }
+            cx.record(
+                e,
+                &format!(
+                    "stopped and disconnected {} full-fidelity drill instance(s) on {target}",
+                    kept.len()
+                ),
+            )?;
+        }
         if to_terminate.is_empty() {
             continue;
         }
@@ -1239,6 +1285,28 @@ pub fn launch_into_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
     groups
         .iter()
         .filter(|g| g.launch.launch_mode == LaunchMode::PreProvisioned)
+        .map(|g| g.name.clone())
+        .collect()
+}
+
+/// The launch-into groups whose setting a drill suspends (all but full-fidelity ones).
+pub fn drill_suspended_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
+    groups
+        .iter()
+        .filter(|g| {
+            g.launch.launch_mode == LaunchMode::PreProvisioned && !g.launch.full_fidelity_drills
+        })
+        .map(|g| g.name.clone())
+        .collect()
+}
+
+/// Full-fidelity drill groups: drills launch into their DR instances.
+pub fn full_fidelity_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
+    groups
+        .iter()
+        .filter(|g| {
+            g.launch.launch_mode == LaunchMode::PreProvisioned && g.launch.full_fidelity_drills
+        })
         .map(|g| g.name.clone())
         .collect()
 }

@@ -151,6 +151,11 @@ pub struct LaunchSettings {
     /// Fast or optimal recovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_mode: Option<RecoveryMode>,
+    /// Launch-into groups only: drills launch into the DR instances too (full fidelity); their
+    /// cleanup stops the instances and disconnects the recovery instances instead of
+    /// terminating them. Off by default: drills launch new instances.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full_fidelity_drills: bool,
 }
 
 /// Per-server exceptions to the group's launch settings.
@@ -291,6 +296,12 @@ impl ProtectionGroup {
             if let Err(m) = rules::check_instance_type(t) {
                 problems.push(Problem::error("launch.instanceType", m));
             }
+        }
+        if l.full_fidelity_drills && l.launch_mode != LaunchMode::PreProvisioned {
+            problems.push(Problem::error(
+                "launch.fullFidelityDrills",
+                "full-fidelity drills apply only to groups that launch into pre-provisioned instances",
+            ));
         }
         if l.launch_mode == LaunchMode::PreProvisioned {
             if l.copy_private_ip == Some(true) {
