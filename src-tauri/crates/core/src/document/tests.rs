@@ -305,6 +305,7 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                         }
                     }),
                     os_byol: flag,
+                    full_fidelity_drills: flag == Some(true),
                     recovery_mode: flag.map(|f| {
                         if f {
                             RecoveryMode::Fast
