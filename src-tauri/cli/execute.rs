@@ -181,6 +181,10 @@ impl Journal for Reporting<'_> {
     fn control(&self, id: &str) -> Result<Control, String> {
         self.inner.control(id)
     }
+
+    fn active_elsewhere(&self, execution: &str, target: &str) -> Result<(usize, usize), String> {
+        self.inner.active_elsewhere(execution, target)
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -69,6 +69,10 @@ impl Journal for LiveJournal {
     fn control(&self, id: &str) -> Result<Control, String> {
         self.inner.control(id)
     }
+
+    fn active_elsewhere(&self, execution: &str, target: &str) -> Result<(usize, usize), String> {
+        self.inner.active_elsewhere(execution, target)
+    }
 }
 
 fn start_error(e: StartError) -> IpcError {

@@ -466,6 +466,12 @@ pub trait Journal: Send + Sync {
     fn record(&self, execution: &Execution, event: &str) -> Result<(), String>;
     /// Reads the people's requests for an execution.
     fn control(&self, id: &str) -> Result<Control, String>;
+
+    /// Jobs and servers that *other* unfinished executions have in active jobs on `target`:
+    /// the DRS quotas are per account and region, shared by every execution.
+    fn active_elsewhere(&self, _execution: &str, _target: &str) -> Result<(usize, usize), String> {
+        Ok((0, 0))
+    }
 }
 
 /// How the engine runs.
@@ -1072,8 +1078,11 @@ async fn admit(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), String> {
                 .iter()
                 .filter(|b| b.target == target && !b.done)
                 .collect();
-            let active_servers: usize = active.iter().map(|b| b.servers.len()).sum();
-            if active.len() >= CONCURRENT_JOBS || active_servers >= SERVERS_IN_ACTIVE_JOBS {
+            let (other_jobs, other_servers) = cx.journal.active_elsewhere(&e.id, &target)?;
+            let active_jobs = active.len() + other_jobs;
+            let active_servers: usize =
+                active.iter().map(|b| b.servers.len()).sum::<usize>() + other_servers;
+            if active_jobs >= CONCURRENT_JOBS || active_servers >= SERVERS_IN_ACTIVE_JOBS {
                 continue;
             }
             let room = (SERVERS_IN_ACTIVE_JOBS - active_servers).min(SERVERS_PER_JOB);

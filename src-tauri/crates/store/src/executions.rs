@@ -214,6 +214,21 @@ impl Store {
         })
     }
 
+    /// Jobs and servers in active jobs of `target` held by unfinished executions other than
+    /// `execution` (the DRS quotas are shared by all of them).
+    pub fn active_elsewhere(&self, execution: &str, target: &str) -> Result<(usize, usize)> {
+        let (jobs, servers): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(json_array_length(b.value, '$.servers')), 0)
+             FROM executions e, json_each(e.body, '$.batches') b
+             WHERE e.id != ?1 AND e.status NOT IN ('completed', 'failed', 'cancelled')
+               AND json_extract(b.value, '$.target') = ?2
+               AND json_extract(b.value, '$.done') = 0",
+            params![execution, target],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((jobs.max(0) as usize, servers.max(0) as usize))
+    }
+
     /// What people asked of an execution so far.
     pub fn control(&self, id: &str) -> Result<Control> {
         let mut stmt = self.conn.prepare(
@@ -274,5 +289,18 @@ impl Journal for StoreJournal {
             .lock()
             .map_err(|_| "the journal lock was poisoned".to_string())?;
         s.control(id).map_err(|e| e.to_string())
+    }
+
+    fn active_elsewhere(
+        &self,
+        execution: &str,
+        target: &str,
+    ) -> std::result::Result<(usize, usize), String> {
+        let s = self
+            .store
+            .lock()
+            .map_err(|_| "the journal lock was poisoned".to_string())?;
+        s.active_elsewhere(execution, target)
+            .map_err(|e| e.to_string())
     }
 }

@@ -403,10 +403,55 @@ fn the_journal_keeps_states_events_requests_and_finds_orphans() {
     s.request("exec-1", Request::Resume, "alice").unwrap();
     assert!(!s.control("exec-1").unwrap().pause);
 
+    // The quotas are shared: another execution's active batches count.
+    let mut other = execution("exec-2");
+    other.batches = vec![
+        drs_core::execution::Batch {
+            key: "0-1".into(),
+            target: "Sandbox".into(),
+            wave: "w1".into(),
+            servers: vec!["s-1".into(); 100],
+            job_id: Some("drsjob-1".into()),
+            done: false,
+        },
+        drs_core::execution::Batch {
+            key: "0-2".into(),
+            target: "Sandbox".into(),
+            wave: "w1".into(),
+            servers: vec!["s-2".into(); 40],
+            job_id: None,
+            done: false,
+        },
+        drs_core::execution::Batch {
+            key: "0-3".into(),
+            target: "Sandbox".into(),
+            wave: "w1".into(),
+            servers: vec!["s-3".into(); 7],
+            job_id: Some("drsjob-3".into()),
+            done: true,
+        },
+        drs_core::execution::Batch {
+            key: "0-4".into(),
+            target: "Other".into(),
+            wave: "w1".into(),
+            servers: vec!["s-4".into(); 9],
+            job_id: None,
+            done: false,
+        },
+    ];
+    s.save_execution(&other, "created").unwrap();
+    assert_eq!(s.active_elsewhere("exec-1", "Sandbox").unwrap(), (2, 140));
+    assert_eq!(
+        s.active_elsewhere("exec-2", "Sandbox").unwrap(),
+        (0, 0),
+        "its own batches are not 'elsewhere'"
+    );
+
     e.status = drs_core::execution::ExecutionStatus::Completed;
     s.save_execution(&e, "ended").unwrap();
-    assert!(
-        s.orphaned_executions(-5).unwrap().is_empty(),
+    assert_eq!(
+        s.orphaned_executions(-5).unwrap(),
+        ["exec-2"],
         "finished executions are not resumed"
     );
     let err = s.request("exec-1", Request::Cancel, "alice").unwrap_err();
