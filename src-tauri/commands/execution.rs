@@ -5,13 +5,15 @@
 use super::{with_store, with_store_and_keychain, CmdResult, IpcError};
 use crate::execute::{self, StartError, StartOptions};
 use crate::AppState;
-use drs_core::execution::{self, Control, DriveOptions, Execution, ExecutionKind, Journal};
+use drs_core::execution::{
+    self, Control, DriveOptions, Execution, ExecutionKind, ExecutionStatus, Journal,
+};
 use drs_store::{ExecutionEvent, ExecutionSummary, Request, StoreJournal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 /// Live-view subscribers per execution, and the executions this app is driving.
 #[derive(Default, Clone)]
@@ -41,12 +43,64 @@ impl Watchers {
     }
 }
 
+/// What deserves a desktop notification between two states of an execution: a wave that
+/// starts waiting for an approval, or the end. `(title, body)`.
+pub fn notice(before: Option<&Execution>, now: &Execution) -> Option<(String, String)> {
+    let kind = match now.kind {
+        ExecutionKind::Drill => "Drill",
+        ExecutionKind::Recovery => "Recovery",
+    };
+    if now.status.is_final() && before.is_none_or(|b| !b.status.is_final()) {
+        let (launched, failed, _, _) = now.counts();
+        let word = match now.status {
+            ExecutionStatus::Completed => "completed",
+            ExecutionStatus::Failed => "failed",
+            _ => "cancelled",
+        };
+        return Some((
+            format!("{kind} of {} {word}", now.plan),
+            format!(
+                "{launched} launched, {failed} failed; cleanup {}",
+                now.cleanup.status
+            ),
+        ));
+    }
+    let waiting = |e: &Execution, name: &str| {
+        e.waves
+            .iter()
+            .any(|w| w.name == name && w.status == execution::WaveStatus::WaitingApproval)
+    };
+    now.waves
+        .iter()
+        .find(|w| {
+            w.status == execution::WaveStatus::WaitingApproval
+                && !before.is_some_and(|b| waiting(b, &w.name))
+        })
+        .map(|w| {
+            (
+                format!("{kind} of {} needs an approval", now.plan),
+                format!(
+                    "Wave \"{}\" ({} servers) waits for an approval.",
+                    w.name,
+                    w.servers.len()
+                ),
+            )
+        })
+}
+
+/// Shows a desktop notification (best effort: a desktop without a notification service has
+/// none, and the live view still shows everything).
+pub type Notifier = Box<dyn Fn(&str, &str) + Send + Sync>;
+
 /// The store's journal, forwarding snapshots to the live views at most every 250 ms (and
-/// always for events that are not routine polls).
+/// always for events that are not routine polls), with desktop notifications for approvals and
+/// the end.
 struct LiveJournal {
     inner: StoreJournal,
     watchers: Watchers,
     last_sent: Mutex<Option<Instant>>,
+    last_state: Mutex<Option<Execution>>,
+    notify: Notifier,
 }
 
 impl Journal for LiveJournal {
@@ -62,6 +116,12 @@ impl Journal for LiveJournal {
         });
         if due {
             self.watchers.send(e);
+        }
+        if let Ok(mut last) = self.last_state.lock() {
+            if let Some((title, body)) = notice(last.as_ref(), e) {
+                (self.notify)(&title, &body);
+            }
+            *last = Some(e.clone());
         }
         Ok(())
     }
@@ -84,17 +144,28 @@ fn start_error(e: StartError) -> IpcError {
     }
 }
 
+fn notifier<R: Runtime>(app: &AppHandle<R>) -> Notifier {
+    use tauri_plugin_notification::NotificationExt;
+    let app = app.clone();
+    Box::new(move |title: &str, body: &str| {
+        let _ = app.notification().builder().title(title).body(body).show();
+    })
+}
+
 /// Drives `e` on the async runtime until it ends (or waits for a cleanup confirmation).
 fn spawn_driver(
     state: &AppState,
     e: Execution,
     clouds: execution::Clouds,
     options: DriveOptions,
+    notify: Notifier,
 ) -> CmdResult<()> {
     let journal = LiveJournal {
         inner: StoreJournal::open(&state.data_dir).map_err(IpcError::from)?,
         watchers: state.watchers.clone(),
         last_sent: Mutex::new(None),
+        last_state: Mutex::new(Some(e.clone())),
+        notify,
     };
     let watchers = state.watchers.clone();
     if let Ok(mut d) = watchers.driving.lock() {
@@ -115,7 +186,8 @@ fn spawn_driver(
 /// Starts a drill or a recovery of `plan`; returns its ID. Its states stream on `events`.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
-pub async fn execution_start(
+pub async fn execution_start<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     plan: String,
     kind: ExecutionKind,
@@ -151,7 +223,7 @@ pub async fn execution_start(
     let id = e.id.clone();
     state.watchers.add(&id, events);
     state.watchers.send(&e);
-    spawn_driver(&state, e, clouds, drive)?;
+    spawn_driver(&state, e, clouds, drive, notifier(&app))?;
     Ok(id)
 }
 
@@ -200,7 +272,8 @@ pub fn execution_get(state: State<'_, AppState>, id: String) -> CmdResult<Execut
 
 /// Pause, resume, cancel, approve a wave, or confirm a drill's cleanup.
 #[tauri::command]
-pub async fn execution_request(
+pub async fn execution_request<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     id: String,
     request: String,
@@ -224,14 +297,18 @@ pub async fn execution_request(
     })?;
     // A confirmed cleanup (or a request to an execution nobody drives) needs an engine.
     if !state.watchers.is_driving(&id) {
-        execution_resume(state, id).await?;
+        execution_resume(app, state, id).await?;
     }
     Ok(())
 }
 
 /// Drives an execution that no process is driving (after a crash, or a deferred cleanup).
 #[tauri::command]
-pub async fn execution_resume(state: State<'_, AppState>, id: String) -> CmdResult<()> {
+pub async fn execution_resume<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<()> {
     if state.watchers.is_driving(&id) {
         return Ok(());
     }
@@ -251,19 +328,56 @@ pub async fn execution_resume(state: State<'_, AppState>, id: String) -> CmdResu
         tick: Duration::from_secs(2),
         launch_into_groups: execution::drill_suspended_groups(&groups),
     };
-    spawn_driver(&state, e, clouds, options)
+    spawn_driver(&state, e, clouds, options, notifier(&app))
 }
 
 /// Resumes, in this app, every execution whose process ended without finishing it (nothing has
 /// written its journal for 20 seconds). Called once when the window opens; returns their IDs.
 #[tauri::command]
-pub async fn execution_resume_orphans(state: State<'_, AppState>) -> CmdResult<Vec<String>> {
+pub async fn execution_resume_orphans<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<Vec<String>> {
     let ids = with_store(&state, |s| s.orphaned_executions(20))?;
     let mut resumed = Vec::new();
     for id in ids {
-        if execution_resume(state.clone(), id.clone()).await.is_ok() {
+        if execution_resume(app.clone(), state.clone(), id.clone())
+            .await
+            .is_ok()
+        {
             resumed.push(id);
         }
     }
     Ok(resumed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(status: &str, wave: &str) -> Execution {
+        serde_json::from_value(serde_json::json!({
+            "id": "exec-1", "plan": "retail-dr", "planRevision": 1, "kind": "drill", "startedBy": "t",
+            "startedAt": "2026-11-26T10:00:00Z", "status": status, "autoCleanup": true,
+            "waves": [{"name": "web", "onFailure": "stop", "status": wave, "servers": []}],
+            "cleanup": {"status": "verified"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn approvals_and_endings_are_noticed_once() {
+        let running = exec("running", "pending");
+        let waiting = exec("running", "waitingApproval");
+        let (title, body) = notice(Some(&running), &waiting).unwrap();
+        assert_eq!(title, "Drill of retail-dr needs an approval");
+        assert!(body.contains("Wave \"web\""));
+        assert_eq!(notice(Some(&waiting), &waiting), None, "once");
+        let done = exec("completed", "completed");
+        let (title, body) = notice(Some(&waiting), &done).unwrap();
+        assert_eq!(title, "Drill of retail-dr completed");
+        assert!(body.contains("cleanup verified"), "{body}");
+        assert_eq!(notice(Some(&done), &done), None);
+        assert_eq!(notice(Some(&running), &running), None);
+    }
 }
