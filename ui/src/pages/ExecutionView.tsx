@@ -245,7 +245,7 @@ export function ExecutionView() {
               { id: "name", header: "Wave", cell: (w) => w.name },
               { id: "status", header: "Status", cell: (w) => <ExecutionStatusIndicator status={w.status} /> },
               { id: "servers", header: "Launched", cell: (w) => `${w.servers.filter((s) => s.status === "launched").length}/${w.servers.length}` },
-              { id: "elapsed", header: "Elapsed", cell: (w) => waveElapsed(w, now) },
+              { id: "elapsed", header: "Elapsed (wave RTO)", cell: (w) => waveElapsed(w, now) },
               { id: "timeout", header: "Timeout", cell: (w) => (w.timeoutMinutes ? `${w.timeoutMinutes} min` : "—") },
               { id: "approval", header: "Approval", cell: (w) => (w.approvalRequired ? w.approvedBy ?? "required" : "—") },
             ]}
@@ -267,6 +267,11 @@ export function ExecutionView() {
               { id: "ri", header: "Recovery instance", cell: (s) => s.recoveryInstanceId ?? "—" },
               { id: "ec2", header: "EC2 instance", cell: (s) => s.ec2InstanceId ?? "—" },
               { id: "launched", header: "Launched", cell: (s) => (s.status === "launched" && s.endedAt ? formatTime(s.endedAt) : "—") },
+              {
+                id: "rto",
+                header: "Recovery time",
+                cell: (s) => (s.status === "launched" && s.startedAt && s.endedAt ? clock((ms(s.endedAt) - ms(s.startedAt)) / 1000) : "—"),
+              },
               { id: "failure", header: "Failure", cell: (s) => s.failure ?? "" },
             ]}
           />

@@ -94,6 +94,8 @@ describe("the live view", () => {
     expect(await screen.findByText('Wave "web" waits for an approval')).toBeInTheDocument();
     expect(screen.getByTestId("timeline")).toBeInTheDocument();
     expect(screen.getByText("the instance must be stopped")).toBeInTheDocument();
+    // db-01 launched 5 minutes after its wave started it.
+    expect(screen.getByText("5:00")).toBeInTheDocument();
     await user.click(screen.getByTestId("approve-web"));
     await waitFor(() => expect(api.requestExecution).toHaveBeenCalledWith("exec-1", "approve", "web"));
   });
