@@ -57,7 +57,7 @@ pub fn read_yaml(path: &Path) -> Result<String, FileError> {
 
 /// Writes `contents` to `path` atomically: a temporary file in the same directory is written,
 /// flushed and renamed over the target, so an existing file is never left half-written.
-pub fn write_atomic(path: &Path, contents: &str) -> Result<(), FileError> {
+pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), FileError> {
     let shown = path.display().to_string();
     let io = |source| FileError::Io {
         path: shown.clone(),
@@ -68,7 +68,7 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<(), FileError> {
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(contents.as_bytes()).map_err(io)?;
+    tmp.write_all(contents.as_ref()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())

@@ -308,3 +308,85 @@ fn overrides_survive_refreshes_and_bad_input_is_named() {
         assert!(r.stderr.contains(expected), "{args:?}: {}", r.stderr);
     }
 }
+
+#[test]
+fn the_readiness_report_as_pdf_and_csv() {
+    let sandbox = serve();
+    let cli = Cli::new(&sandbox.endpoint);
+    let pdf = cli.dir.path().join("retail readiness.pdf");
+    cli.ok(&[
+        "report",
+        "readiness",
+        "--plan",
+        "retail-dr",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    match std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+    {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(text.contains("NOT READY"), "{text}");
+            assert!(
+                text.contains("retail-app-07") && text.contains("instance state running"),
+                "{text}"
+            );
+            assert!(text.contains("retail-mq-03"), "{text}");
+            assert!(
+                text.contains("arn:aws:iam::111122223333:user/sandbox-admin"),
+                "the identity used"
+            );
+            assert!(text.contains("page 1 of "), "{text}");
+        }
+        Err(e) => assert!(
+            std::env::var("DRS_E2E").as_deref() != Ok("1"),
+            "pdftotext is missing: {e}"
+        ),
+    }
+    let csv = cli.dir.path().join("findings.csv");
+    cli.ok(&[
+        "report",
+        "readiness",
+        "--plan",
+        "retail-dr",
+        "--out",
+        csv.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("severity,wave,group,server,"));
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("blocker,application,retail-app,retail-app-07,")));
+    // Bad input: an unwritable place, a plan that does not exist; nothing is written.
+    let r = cli.run(&[
+        "report",
+        "readiness",
+        "--plan",
+        "retail-dr",
+        "--out",
+        "/nonexistent/dir/r.pdf",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("/nonexistent/dir"), "{}", r.stderr);
+    let r = cli.run(&[
+        "report",
+        "readiness",
+        "--plan",
+        "gone",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("plan \"gone\" not found"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(&pdf).unwrap(),
+        bytes,
+        "the earlier report is untouched"
+    );
+}

@@ -9,6 +9,7 @@ mod inventory;
 mod output;
 mod pairs;
 mod plan;
+mod report;
 mod sandbox;
 mod target;
 
@@ -84,6 +85,9 @@ pub enum Command {
         #[arg(long)]
         execution: String,
     },
+    /// Reports for auditors: the readiness report as PDF (or CSV).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// The simulated AWS estate.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
@@ -244,6 +248,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         | Command::Cleanup { .. } => Ok(0),
         Command::Pairs(cmd) => pairs::run(cmd, &mut store, &Keychain::new(), &actor, out),
         Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
+        Command::Report(cmd) => report::run(cmd, &mut store, &Keychain::new(), out),
         Command::Target(cmd) => {
             target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
         }
