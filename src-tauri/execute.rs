@@ -29,6 +29,14 @@ pub enum StartError {
     /// A target could not be reached.
     #[error("{0}")]
     Cloud(#[from] CloudError),
+    /// A target's servers could not be read.
+    #[error("target \"{target}\" could not be read: {message}")]
+    Unreachable {
+        /// Target.
+        target: String,
+        /// Why.
+        message: String,
+    },
     /// The plan cannot run as it is.
     #[error("{0}")]
     Plan(#[from] execution::ExecutionError),
@@ -113,28 +121,14 @@ fn lock(s: &std::sync::Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>,
 /// calls must not run on the async runtime).
 pub struct Setup {
     prepared: checks::Prepared,
-    stored: drs_store::StoredPlan,
-    groups: Vec<drs_core::ProtectionGroup>,
-    resolved: Vec<crate::connect::TargetResolution>,
+    revision: u32,
 }
 
 /// Reads the plan, its groups and its targets' connections (with secrets).
 pub fn setup(store: &Store, secrets: &dyn Secrets, plan: &str) -> Result<Setup, StartError> {
-    let prepared = checks::prepare(store, secrets, plan)?;
-    let stored = store.plan(plan)?;
-    let groups = store.groups()?;
-    let names = stored.plan.group_names();
-    let targets: BTreeSet<String> = groups
-        .iter()
-        .filter(|g| names.contains(g.name.as_str()))
-        .map(|g| g.target.clone())
-        .collect();
-    let resolved = resolve(store, secrets, &targets)?;
     Ok(Setup {
-        prepared,
-        stored,
-        groups,
-        resolved,
+        revision: store.plan(plan)?.revision,
+        prepared: checks::prepare(store, secrets, plan)?,
     })
 }
 
@@ -146,14 +140,10 @@ pub async fn start(
     journal: &dyn Journal,
     options: &StartOptions,
 ) -> Result<(Execution, Clouds, DriveOptions), StartError> {
-    let Setup {
-        prepared,
-        stored,
-        groups,
-        resolved,
-    } = setup;
-    let plan = stored.plan.name.clone();
-    let plan = plan.as_str();
+    let Setup { prepared, revision } = setup;
+    let plan_def = prepared.plan.clone();
+    let groups = prepared.groups.clone();
+    let plan = plan_def.name.as_str();
     let run = checks::check(prepared, sandbox).await;
     lock(store)?.save_readiness(&run.readiness)?;
     if !run.readiness.ready && !options.override_readiness {
@@ -162,16 +152,23 @@ pub async fn start(
             readiness: Box::new(run.readiness),
         });
     }
-    let clouds = clouds(resolved, sandbox).await?;
+    // The readiness check already connected to every target and read its servers: reuse both.
+    let mut clouds = Clouds::new();
+    for (target, cloud) in run.clouds {
+        clouds.insert(target, cloud?);
+    }
     let mut servers = BTreeMap::new();
-    for (target, cloud) in &clouds {
-        servers.insert(target.clone(), cloud.source_servers().await?);
+    for (target, ev) in run.evidence.targets {
+        if let Some(message) = ev.error {
+            return Err(StartError::Unreachable { target, message });
+        }
+        servers.insert(target, ev.servers);
     }
     let id = new_id();
     let mut e = execution::prepare(
         &id,
-        &stored.plan,
-        stored.revision,
+        &plan_def,
+        revision,
         &groups,
         &servers,
         options.kind,
@@ -235,7 +232,7 @@ pub async fn start(
             plan,
             serde_json::json!({
                 "execution": id,
-                "revision": stored.revision,
+                "revision": revision,
                 "servers": e.servers().count(),
                 "readinessOverridden": !run.readiness.ready,
                 "actingAs": callers,
