@@ -7,45 +7,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::{serve, Serve};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-struct Serve {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
-        .args(["--json", "sandbox", "serve", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut text = String::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        text.push_str(&line);
-        if line == "}" {
-            break;
-        }
-    }
-    let v: Value = serde_json::from_str(&text).unwrap();
-    Serve {
-        child,
-        endpoint: v["endpoint"].as_str().unwrap().to_string(),
-    }
-}
+use std::process::Command;
 
 fn aws_available() -> bool {
     let found = Command::new("aws")

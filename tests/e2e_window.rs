@@ -9,6 +9,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::Serve;
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -38,40 +40,8 @@ spec:
 /// The secret typed into the target form (any secret is accepted by the sandbox).
 const E2E_SECRET: &str = "e2e/Secret/Key/Typed/In/The/Form/0001";
 
-/// An external `drs-orchestrator sandbox serve` on a free port.
-struct Serve {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve_sandbox() -> Serve {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
-        .args(["--json", "sandbox", "serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut text = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        text.push_str(&line);
-        if line == "}" {
-            break;
-        }
-    }
-    let v: Value = serde_json::from_str(&text).unwrap();
-    Serve {
-        child,
-        endpoint: v["endpoint"].as_str().unwrap().to_string(),
-    }
+    common::serve(&[])
 }
 
 struct Driver {

@@ -6,43 +6,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 use assert_cmd::Command;
+use common::Serve;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
-struct Serve {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn serve() -> Serve {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
-        .args(["--json", "sandbox", "serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut text = String::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        text.push_str(&line);
-        if line == "}" {
-            break;
-        }
-    }
-    let v: Value = serde_json::from_str(&text).unwrap();
-    Serve {
-        child,
-        endpoint: v["endpoint"].as_str().unwrap().to_string(),
-    }
+    common::serve(&[])
 }
 
 struct Run {
