@@ -100,6 +100,35 @@ pub fn resolve(
         .collect())
 }
 
+/// What resuming an execution needs, read from the store and the keychain (blocking).
+pub struct Resume {
+    /// The execution as journalled.
+    pub execution: Execution,
+    /// Its targets, resolved.
+    pub targets: Vec<crate::connect::TargetResolution>,
+    /// How to drive it (poll interval `tick`).
+    pub options: DriveOptions,
+}
+
+/// Reads an execution and what driving it again needs.
+pub fn resume_setup(
+    store: &Store,
+    secrets: &dyn Secrets,
+    id: &str,
+    tick: Duration,
+) -> Result<Resume, StoreError> {
+    let execution = store.execution(id)?;
+    let targets: BTreeSet<String> = execution.servers().map(|s| s.target.clone()).collect();
+    Ok(Resume {
+        targets: resolve(store, secrets, &targets)?,
+        options: DriveOptions {
+            tick,
+            launch_into_groups: execution::drill_suspended_groups(&store.groups()?),
+        },
+        execution,
+    })
+}
+
 /// Connects every resolved target (async part).
 pub async fn clouds(
     resolved: Vec<crate::connect::TargetResolution>,

@@ -6,9 +6,7 @@ use super::Failure;
 use crate::connect::EmbeddedSandbox;
 use crate::execute::{self, StartError, StartOptions};
 use clap::{Args, Subcommand};
-use drs_core::execution::{
-    self, Control, DriveOptions, Execution, ExecutionKind, ExecutionStatus, Journal,
-};
+use drs_core::execution::{self, Control, Execution, ExecutionKind, ExecutionStatus, Journal};
 use drs_secrets::Secrets;
 use drs_store::{Request, Store, StoreJournal};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -396,14 +394,12 @@ fn resume(
     out: &Output,
     tick_ms: u64,
 ) -> Result<u8, Failure> {
-    let e = store.execution(id)?;
+    let r = execute::resume_setup(&store, keychain, id, Duration::from_millis(tick_ms))?;
+    let e = r.execution;
     if e.status.is_final() {
         out.value(&e, || summary(&e));
         return Ok(exit_code(&e));
     }
-    let targets: BTreeSet<String> = e.servers().map(|s| s.target.clone()).collect();
-    let resolved = execute::resolve(&store, keychain, &targets)?;
-    let groups = store.groups()?;
     drop(store);
     let journal = journal(data)?;
     let reporting = Reporting {
@@ -415,12 +411,9 @@ fn resume(
     let rt = runtime()?;
     let sandbox = EmbeddedSandbox::default();
     let clouds = rt
-        .block_on(execute::clouds(resolved, &sandbox))
+        .block_on(execute::clouds(r.targets, &sandbox))
         .map_err(|e| Failure::runtime(e.to_string()))?;
-    let options = DriveOptions {
-        tick: Duration::from_millis(tick_ms),
-        launch_into_groups: execution::drill_suspended_groups(&groups),
-    };
+    let options = r.options;
     reporting.record(&e, "resumed")?;
     let e = rt
         .block_on(execution::drive(e, &clouds, &reporting, &options, false))

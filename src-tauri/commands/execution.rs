@@ -313,22 +313,20 @@ pub async fn execution_resume<R: Runtime>(
         return Ok(());
     }
     let lookup = id.clone();
-    let (e, resolved, groups) = with_store_and_keychain(&state, move |s, keychain| {
-        let e = s.execution(&lookup)?;
-        let targets: BTreeSet<String> = e.servers().map(|x| x.target.clone()).collect();
-        let resolved = execute::resolve(s, keychain, &targets)?;
-        Ok((e, resolved, s.groups()?))
+    let r = with_store_and_keychain(&state, move |s, keychain| {
+        Ok(execute::resume_setup(
+            s,
+            keychain,
+            &lookup,
+            Duration::from_secs(2),
+        )?)
     })
     .await?;
-    if e.status.is_final() {
+    if r.execution.status.is_final() {
         return Ok(());
     }
-    let clouds = execute::clouds(resolved, &state.sandbox).await?;
-    let options = DriveOptions {
-        tick: Duration::from_secs(2),
-        launch_into_groups: execution::drill_suspended_groups(&groups),
-    };
-    spawn_driver(&state, e, clouds, options, notifier(&app))
+    let clouds = execute::clouds(r.targets, &state.sandbox).await?;
+    spawn_driver(&state, r.execution, clouds, r.options, notifier(&app))
 }
 
 /// Resumes, in this app, every execution whose process ended without finishing it (nothing has
