@@ -321,6 +321,107 @@ impl Execution {
     }
 }
 
+/// An execution's recovery time, measured from its own journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RtoMeasure {
+    /// From the start of the execution to the last server launched, when every server that
+    /// was to launch has launched; `None` while it runs or when servers failed or were not run.
+    pub measured_seconds: Option<i64>,
+    /// The plan's RTO target, in seconds.
+    pub target_seconds: Option<i64>,
+    /// Measured within the target (`None` when either is unknown).
+    pub within_target: Option<bool>,
+    /// Per wave.
+    pub waves: Vec<WaveRto>,
+}
+
+/// One wave's share of the recovery time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaveRto {
+    /// Wave name.
+    pub wave: String,
+    /// Its status.
+    pub status: WaveStatus,
+    /// How long the wave itself ran (its start to its end).
+    pub duration_seconds: Option<i64>,
+    /// From the start of the execution to the end of the wave: the recovery time of the
+    /// servers in it, which the plan's RTO target applies to.
+    pub since_start_seconds: Option<i64>,
+    /// `since_start_seconds` within the plan's target.
+    pub within_target: Option<bool>,
+    /// Servers launched.
+    pub launched: usize,
+    /// Servers failed.
+    pub failed: usize,
+    /// Servers in the wave.
+    pub servers: usize,
+}
+
+fn seconds_between(start: &str, end: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let a = time::OffsetDateTime::parse(start, &Rfc3339).ok()?;
+    let b = time::OffsetDateTime::parse(end, &Rfc3339).ok()?;
+    Some((b - a).whole_seconds())
+}
+
+impl Execution {
+    /// The measured recovery time against the plan's target, overall and per wave.
+    pub fn rto(&self) -> RtoMeasure {
+        let target = self.rto_target_minutes.map(|m| i64::from(m) * 60);
+        let within = |s: Option<i64>| Some(s? <= target?);
+        let waves: Vec<WaveRto> = self
+            .waves
+            .iter()
+            .map(|w| {
+                let since = w
+                    .ended_at
+                    .as_deref()
+                    .filter(|_| w.status == WaveStatus::Completed)
+                    .and_then(|end| seconds_between(&self.started_at, end));
+                WaveRto {
+                    wave: w.name.clone(),
+                    status: w.status,
+                    duration_seconds: match (&w.started_at, &w.ended_at) {
+                        (Some(a), Some(b)) => seconds_between(a, b),
+                        _ => None,
+                    },
+                    since_start_seconds: since,
+                    within_target: within(since),
+                    launched: w
+                        .servers
+                        .iter()
+                        .filter(|s| s.status == ServerStatus::Launched)
+                        .count(),
+                    failed: w
+                        .servers
+                        .iter()
+                        .filter(|s| s.status == ServerStatus::Failed)
+                        .count(),
+                    servers: w.servers.len(),
+                }
+            })
+            .collect();
+        let all_launched = self.servers().next().is_some()
+            && self.servers().all(|s| s.status == ServerStatus::Launched);
+        let measured = if all_launched {
+            self.servers()
+                .filter_map(|s| s.ended_at.as_deref())
+                .filter_map(|end| seconds_between(&self.started_at, end))
+                .max()
+        } else {
+            None
+        };
+        RtoMeasure {
+            measured_seconds: measured,
+            target_seconds: target,
+            within_target: within(measured),
+            waves,
+        }
+    }
+}
+
 /// Why an execution cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExecutionError {
@@ -1318,4 +1419,69 @@ pub fn full_fidelity_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
         })
         .map(|g| g.name.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn execution(statuses: &[(&str, &str, &str)], target: Option<u32>) -> Execution {
+        // (wave, server status, server ended_at)
+        let mut waves: Vec<serde_json::Value> = Vec::new();
+        for (i, (wave, status, ended)) in statuses.iter().enumerate() {
+            waves.push(serde_json::json!({
+                "name": wave, "onFailure": "stop",
+                "status": if *status == "launched" { "completed" } else { "failed" },
+                "startedAt": "2026-11-26T10:00:00Z", "endedAt": ended,
+                "servers": [{
+                    "sourceServerId": format!("s-{i}"), "name": format!("app-{i}"),
+                    "group": "g", "target": "t", "status": status, "endedAt": ended,
+                }],
+            }));
+        }
+        serde_json::from_value(serde_json::json!({
+            "id": "exec-1", "plan": "p", "planRevision": 3, "kind": "drill",
+            "startedBy": "me", "startedAt": "2026-11-26T10:00:00Z", "status": "completed",
+            "rtoTargetMinutes": target, "autoCleanup": true, "waves": waves,
+            "batches": [], "suspended": [], "cleanup": {"status": "verified"},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_rto_is_the_last_launch_since_the_start_judged_per_wave() {
+        let e = execution(
+            &[
+                ("db", "launched", "2026-11-26T10:12:00Z"),
+                ("app", "launched", "2026-11-26T10:31:30Z"),
+            ],
+            Some(30),
+        );
+        let r = e.rto();
+        assert_eq!(r.measured_seconds, Some(31 * 60 + 30));
+        assert_eq!(r.target_seconds, Some(1800));
+        assert_eq!(r.within_target, Some(false));
+        assert_eq!(r.waves[0].since_start_seconds, Some(720));
+        assert_eq!(r.waves[0].within_target, Some(true));
+        assert_eq!(r.waves[1].within_target, Some(false));
+        assert_eq!(r.waves[1].launched, 1);
+    }
+
+    #[test]
+    fn no_rto_is_claimed_when_a_server_failed_or_there_is_no_target() {
+        let e = execution(
+            &[
+                ("db", "launched", "2026-11-26T10:12:00Z"),
+                ("app", "failed", "2026-11-26T10:20:00Z"),
+            ],
+            None,
+        );
+        let r = e.rto();
+        assert_eq!(r.measured_seconds, None);
+        assert_eq!(r.within_target, None);
+        assert_eq!(r.waves[0].since_start_seconds, Some(720));
+        assert_eq!(r.waves[0].within_target, None);
+        assert_eq!(r.waves[1].since_start_seconds, None, "a failed wave has no RTO");
+        assert_eq!(r.waves[1].failed, 1);
+    }
 }

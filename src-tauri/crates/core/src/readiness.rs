@@ -157,6 +157,66 @@ pub struct Readiness {
     pub waves: Vec<WavePlan>,
     /// The pairs of the plan's launch-into groups.
     pub pairs: Vec<Pair>,
+    /// Every server of the plan in wave → group order, with its own verdict.
+    #[serde(default)]
+    pub by_server: Vec<ServerReadiness>,
+}
+
+/// One server's verdict: the worst of its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ServerVerdict {
+    /// At least one blocker.
+    Blocked,
+    /// Warnings only.
+    Warning,
+    /// Nothing found.
+    Ready,
+}
+
+impl ServerVerdict {
+    /// How a report prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerVerdict::Blocked => "blocked",
+            ServerVerdict::Warning => "warning",
+            ServerVerdict::Ready => "ready",
+        }
+    }
+}
+
+/// One server of a plan as the readiness check saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerReadiness {
+    /// Wave.
+    pub wave: String,
+    /// Protection group.
+    pub group: String,
+    /// Target it is read from.
+    pub target: String,
+    /// `s-…`.
+    pub source_server_id: String,
+    /// Display name (Name tag, else hostname, else the ID).
+    pub name: String,
+    /// Replication state as DRS reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_state: Option<String>,
+    /// Replication lag in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<u64>,
+    /// When DRS last heard from the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// The DR instance it launches into, when its group launches into pre-provisioned instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dr_instance: Option<String>,
+    /// Its verdict.
+    pub verdict: ServerVerdict,
+    /// Blocker count.
+    pub blockers: usize,
+    /// Warning count.
+    pub warnings: usize,
 }
 
 /// Jobs and batches for `servers` servers in one wave.
@@ -340,7 +400,8 @@ fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
     Some((b - a).whole_seconds())
 }
 
-fn human_seconds(s: u64) -> String {
+/// A duration as people say it (`45 s`, `20 min`, `3 h 12 min`).
+pub fn human_seconds(s: u64) -> String {
     match s {
         0..=119 => format!("{s} s"),
         120..=7199 => format!("{} min", s / 60),
@@ -465,6 +526,7 @@ pub fn assess(
 
     // Waves, groups, servers.
     let mut seen_in: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_server: Vec<ServerReadiness> = Vec::new();
     let mut wave_plans = Vec::new();
     let mut total_servers = 0;
     for wave in &plan.waves {
@@ -513,6 +575,24 @@ pub fn assess(
                         );
                     }
                 }
+                by_server.push(ServerReadiness {
+                    wave: wave.name.clone(),
+                    group: group_name.clone(),
+                    target: group.target.clone(),
+                    source_server_id: s.id.clone(),
+                    name: s.display_name().to_string(),
+                    replication_state: s.replication_state.as_ref().map(|r| r.as_str().to_string()),
+                    lag_seconds: s.lag_seconds,
+                    last_seen: s.last_seen.clone(),
+                    dr_instance: if group.launch.launch_mode == LaunchMode::PreProvisioned {
+                        pairs_by_server.get(&s.id).and_then(|p| p.instance_id.clone())
+                    } else {
+                        None
+                    },
+                    verdict: ServerVerdict::Ready,
+                    blockers: 0,
+                    warnings: 0,
+                });
                 server_checks(
                     &mut cx,
                     &wave.name,
@@ -575,6 +655,29 @@ pub fn assess(
         .iter()
         .filter(|f| f.severity == Severity::Blocker)
         .count();
+    let mut counts: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for f in &findings {
+        if let (Some(id), Some(g)) = (&f.source_server_id, &f.group) {
+            let c = counts.entry((id.as_str(), g.as_str())).or_default();
+            match f.severity {
+                Severity::Blocker => c.0 += 1,
+                Severity::Warning => c.1 += 1,
+            }
+        }
+    }
+    for row in &mut by_server {
+        if let Some(&(b, w)) = counts.get(&(row.source_server_id.as_str(), row.group.as_str())) {
+            row.blockers = b;
+            row.warnings = w;
+            row.verdict = if b > 0 {
+                ServerVerdict::Blocked
+            } else if w > 0 {
+                ServerVerdict::Warning
+            } else {
+                ServerVerdict::Ready
+            };
+        }
+    }
     Readiness {
         plan: plan.name.clone(),
         checked_at: evidence.observed_at.clone(),
@@ -585,6 +688,7 @@ pub fn assess(
         findings,
         waves: wave_plans,
         pairs: plan_pairs,
+        by_server,
     }
 }
 

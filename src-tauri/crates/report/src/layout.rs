@@ -125,7 +125,29 @@ pub struct Row {
     pub cells: Vec<String>,
     /// Text colour.
     pub ink: Rgb3,
+    /// Background shade (blockers are highlighted).
+    pub shade: Option<Rgb3>,
 }
+
+impl Row {
+    /// A row in one colour on a white background.
+    pub fn new(cells: Vec<String>, ink: Rgb3) -> Self {
+        Self {
+            cells,
+            ink,
+            shade: None,
+        }
+    }
+
+    /// The same row on a shaded background.
+    pub fn shaded(mut self, shade: Rgb3) -> Self {
+        self.shade = Some(shade);
+        self
+    }
+}
+
+/// The background of a blocker's row.
+pub const RED_SHADE: Rgb3 = (0.99, 0.92, 0.92);
 
 /// A document being laid out.
 pub struct Doc {
@@ -303,17 +325,47 @@ impl Doc {
         }
     }
 
-    /// A heading (level 1 or 2) that is also a bookmark.
+    /// A heading: levels 1 and 2 are also bookmarks, level 3 is a caption kept with at least
+    /// a few lines of what follows.
     pub fn heading(&mut self, text: &str, level: u8) {
-        let size = if level <= 1 { 18.0 } else { 13.0 };
-        self.ensure(size * 3.5);
-        self.y += if level <= 1 { 10.0 } else { 6.0 };
+        let size = match level {
+            0 | 1 => 18.0,
+            2 => 13.0,
+            _ => 10.5,
+        };
+        self.ensure(size * 3.5 + 40.0);
+        self.y += match level {
+            0 | 1 => 10.0,
+            2 => 6.0,
+            _ => 4.0,
+        };
         self.y += size;
         let y = self.y;
-        self.text_at(MARGIN, y, text, size, Weight::Bold, INK);
+        let fitted = self.fit(text, size, Weight::Bold, PAGE_W - 2.0 * MARGIN);
+        self.text_at(MARGIN, y, &fitted, size, Weight::Bold, INK);
         self.y += size * 0.6;
-        let page = self.page();
-        self.pdf.add_bookmark(text, page);
+        if level <= 2 {
+            let page = self.page();
+            self.pdf.add_bookmark(&fitted, page);
+        }
+    }
+
+    /// Label/value lines, the labels in a column of `label_w` points.
+    pub fn facts(&mut self, items: &[(&str, String)], label_w: f32) {
+        let size = 9.5;
+        for (label, value) in items {
+            let lines = self.wrap(value, size, Weight::Regular, PAGE_W - 2.0 * MARGIN - label_w);
+            self.ensure(size * 1.45 * lines.len() as f32);
+            for (i, l) in lines.iter().enumerate() {
+                self.y += size * 1.45;
+                let y = self.y;
+                if i == 0 {
+                    self.text_at(MARGIN, y, label, size, Weight::Bold, GREY);
+                }
+                self.text_at(MARGIN + label_w, y, l, size, Weight::Regular, INK);
+            }
+        }
+        self.y += size * 0.6;
     }
 
     /// A wrapped paragraph.
@@ -354,6 +406,8 @@ impl Doc {
             .fold(1.0_f32, f32::max);
         let label_w = 140.0;
         let bar_w = PAGE_W - 2.0 * MARGIN - label_w - 40.0;
+        // A short chart stays on one page with its legend.
+        self.ensure((rows.len() as f32 * 14.0 + 30.0).min(300.0));
         for (label, parts) in rows {
             self.ensure(18.0);
             let top = self.y + 4.0;
@@ -390,6 +444,113 @@ impl Doc {
             self.y = top + 16.0;
         }
         self.y += 6.0;
+    }
+
+    fn line(&mut self, (x1, y1): (f32, f32), (x2, y2): (f32, f32), ink: Rgb3, thickness: f32) {
+        let p = |x: f32, y: f32| LinePoint {
+            p: Point {
+                x: Pt(x),
+                y: Pt(PAGE_H - y),
+            },
+            bezier: false,
+        };
+        self.ops().extend([
+            Op::SetOutlineColor { col: color(ink) },
+            Op::SetOutlineThickness { pt: Pt(thickness) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![p(x1, y1), p(x2, y2)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// A timeline (Gantt) chart: one bar per row from its start to its end (seconds from 0),
+    /// an axis labelled by `label`, and an optional marker line (the RTO target). Rows that do
+    /// not fit continue on the next page with the axis repeated.
+    pub fn timeline(
+        &mut self,
+        rows: &[(String, Option<(f32, f32)>, Rgb3)],
+        marker: Option<(f32, &str)>,
+        label: &dyn Fn(f32) -> String,
+    ) {
+        let label_w = 140.0;
+        let x0 = MARGIN + label_w;
+        let width = PAGE_W - 2.0 * MARGIN - label_w - 10.0;
+        let last = rows
+            .iter()
+            .filter_map(|r| r.1.map(|(_, e)| e))
+            .chain(marker.map(|m| m.0))
+            .fold(1.0_f32, f32::max);
+        // Ticks at a round step (seconds): at most six of them.
+        let step = [
+            10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0,
+        ]
+        .into_iter()
+        .find(|s| last / s <= 6.0)
+        .unwrap_or_else(|| (last / 6.0).ceil());
+        let ticks = (last / step).ceil().max(1.0) as usize;
+        let end = step * ticks as f32;
+        let at = |v: f32| x0 + width * (v / end).clamp(0.0, 1.0);
+        let row_h = 14.0;
+        let mut chunk_top = self.y;
+        let mut drawn_in_chunk = 0usize;
+        let close = |d: &mut Doc, top: f32, rows_drawn: usize| {
+            let bottom = top + rows_drawn as f32 * row_h + 4.0;
+            d.line((x0, bottom), (x0 + width, bottom), GREY, 0.5);
+            for i in 0..=ticks {
+                let v = step * i as f32;
+                let x = at(v);
+                d.line((x, bottom), (x, bottom + 3.0), GREY, 0.5);
+                let t = label(v);
+                let w = d.regular.width(&t, 7.0);
+                d.text_at(
+                    (x - w / 2.0).min(PAGE_W - MARGIN - w),
+                    bottom + 11.0,
+                    &t,
+                    7.0,
+                    Weight::Regular,
+                    GREY,
+                );
+            }
+            if let Some((m, name)) = marker {
+                let x = at(m);
+                d.line((x, top), (x, bottom), RED, 1.0);
+                let w = d.regular.width(name, 7.0);
+                d.text_at(
+                    (x - w / 2.0).min(PAGE_W - MARGIN - w),
+                    top - 2.0,
+                    name,
+                    7.0,
+                    Weight::Bold,
+                    RED,
+                );
+            }
+            d.y = bottom + 18.0;
+        };
+        self.ensure(row_h * 2.0 + 40.0);
+        self.y += 10.0;
+        chunk_top = chunk_top.max(self.y);
+        for (name, span, c) in rows {
+            if self.room() < row_h + 26.0 {
+                close(self, chunk_top, drawn_in_chunk);
+                self.new_page();
+                self.y += 10.0;
+                chunk_top = self.y;
+                drawn_in_chunk = 0;
+            }
+            let top = chunk_top + drawn_in_chunk as f32 * row_h;
+            let fitted = self.fit(name, 8.0, Weight::Regular, label_w - 6.0);
+            self.text_at(MARGIN, top + 10.0, &fitted, 8.0, Weight::Regular, INK);
+            if let Some((a, b)) = span {
+                let (xa, xb) = (at(*a), at(*b));
+                self.rect(xa, top + 2.0, (xb - xa).max(1.5), row_h - 4.0, *c);
+            }
+            drawn_in_chunk += 1;
+            self.y = top + row_h;
+        }
+        close(self, chunk_top, drawn_in_chunk);
     }
 
     fn table_header(&mut self, columns: &[Column], size: f32) {
@@ -436,6 +597,9 @@ impl Doc {
                 self.table_header(columns, size);
             }
             let top = self.y;
+            if let Some(shade) = row.shade {
+                self.rect(MARGIN, top, total_w, h, shade);
+            }
             let mut x = MARGIN;
             for (c, lines) in columns.iter().zip(&cells) {
                 for (i, l) in lines.iter().enumerate() {
