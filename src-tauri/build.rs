@@ -62,6 +62,12 @@ fn drs_commands() -> &'static [&'static str] {
         "pairs_undo",
         "pair_override_set",
         "pair_override_clear",
+        "report_readiness",
+        "report_drill",
+        "report_save",
+        "report_schedule_get",
+        "report_schedule_set",
+        "report_schedule_run_now",
         "audit_list",
     ]
 }

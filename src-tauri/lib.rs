@@ -28,6 +28,7 @@ pub mod data_dir;
 pub mod execute;
 pub mod files;
 pub mod readiness;
+pub mod reports;
 
 use drs_secrets::{Keychain, Secrets};
 use drs_store::Store;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub keychain_check: Arc<OnceLock<Result<(), String>>>,
     /// Live views of executions, and the executions this app drives.
     pub watchers: commands::execution::Watchers,
+    /// Reports made and not yet saved.
+    pub reports: commands::report::MadeReports,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             keychain: Arc::new(Keychain::new()),
             keychain_check: Arc::new(OnceLock::new()),
             watchers: Default::default(),
+            reports: Default::default(),
         }
     }
 
@@ -121,6 +125,10 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .setup(|app| {
+            commands::report::spawn_schedule(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::app_ready,
@@ -167,6 +175,12 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::readiness::pairs_undo,
             commands::readiness::pair_override_set,
             commands::readiness::pair_override_clear,
+            commands::report::report_readiness,
+            commands::report::report_drill,
+            commands::report::report_save,
+            commands::report::report_schedule_get,
+            commands::report::report_schedule_set,
+            commands::report::report_schedule_run_now,
         ])
 }
 

@@ -180,6 +180,20 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
         assert!(Instant::now() < deadline, "the web wave never waited: {e}");
         std::thread::sleep(Duration::from_millis(200));
     }
+    // A report of the running execution says it is in progress.
+    let running = cli.data().join("running.pdf");
+    cli.ok(&[
+        "report",
+        "drill",
+        "--execution",
+        &id,
+        "--out",
+        running.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&running) {
+        assert!(text.contains("IN PROGRESS"), "{text}");
+        assert!(text.contains("approval"), "{text}");
+    }
     cli.ok(&["executions", "approve", &id, "--wave", "web"]);
     let run = finish(child);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -229,6 +243,94 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
     assert_eq!(drill_instances(&sandbox.endpoint), 0);
     let audit = cli.ok(&["audit", "--subject", &id]);
     assert!(audit.contains("execution.approve"), "{audit}");
+
+    // The drill report states what happened: the measured RTO (the last launch since the
+    // start) against the 60-minute target, who approved the web wave, the cleanup proof.
+    let pdf = cli.data().join("drill.pdf");
+    cli.ok(&[
+        "report",
+        "drill",
+        "--execution",
+        &id,
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let parse = |v: &Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let last = e["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["servers"].as_array().unwrap().iter())
+        .map(|s| parse(&s["endedAt"]))
+        .max()
+        .unwrap();
+    let rto = (last - parse(&e["startedAt"])).whole_seconds();
+    let clock = format!("{}:{:02}", rto / 60, rto % 60);
+    let servers: usize = e["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["servers"].as_array().unwrap().len())
+        .sum();
+    if let Some(text) = common::pdf_text(&pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!(
+                "COMPLETED: all {servers} servers launched, cleanup verified"
+            )),
+            "{flat}"
+        );
+        assert!(
+            flat.contains(&format!(
+                "Every server launched {clock} after the start, against an RTO target of 1:00:00: the target was met."
+            )),
+            "measured RTO {clock}: {flat}"
+        );
+        let approver = e["waves"][2]["approvedBy"].as_str().unwrap();
+        assert!(flat.contains(approver), "who approved");
+        assert!(flat.contains("Cleanup proof"));
+        assert!(flat.contains("none: DescribeRecoveryInstances no longer lists"));
+        assert!(flat.contains("gone (verified)"));
+        assert!(flat.contains("shop-drill (revision 1)"), "{flat}");
+        assert!(flat.contains("retail-web-01"));
+        let pages = text.matches("page ").count();
+        assert!(pages >= 3 && flat.contains("page 1 of "), "{flat}");
+    }
+    let csv = cli.data().join("drill.csv");
+    cli.ok(&[
+        "report",
+        "drill",
+        "--execution",
+        &id,
+        "--out",
+        csv.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let table = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(table.lines().count(), servers + 1);
+    assert!(table.lines().skip(1).all(|l| l.contains(",launched,")));
+    // The readiness report now carries this drill's RTO per wave.
+    let readiness = cli.data().join("readiness.pdf");
+    cli.ok(&[
+        "report",
+        "readiness",
+        "--plan",
+        "shop-drill",
+        "--out",
+        readiness.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&readiness) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&id), "the last drill: {flat}");
+        assert!(flat.contains(&format!("Measured RTO {clock}")), "{flat}");
+    }
 }
 
 /// The sandbox's drill recovery instances in the production account's recovery region.

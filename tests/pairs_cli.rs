@@ -317,7 +317,7 @@ fn the_readiness_report_as_pdf_and_csv() {
             "pdftotext is missing: {e}"
         ),
     }
-    let csv = cli.dir.path().join("findings.csv");
+    let csv = cli.dir.path().join("servers.csv");
     cli.ok(&[
         "report",
         "readiness",
@@ -329,11 +329,15 @@ fn the_readiness_report_as_pdf_and_csv() {
         "csv",
     ]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.starts_with("severity,wave,group,server,"));
-    assert!(text
+    assert!(text.starts_with("plan,wave,group,target,server,source_server_id,"));
+    assert_eq!(text.lines().count(), 41, "a header and one row per server");
+    let row = text
         .lines()
-        .any(|l| l.starts_with("blocker,application,retail-app,retail-app-07,")));
-    // Bad input: an unwritable place, a plan that does not exist; nothing is written.
+        .find(|l| l.starts_with("retail-dr,application,retail-app,Sandbox,retail-app-07,s-"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains(",blocked,"), "{row}");
+    // Bad input: a folder that does not exist, a place that cannot be written, a plan that
+    // does not exist; nothing is written.
     let r = cli.run(&[
         "report",
         "readiness",
@@ -342,8 +346,38 @@ fn the_readiness_report_as_pdf_and_csv() {
         "--out",
         "/nonexistent/dir/r.pdf",
     ]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("/nonexistent/dir"), "{}", r.stderr);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("the folder /nonexistent/dir does not exist"),
+        "{}",
+        r.stderr
+    );
+    let r = cli.run(&[
+        "report",
+        "readiness",
+        "--plan",
+        "retail-dr",
+        "--out",
+        "/proc/readiness.pdf",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot write the report: /proc/readiness.pdf"),
+        "{}",
+        r.stderr
+    );
+    let r = cli.run(&[
+        "report",
+        "drill",
+        "--execution",
+        "exec-nope",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("exec-nope"), "{}", r.stderr);
     let r = cli.run(&[
         "report",
         "readiness",

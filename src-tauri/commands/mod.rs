@@ -8,6 +8,7 @@ pub mod group;
 pub mod inventory;
 pub mod plan;
 pub mod readiness;
+pub mod report;
 
 use crate::files::FileError;
 use crate::AppState;

@@ -44,3 +44,33 @@ pub fn serve(extra: &[&str]) -> Serve {
         endpoint: v["endpoint"].as_str().unwrap().to_string(),
     }
 }
+
+/// The text of a PDF (poppler's `pdftotext -layout`), after checking that every page renders
+/// (`pdftoppm`); `None` when poppler is missing outside the full test run.
+#[allow(dead_code)]
+pub fn pdf_text(path: &std::path::Path) -> Option<String> {
+    let p = path.to_str().unwrap();
+    let out = match Command::new("pdftotext").args(["-layout", p, "-"]).output() {
+        Ok(o) => o,
+        Err(e) => {
+            assert!(
+                std::env::var("DRS_E2E").as_deref() != Ok("1"),
+                "pdftotext is missing: {e}"
+            );
+            return None;
+        }
+    };
+    assert!(out.status.success(), "pdftotext {p}");
+    let dir = tempfile::tempdir().unwrap();
+    let render = Command::new("pdftoppm")
+        .args(["-r", "30", "-png", p])
+        .arg(dir.path().join("page"))
+        .output()
+        .unwrap();
+    assert!(
+        render.status.success(),
+        "pdftoppm {p}: {}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -186,10 +186,16 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
     // Per server: every server once, in plan order, with its worst finding as its verdict.
     assert_eq!(r.by_server.len(), 40);
     let row = |name: &str| r.by_server.iter().find(|s| s.name == name).unwrap();
-    assert_eq!(row("retail-mq-03").verdict, readiness::ServerVerdict::Blocked);
+    assert_eq!(
+        row("retail-mq-03").verdict,
+        readiness::ServerVerdict::Blocked
+    );
     assert!(row("retail-mq-03").blockers >= 2);
     assert_eq!(row("retail-db-02").lag_seconds, Some(1200));
-    assert_eq!(row("retail-db-02").replication_state.as_deref(), Some("CONTINUOUS"));
+    assert_eq!(
+        row("retail-db-02").replication_state.as_deref(),
+        Some("CONTINUOUS")
+    );
     assert_eq!(r.by_server[0].wave, r.waves[0].wave);
     let s = stats(&endpoint).await;
     eprintln!(

@@ -1481,7 +1481,10 @@ mod tests {
         assert_eq!(r.within_target, None);
         assert_eq!(r.waves[0].since_start_seconds, Some(720));
         assert_eq!(r.waves[0].within_target, None);
-        assert_eq!(r.waves[1].since_start_seconds, None, "a failed wave has no RTO");
+        assert_eq!(
+            r.waves[1].since_start_seconds, None,
+            "a failed wave has no RTO"
+        );
         assert_eq!(r.waves[1].failed, 1);
     }
 }

@@ -585,7 +585,9 @@ pub fn assess(
                     lag_seconds: s.lag_seconds,
                     last_seen: s.last_seen.clone(),
                     dr_instance: if group.launch.launch_mode == LaunchMode::PreProvisioned {
-                        pairs_by_server.get(&s.id).and_then(|p| p.instance_id.clone())
+                        pairs_by_server
+                            .get(&s.id)
+                            .and_then(|p| p.instance_id.clone())
                     } else {
                         None
                     },

@@ -126,7 +126,10 @@ pub fn drill_pdf(
     let mut facts: Vec<(&str, String)> = vec![
         ("Execution", e.id.clone()),
         ("Plan", format!("{} (revision {})", e.plan, e.plan_revision)),
-        ("Started", format!("{} by {}", when(&e.started_at), e.started_by)),
+        (
+            "Started",
+            format!("{} by {}", when(&e.started_at), e.started_by),
+        ),
         (
             "Ended",
             e.ended_at
@@ -229,12 +232,7 @@ pub fn drill_pdf(
         INK,
     );
     if let Some(f) = &e.failure {
-        d.paragraph(
-            &format!("Why it failed: {f}"),
-            10.0,
-            Weight::Regular,
-            RED,
-        );
+        d.paragraph(&format!("Why it failed: {f}"), 10.0, Weight::Regular, RED);
     }
 
     d.heading("Recovery time per wave", 2);
@@ -345,23 +343,23 @@ pub fn drill_pdf(
         // A bar per server reads well up to a few dozen; bigger waves keep the table only.
         if w.servers.len() <= 60 {
             d.timeline(
-            &w.servers
-                .iter()
-                .map(|s| {
-                    (
-                        s.name.clone(),
-                        span(s.started_at.as_deref(), s.ended_at.as_deref()),
-                        match s.status {
-                            ServerStatus::Launched => GREEN,
-                            ServerStatus::Failed => RED,
-                            _ => AMBER,
-                        },
-                    )
-                })
-                .collect::<Vec<_>>(),
-            target_marker,
-            &|v| clock(v as i64),
-        );
+                &w.servers
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.name.clone(),
+                            span(s.started_at.as_deref(), s.ended_at.as_deref()),
+                            match s.status {
+                                ServerStatus::Launched => GREEN,
+                                ServerStatus::Failed => RED,
+                                _ => AMBER,
+                            },
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                target_marker,
+                &|v| clock(v as i64),
+            );
         }
         d.table(
             &[
@@ -514,11 +512,7 @@ pub fn drill_pdf(
             INK,
         );
         d.table(
-            &[
-                col("When", 120.0),
-                col("Who", 229.0),
-                col("Asked", 150.0),
-            ],
+            &[col("When", 120.0), col("Who", 229.0), col("Asked", 150.0)],
             &asked
                 .iter()
                 .map(|j| Row::new(vec![when(&j.at), j.by.clone(), j.what.clone()], INK))
@@ -627,11 +621,7 @@ pub fn drill_pdf(
         GREY,
     );
     d.table(
-        &[
-            col("When", 110.0),
-            col("By", 190.0),
-            col("What", 199.0),
-        ],
+        &[col("When", 110.0), col("By", 190.0), col("What", 199.0)],
         &journal
             .iter()
             .map(|j| Row::new(vec![when(&j.at), j.by.clone(), j.what.clone()], INK))

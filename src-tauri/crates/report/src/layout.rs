@@ -111,6 +111,10 @@ fn color((r, g, b): Rgb3) -> Color {
     })
 }
 
+/// A timeline row: its label, its span (start and end in seconds from 0, none when it has not
+/// started) and its colour.
+pub type TimelineRow = (String, Option<(f32, f32)>, Rgb3);
+
 /// A table column: header and width in points.
 pub struct Column {
     /// Header text.
@@ -354,7 +358,12 @@ impl Doc {
     pub fn facts(&mut self, items: &[(&str, String)], label_w: f32) {
         let size = 9.5;
         for (label, value) in items {
-            let lines = self.wrap(value, size, Weight::Regular, PAGE_W - 2.0 * MARGIN - label_w);
+            let lines = self.wrap(
+                value,
+                size,
+                Weight::Regular,
+                PAGE_W - 2.0 * MARGIN - label_w,
+            );
             self.ensure(size * 1.45 * lines.len() as f32);
             for (i, l) in lines.iter().enumerate() {
                 self.y += size * 1.45;
@@ -471,7 +480,7 @@ impl Doc {
     /// not fit continue on the next page with the axis repeated.
     pub fn timeline(
         &mut self,
-        rows: &[(String, Option<(f32, f32)>, Rgb3)],
+        rows: &[TimelineRow],
         marker: Option<(f32, &str)>,
         label: &dyn Fn(f32) -> String,
     ) {

@@ -34,7 +34,10 @@ pub fn readiness_pdf(
         .unwrap_or_default();
     let mut d = Doc::new(
         &title,
-        &format!("DRS Orchestrator · {title} · evidence read {}", when(checked)),
+        &format!(
+            "DRS Orchestrator · {title} · evidence read {}",
+            when(checked)
+        ),
     )?;
     let ready = plans.iter().all(|p| p.readiness.ready);
 
@@ -325,7 +328,7 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
             .iter()
             .zip(buckets)
             .zip(colours)
-            .map(|((l, n), c)| (format!("{l}"), vec![(n as f32, c)]))
+            .map(|((l, n), c)| (l.to_string(), vec![(n as f32, c)]))
             .collect::<Vec<_>>(),
         &[
             ("within the lag threshold", GREEN),
@@ -522,7 +525,9 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
                                     .map(human_seconds)
                                     .unwrap_or_else(|| "—".into()),
                                 seen_ago(s.last_seen.as_deref(), &r.checked_at),
-                                s.dr_instance.clone().unwrap_or_else(|| "new instance".into()),
+                                s.dr_instance
+                                    .clone()
+                                    .unwrap_or_else(|| "new instance".into()),
                                 match s.verdict {
                                     ServerVerdict::Blocked => format!("BLOCKED ({})", s.blockers),
                                     ServerVerdict::Warning => format!("warning ({})", s.warnings),
@@ -545,12 +550,7 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
             );
         }
         if in_wave.is_empty() {
-            d.paragraph(
-                "This wave recovers no server.",
-                9.0,
-                Weight::Regular,
-                GREY,
-            );
+            d.paragraph("This wave recovers no server.", 9.0, Weight::Regular, GREY);
         }
     }
 

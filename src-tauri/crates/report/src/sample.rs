@@ -76,7 +76,7 @@ pub fn readiness(servers: usize) -> Readiness {
             warnings: usize::from(lagging),
         });
     }
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|a| a.severity);
     let blockers = findings
         .iter()
         .filter(|f| f.severity == Severity::Blocker)
@@ -92,10 +92,7 @@ pub fn readiness(servers: usize) -> Readiness {
         waves: WAVES
             .iter()
             .map(|w| {
-                drs_core::readiness::wave_plan(
-                    w,
-                    by_server.iter().filter(|s| s.wave == *w).count(),
-                )
+                drs_core::readiness::wave_plan(w, by_server.iter().filter(|s| s.wave == *w).count())
             })
             .collect::<Vec<WavePlan>>(),
         pairs: vec![],

@@ -65,7 +65,11 @@ fn read_back(dir: &Path, name: &str, bytes: &[u8]) -> Option<(String, String, us
         })
         .count();
     assert_eq!(pngs, pages, "every page renders");
-    for (i, page) in text.split('\u{c}').filter(|p| !p.trim().is_empty()).enumerate() {
+    for (i, page) in text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
         assert!(
             page.contains(&format!("page {} of {pages}", i + 1)),
             "page {} carries its footer",
@@ -85,7 +89,7 @@ fn the_readiness_report_states_the_facts_and_every_page_reads_back() {
         readiness: sample::readiness(120),
         last_drill: Some(sample::drill(120, false).unwrap()),
     };
-    let bytes = readiness_pdf(&[plan.clone()], &cx(), &Thresholds::default()).unwrap();
+    let bytes = readiness_pdf(std::slice::from_ref(&plan), &cx(), &Thresholds::default()).unwrap();
     let Some((text, info, pages)) = read_back(dir.path(), "readiness.pdf", &bytes) else {
         return;
     };
@@ -117,7 +121,10 @@ fn the_readiness_report_states_the_facts_and_every_page_reads_back() {
         info.contains("Readiness report: retail-dr"),
         "title metadata: {info}"
     );
-    assert!(info.contains("Author:") && info.contains("DRS Orchestrator"), "{info}");
+    assert!(
+        info.contains("Author:") && info.contains("DRS Orchestrator"),
+        "{info}"
+    );
     assert!(info.contains("CreationDate:"), "{info}");
     // The long name is cut with an ellipsis, never past the page; table headers repeat.
     assert!(text.contains('…'));
@@ -183,10 +190,16 @@ fn the_drill_report_tells_the_story_of_an_execution() {
     };
     assert!(info.contains("Drill report: retail-dr"), "{info}");
     assert!(text.contains("FAILED: 1 of 24 servers did not launch"));
-    assert!(text.contains("subnet-0bad has no free addresses"), "failure reason");
+    assert!(
+        text.contains("subnet-0bad has no free addresses"),
+        "failure reason"
+    );
     assert!(text.contains("Approvals and requests"));
     assert!(text.contains("user/dr-lead"), "who approved");
-    assert!(text.contains("2026-11-26 10:09:30 UTC"), "when they approved");
+    assert!(
+        text.contains("2026-11-26 10:09:30 UTC"),
+        "when they approved"
+    );
     assert!(text.contains("Cleanup proof"));
     assert!(text.contains("drsjob-0000000000000c1ea"));
     assert!(text.contains("gone (verified)"));

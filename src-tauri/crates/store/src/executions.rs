@@ -43,6 +43,20 @@ pub struct ExecutionEvent {
     pub status: String,
 }
 
+/// A request someone made of an execution, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// When.
+    pub at: String,
+    /// Who asked.
+    pub actor: String,
+    /// `pause`, `resume`, `cancel`, `approve`, `cleanup`.
+    pub request: String,
+    /// The wave, for an approval.
+    pub wave: Option<String>,
+}
+
 /// A request people can make of a running execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request<'a> {
@@ -227,6 +241,22 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok((jobs.max(0) as usize, servers.max(0) as usize))
+    }
+
+    /// Every request made of an execution, oldest first (for its report).
+    pub fn execution_requests(&self, id: &str) -> Result<Vec<RequestRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, request, wave FROM execution_requests WHERE execution = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(RequestRecord {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                request: r.get(2)?,
+                wave: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// What people asked of an execution so far.

@@ -19,11 +19,12 @@ mod groups;
 mod pairs;
 mod plans;
 mod schema;
+mod settings;
 mod targets;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
-pub use executions::{ExecutionEvent, ExecutionSummary, Request, StoreJournal};
+pub use executions::{ExecutionEvent, ExecutionSummary, Request, RequestRecord, StoreJournal};
 pub use pairs::{PairApplication, ReadinessSummary};
 pub use plans::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
 

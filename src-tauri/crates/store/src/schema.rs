@@ -125,6 +125,15 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE executions ADD COLUMN updated_at TEXT;
     "#,
+    // 6: app settings (report schedule and its last run), one JSON value per key.
+    r#"
+    CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

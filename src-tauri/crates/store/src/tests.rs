@@ -402,6 +402,18 @@ fn the_journal_keeps_states_events_requests_and_finds_orphans() {
     assert_eq!(c.approvals.get("w1").map(String::as_str), Some("bob"));
     s.request("exec-1", Request::Resume, "alice").unwrap();
     assert!(!s.control("exec-1").unwrap().pause);
+    let asked = s.execution_requests("exec-1").unwrap();
+    assert_eq!(
+        asked
+            .iter()
+            .map(|r| (r.actor.as_str(), r.request.as_str(), r.wave.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("alice", "pause", None),
+            ("bob", "approve", Some("w1")),
+            ("alice", "resume", None)
+        ]
+    );
 
     // The quotas are shared: another execution's active batches count.
     let mut other = execution("exec-2");
@@ -461,4 +473,31 @@ fn the_journal_keeps_states_events_requests_and_finds_orphans() {
         .unwrap()
         .iter()
         .any(|a| a.action == "execution.approve"));
+}
+
+#[test]
+fn settings_keep_json_values_and_audit_changes() {
+    let (_dir, mut s) = store();
+    assert_eq!(
+        s.setting::<serde_json::Value>("reports.schedule").unwrap(),
+        None
+    );
+    let v = serde_json::json!({"cadence": "daily", "folder": "/tmp/r"});
+    s.set_setting("reports.schedule", &v, "alice", true)
+        .unwrap();
+    let w = serde_json::json!({"cadence": "weekly", "folder": "/tmp/r"});
+    s.set_setting("reports.schedule", &w, "bob", true).unwrap();
+    s.set_setting("reports.lastRun", &"2026-11-26", "app", false)
+        .unwrap();
+    assert_eq!(
+        s.setting::<serde_json::Value>("reports.schedule").unwrap(),
+        Some(w)
+    );
+    let audit = s.audit(Some("reports.schedule"), 10).unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[0].detail["before"], v, "the previous value is kept");
+    assert!(s.audit(Some("reports.lastRun"), 10).unwrap().is_empty());
+    // A value of the wrong shape is a clear error, not a panic.
+    let e = s.setting::<Vec<u32>>("reports.schedule").unwrap_err();
+    assert!(e.to_string().contains("setting reports.schedule"), "{e}");
 }
