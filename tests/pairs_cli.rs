@@ -362,12 +362,7 @@ fn the_readiness_report_as_pdf_and_csv() {
         "/proc/readiness.pdf",
     ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("cannot write the report: /proc/readiness.pdf"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("/proc/readiness.pdf: "), "{}", r.stderr);
     let r = cli.run(&[
         "report",
         "drill",
