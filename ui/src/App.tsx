@@ -20,6 +20,7 @@ import { PlanEditor } from "./pages/PlanEditor";
 import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
 import { ReadinessPage } from "./pages/ReadinessPage";
+import { ReportsPage } from "./pages/ReportsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { TargetsPage } from "./pages/TargetsPage";
 
@@ -140,16 +141,7 @@ export const routes: RouteObject[] = [
       { path: "inventory", element: <InventoryPage /> },
       { path: "executions", element: <ExecutionsPage /> },
       { path: "executions/:id", element: <ExecutionView /> },
-      {
-        path: "reports",
-        element: (
-          <LaterPage
-            title="Reports"
-            what="PDF readiness and drill reports for auditors, from here, the CLI and a schedule."
-            when="It arrives with PDF reports."
-          />
-        ),
-      },
+      { path: "reports", element: <ReportsPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "*", element: <LaterPage title="Page not found" what="There is nothing at this address." when="" /> },
     ],

@@ -12,6 +12,7 @@ import type {
   BackendError,
   ImportOutcome,
   Inventory,
+  MadeReport,
   PairsOutcome,
   PairsPreview,
   PlanSummary,
@@ -21,8 +22,12 @@ import type {
   Readiness,
   ReadinessSummary,
   RecoveryPlan,
+  ReportFormat,
+  ReportSchedule,
   RevisionInfo,
   SavePlan,
+  ScheduleRun,
+  ScheduleState,
   SecretInput,
   StoredPlan,
   Target,
@@ -109,6 +114,14 @@ export const backend = {
     call<void>("execution_request", { id, request, wave }),
   resumeExecution: (id: string) => call<void>("execution_resume", { id }),
   resumeOrphanedExecutions: () => call<string[]>("execution_resume_orphans"),
+
+  /** Checks the plans now (all when empty) and makes their readiness report. */
+  readinessReport: (plans: string[], format: ReportFormat) => call<MadeReport>("report_readiness", { plans, format }),
+  drillReport: (execution: string, format: ReportFormat) => call<MadeReport>("report_drill", { execution, format }),
+  saveReport: (token: string, path: string) => call<void>("report_save", { token, path }),
+  reportSchedule: () => call<ScheduleState>("report_schedule_get"),
+  saveReportSchedule: (schedule: ReportSchedule) => call<ScheduleState>("report_schedule_set", { schedule }),
+  runReportSchedule: () => call<ScheduleRun>("report_schedule_run_now"),
 };
 
 export type Backend = typeof backend;

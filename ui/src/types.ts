@@ -414,3 +414,72 @@ export interface ExecutionDetail {
   events: { at: string; event: string; status: string }[];
   driving: boolean;
 }
+
+export type ReportFormat = "pdf" | "csv";
+
+export interface ReportPlanLine {
+  plan: string;
+  ready: boolean;
+  servers: number;
+  blockedServers: number;
+  warningServers: number;
+  blockers: number;
+  warnings: number;
+  topBlockers: string[];
+  lastDrill?: string | null;
+  lastDrillRtoSeconds?: number | null;
+  rtoTargetSeconds?: number | null;
+}
+
+export type ReportSummary =
+  | { kind: "readiness"; plans: ReportPlanLine[]; checkedAt: string; identity: string[] }
+  | {
+      kind: "drill";
+      execution: string;
+      plan: string;
+      executionKind: ExecutionKind;
+      status: string;
+      inProgress: boolean;
+      measuredSeconds?: number | null;
+      targetSeconds?: number | null;
+      launched: number;
+      failed: number;
+      total: number;
+      cleanup: string;
+    };
+
+export interface ReportPreview {
+  title: string;
+  fileName: string;
+  format: ReportFormat;
+  bytes: number;
+  summary: ReportSummary;
+}
+
+export interface MadeReport {
+  token: string;
+  preview: ReportPreview;
+}
+
+export interface ReportSchedule {
+  enabled: boolean;
+  folder: string;
+  cadence: "daily" | "weekly";
+  weekday: number;
+  hour: number;
+  plans: string[];
+  format: ReportFormat;
+  savedAt?: string | null;
+}
+
+export interface ScheduleRun {
+  at: string;
+  files: string[];
+  errors: string[];
+}
+
+export interface ScheduleState {
+  schedule?: ReportSchedule | null;
+  lastRun?: ScheduleRun | null;
+  nextRun?: string | null;
+}

@@ -24,3 +24,19 @@ export async function chooseYamlToSave(defaultName: string): Promise<string | nu
   if (p) return p;
   return save({ defaultPath: `${defaultName}.yaml`, filters: YAML, title: "Export as YAML" });
 }
+
+/** The native save dialog for a report (PDF or CSV). */
+export async function chooseReportToSave(fileName: string, format: "pdf" | "csv"): Promise<string | null> {
+  const p = preset();
+  if (p) return p;
+  const filters = format === "pdf" ? [{ name: "PDF", extensions: ["pdf"] }] : [{ name: "CSV", extensions: ["csv"] }];
+  return save({ defaultPath: fileName, filters, title: "Save report" });
+}
+
+/** The native folder picker (where scheduled reports go). */
+export async function chooseFolder(title: string): Promise<string | null> {
+  const p = preset();
+  if (p) return p;
+  const picked = await open({ multiple: false, directory: true, title });
+  return typeof picked === "string" ? picked : null;
+}

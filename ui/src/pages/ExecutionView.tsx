@@ -191,6 +191,9 @@ export function ExecutionView() {
                     Cancel
                   </Button>
                 )}
+                <Button href={`#/reports?execution=${encodeURIComponent(e.id)}`} iconName="file" data-testid="execution-report">
+                  Report
+                </Button>
               </SpaceBetween>
             }
           >
