@@ -89,7 +89,11 @@ pub struct PlanLine {
 
 /// What a report says, for the window's preview before saving.
 #[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Summary {
     /// A readiness report.
     Readiness {
@@ -737,6 +741,36 @@ mod tests {
             p.contains("folder: /nonexistent/reports is not an existing folder"),
             "{p}"
         );
+    }
+
+    #[test]
+    fn the_window_receives_camel_case_fields() {
+        let v = serde_json::to_value(Summary::Drill {
+            execution: "exec-1".into(),
+            plan: "p".into(),
+            execution_kind: ExecutionKind::Drill,
+            status: "completed".into(),
+            in_progress: false,
+            measured_seconds: Some(60),
+            target_seconds: Some(120),
+            launched: 1,
+            failed: 0,
+            total: 1,
+            cleanup: "verified".into(),
+        })
+        .unwrap();
+        assert_eq!(v["kind"], "drill");
+        assert_eq!(v["executionKind"], "drill");
+        assert_eq!(v["measuredSeconds"], 60);
+        assert_eq!(v["inProgress"], false);
+        let v = serde_json::to_value(Summary::Readiness {
+            plans: vec![],
+            checked_at: "t".into(),
+            identity: vec![],
+        })
+        .unwrap();
+        assert_eq!(v["kind"], "readiness");
+        assert_eq!(v["checkedAt"], "t");
     }
 
     #[test]

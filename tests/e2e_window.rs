@@ -181,6 +181,14 @@ impl Session<'_> {
         self.find("xpath", &format!("//*[normalize-space(text())='{text}']"))
     }
 
+    /// A tab of a Cloudscape tab set, by its label.
+    fn tab(&self, label: &str) -> String {
+        self.find(
+            "xpath",
+            &format!("//*[@role='tab'][.//*[normalize-space(text())='{label}']]"),
+        )
+    }
+
     fn click(&self, element: &str) {
         self.cmd(
             "POST",
@@ -213,6 +221,15 @@ impl Session<'_> {
         // Close the dropdown.
         self.cmd("POST", "/actions", Some(json!({ "actions": [{ "type": "key", "id": "kbd", "actions": [
             { "type": "keyDown", "value": "\u{E00C}" }, { "type": "keyUp", "value": "\u{E00C}" } ] }] })));
+    }
+
+    /// Runs `script` in the page (WebDriver execute/sync) and returns its value.
+    fn script(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
     }
 
     fn wait_for_text(&self, text: &str) {
@@ -263,6 +280,26 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
+
+    // A daily report schedule saved long ago: due as soon as the app runs, so the app's own
+    // schedule loop writes the readiness reports into this folder while the test goes on.
+    let scheduled = tmp.path().join("scheduled reports");
+    std::fs::create_dir_all(&scheduled).unwrap();
+    {
+        let mut store = drs_store::Store::open(&data).unwrap();
+        store
+            .set_setting(
+                "reports.schedule",
+                &json!({
+                    "enabled": true, "folder": scheduled, "cadence": "daily", "weekday": 1,
+                    "hour": 0, "plans": ["retail-dr"], "format": "pdf",
+                    "savedAt": "2026-01-01T00:00:00Z",
+                }),
+                "e2e",
+                true,
+            )
+            .unwrap();
+    }
 
     let driver = Driver::start(&data);
 
@@ -363,6 +400,62 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.css("[data-testid='executions-table'] a");
     s.screenshot("11-executions");
 
+    // Reports: the drill's report and the plan's readiness report, saved where the (preset)
+    // save dialog says, read back with pdftotext.
+    s.click(&s.text("Reports"));
+    s.click(&s.tab("Drills"));
+    s.click(&s.css("[data-testid='report-executions'] tbody tr input[type='radio']"));
+    s.click(&s.css("[data-testid='make-drill-report']"));
+    s.css("[data-testid='report-preview']");
+    s.wait_for_text("40 of 40");
+    s.find(
+        "xpath",
+        "//*[@data-testid='report-preview']//*[normalize-space(text())='verified']",
+    );
+    s.screenshot("12-drill-report-preview");
+    let drill_pdf = tmp.path().join("drill report.pdf");
+    s.script(&format!(
+        "window.sessionStorage.setItem('drs.e2e.path', {});",
+        json!(drill_pdf)
+    ));
+    s.click(&s.css("[data-testid='report-save']"));
+    s.wait_for_text("Saved to");
+    if let Some(text) = common::pdf_text(&drill_pdf) {
+        assert!(text.contains("Drill report: retail-dr"), "{text}");
+        assert!(text.contains("cleanup verified"), "{text}");
+        assert!(text.contains("Approvals and requests"), "{text}");
+    }
+    s.click(&s.tab("Readiness"));
+    s.click(&s.css("[data-testid='make-readiness-report']"));
+    s.css("[data-testid='report-preview']");
+    s.wait_for_text("Blocked servers");
+    s.screenshot("13-readiness-report-preview");
+    let readiness_pdf = tmp.path().join("readiness.pdf");
+    s.script(&format!(
+        "window.sessionStorage.setItem('drs.e2e.path', {});",
+        json!(readiness_pdf)
+    ));
+    s.click(&s.css("[data-testid='report-save']"));
+    s.wait_for_text("Saved to");
+    if let Some(text) = common::pdf_text(&readiness_pdf) {
+        assert!(text.contains("Overview of all plans"), "every plan: {text}");
+        assert!(text.contains("Plan retail-dr"), "{text}");
+    }
+    s.script("window.sessionStorage.removeItem('drs.e2e.path');");
+    s.click(&s.tab("Schedule"));
+    s.css("[data-testid='schedule-files']");
+    s.screenshot("14-report-schedule");
+    let written: Vec<_> = std::fs::read_dir(&scheduled)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|f| f.starts_with("readiness-retail-dr-") && f.ends_with(".pdf")),
+        "the schedule wrote the report while the app ran: {written:?}"
+    );
+
     // A target with access keys, added in the form: the secret goes to the OS keychain, the
     // connection test reaches an external sandbox with it and shows the caller ARN.
     let sandbox = serve_sandbox();
@@ -383,7 +476,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "AKIASANDBOXRECOV0001",
     );
     s.type_into(&s.css("[data-testid='target-secret'] input"), E2E_SECRET);
-    s.screenshot("12-add-target");
+    s.screenshot("15-add-target");
     s.click(&s.css("[data-testid='target-save']"));
     s.wait_for_text("Target dr-keys was added.");
     s.click(&s.find(
@@ -394,7 +487,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("arn:aws:iam::444455556666:user/sandbox-admin");
     s.click(&s.css("[data-testid='use-target']"));
     s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
-    s.screenshot("13-keys-target-tested");
+    s.screenshot("16-keys-target-tested");
     s.close();
     drop(sandbox);
 
