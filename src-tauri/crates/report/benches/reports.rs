@@ -11,7 +11,7 @@ use drs_report::{drill_pdf, readiness_pdf, sample, PlanReadiness, ReportContext}
 use std::time::{Duration, Instant};
 
 fn pages(pdf: &[u8]) -> usize {
-    let needle = b"/Type /Page";
+    let needle = b"/Type/Page";
     pdf.windows(needle.len() + 1)
         .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
         .count()
