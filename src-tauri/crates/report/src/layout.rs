@@ -338,7 +338,15 @@ impl Doc {
             2 => 13.0,
             _ => 10.5,
         };
-        self.ensure(size * 3.5 + 40.0);
+        // A heading keeps what follows it on its page: a sub-heading and the first rows.
+        self.ensure(
+            size * 3.5
+                + match level {
+                    0 | 1 => 130.0,
+                    2 => 90.0,
+                    _ => 50.0,
+                },
+        );
         self.y += match level {
             0 | 1 => 10.0,
             2 => 6.0,

@@ -286,6 +286,7 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
     );
 
     // Charts.
+    d.ensure(r.waves.len().min(10) as f32 * 18.0 + 36.0 + 60.0);
     d.heading("Readiness by wave", base + 1);
     let mut rows: Vec<(String, Vec<(f32, Rgb3)>)> = Vec::new();
     for w in &r.waves {
@@ -309,6 +310,7 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
         &[("ready", GREEN), ("warnings", AMBER), ("blocked", RED)],
     );
 
+    d.ensure(6.0 * 18.0 + 36.0 + 60.0); // the heading, six bars and the legend together
     d.heading("Replication lag distribution", base + 1);
     let labels = [
         "≤ 1 min".to_string(),
