@@ -773,9 +773,7 @@ async fn suspend_launch_into(
         let update = LaunchConfigurationUpdate {
             source_server_id: id.clone(),
             launch_into_instance_id: None,
-            copy_private_ip: None,
-            copy_tags: None,
-            right_sizing: None,
+            ..Default::default()
         };
         cloud
             .update_launch_configuration(&update)

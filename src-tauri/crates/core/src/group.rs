@@ -156,6 +156,21 @@ pub struct LaunchSettings {
     /// terminating them. Off by default: drills launch new instances.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub full_fidelity_drills: bool,
+    /// Drill-only network: drills of this group launch into this isolated subnet and security
+    /// groups; the recovery settings are put back afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill_network: Option<DrillNetwork>,
+}
+
+/// Where a group's drills launch instead of its recovery network.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DrillNetwork {
+    /// The isolated subnet.
+    pub subnet_id: String,
+    /// Its security groups (empty: keep the recovery ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
 }
 
 /// Per-server exceptions to the group's launch settings.
@@ -295,6 +310,31 @@ impl ProtectionGroup {
         if let Some(t) = &l.instance_type {
             if let Err(m) = rules::check_instance_type(t) {
                 problems.push(Problem::error("launch.instanceType", m));
+            }
+        }
+        if let Some(n) = &l.drill_network {
+            if let Err(m) = rules::check_subnet_id(&n.subnet_id) {
+                problems.push(Problem::error("launch.drillNetwork.subnetId", m));
+            }
+            for (i, sg) in n.security_group_ids.iter().enumerate() {
+                if let Err(m) = rules::check_security_group_id(sg) {
+                    problems.push(Problem::error(
+                        format!("launch.drillNetwork.securityGroupIds[{i}]"),
+                        m,
+                    ));
+                }
+            }
+            if l.launch_mode == LaunchMode::PreProvisioned && !l.full_fidelity_drills {
+                problems.push(Problem::warning(
+                    "launch.drillNetwork",
+                    "drills of a launch-into group launch new instances from the launch template, so the drill network applies to them",
+                ));
+            }
+            if l.subnet_id.as_deref() == Some(n.subnet_id.as_str()) {
+                problems.push(Problem::warning(
+                    "launch.drillNetwork.subnetId",
+                    "the drill subnet is the recovery subnet: drills would not be isolated",
+                ));
             }
         }
         if l.full_fidelity_drills && l.launch_mode != LaunchMode::PreProvisioned {

@@ -30,11 +30,17 @@ pub struct LaunchConfiguration {
     /// The EC2 launch template DRS launches new instances from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ec2_launch_template_id: Option<String>,
+    /// Bring your own OS licence (`licensing.osByol`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_byol: Option<bool>,
+    /// `FAST` or `OPTIMAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_mode: Option<String>,
 }
 
 /// The launch-configuration fields pairing sets (and undo restores). `None` leaves a field as it
 /// is, except `launch_into_instance_id`, where `None` clears it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LaunchConfigurationUpdate {
     /// `s-…`.
@@ -51,6 +57,15 @@ pub struct LaunchConfigurationUpdate {
     /// Right-sizing method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub right_sizing: Option<String>,
+    /// `STOPPED` or `STARTED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_disposition: Option<String>,
+    /// Bring your own OS licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_byol: Option<bool>,
+    /// `FAST` or `OPTIMAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_mode: Option<String>,
 }
 
 impl LaunchConfigurationUpdate {
@@ -63,6 +78,7 @@ impl LaunchConfigurationUpdate {
             copy_private_ip: Some(false),
             copy_tags: Some(false),
             right_sizing: Some("NONE".into()),
+            ..Default::default()
         }
     }
 
@@ -74,6 +90,9 @@ impl LaunchConfigurationUpdate {
             copy_private_ip: before.copy_private_ip,
             copy_tags: before.copy_tags,
             right_sizing: before.right_sizing.clone(),
+            launch_disposition: before.launch_disposition.clone(),
+            os_byol: before.os_byol,
+            recovery_mode: before.recovery_mode.clone(),
         }
     }
 
@@ -87,6 +106,15 @@ impl LaunchConfigurationUpdate {
                 .right_sizing
                 .clone()
                 .or_else(|| before.right_sizing.clone()),
+            launch_disposition: self
+                .launch_disposition
+                .clone()
+                .or_else(|| before.launch_disposition.clone()),
+            os_byol: self.os_byol.or(before.os_byol),
+            recovery_mode: self
+                .recovery_mode
+                .clone()
+                .or_else(|| before.recovery_mode.clone()),
             ..before.clone()
         }
     }
@@ -106,4 +134,51 @@ pub struct RecoveryInstance {
     pub source_server_id: Option<String>,
     /// From a drill (true) or a recovery.
     pub is_drill: bool,
+}
+
+/// The EC2 launch template a source server launches new instances from: the fields a
+/// protection group sets, as its default version holds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchTemplate {
+    /// `lt-…`.
+    pub id: String,
+    /// The default version read.
+    pub version: i64,
+    /// Instance type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    /// Subnet of the primary network interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// Security groups of the primary network interface.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
+    /// Static private IP of the primary network interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+}
+
+/// A subnet, for checking launch settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subnet {
+    /// `subnet-…`.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its IPv4 CIDR block (`10.0.1.0/24`).
+    pub cidr: String,
+}
+
+/// A security group, for checking launch settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroup {
+    /// `sg-…`.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its name.
+    pub name: String,
 }

@@ -17,6 +17,7 @@ pub mod cloud;
 pub mod document;
 pub mod execution;
 pub mod group;
+pub mod group_settings;
 pub mod inventory;
 pub mod jobs;
 pub mod launch;

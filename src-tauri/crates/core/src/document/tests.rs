@@ -306,6 +306,10 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                     }),
                     os_byol: flag,
                     full_fidelity_drills: flag == Some(true),
+                    drill_network: (flag == Some(false)).then(|| crate::group::DrillNetwork {
+                        subnet_id: "subnet-0d0d0d0d".into(),
+                        security_group_ids: vec!["sg-0d0d0d0d".into()],
+                    }),
                     recovery_mode: flag.map(|f| {
                         if f {
                             RecoveryMode::Fast
