@@ -133,6 +133,8 @@ pub(crate) fn launch_configuration(
         right_sizing,
         launch_disposition,
         ec2_launch_template_id: template.filter(|t| !t.is_empty()).map(str::to_string),
+        os_byol: None,
+        recovery_mode: None,
     }
 }
 

@@ -21,9 +21,13 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use drs_core::cloud::{CallerIdentity, Cloud, CloudError};
+use drs_core::group_settings::NetworkFacts;
 use drs_core::inventory::{Ec2Instance, SourceServer};
 use drs_core::jobs::{Job, JobLogItem};
-use drs_core::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
+use drs_core::launch::{
+    LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate, RecoveryInstance,
+    SecurityGroup, Subnet,
+};
 use errors::map_err;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -167,6 +171,8 @@ pub struct AwsCloud {
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
+    /// The SDK configuration, for clients of other regions (origin instances).
+    config: SdkConfig,
     /// The profile at the root of these credentials, if any.
     profile: Option<String>,
     /// The profile behind these credentials when it signs in through SSO.
@@ -218,6 +224,7 @@ impl AwsCloud {
             drs: aws_sdk_drs::Client::new(&config),
             ec2_recovery: aws_sdk_ec2::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
+            config,
         })
     }
 }
@@ -369,7 +376,7 @@ impl Cloud for AwsCloud {
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:GetLaunchConfiguration", e)))?;
-        Ok(convert::launch_configuration(
+        let mut lc = convert::launch_configuration(
             source_server_id,
             out.launch_into_instance_properties(),
             out.copy_private_ip(),
@@ -378,7 +385,10 @@ impl Cloud for AwsCloud {
                 .map(|m| m.as_str().to_string()),
             out.launch_disposition().map(|d| d.as_str().to_string()),
             out.ec2_launch_template_id(),
-        ))
+        );
+        lc.os_byol = out.licensing().and_then(|l| l.os_byol());
+        lc.recovery_mode = out.recovery_mode().map(|m| m.as_str().to_string());
+        Ok(lc)
     }
 
     async fn update_launch_configuration(
@@ -386,7 +396,8 @@ impl Cloud for AwsCloud {
         update: &LaunchConfigurationUpdate,
     ) -> Result<LaunchConfiguration, CloudError> {
         use aws_sdk_drs::types::{
-            LaunchIntoInstanceProperties, TargetInstanceTypeRightSizingMethod,
+            LaunchDisposition, LaunchIntoInstanceProperties, Licensing, RecoveryMode,
+            TargetInstanceTypeRightSizingMethod,
         };
         let into = LaunchIntoInstanceProperties::builder()
             .set_launch_into_ec2_instance_id(update.launch_into_instance_id.clone())
@@ -404,10 +415,22 @@ impl Cloud for AwsCloud {
                     .as_deref()
                     .map(TargetInstanceTypeRightSizingMethod::from),
             )
+            .set_launch_disposition(
+                update
+                    .launch_disposition
+                    .as_deref()
+                    .map(LaunchDisposition::from),
+            )
+            .set_licensing(
+                update
+                    .os_byol
+                    .map(|b| Licensing::builder().os_byol(b).build()),
+            )
+            .set_recovery_mode(update.recovery_mode.as_deref().map(RecoveryMode::from))
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:UpdateLaunchConfiguration", e)))?;
-        Ok(convert::launch_configuration(
+        let mut lc = convert::launch_configuration(
             &update.source_server_id,
             out.launch_into_instance_properties(),
             out.copy_private_ip(),
@@ -416,7 +439,10 @@ impl Cloud for AwsCloud {
                 .map(|m| m.as_str().to_string()),
             out.launch_disposition().map(|d| d.as_str().to_string()),
             out.ec2_launch_template_id(),
-        ))
+        );
+        lc.os_byol = out.licensing().and_then(|l| l.os_byol());
+        lc.recovery_mode = out.recovery_mode().map(|m| m.as_str().to_string());
+        Ok(lc)
     }
 
     async fn recovery_instances(&self) -> Result<Vec<RecoveryInstance>, CloudError> {
@@ -568,6 +594,189 @@ impl Cloud for AwsCloud {
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:DisconnectRecoveryInstance", e)))?;
+        Ok(())
+    }
+
+    async fn launch_template(&self, id: &str) -> Result<LaunchTemplate, CloudError> {
+        let out = self
+            .ec2_recovery
+            .describe_launch_template_versions()
+            .launch_template_id(id)
+            .versions("$Default")
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("ec2:DescribeLaunchTemplateVersions", e)))?;
+        let v = out
+            .launch_template_versions()
+            .first()
+            .ok_or_else(|| CloudError::NotFound {
+                operation: "ec2:DescribeLaunchTemplateVersions".into(),
+                message: format!("launch template {id} has no default version"),
+                request_id: None,
+            })?;
+        let data = v.launch_template_data();
+        let nic = data.and_then(|d| d.network_interfaces().first());
+        Ok(LaunchTemplate {
+            id: id.to_string(),
+            version: v.version_number().unwrap_or(1),
+            instance_type: data
+                .and_then(|d| d.instance_type())
+                .map(|t| t.as_str().to_string()),
+            subnet_id: nic.and_then(|n| n.subnet_id()).map(str::to_string),
+            security_group_ids: nic.map(|n| n.groups().to_vec()).unwrap_or_default(),
+            private_ip: nic.and_then(|n| n.private_ip_address()).map(str::to_string),
+        })
+    }
+
+    async fn update_launch_template(&self, t: &LaunchTemplate) -> Result<i64, CloudError> {
+        use aws_sdk_ec2::types::{
+            InstanceType, LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
+            RequestLaunchTemplateData,
+        };
+        // The whole primary interface is given: a new version's interface replaces the
+        // source version's, so a static IP that should go is left out.
+        let nic = LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
+            .device_index(0)
+            .set_subnet_id(t.subnet_id.clone())
+            .set_groups((!t.security_group_ids.is_empty()).then(|| t.security_group_ids.clone()))
+            .set_private_ip_address(t.private_ip.clone())
+            .build();
+        let data = RequestLaunchTemplateData::builder()
+            .set_instance_type(t.instance_type.as_deref().map(InstanceType::from))
+            .network_interfaces(nic)
+            .build();
+        let out = self
+            .ec2_recovery
+            .create_launch_template_version()
+            .launch_template_id(&t.id)
+            .source_version(t.version.to_string())
+            .launch_template_data(data)
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("ec2:CreateLaunchTemplateVersion", e)))?;
+        let version = out
+            .launch_template_version()
+            .and_then(|v| v.version_number())
+            .ok_or_else(|| CloudError::Service {
+                operation: "ec2:CreateLaunchTemplateVersion".into(),
+                code: "NoVersion".into(),
+                message: "EC2 did not say which version it created".into(),
+                request_id: None,
+            })?;
+        self.ec2_recovery
+            .modify_launch_template()
+            .launch_template_id(&t.id)
+            .default_version(version.to_string())
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("ec2:ModifyLaunchTemplate", e)))?;
+        Ok(version)
+    }
+
+    async fn network_facts(&self, instance_types: &[String]) -> Result<NetworkFacts, CloudError> {
+        let mut facts = NetworkFacts::default();
+        let mut pages = self
+            .ec2_recovery
+            .describe_subnets()
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.explain(map_err("ec2:DescribeSubnets", e)))?;
+            facts.subnets.extend(page.subnets().iter().map(|s| Subnet {
+                id: s.subnet_id().unwrap_or_default().to_string(),
+                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+                cidr: s.cidr_block().unwrap_or_default().to_string(),
+            }));
+        }
+        let mut pages = self
+            .ec2_recovery
+            .describe_security_groups()
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.explain(map_err("ec2:DescribeSecurityGroups", e)))?;
+            facts
+                .security_groups
+                .extend(page.security_groups().iter().map(|g| SecurityGroup {
+                    id: g.group_id().unwrap_or_default().to_string(),
+                    vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+                    name: g.group_name().unwrap_or_default().to_string(),
+                }));
+        }
+        // One call per type: EC2 refuses a whole request naming one unknown type.
+        for t in instance_types {
+            let result = self
+                .ec2_recovery
+                .describe_instance_types()
+                .instance_types(aws_sdk_ec2::types::InstanceType::from(t.as_str()))
+                .send()
+                .await;
+            match result {
+                Ok(out) => facts.instance_types.extend(
+                    out.instance_types()
+                        .iter()
+                        .filter_map(|i| i.instance_type())
+                        .map(|i| i.as_str().to_string()),
+                ),
+                Err(aws_sdk_ec2::error::SdkError::ServiceError(e))
+                    if aws_sdk_ec2::error::ProvideErrorMetadata::code(e.err())
+                        == Some("InvalidInstanceType") => {}
+                Err(e) => return Err(self.explain(map_err("ec2:DescribeInstanceTypes", e))),
+            }
+        }
+        Ok(facts)
+    }
+
+    async fn instances_in(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Vec<Ec2Instance>, CloudError> {
+        let ec2 = aws_sdk_ec2::Client::from_conf(
+            aws_sdk_ec2::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .build(),
+        );
+        let mut out = Vec::new();
+        for chunk in ids.chunks(200) {
+            let mut pages = ec2
+                .describe_instances()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
+                for r in page.reservations() {
+                    out.extend(
+                        r.instances()
+                            .iter()
+                            .map(|i| convert::instance(i, &self.target, region)),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn tag_resource(
+        &self,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError> {
+        self.drs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:TagResource", e)))?;
         Ok(())
     }
 }

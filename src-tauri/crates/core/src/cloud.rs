@@ -2,9 +2,12 @@
 //! crate implements it over the AWS SDK, pointed at AWS or at the sandbox; nothing else in the
 //! core knows about AWS wire formats.
 
+use crate::group_settings::NetworkFacts;
 use crate::inventory::{Ec2Instance, SourceServer};
 use crate::jobs::{Job, JobLogItem};
-use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, RecoveryInstance};
+use crate::launch::{
+    LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate, RecoveryInstance,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -177,4 +180,25 @@ pub trait Cloud: Send + Sync {
 
     /// Disconnects a recovery instance from DRS (the EC2 instance stays).
     async fn disconnect_recovery_instance(&self, id: &str) -> Result<(), CloudError>;
+    /// The default version of an EC2 launch template (recovery region).
+    async fn launch_template(&self, id: &str) -> Result<LaunchTemplate, CloudError>;
+    /// Writes `template`'s fields as a new version of its launch template (based on the
+    /// version it was read at) and makes that the default; returns the new version number.
+    async fn update_launch_template(&self, template: &LaunchTemplate) -> Result<i64, CloudError>;
+    /// Subnets and security groups of the recovery region, and which of `instance_types`
+    /// exist there.
+    async fn network_facts(&self, instance_types: &[String]) -> Result<NetworkFacts, CloudError>;
+    /// EC2 instances of `region` by ID (the origin instances of source servers that run in
+    /// AWS, for tag sync); IDs that do not exist are left out.
+    async fn instances_in(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Vec<Ec2Instance>, CloudError>;
+    /// Adds or replaces tags on a DRS resource (a source server's ARN).
+    async fn tag_resource(
+        &self,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError>;
 }

@@ -117,6 +117,7 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "StartInstances" | "StopInstances" => start_stop(req, region, op, now),
             "DescribeSubnets" => describe_subnets(req, region),
             "DescribeSecurityGroups" => describe_security_groups(req),
+            "DescribeInstanceTypes" => describe_instance_types(req),
             "DescribeLaunchTemplateVersions" => describe_template_versions(req, region),
             "CreateLaunchTemplateVersion" => create_template_version(req, region),
             "ModifyLaunchTemplate" => modify_template(req, region),
@@ -313,6 +314,9 @@ fn start_stop(
 
 /// The CIDR the sandbox gives a subnet: the /24 that holds its instances' addresses.
 fn subnet_cidr(region: &RegionState, subnet: &str) -> String {
+    if subnet == DRILL_SUBNET.0 {
+        return DRILL_SUBNET.1.into();
+    }
     region
         .instances
         .values()
@@ -331,6 +335,7 @@ fn describe_subnets(req: &Request, region: &RegionState) -> Response {
         .values()
         .map(|i| i.subnet_id.clone())
         .collect();
+    subnets.push(DRILL_SUBNET.0.to_string());
     subnets.sort();
     subnets.dedup();
     for w in &wanted {
@@ -350,13 +355,70 @@ fn describe_subnets(req: &Request, region: &RegionState) -> Response {
     {
         let _ = write!(
             items,
-            "<item><subnetId>{}</subnetId><state>available</state><vpcId>vpc-0a1b2c3d4e5f60789</vpcId><cidrBlock>{}</cidrBlock><availableIpAddressCount>240</availableIpAddressCount><availabilityZone>{}a</availabilityZone></item>",
+            "<item><subnetId>{}</subnetId><state>available</state><vpcId>{VPC}</vpcId><cidrBlock>{}</cidrBlock><availableIpAddressCount>240</availableIpAddressCount><availabilityZone>{}a</availabilityZone></item>",
             esc(s),
             subnet_cidr(region, s),
             esc(&req.region)
         );
     }
     xml_ok(format!("<DescribeSubnetsResponse xmlns=\"{NS}\"><requestId>{}</requestId><subnetSet>{items}</subnetSet></DescribeSubnetsResponse>", esc(&req.request_id)))
+}
+
+/// The VPC every sandbox subnet and security group is in.
+pub(crate) const VPC: &str = "vpc-0a1b2c3d4e5f60789";
+/// An isolated subnet for drills (no instance runs there until a drill launches into it).
+pub(crate) const DRILL_SUBNET: (&str, &str) = ("subnet-0d1d2d3d4d5d6d7d8", "10.250.0.0/24");
+
+/// Instance types the sandbox knows (DescribeInstanceTypes refuses others, as EC2 does).
+const INSTANCE_TYPES: &[&str] = &[
+    "t3.micro",
+    "t3.small",
+    "t3.medium",
+    "t3.large",
+    "m5.large",
+    "m5.xlarge",
+    "m5.2xlarge",
+    "m6i.large",
+    "m6i.xlarge",
+    "c5.large",
+    "c5.xlarge",
+    "r5.large",
+    "r5.xlarge",
+    "r5.2xlarge",
+    "m6g.large",
+    "m6g.xlarge",
+    "c6g.large",
+];
+
+fn describe_instance_types(req: &Request) -> Response {
+    let wanted = req.list("InstanceType");
+    let unknown: Vec<&String> = wanted
+        .iter()
+        .filter(|t| !INSTANCE_TYPES.contains(&t.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidInstanceType",
+            &format!(
+                "The following supplied instance types do not exist: [{}]",
+                unknown
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    let mut items = String::new();
+    for t in INSTANCE_TYPES
+        .iter()
+        .filter(|t| wanted.is_empty() || wanted.iter().any(|w| w == *t))
+    {
+        let _ = write!(items, "<item><instanceType>{t}</instanceType></item>");
+    }
+    xml_ok(format!("<DescribeInstanceTypesResponse xmlns=\"{NS}\"><requestId>{}</requestId><instanceTypeSet>{items}</instanceTypeSet></DescribeInstanceTypesResponse>", esc(&req.request_id)))
 }
 
 fn describe_security_groups(req: &Request) -> Response {
@@ -370,9 +432,23 @@ fn describe_security_groups(req: &Request) -> Response {
             "Isolated drill network",
         ),
     ];
+    let wanted = req.list("GroupId");
+    for w in &wanted {
+        if !groups.iter().any(|(id, _, _)| id == w) {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidGroup.NotFound",
+                &format!("The security group '{w}' does not exist"),
+            );
+        }
+    }
     let mut items = String::new();
-    for (id, name, desc) in groups {
-        let _ = write!(items, "<item><groupId>{id}</groupId><groupName>{name}</groupName><groupDescription>{desc}</groupDescription><vpcId>vpc-0a1b2c3d4e5f60789</vpcId></item>");
+    for (id, name, desc) in groups
+        .iter()
+        .filter(|(id, _, _)| wanted.is_empty() || wanted.iter().any(|w| w == id))
+    {
+        let _ = write!(items, "<item><groupId>{id}</groupId><groupName>{name}</groupName><groupDescription>{desc}</groupDescription><vpcId>{VPC}</vpcId></item>");
     }
     xml_ok(format!("<DescribeSecurityGroupsResponse xmlns=\"{NS}\"><requestId>{}</requestId><securityGroupInfo>{items}</securityGroupInfo></DescribeSecurityGroupsResponse>", esc(&req.request_id)))
 }
@@ -513,16 +589,15 @@ fn create_template_version(req: &Request, region: &mut RegionState) -> Response 
     if let Some(v) = req.param("LaunchTemplateData.InstanceType") {
         data.instance_type = Some(v.to_string());
     }
+    // A network interface given in the new version replaces the source version's whole
+    // interface (as in EC2): what it leaves out is gone.
     let prefix = "LaunchTemplateData.NetworkInterface.1";
-    if let Some(v) = req.param(&format!("{prefix}.SubnetId")) {
-        data.subnet_id = Some(v.to_string());
-    }
-    let groups = req.list(&format!("{prefix}.SecurityGroupId"));
-    if !groups.is_empty() {
-        data.security_group_ids = groups;
-    }
-    if let Some(v) = req.param(&format!("{prefix}.PrivateIpAddress")) {
-        data.private_ip = Some(v.to_string());
+    if req.params.iter().any(|(k, _)| k.starts_with(prefix)) {
+        data.subnet_id = req.param(&format!("{prefix}.SubnetId")).map(str::to_string);
+        data.security_group_ids = req.list(&format!("{prefix}.SecurityGroupId"));
+        data.private_ip = req
+            .param(&format!("{prefix}.PrivateIpAddress"))
+            .map(str::to_string);
     }
     t.versions.push(data);
     let n = t.versions.len() as u32;

@@ -346,6 +346,15 @@ fn launch(
             }
         }
     }
+    // A new instance is launched from the server's launch template (its default version).
+    let template = region
+        .launch_configs
+        .get(server_id)
+        .and_then(|c| c["ec2LaunchTemplateID"].as_str())
+        .and_then(|id| region.launch_templates.get(id))
+        .and_then(|t| t.versions.get((t.default_version.max(1) - 1) as usize))
+        .cloned()
+        .unwrap_or_default();
     match region.instances.get_mut(&ec2_id) {
         Some(inst) => inst.state = "running".into(),
         None => {
@@ -356,13 +365,21 @@ fn launch(
                 Instance {
                     id: ec2_id.clone(),
                     state: "running".into(),
-                    instance_type: server.spec.instance_type.clone(),
-                    private_ip: format!(
-                        "10.99.{}.{}",
-                        (region.instances.len() / 250) % 250,
-                        1 + region.instances.len() % 250
-                    ),
-                    subnet_id: "subnet-0f0000000000000a1".into(),
+                    instance_type: template
+                        .instance_type
+                        .clone()
+                        .unwrap_or_else(|| server.spec.instance_type.clone()),
+                    private_ip: template.private_ip.clone().unwrap_or_else(|| {
+                        format!(
+                            "10.99.{}.{}",
+                            (region.instances.len() / 250) % 250,
+                            1 + region.instances.len() % 250
+                        )
+                    }),
+                    subnet_id: template
+                        .subnet_id
+                        .clone()
+                        .unwrap_or_else(|| "subnet-0f0000000000000a1".into()),
                     architecture: server.spec.architecture.clone(),
                     platform: if server.spec.os.contains("Windows") {
                         "Windows".into()
