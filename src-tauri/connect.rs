@@ -65,6 +65,7 @@ fn sandbox_keys() -> CredentialSpec {
 }
 
 /// A target's connection with its secrets read from the keychain, ready to connect.
+#[derive(Clone)]
 pub struct Resolved {
     connection: TargetConnection,
     /// No endpoint given and the credential chain ends in the sandbox: use the embedded one.

@@ -6,8 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
-use assert_cmd::Command;
-use common::Serve;
+use common::{aws, Cli, Run, Serve};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -26,56 +25,15 @@ fn get(url: &str) -> Value {
         .unwrap()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+/// What the drill tests do with the CLI besides running it.
+trait DrillCli {
+    fn spawn(&self, args: &[&str]) -> Spawned;
+    fn executions(&self) -> Vec<Value>;
+    fn execution(&self, id: &str) -> Value;
+    fn wait_for_execution(&self) -> String;
 }
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new(endpoint: &str) -> Self {
-        let cli = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        cli.ok(&["target", "edit", "Sandbox", "--endpoint-url", endpoint]);
-        cli
-    }
-
-    fn data(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("drs-orchestrator").unwrap();
-        c.env("DRS_ORCH_DATA_DIR", self.data());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = self.cmd().args(args).write_stdin("").output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        r.stdout
-    }
-
-    fn import(&self, yaml: &str) {
-        let f = self.data().join("import.yaml");
-        std::fs::write(&f, yaml).unwrap();
-        self.ok(&["plan", "import", f.to_str().unwrap()]);
-    }
-
+impl DrillCli for Cli {
     /// Starts the CLI in the background, its output going to files (a pipe nobody reads would
     /// fill up and stall it).
     fn spawn(&self, args: &[&str]) -> Spawned {
@@ -632,38 +590,6 @@ fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
     };
     assert_eq!(valid(&pairs_before), valid(&pairs_after));
     assert!(valid(&pairs_after) >= 25);
-}
-
-/// Runs the AWS CLI against the sandbox as the production account.
-fn aws(endpoint: &str, args: &[&str]) -> Option<Value> {
-    let out = std::process::Command::new("aws")
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-west-2",
-            "--output",
-            "json",
-        ])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
-        .env("AWS_SECRET_ACCESS_KEY", "anything")
-        .env_remove("AWS_PROFILE")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            Some(serde_json::from_slice(&o.stdout).unwrap_or(Value::Null))
-        }
-        Ok(o) => panic!("aws {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            assert!(
-                std::env::var("DRS_E2E").as_deref() != Ok("1"),
-                "the AWS CLI is missing ({e}); run scripts/install-deps.sh --test"
-            );
-            eprintln!("skipped: the AWS CLI is not installed");
-            None
-        }
-    }
 }
 
 const APP07: &str = "s-0005e7a1100000011";

@@ -7,62 +7,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
-use assert_cmd::Command;
-use common::Serve;
+use common::{Cli, Serve};
 use serde_json::Value;
 
 fn serve() -> Serve {
     common::serve(&[])
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new(endpoint: &str) -> Self {
-        let cli = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        // A sandbox target whose state lasts across commands.
-        cli.ok(&["target", "edit", "Sandbox", "--endpoint-url", endpoint]);
-        cli
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::cargo_bin("drs-orchestrator")
-            .unwrap()
-            .args(args)
-            .env("DRS_ORCH_DATA_DIR", self.dir.path())
-            .write_stdin("")
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        r.stdout
-    }
-
-    fn json(&self, args: &[&str], code: i32) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let r = self.run(&all);
-        assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        serde_json::from_str(&r.stdout).unwrap()
-    }
 }
 
 /// What the AWS CLI reads back for a server's launch configuration, if the AWS CLI is here.

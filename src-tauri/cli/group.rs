@@ -37,6 +37,54 @@ pub enum GroupCommand {
         /// Group name.
         name: String,
     },
+    /// The servers the group selects now, conflicts with other groups, its settings checked
+    /// against AWS, and what applying it would change per server.
+    Preview {
+        /// Group name.
+        name: String,
+    },
+    /// Writes the group's launch settings to DRS and EC2 (after showing each change).
+    Apply {
+        /// Group name.
+        name: String,
+        /// Only these source servers (repeat; default: every server that differs).
+        #[arg(long = "server", value_name = "s-…")]
+        servers: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What DRS and EC2 hold now that differs from the group's settings (exit 3 when any).
+    Drift {
+        /// Group name.
+        name: String,
+    },
+    /// Puts back what an apply changed (see `group applies`).
+    Rollback {
+        /// Group name.
+        name: String,
+        /// The apply's number.
+        #[arg(long = "apply", value_name = "N")]
+        apply: i64,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The group's applies and rollbacks, newest first.
+    Applies {
+        /// Group name.
+        name: String,
+    },
+}
+
+impl GroupCommand {
+    /// Whether the subcommand talks to AWS (and needs the keychain and a runtime).
+    pub fn uses_aws(&self) -> bool {
+        matches!(
+            self,
+            Self::Preview { .. } | Self::Apply { .. } | Self::Drift { .. } | Self::Rollback { .. }
+        )
+    }
 }
 
 fn selector(s: &Selector) -> String {
@@ -92,6 +140,43 @@ pub fn run(
             )?;
             Ok(0)
         }
+        GroupCommand::Applies { name } => {
+            store.group(name)?;
+            let applies = store.launch_applications(name)?;
+            out.table(
+                &applies,
+                &[
+                    "#",
+                    "KIND",
+                    "STARTED",
+                    "BY",
+                    "CHANGED",
+                    "FAILED",
+                    "ROLLED BACK BY",
+                ],
+                |a| {
+                    vec![
+                        a.id.to_string(),
+                        match a.rolls_back {
+                            Some(o) => format!("rollback of {o}"),
+                            None => a.kind.clone(),
+                        },
+                        a.started_at.clone(),
+                        a.actor.clone(),
+                        a.applied().to_string(),
+                        a.failed().to_string(),
+                        a.rolled_back_by.map(|r| r.to_string()).unwrap_or_default(),
+                    ]
+                },
+            );
+            Ok(0)
+        }
+        GroupCommand::Preview { .. }
+        | GroupCommand::Apply { .. }
+        | GroupCommand::Drift { .. }
+        | GroupCommand::Rollback { .. } => Err(Failure::runtime(
+            "internal: this subcommand runs through the launch-settings adapter",
+        )),
         GroupCommand::Delete { name } => {
             store.delete_group(name, actor)?;
             out.value(&serde_json::json!({ "deleted": name }), || {

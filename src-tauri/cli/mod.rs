@@ -5,6 +5,7 @@
 
 mod execute;
 mod group;
+mod group_settings;
 mod inventory;
 mod output;
 mod pairs;
@@ -222,6 +223,9 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
                 &actor,
                 out,
             )
+        }
+        Command::Group(cmd) if cmd.uses_aws() => {
+            return group_settings::run(cmd, store, &Keychain::new(), &actor, out)
         }
         Command::Cleanup { execution } => {
             return execute::cleanup(

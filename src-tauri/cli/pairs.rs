@@ -222,7 +222,7 @@ fn outcome_text(verb: &str, o: &PairsOutcome) -> String {
 }
 
 /// Asks "proceed?" on a terminal; without one, `--yes` is required.
-fn confirm(question: &str, yes: bool) -> Result<bool, Failure> {
+pub(crate) fn confirm(question: &str, yes: bool) -> Result<bool, Failure> {
     if yes {
         return Ok(true);
     }

@@ -74,3 +74,104 @@ pub fn pdf_text(path: &std::path::Path) -> Option<String> {
     );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// What a CLI run printed and returned.
+#[allow(dead_code)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The CLI on a data directory of its own, with the Sandbox target pointed at a running
+/// `sandbox serve` (so state lasts across commands).
+#[allow(dead_code)]
+pub struct Cli {
+    pub dir: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl Cli {
+    pub fn new(endpoint: &str) -> Self {
+        let cli = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        cli.ok(&["target", "edit", "Sandbox", "--endpoint-url", endpoint]);
+        cli
+    }
+
+    pub fn data(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("drs-orchestrator").unwrap();
+        c.env("DRS_ORCH_DATA_DIR", self.data());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd().args(args).write_stdin("").output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    /// Runs with `--json`, expects exit `code`, and parses standard output.
+    pub fn json(&self, args: &[&str], code: i32) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let r = self.run(&all);
+        assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    }
+
+    /// Imports plans and groups from YAML text.
+    pub fn import(&self, yaml: &str) {
+        let f = self.data().join("import.yaml");
+        std::fs::write(&f, yaml).unwrap();
+        self.ok(&["plan", "import", f.to_str().unwrap()]);
+    }
+}
+
+/// The AWS CLI against the sandbox (production account, us-west-2), as JSON; `None` when the
+/// AWS CLI is missing outside the full test run.
+#[allow(dead_code)]
+pub fn aws(endpoint: &str, args: &[&str]) -> Option<Value> {
+    let out = Command::new("aws")
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-west-2",
+            "--output",
+            "json",
+        ])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
+        .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env_remove("AWS_PROFILE")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            Some(serde_json::from_slice(&o.stdout).unwrap_or(Value::Null))
+        }
+        Ok(o) => panic!("aws {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            assert!(
+                std::env::var("DRS_E2E").as_deref() != Ok("1"),
+                "the AWS CLI is missing ({e}); run scripts/install-deps.sh --test"
+            );
+            eprintln!("skipped: the AWS CLI is not installed");
+            None
+        }
+    }
+}

@@ -556,6 +556,93 @@ pub fn named_instance_types(group: &ProtectionGroup) -> BTreeSet<String> {
         .collect()
 }
 
+/// Where one server of an apply is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ServerApplyStatus {
+    /// Written down, not changed yet.
+    Pending,
+    /// Changed (configuration and/or template).
+    Applied,
+    /// AWS refused; nothing or part of it changed (see `error`).
+    Failed,
+}
+
+/// One server of an apply: what it held before, what changes, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerRecord {
+    /// `s-…`.
+    pub source_server_id: String,
+    /// Display name.
+    pub name: String,
+    /// The launch configuration before.
+    pub before: LaunchConfiguration,
+    /// The launch template (default version) before, when the apply changes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_template: Option<LaunchTemplate>,
+    /// The changes.
+    pub changes: Vec<FieldChange>,
+    /// What happened.
+    pub status: ServerApplyStatus,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The configuration was written.
+    #[serde(default)]
+    pub configuration_written: bool,
+    /// The new default template version, when the template was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<i64>,
+}
+
+/// An apply (or a rollback) of a group's launch settings, as recorded before and during it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchApplication {
+    /// Record ID.
+    pub id: i64,
+    /// Protection group.
+    pub group: String,
+    /// Target.
+    pub target: String,
+    /// `apply`, `remediate` or `rollback`.
+    pub kind: String,
+    /// When it started.
+    pub started_at: String,
+    /// When it finished (absent: interrupted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// Who.
+    pub actor: String,
+    /// The rollback that undid it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back_by: Option<i64>,
+    /// For a rollback: the apply it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolls_back: Option<i64>,
+    /// Per server.
+    pub servers: Vec<ServerRecord>,
+}
+
+impl LaunchApplication {
+    /// Servers changed.
+    pub fn applied(&self) -> usize {
+        self.servers
+            .iter()
+            .filter(|s| s.status == ServerApplyStatus::Applied)
+            .count()
+    }
+
+    /// Servers that failed.
+    pub fn failed(&self) -> usize {
+        self.servers
+            .iter()
+            .filter(|s| s.status == ServerApplyStatus::Failed)
+            .count()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ mod audit;
 mod error;
 mod executions;
 mod groups;
+mod launch_settings;
 mod pairs;
 mod plans;
 mod schema;

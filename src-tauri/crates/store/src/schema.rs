@@ -134,6 +134,21 @@ const MIGRATIONS: &[&str] = &[
         updated_by TEXT NOT NULL
     );
     "#,
+    // 7: applies of protection groups' launch settings, server by server (for rollback).
+    r#"
+    CREATE TABLE launch_applications (
+        id             INTEGER PRIMARY KEY,
+        group_name     TEXT NOT NULL,
+        target         TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT,
+        actor          TEXT NOT NULL,
+        rolled_back_by INTEGER,
+        body           TEXT NOT NULL
+    );
+    CREATE INDEX launch_applications_group ON launch_applications (group_name, id);
+    "#,
 ];
 
 /// The schema version this build writes.

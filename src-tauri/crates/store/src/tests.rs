@@ -501,3 +501,76 @@ fn settings_keep_json_values_and_audit_changes() {
     let e = s.setting::<Vec<u32>>("reports.schedule").unwrap_err();
     assert!(e.to_string().contains("setting reports.schedule"), "{e}");
 }
+
+#[test]
+fn a_launch_settings_apply_is_recorded_server_by_server_and_its_rollback_marks_it() {
+    use drs_core::group_settings::{FieldChange, ServerApplyStatus, ServerRecord};
+    let (_dir, mut s) = store();
+    let record = |id: &str| ServerRecord {
+        source_server_id: id.into(),
+        name: format!("name-{id}"),
+        before: drs_core::launch::LaunchConfiguration {
+            source_server_id: id.into(),
+            launch_disposition: Some("STOPPED".into()),
+            ..Default::default()
+        },
+        before_template: None,
+        changes: vec![FieldChange {
+            field: "launchDisposition".into(),
+            before: Some("STOPPED".into()),
+            after: Some("STARTED".into()),
+        }],
+        status: ServerApplyStatus::Pending,
+        error: None,
+        configuration_written: false,
+        template_version: None,
+    };
+    let mut app = s
+        .begin_launch_application(
+            "web",
+            "Sandbox",
+            "apply",
+            None,
+            vec![record("s-1"), record("s-2")],
+            "alice",
+        )
+        .unwrap();
+    // Written down before anything changes: an interrupted apply is still there.
+    let stored = s.launch_application(app.id).unwrap();
+    assert_eq!(stored.servers.len(), 2);
+    assert!(stored.finished_at.is_none());
+    app.servers[0].status = ServerApplyStatus::Applied;
+    app.servers[0].configuration_written = true;
+    s.save_launch_application(&app).unwrap();
+    app.servers[1].status = ServerApplyStatus::Failed;
+    app.servers[1].error = Some("throttled".into());
+    s.finish_launch_application(&mut app).unwrap();
+    let stored = s.launch_application(app.id).unwrap();
+    assert_eq!((stored.applied(), stored.failed()), (1, 1));
+    let audit = s.audit(Some("web"), 10).unwrap();
+    assert_eq!(audit[0].action, "group.apply");
+    assert_eq!(audit[0].detail["changed"][0]["sourceServerId"], "s-1");
+    assert_eq!(audit[0].detail["failed"][0]["error"], "throttled");
+
+    let mut back = s
+        .begin_launch_application(
+            "web",
+            "Sandbox",
+            "rollback",
+            Some(app.id),
+            vec![record("s-1")],
+            "bob",
+        )
+        .unwrap();
+    s.finish_launch_application(&mut back).unwrap();
+    assert_eq!(
+        s.launch_application(app.id).unwrap().rolled_back_by,
+        Some(back.id)
+    );
+    assert_eq!(s.launch_applications("web").unwrap().len(), 2);
+    assert!(s
+        .launch_application(999)
+        .unwrap_err()
+        .to_string()
+        .contains("999"));
+}

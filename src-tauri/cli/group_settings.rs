@@ -1,0 +1,295 @@
+//! `group preview|apply|drift|rollback`: a protection group's launch settings against DRS and
+//! EC2, through the same adapter as the window.
+
+use super::group::GroupCommand;
+use super::output::{table, Output};
+use super::pairs::confirm;
+use super::Failure;
+use crate::connect::EmbeddedSandbox;
+use crate::launch_settings::{self as ls, GroupPreview, SettingsError};
+use drs_core::group_settings::{LaunchApplication, ServerApplyStatus};
+use drs_secrets::Secrets;
+use drs_store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+impl From<SettingsError> for Failure {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Store(s) => s.into(),
+            SettingsError::Invalid { .. } | SettingsError::Conflict(_) => {
+                Failure::invalid(e.to_string())
+            }
+            SettingsError::Cloud(c) => Failure::runtime(c.to_string()),
+        }
+    }
+}
+
+fn value(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "—".into())
+}
+
+fn preview_text(p: &GroupPreview, verb: &str) -> String {
+    let mut s = format!(
+        "Protection group \"{}\" (target {}): {} server(s) selected now",
+        p.group,
+        p.target,
+        p.members.len()
+    );
+    if !p.missing.is_empty() {
+        s.push_str(&format!(
+            "\n  listed but no longer in DRS: {}",
+            p.missing.join(", ")
+        ));
+    }
+    for c in &p.conflicts {
+        s.push_str(&format!("\n  CONFLICT: {}", c.message()));
+    }
+    for pr in &p.problems {
+        s.push_str(&format!(
+            "\n  {}: {}: {}",
+            if pr.is_error() { "error" } else { "warning" },
+            pr.path,
+            pr.message
+        ));
+    }
+    let mut t = table(&["SERVER", "NAME", "FIELD", "NOW", verb]);
+    let mut rows = 0;
+    for d in &p.servers {
+        if let Some(e) = &d.error {
+            t.add_row(vec![
+                d.source_server_id.clone(),
+                d.name.clone(),
+                "(unreadable)".into(),
+                e.clone(),
+                String::new(),
+            ]);
+            rows += 1;
+        }
+        for c in &d.changes {
+            t.add_row(vec![
+                d.source_server_id.clone(),
+                d.name.clone(),
+                c.field.clone(),
+                value(&c.before),
+                value(&c.after),
+            ]);
+            rows += 1;
+        }
+    }
+    if rows == 0 {
+        s.push_str("\nEvery server already holds the group's launch settings.");
+    } else {
+        s.push_str(&format!(
+            "\n{} of {} server(s) differ:\n{t}",
+            p.drifted(),
+            p.servers.len()
+        ));
+    }
+    s
+}
+
+fn outcome_text(a: &LaunchApplication) -> String {
+    let mut s = format!(
+        "{} {}: {} server(s) changed, {} failed",
+        if a.kind == "rollback" {
+            "rollback"
+        } else {
+            "apply"
+        },
+        a.id,
+        a.applied(),
+        a.failed()
+    );
+    for r in a
+        .servers
+        .iter()
+        .filter(|r| r.status == ServerApplyStatus::Failed)
+    {
+        s.push_str(&format!(
+            "\n  {} ({}): {}",
+            r.source_server_id,
+            r.name,
+            r.error.as_deref().unwrap_or("failed")
+        ));
+    }
+    if a.kind != "rollback" && a.applied() > 0 {
+        s.push_str(&format!(
+            "\nundo with: drs-orchestrator group rollback {} --apply {}",
+            a.group, a.id
+        ));
+    }
+    s
+}
+
+fn progress_bar(out: &Output, what: &str) -> Option<ProgressBar> {
+    if out.json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} servers ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(what.to_string());
+    Some(bar)
+}
+
+/// Runs a launch-settings subcommand of `group`.
+pub fn run(
+    cmd: &GroupCommand,
+    store: Store,
+    keychain: &dyn Secrets,
+    actor: &str,
+    out: &Output,
+) -> Result<u8, Failure> {
+    let name = match cmd {
+        GroupCommand::Preview { name }
+        | GroupCommand::Apply { name, .. }
+        | GroupCommand::Drift { name }
+        | GroupCommand::Rollback { name, .. } => name,
+        _ => {
+            return Err(Failure::runtime(
+                "internal: not a launch-settings subcommand",
+            ))
+        }
+    };
+    let prepared = ls::prepare(&store, keychain, name)?;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+    let sandbox = EmbeddedSandbox::default();
+    let cloud = rt
+        .block_on(ls::cloud(&prepared, &sandbox))
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let store = Mutex::new(store);
+    match cmd {
+        GroupCommand::Preview { .. } | GroupCommand::Drift { .. } => {
+            let p = rt
+                .block_on(ls::preview(&prepared, cloud.as_ref()))
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            out.value(&p, || preview_text(&p, "GROUP SAYS"));
+            let drift = matches!(cmd, GroupCommand::Drift { .. });
+            Ok(if drift && p.drifted() > 0 { 3 } else { 0 })
+        }
+        GroupCommand::Apply { servers, yes, .. } => {
+            let p = rt
+                .block_on(ls::preview(&prepared, cloud.as_ref()))
+                .map_err(|e| Failure::runtime(e.to_string()))?;
+            let only: BTreeSet<String> = servers.iter().cloned().collect();
+            if let Some(unknown) = only
+                .iter()
+                .find(|s| !p.members.iter().any(|m| &m.source_server_id == *s))
+            {
+                return Err(Failure::invalid(format!(
+                    "--server {unknown}: not a server of protection group \"{name}\""
+                )));
+            }
+            let changing = p
+                .servers
+                .iter()
+                .filter(|d| !d.changes.is_empty())
+                .filter(|d| only.is_empty() || only.contains(&d.source_server_id))
+                .count();
+            if !out.json {
+                eprintln!("{}", preview_text(&p, "AFTER"));
+            }
+            if p.problems.iter().any(|x| x.is_error()) {
+                return Err(SettingsError::Invalid {
+                    group: name.clone(),
+                    problems: p.problems.into_iter().filter(|x| x.is_error()).collect(),
+                }
+                .into());
+            }
+            if changing == 0 {
+                out.value(&serde_json::json!({ "changed": 0 }), || {
+                    "nothing to apply".to_string()
+                });
+                return Ok(0);
+            }
+            if !confirm(
+                &format!("Change the launch settings of {changing} server(s)?"),
+                *yes,
+            )? {
+                return Err(Failure::runtime("not applied (not confirmed)"));
+            }
+            let bar = progress_bar(out, "applying");
+            let report = |done: usize, total: usize| {
+                if let Some(b) = &bar {
+                    b.set_length(total as u64);
+                    b.set_position(done as u64);
+                }
+            };
+            let a = rt.block_on(ls::apply(
+                &prepared,
+                cloud.as_ref(),
+                &store,
+                &only,
+                "apply",
+                actor,
+                &report,
+            ))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            out.value(&a, || outcome_text(&a));
+            Ok(if a.failed() > 0 { 1 } else { 0 })
+        }
+        GroupCommand::Rollback { apply, yes, .. } => {
+            let original = store
+                .lock()
+                .map_err(|_| Failure::runtime("the store lock was poisoned"))?
+                .launch_application(*apply)?;
+            if !out.json {
+                let mut t = table(&["SERVER", "NAME", "FIELD", "NOW", "BACK TO"]);
+                for r in &original.servers {
+                    for c in &r.changes {
+                        t.add_row(vec![
+                            r.source_server_id.clone(),
+                            r.name.clone(),
+                            c.field.clone(),
+                            value(&c.after),
+                            value(&c.before),
+                        ]);
+                    }
+                }
+                eprintln!(
+                    "Apply {} of \"{name}\" by {} at {}:\n{t}",
+                    original.id, original.actor, original.started_at
+                );
+            }
+            if !confirm(
+                &format!(
+                    "Put back the settings of {} server(s)?",
+                    original.servers.len()
+                ),
+                *yes,
+            )? {
+                return Err(Failure::runtime("not rolled back (not confirmed)"));
+            }
+            let bar = progress_bar(out, "rolling back");
+            let report = |done: usize, total: usize| {
+                if let Some(b) = &bar {
+                    b.set_length(total as u64);
+                    b.set_position(done as u64);
+                }
+            };
+            let a = rt.block_on(ls::rollback(
+                &prepared,
+                cloud.as_ref(),
+                &store,
+                *apply,
+                actor,
+                &report,
+            ))?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            out.value(&a, || outcome_text(&a));
+            Ok(if a.failed() > 0 { 1 } else { 0 })
+        }
+        _ => Err(Failure::runtime(
+            "internal: not a launch-settings subcommand",
+        )),
+    }
+}
