@@ -30,6 +30,7 @@ pub mod files;
 pub mod launch_settings;
 pub mod readiness;
 pub mod reports;
+pub mod tag_sync;
 
 use drs_secrets::{Keychain, Secrets};
 use drs_store::Store;

@@ -12,6 +12,7 @@ mod pairs;
 mod plan;
 mod report;
 mod sandbox;
+mod tags;
 mod target;
 
 use crate::data_dir;
@@ -92,6 +93,9 @@ pub enum Command {
     /// The simulated AWS estate.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// EC2 → DRS tag sync.
+    #[command(subcommand)]
+    Tags(tags::TagsCommand),
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -253,6 +257,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Pairs(cmd) => pairs::run(cmd, &mut store, &Keychain::new(), &actor, out),
         Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
         Command::Report(cmd) => report::run(cmd, &mut store, &Keychain::new(), out),
+        Command::Tags(cmd) => tags::run(cmd, &mut store, &Keychain::new(), &actor, out),
         Command::Target(cmd) => {
             target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
         }

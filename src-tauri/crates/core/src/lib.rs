@@ -26,6 +26,7 @@ pub mod pairing;
 pub mod plan;
 pub mod readiness;
 pub mod rules;
+pub mod tag_sync;
 pub mod target;
 pub mod validation;
 mod yaml_index;

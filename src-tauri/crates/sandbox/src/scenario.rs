@@ -557,10 +557,17 @@ impl Scenario {
                 });
             }
         }
-        // Source instances in the primary region (what tag sync reads).
+        // Source instances in the primary region (what tag sync reads): they carry tags the
+        // DRS source servers do not have yet.
         for s in &servers {
             let mut tags = s.tags.clone();
             tags.insert("Name".into(), s.name.clone());
+            if s.name == "retail-db-01" {
+                tags.insert("CostCenter".into(), "CC-5520".into()); // moved to another budget
+            }
+            if let Some(tier) = s.tags.get("Tier") {
+                tags.insert("Owner".into(), format!("team-{tier}"));
+            }
             instances.push(InstanceSpec {
                 account: prod.into(),
                 region: "us-east-1".into(),
