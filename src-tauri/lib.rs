@@ -27,6 +27,7 @@ pub mod credentials;
 pub mod data_dir;
 pub mod execute;
 pub mod files;
+pub mod health;
 pub mod launch_settings;
 pub mod readiness;
 pub mod reports;

@@ -25,6 +25,8 @@ pub struct Prepared {
     pub overrides: BTreeMap<String, Vec<PairOverride>>,
     /// The plan's targets with their connections resolved.
     pub targets: Vec<TargetResolution>,
+    /// Replication thresholds set per target.
+    pub thresholds: BTreeMap<String, Thresholds>,
 }
 
 /// Reads the plan, groups, overrides and the plan's targets (with their secrets). Blocking.
@@ -42,6 +44,7 @@ pub fn prepare(store: &Store, secrets: &dyn Secrets, plan: &str) -> Result<Prepa
         .filter(|(t, _)| wanted.contains(t.name.as_str()))
         .collect();
     Ok(Prepared {
+        thresholds: crate::health::thresholds(store)?,
         overrides: store.pair_overrides()?,
         plan,
         groups,
@@ -77,7 +80,7 @@ pub async fn check(prepared: Prepared, sandbox: &EmbeddedSandbox) -> Run {
         };
         clouds.insert(t.name, cloud);
     }
-    let evidence = readiness::gather(
+    let mut evidence = readiness::gather(
         &prepared.plan,
         &prepared.groups,
         &clouds,
@@ -85,6 +88,7 @@ pub async fn check(prepared: Prepared, sandbox: &EmbeddedSandbox) -> Run {
         now(),
     )
     .await;
+    evidence.thresholds = prepared.thresholds;
     let verdict = readiness::assess(
         &prepared.plan,
         &prepared.groups,

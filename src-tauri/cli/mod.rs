@@ -6,6 +6,7 @@
 mod execute;
 mod group;
 mod group_settings;
+mod health;
 mod inventory;
 mod output;
 mod pairs;
@@ -93,6 +94,16 @@ pub enum Command {
     /// The simulated AWS estate.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// Replication health of every target's servers (exit 3 when any is critical), and the
+    /// thresholds it (and readiness) uses.
+    Health {
+        /// Only this target.
+        #[arg(long)]
+        target: Option<String>,
+        /// Show or set thresholds.
+        #[command(subcommand)]
+        cmd: Option<health::HealthCommand>,
+    },
     /// EC2 → DRS tag sync.
     #[command(subcommand)]
     Tags(tags::TagsCommand),
@@ -258,6 +269,14 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
         Command::Report(cmd) => report::run(cmd, &mut store, &Keychain::new(), out),
         Command::Tags(cmd) => tags::run(cmd, &mut store, &Keychain::new(), &actor, out),
+        Command::Health { target, cmd } => health::run(
+            cmd.as_ref(),
+            target.as_deref(),
+            &mut store,
+            &Keychain::new(),
+            &actor,
+            out,
+        ),
         Command::Target(cmd) => {
             target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
         }

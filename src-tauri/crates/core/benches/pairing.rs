@@ -159,6 +159,7 @@ fn bench(c: &mut Criterion) {
             },
         )]),
         overrides: BTreeMap::new(),
+        thresholds: BTreeMap::new(),
     };
     let groups = groups();
     g.bench_function("readiness of a 4,000-server plan", |b| {

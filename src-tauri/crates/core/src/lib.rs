@@ -18,6 +18,7 @@ pub mod document;
 pub mod execution;
 pub mod group;
 pub mod group_settings;
+pub mod health;
 pub mod inventory;
 pub mod jobs;
 pub mod launch;

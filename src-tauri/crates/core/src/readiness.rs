@@ -33,16 +33,64 @@ const LAUNCH_CONFIG_CONCURRENCY: usize = 16;
 pub struct Thresholds {
     /// Replication lag above this is a warning (seconds).
     pub max_lag_seconds: u64,
+    /// Replication lag above this is critical: a blocker for readiness, an alert while the
+    /// app runs (seconds).
+    #[serde(default = "default_critical_lag")]
+    pub critical_lag_seconds: u64,
     /// An agent not seen for longer than this is a blocker (seconds).
     pub max_agent_silence_seconds: u64,
+}
+
+fn default_critical_lag() -> u64 {
+    1800
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
             max_lag_seconds: 300,
+            critical_lag_seconds: default_critical_lag(),
             max_agent_silence_seconds: 900,
         }
+    }
+}
+
+impl Thresholds {
+    /// What is wrong with these thresholds, with the field named.
+    pub fn problems(&self) -> Vec<crate::validation::Problem> {
+        use crate::validation::Problem;
+        let mut p = Vec::new();
+        if self.max_lag_seconds == 0 {
+            p.push(Problem::error(
+                "maxLagSeconds",
+                "must be more than 0 seconds",
+            ));
+        }
+        if self.critical_lag_seconds <= self.max_lag_seconds {
+            p.push(Problem::error(
+                "criticalLagSeconds",
+                format!(
+                    "must be more than the warning threshold ({} s)",
+                    self.max_lag_seconds
+                ),
+            ));
+        }
+        if self.max_agent_silence_seconds < 60 {
+            p.push(Problem::error(
+                "maxAgentSilenceSeconds",
+                "must be at least 60 seconds (DRS updates last-seen about once a minute)",
+            ));
+        }
+        for (field, v) in [
+            ("maxLagSeconds", self.max_lag_seconds),
+            ("criticalLagSeconds", self.critical_lag_seconds),
+            ("maxAgentSilenceSeconds", self.max_agent_silence_seconds),
+        ] {
+            if v > 7 * 86_400 {
+                p.push(Problem::error(field, "must be at most 7 days"));
+            }
+        }
+        p
     }
 }
 
@@ -77,6 +125,9 @@ pub struct Evidence {
     /// Manual pair overrides per target.
     #[serde(default)]
     pub overrides: BTreeMap<String, Vec<PairOverride>>,
+    /// Replication thresholds set per target (others use the thresholds `assess` is given).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, Thresholds>,
 }
 
 /// How bad a finding is.
@@ -325,6 +376,7 @@ pub async fn gather(
         observed_at,
         targets: futures::future::join_all(reads).await.into_iter().collect(),
         overrides,
+        thresholds: BTreeMap::new(),
     }
 }
 
@@ -600,7 +652,7 @@ pub fn assess(
                     &wave.name,
                     group,
                     s,
-                    thresholds,
+                    evidence.thresholds.get(&group.target).unwrap_or(thresholds),
                     &evidence.observed_at,
                 );
                 launch_checks(
@@ -742,7 +794,22 @@ fn server_checks(
         ),
     }
     if let Some(lag) = s.lag_seconds {
-        if lag > t.max_lag_seconds {
+        if lag > t.critical_lag_seconds {
+            cx.add(
+                Severity::Blocker,
+                "lag",
+                w,
+                g,
+                Some(s),
+                format!(
+                    "replication lags {} behind, beyond the critical threshold of {}: a recovery now would lose that much data",
+                    human_seconds(lag),
+                    human_seconds(t.critical_lag_seconds)
+                ),
+                s.lag.clone(),
+                Some("check the agent's bandwidth and the staging area; resolve before relying on this server".into()),
+            );
+        } else if lag > t.max_lag_seconds {
             cx.add(
                 Severity::Warning,
                 "lag",

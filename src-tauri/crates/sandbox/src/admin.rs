@@ -66,13 +66,32 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 "admin",
             )
         }
+        (&Method::POST, p) if p.starts_with("/_sandbox/disconnect/") => {
+            // The agent of a source server stops talking to DRS: replication disconnects, the
+            // agent is last seen an hour ago and DRS reports AGENT_NOT_SEEN.
+            let id = p.trim_start_matches("/_sandbox/disconnect/").to_string();
+            let found = shared.with_estate(|e| e.disconnect_agent(&id));
+            if found {
+                json_ok(
+                    StatusCode::OK,
+                    &serde_json::json!({ "disconnected": id }),
+                    "admin",
+                )
+            } else {
+                json_ok(
+                    StatusCode::NOT_FOUND,
+                    &serde_json::json!({ "message": format!("no source server {id}") }),
+                    "admin",
+                )
+            }
+        }
         (&Method::GET, "/_sandbox/state") => {
             let body = shared.with_estate(|e| e.summary());
             json_ok(StatusCode::OK, &body, "admin")
         }
         _ => json_ok(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state") }),
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, POST /_sandbox/disconnect/{{sourceServerId}}") }),
             "admin",
         ),
     }

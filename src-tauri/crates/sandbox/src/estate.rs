@@ -405,6 +405,24 @@ impl Estate {
         acct.regions.entry(region.to_string()).or_default()
     }
 
+    /// Disconnects the agent of source server `id` (in any account and region); false when
+    /// there is no such server.
+    pub fn disconnect_agent(&mut self, id: &str) -> bool {
+        for account in self.accounts.values_mut() {
+            for region in account.regions.values_mut() {
+                if let Some(s) = region.servers.get_mut(id) {
+                    s.spec.replication_state = "DISCONNECTED".into();
+                    s.spec.last_seen_seconds_ago = 3600;
+                    s.spec.replication_error = Some("AGENT_NOT_SEEN".into());
+                    s.spec.raw_error =
+                        Some("The replication agent has not been seen for an hour".into());
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// A summary for `/_sandbox/state`.
     pub fn summary(&self) -> serde_json::Value {
         let mut accounts = serde_json::Map::new();
