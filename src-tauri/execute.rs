@@ -121,9 +121,13 @@ pub fn resume_setup(
     let targets: BTreeSet<String> = execution.servers().map(|s| s.target.clone()).collect();
     Ok(Resume {
         targets: resolve(store, secrets, &targets)?,
-        options: DriveOptions {
-            tick,
-            launch_into_groups: execution::drill_suspended_groups(&store.groups()?),
+        options: {
+            let groups = store.groups()?;
+            DriveOptions {
+                tick,
+                launch_into_groups: execution::drill_suspended_groups(&groups),
+                drill_networks: execution::drill_network_groups(&groups),
+            }
         },
         execution,
     })
@@ -273,6 +277,7 @@ pub async fn start(
     let drive = DriveOptions {
         tick: Duration::from_secs(2),
         launch_into_groups: execution::drill_suspended_groups(&groups),
+        drill_networks: execution::drill_network_groups(&groups),
     };
     Ok((e, clouds, drive))
 }

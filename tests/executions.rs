@@ -949,3 +949,96 @@ spec:
         "{p}"
     );
 }
+
+const ISOLATED_WEB: &str = "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: retail-web
+spec:
+  target: Sandbox
+  selector:
+    tags: {Application: retail, Tier: web}
+  launch:
+    launchMode: newInstances
+    subnetId: subnet-0d1a2b3c4d5e6f701
+    securityGroupIds: [sg-0123456789abcdef0]
+    drillNetwork:
+      subnetId: subnet-0d1d2d3d4d5d6d7d8
+      securityGroupIds: [sg-0123456789abcdef3]
+---
+apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: web-drill
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: web
+      groups: [retail-web]
+";
+
+#[test]
+fn a_drill_launches_into_the_drill_network_and_puts_the_recovery_settings_back() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(ISOLATED_WEB);
+    cli.ok(&["group", "apply", "retail-web", "--yes"]);
+    cli.ok(&["group", "drift", "retail-web"]);
+    // Uninterrupted, then killed at different points and resumed.
+    for (round, kill_after_ms) in [None, Some(250u64), Some(900)].into_iter().enumerate() {
+        let mut child = cli.spawn(&[
+            "--json",
+            "drill",
+            "--plan",
+            "web-drill",
+            "--yes",
+            "--override-readiness",
+            "--tick-ms",
+            "150",
+        ]);
+        let id = match kill_after_ms {
+            None => {
+                let run = finish(child);
+                assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+                cli.executions()[0]["id"].as_str().unwrap().to_string()
+            }
+            Some(ms) => {
+                std::thread::sleep(Duration::from_millis(ms));
+                let _ = child.child.kill();
+                let _ = child.child.wait();
+                let id = cli.wait_for_execution();
+                let resumed = cli.run(&["--json", "executions", "resume", &id, "--tick-ms", "150"]);
+                assert_eq!(
+                    resumed.code, 0,
+                    "round {round}: {}\n{}",
+                    resumed.stdout, resumed.stderr
+                );
+                id
+            }
+        };
+        let e = cli.execution(&id);
+        assert_eq!(e["status"], "completed", "round {round}: {e}");
+        let isolated = e["isolated"].as_array().unwrap();
+        assert_eq!(isolated.len(), 10, "round {round}");
+        assert!(isolated
+            .iter()
+            .all(|x| x["applied"] == true && x["restored"] == true));
+        // Every drill instance came up in the drill subnet.
+        for s in e["waves"][0]["servers"].as_array().unwrap() {
+            let ec2 = s["ec2InstanceId"].as_str().unwrap();
+            if let Some(v) = aws(
+                &sandbox.endpoint,
+                &["ec2", "describe-instances", "--instance-ids", ec2],
+            ) {
+                assert_eq!(
+                    v["Reservations"][0]["Instances"][0]["SubnetId"], "subnet-0d1d2d3d4d5d6d7d8",
+                    "round {round}: {ec2}"
+                );
+            }
+        }
+        // The recovery settings are back: no drift from the group.
+        let d = cli.run(&["group", "drift", "retail-web"]);
+        assert_eq!(d.code, 0, "round {round}: {}", d.stdout);
+        std::thread::sleep(Duration::from_millis(1_100));
+    }
+}

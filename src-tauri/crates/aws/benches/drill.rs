@@ -135,6 +135,7 @@ async fn main() {
     let options = DriveOptions {
         tick: Duration::from_millis(250),
         launch_into_groups: Default::default(),
+        drill_networks: Default::default(),
     };
     let now = || {
         time::OffsetDateTime::now_utc()

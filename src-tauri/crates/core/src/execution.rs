@@ -18,10 +18,10 @@
 //! terminate a pre-provisioned DR instance) and restored afterwards.
 
 use crate::cloud::{Cloud, CloudError};
-use crate::group::{LaunchMode, ProtectionGroup};
+use crate::group::{DrillNetwork, LaunchMode, ProtectionGroup};
 use crate::inventory::SourceServer;
 use crate::jobs::{self, JobStatus, LaunchStatus};
-use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate};
+use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate};
 use crate::plan::{FailurePolicy, RecoveryPlan};
 use crate::readiness::{members, CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_JOB};
 use serde::{Deserialize, Serialize};
@@ -251,6 +251,27 @@ pub struct Suspended {
     pub restored: bool,
 }
 
+/// A server moved to its group's drill-only network for a drill: its launch template as it
+/// was (the recovery settings), written down before the move and put back after its wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Isolated {
+    /// Target.
+    pub target: String,
+    /// Wave.
+    pub wave: String,
+    /// `s-…`.
+    pub source_server_id: String,
+    /// The launch template before the move.
+    pub before: LaunchTemplate,
+    /// The drill network was written.
+    #[serde(default)]
+    pub applied: bool,
+    /// The recovery settings were put back.
+    #[serde(default)]
+    pub restored: bool,
+}
+
 /// One run of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -285,6 +306,9 @@ pub struct Execution {
     /// Launch-into settings suspended for a drill.
     #[serde(default)]
     pub suspended: Vec<Suspended>,
+    /// Servers moved to a drill-only network for a drill.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub isolated: Vec<Isolated>,
     /// A drill's cleanup.
     #[serde(default)]
     pub cleanup: Cleanup,
@@ -536,6 +560,7 @@ pub fn prepare(
         waves,
         batches: Vec::new(),
         suspended: Vec::new(),
+        isolated: Vec::new(),
         cleanup: Cleanup {
             status: if kind == ExecutionKind::Drill {
                 "pending".into()
@@ -582,6 +607,8 @@ pub struct DriveOptions {
     pub tick: Duration,
     /// Groups whose launch-into setting a drill suspends ([`drill_suspended_groups`]).
     pub launch_into_groups: BTreeSet<String>,
+    /// Groups whose drills launch into a drill-only network ([`drill_network_groups`]).
+    pub drill_networks: BTreeMap<String, DrillNetwork>,
 }
 
 fn now() -> String {
@@ -690,9 +717,11 @@ async fn tick(e: &mut Execution, cx: &Ctx<'_>, options: &DriveOptions) -> Result
         }
         finish_waves(e, &now);
     }
+    restore_isolation(e, cx, false).await?;
     let mut waiting = false;
     if e.status == ExecutionStatus::Running {
         waiting = start_waves(e, &now);
+        isolate_running_waves(e, cx, options).await?;
         admit(e, cx).await?;
     }
     cx.record(e, "tick")?;
@@ -715,11 +744,13 @@ async fn tick(e: &mut Execution, cx: &Ctx<'_>, options: &DriveOptions) -> Result
             cleanup(e, cx).await?;
         }
         restore_launch_into(e, cx).await?;
+        restore_isolation(e, cx, true).await?;
         let cancelled = control.cancel;
         let failed = e.servers().any(|s| s.status == ServerStatus::Failed)
             || e.waves.iter().any(|w| w.status == WaveStatus::Failed)
             || (e.kind == ExecutionKind::Drill && e.cleanup.status == "failed")
-            || e.suspended.iter().any(|s| !s.restored);
+            || e.suspended.iter().any(|s| !s.restored)
+            || e.isolated.iter().any(|s| s.applied && !s.restored);
         e.status = if cancelled {
             ExecutionStatus::Cancelled
         } else if failed {
@@ -807,6 +838,197 @@ async fn restore_launch_into(e: &mut Execution, cx: &Ctx<'_>) -> Result<(), Stri
                 e.failure = Some(format!(
                     "the launch-into setting of {} could not be restored: {err}",
                     s.before.source_server_id
+                ));
+                cx.record(e, "restore failed")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The drill-only network's launch template for a server whose template is `before`.
+fn drill_template(before: &LaunchTemplate, n: &DrillNetwork) -> LaunchTemplate {
+    LaunchTemplate {
+        subnet_id: Some(n.subnet_id.clone()),
+        security_group_ids: if n.security_group_ids.is_empty() {
+            before.security_group_ids.clone()
+        } else {
+            n.security_group_ids.clone()
+        },
+        private_ip: None,
+        ..before.clone()
+    }
+}
+
+/// Drill: before a wave's servers are admitted, servers of groups with a drill-only network
+/// get it in their launch template (the recovery settings written down first). A server that
+/// cannot be moved fails rather than launch into the recovery network. Idempotent on resume.
+async fn isolate_running_waves(
+    e: &mut Execution,
+    cx: &Ctx<'_>,
+    options: &DriveOptions,
+) -> Result<(), String> {
+    if e.kind != ExecutionKind::Drill || options.drill_networks.is_empty() {
+        return Ok(());
+    }
+    let wanted: Vec<(String, String, String, DrillNetwork)> = e
+        .waves
+        .iter()
+        .filter(|w| w.status == WaveStatus::Running)
+        .flat_map(|w| {
+            w.servers
+                .iter()
+                .filter(|s| s.status == ServerStatus::Queued && s.batch.is_none())
+                .filter_map(|s| {
+                    options.drill_networks.get(&s.group).map(|n| {
+                        (
+                            w.name.clone(),
+                            s.target.clone(),
+                            s.source_server_id.clone(),
+                            n.clone(),
+                        )
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (wave, target, id, network) in wanted {
+        if e.isolated
+            .iter()
+            .any(|x| x.source_server_id == id && x.applied)
+        {
+            continue;
+        }
+        let cloud = match cx.cloud(&target) {
+            Ok(c) => Arc::clone(c),
+            Err(err) => return Err(err.to_string()),
+        };
+        let before = match e.isolated.iter().find(|x| x.source_server_id == id) {
+            // Written down before a crash: the recovery settings, not what is there now.
+            Some(x) => Ok(x.before.clone()),
+            None => {
+                let read = async {
+                    let lc = cloud.launch_configuration(&id).await?;
+                    let t = lc
+                        .ec2_launch_template_id
+                        .ok_or_else(|| CloudError::NotFound {
+                            operation: "drs:GetLaunchConfiguration".into(),
+                            message: format!("{id} has no EC2 launch template"),
+                            request_id: None,
+                        })?;
+                    cloud.launch_template(&t).await
+                };
+                read.await
+            }
+        };
+        let before = match before {
+            Ok(b) => b,
+            Err(err) => {
+                fail_server(
+                    e,
+                    &id,
+                    &format!("could not move to the drill network: {err}"),
+                );
+                cx.record(e, &format!("{id} not isolated"))?;
+                continue;
+            }
+        };
+        if !e.isolated.iter().any(|x| x.source_server_id == id) {
+            e.isolated.push(Isolated {
+                target: target.clone(),
+                wave: wave.clone(),
+                source_server_id: id.clone(),
+                before: before.clone(),
+                applied: false,
+                restored: false,
+            });
+            cx.record(
+                e,
+                &format!("moving {id} to the drill network {}", network.subnet_id),
+            )?;
+        }
+        let current = match cloud.launch_template(&before.id).await {
+            Ok(t) => t,
+            Err(err) => {
+                fail_server(
+                    e,
+                    &id,
+                    &format!("could not move to the drill network: {err}"),
+                );
+                cx.record(e, &format!("{id} not isolated"))?;
+                continue;
+            }
+        };
+        let drill = LaunchTemplate {
+            version: current.version,
+            ..drill_template(&before, &network)
+        };
+        match cloud.update_launch_template(&drill).await {
+            Ok(_) => {
+                if let Some(x) = e.isolated.iter_mut().find(|x| x.source_server_id == id) {
+                    x.applied = true;
+                }
+                cx.record(e, &format!("{id} isolated in {}", network.subnet_id))?;
+            }
+            Err(err) => {
+                fail_server(
+                    e,
+                    &id,
+                    &format!("could not move to the drill network: {err}"),
+                );
+                cx.record(e, &format!("{id} not isolated"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fail_server(e: &mut Execution, id: &str, why: &str) {
+    if let Some(s) = e.server_mut(id) {
+        s.status = ServerStatus::Failed;
+        s.failure = Some(why.to_string());
+        s.ended_at = Some(now());
+    }
+}
+
+/// Puts the recovery settings back for servers whose wave is over (or all, at the end).
+async fn restore_isolation(e: &mut Execution, cx: &Ctx<'_>, all: bool) -> Result<(), String> {
+    let final_waves: BTreeSet<String> = e
+        .waves
+        .iter()
+        .filter(|w| w.status.is_final())
+        .map(|w| w.name.clone())
+        .collect();
+    for i in 0..e.isolated.len() {
+        let x = e.isolated[i].clone();
+        if x.restored || !(all || final_waves.contains(&x.wave)) {
+            continue;
+        }
+        let Ok(cloud) = cx.cloud(&x.target) else {
+            continue;
+        };
+        let result = async {
+            let current = cloud.launch_template(&x.before.id).await?;
+            cloud
+                .update_launch_template(&LaunchTemplate {
+                    version: current.version,
+                    ..x.before.clone()
+                })
+                .await
+        }
+        .await;
+        match result {
+            Ok(_) => {
+                e.isolated[i].restored = true;
+                cx.record(
+                    e,
+                    &format!("restored the recovery network of {}", x.source_server_id),
+                )?;
+            }
+            Err(err) => {
+                e.failure = Some(format!(
+                    "the recovery launch settings of {} could not be restored: {err}",
+                    x.source_server_id
                 ));
                 cx.record(e, "restore failed")?;
             }
@@ -1394,6 +1616,14 @@ pub fn launch_into_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
         .iter()
         .filter(|g| g.launch.launch_mode == LaunchMode::PreProvisioned)
         .map(|g| g.name.clone())
+        .collect()
+}
+
+/// The groups whose drills launch into a drill-only network.
+pub fn drill_network_groups(groups: &[ProtectionGroup]) -> BTreeMap<String, DrillNetwork> {
+    groups
+        .iter()
+        .filter_map(|g| g.launch.drill_network.clone().map(|n| (g.name.clone(), n)))
         .collect()
 }
 
