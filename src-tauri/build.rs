@@ -68,6 +68,17 @@ fn drs_commands() -> &'static [&'static str] {
         "report_schedule_get",
         "report_schedule_set",
         "report_schedule_run_now",
+        "group_members",
+        "group_launch_preview",
+        "group_launch_apply",
+        "group_launch_applies",
+        "group_launch_rollback",
+        "health_check",
+        "thresholds_get",
+        "thresholds_set",
+        "tags_sync",
+        "tags_schedule_get",
+        "tags_schedule_set",
         "audit_list",
     ]
 }

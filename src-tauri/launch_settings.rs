@@ -78,6 +78,84 @@ pub fn prepare(store: &Store, secrets: &dyn Secrets, group: &str) -> Result<Prep
     })
 }
 
+/// Like [`prepare`], for a group being edited (not saved yet): conflicts are checked against
+/// every saved group of its target except the one it was loaded as. Blocking.
+pub fn prepare_draft(
+    store: &Store,
+    secrets: &dyn Secrets,
+    draft: ProtectionGroup,
+    original: Option<&str>,
+) -> Result<Prepared, StoreError> {
+    let mut same_target: Vec<ProtectionGroup> = store
+        .groups()?
+        .into_iter()
+        .filter(|x| x.target == draft.target)
+        .filter(|x| Some(x.name.as_str()) != original && x.name != draft.name)
+        .collect();
+    same_target.push(draft.clone());
+    let resolved = resolve_targets(store, secrets, Some(&draft.target))
+        .ok()
+        .and_then(|t| t.into_iter().next())
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| {
+            Err(CloudError::Credentials(format!(
+                "target \"{}\" does not exist",
+                draft.target
+            )))
+        });
+    Ok(Prepared {
+        group: draft,
+        same_target,
+        resolved,
+    })
+}
+
+/// Which servers a group selects now (one DescribeSourceServers, no launch settings read).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Members {
+    /// The servers.
+    pub members: Vec<Member>,
+    /// Explicit IDs no longer in the inventory.
+    pub missing: Vec<String>,
+    /// Servers another group selects too.
+    pub conflicts: Vec<Conflict>,
+    /// Servers in the target.
+    pub inventory: usize,
+}
+
+/// The servers the prepared group selects in the live inventory, and its conflicts.
+pub async fn members(prepared: &Prepared, cloud: &dyn Cloud) -> Result<Members, CloudError> {
+    let g = &prepared.group;
+    let servers = cloud.source_servers().await?;
+    let inventory: BTreeMap<String, Result<Vec<_>, String>> =
+        [(g.target.clone(), Ok(servers.clone()))].into();
+    let resolution = gs::resolve(&prepared.same_target, &inventory);
+    let m = resolution.of(&g.name).cloned();
+    let ids: BTreeSet<String> = m
+        .as_ref()
+        .map(|m| m.servers.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(Members {
+        members: servers
+            .iter()
+            .filter(|s| ids.contains(&s.id))
+            .map(|s| Member {
+                source_server_id: s.id.clone(),
+                name: s.display_name().to_string(),
+                replication_state: s.replication_state.as_ref().map(|r| r.as_str().to_string()),
+            })
+            .collect(),
+        missing: m.map(|m| m.missing).unwrap_or_default(),
+        conflicts: resolution
+            .conflicts
+            .into_iter()
+            .filter(|c| c.groups.contains(&g.name))
+            .collect(),
+        inventory: servers.len(),
+    })
+}
+
 /// One member of a group.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -197,7 +275,7 @@ pub async fn preview(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPrev
     let types: Vec<String> = gs::named_instance_types(g).into_iter().collect();
     let facts = cloud.network_facts(&types).await?;
     let problems = gs::check_against(g, &facts);
-    let diffs: Vec<ServerDiff> = stream::iter(members.iter())
+    let diffs: Vec<ServerDiff> = stream::iter(members.clone())
         .map(|m| async move {
             match current(cloud, g, &m.source_server_id).await {
                 Ok(c) => ServerDiff {
@@ -287,7 +365,7 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Send + Sync);
 pub async fn apply(
     prepared: &Prepared,
     cloud: &dyn Cloud,
-    store: &std::sync::Mutex<Store>,
+    store: &dyn Records,
     only: &BTreeSet<String>,
     kind: &str,
     actor: &str,
@@ -317,6 +395,7 @@ pub async fn apply(
         .filter(|m| only.is_empty() || only.contains(&m.source_server_id))
         .collect();
     // Fresh reads right before writing: what the record keeps as "before".
+    let wanted: Vec<Member> = wanted.into_iter().cloned().collect();
     let currents: Vec<(String, String, Result<Current, CloudError>)> = stream::iter(wanted)
         .map(|m| async move {
             (
@@ -347,8 +426,9 @@ pub async fn apply(
             template_version: None,
         });
     }
-    let app =
-        lock(store)?.begin_launch_application(&g.name, &g.target, kind, None, records, actor)?;
+    let app = with(store, |s| {
+        s.begin_launch_application(&g.name, &g.target, kind, None, records, actor)
+    })?;
     run_records(app, store, progress, |mut r| async move {
         write_server(cloud, g, &mut r).await;
         r
@@ -356,17 +436,63 @@ pub async fn apply(
     .await
 }
 
-fn lock(store: &std::sync::Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>, StoreError> {
-    store.lock().map_err(|_| {
-        StoreError::Corrupt("the store lock was poisoned by an earlier failure".into())
-    })
+/// Where applies are recorded: the store behind whatever lock its owner keeps it in.
+pub trait Records: Sync {
+    /// Runs `f` with the store.
+    fn with(
+        &self,
+        f: &mut dyn FnMut(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Corrupt("the store lock was poisoned by an earlier failure".into())
+}
+
+impl Records for std::sync::Mutex<Store> {
+    fn with(
+        &self,
+        f: &mut dyn FnMut(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut s = self.lock().map_err(|_| poisoned())?;
+        f(&mut s)
+    }
+}
+
+impl Records for std::sync::Mutex<Option<Store>> {
+    fn with(
+        &self,
+        f: &mut dyn FnMut(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut s = self.lock().map_err(|_| poisoned())?;
+        match s.as_mut() {
+            Some(s) => f(s),
+            None => Err(StoreError::Corrupt("the store is not open".into())),
+        }
+    }
+}
+
+/// Runs `f` with the store and returns what it gives.
+fn with<T>(
+    store: &dyn Records,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.with(&mut |s| {
+        if let Some(f) = f.take() {
+            out = Some(f(s)?);
+        }
+        Ok(())
+    })?;
+    out.ok_or_else(|| StoreError::Corrupt("the store was not reached".into()))
 }
 
 /// Runs `step` on every record of `app`, IN_FLIGHT at a time, saving the record after each
 /// server, then finishes (and audits) it.
 async fn run_records<F, Fut>(
     mut app: LaunchApplication,
-    store: &std::sync::Mutex<Store>,
+    store: &dyn Records,
     progress: Progress<'_>,
     step: F,
 ) -> Result<LaunchApplication, SettingsError>
@@ -388,10 +514,10 @@ where
         app.servers[i] = r;
         done += 1;
         progress(done, total);
-        lock(store)?.save_launch_application(&app)?;
+        with(store, |s| s.save_launch_application(&app))?;
     }
     drop(pending);
-    lock(store)?.finish_launch_application(&mut app)?;
+    with(store, |s| s.finish_launch_application(&mut app))?;
     Ok(app)
 }
 
@@ -434,13 +560,13 @@ async fn restore_server(cloud: &dyn Cloud, original: &ServerRecord, record: &mut
 pub async fn rollback(
     prepared: &Prepared,
     cloud: &dyn Cloud,
-    store: &std::sync::Mutex<Store>,
+    store: &dyn Records,
     id: i64,
     actor: &str,
     progress: Progress<'_>,
 ) -> Result<LaunchApplication, SettingsError> {
     let g = &prepared.group;
-    let original = lock(store)?.launch_application(id)?;
+    let original = with(store, |s| s.launch_application(id))?;
     if original.group != g.name {
         return Err(SettingsError::Conflict(format!(
             "apply {id} belongs to protection group \"{}\", not \"{}\"",
@@ -457,7 +583,7 @@ pub async fn rollback(
             "apply {id} was already rolled back (by {by})"
         )));
     }
-    let touched: Vec<&ServerRecord> = original
+    let touched: Vec<ServerRecord> = original
         .servers
         .iter()
         .filter(|s| {
@@ -465,8 +591,9 @@ pub async fn rollback(
                 || s.configuration_written
                 || s.template_version.is_some()
         })
+        .cloned()
         .collect();
-    let currents: Vec<(&ServerRecord, Result<Current, CloudError>)> = stream::iter(touched)
+    let currents: Vec<(ServerRecord, Result<Current, CloudError>)> = stream::iter(touched)
         .map(|s| async move {
             let lc = cloud.launch_configuration(&s.source_server_id).await;
             let c = match lc {
@@ -507,14 +634,9 @@ pub async fn rollback(
             template_version: None,
         });
     }
-    let app = lock(store)?.begin_launch_application(
-        &g.name,
-        &g.target,
-        "rollback",
-        Some(id),
-        records,
-        actor,
-    )?;
+    let app = with(store, |s| {
+        s.begin_launch_application(&g.name, &g.target, "rollback", Some(id), records, actor)
+    })?;
     let originals: BTreeMap<String, ServerRecord> = original
         .servers
         .iter()

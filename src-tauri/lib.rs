@@ -130,6 +130,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         .manage(state)
         .setup(|app| {
             commands::report::spawn_schedule(app.handle().clone());
+            commands::operations::spawn_monitors(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -184,6 +185,17 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::report::report_schedule_get,
             commands::report::report_schedule_set,
             commands::report::report_schedule_run_now,
+            commands::operations::group_members,
+            commands::operations::group_launch_preview,
+            commands::operations::group_launch_apply,
+            commands::operations::group_launch_applies,
+            commands::operations::group_launch_rollback,
+            commands::operations::health_check,
+            commands::operations::thresholds_get,
+            commands::operations::thresholds_set,
+            commands::operations::tags_sync,
+            commands::operations::tags_schedule_get,
+            commands::operations::tags_schedule_set,
         ])
 }
 

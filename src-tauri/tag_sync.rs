@@ -90,24 +90,26 @@ pub async fn run(prepared: Prepared, sandbox: &EmbeddedSandbox, dry_run: bool) -
             error,
         };
         if let (false, Ok(cloud)) = (dry_run, &cloud) {
-            let results: Vec<(String, Result<(), CloudError>)> = stream::iter(
-                sync.plan
-                    .servers
-                    .iter()
-                    .filter(|s| !s.to_write().is_empty()),
-            )
-            .map(|s| {
-                let cloud = cloud.clone();
-                async move {
-                    (
-                        format!("{} ({})", s.name, s.source_server_id),
-                        cloud.tag_resource(&s.arn, &s.to_write()).await,
-                    )
-                }
-            })
-            .buffer_unordered(IN_FLIGHT)
-            .collect()
-            .await;
+            let servers: Vec<_> = sync
+                .plan
+                .servers
+                .iter()
+                .filter(|s| !s.to_write().is_empty())
+                .cloned()
+                .collect();
+            let results: Vec<(String, Result<(), CloudError>)> = stream::iter(servers)
+                .map(|s| {
+                    let cloud = cloud.clone();
+                    async move {
+                        (
+                            format!("{} ({})", s.name, s.source_server_id),
+                            cloud.tag_resource(&s.arn, &s.to_write()).await,
+                        )
+                    }
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .collect()
+                .await;
             for (who, r) in results {
                 match r {
                     Ok(()) => sync.written += 1,

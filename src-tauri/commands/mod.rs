@@ -6,6 +6,7 @@ pub mod documents;
 pub mod execution;
 pub mod group;
 pub mod inventory;
+pub mod operations;
 pub mod plan;
 pub mod readiness;
 pub mod report;
