@@ -19,6 +19,7 @@ import { LaterPage } from "./pages/LaterPage";
 import { PlanEditor } from "./pages/PlanEditor";
 import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
+import { GroupLaunchPage } from "./pages/GroupLaunchPage";
 import { ReadinessPage } from "./pages/ReadinessPage";
 import { ReportsPage } from "./pages/ReportsPage";
 import { SettingsPage } from "./pages/SettingsPage";
@@ -135,6 +136,7 @@ export const routes: RouteObject[] = [
       { path: "groups", element: <GroupsPage /> },
       { path: "groups/new", element: <GroupEditor /> },
       { path: "groups/edit/:name", element: <GroupEditor /> },
+      { path: "groups/launch/:name", element: <GroupLaunchPage /> },
       { path: "plans/readiness/:name", element: <ReadinessPage /> },
       { path: "pairs", element: <PairsPage /> },
       { path: "targets", element: <TargetsPage /> },

@@ -11,7 +11,10 @@ import type {
   ExecutionSummary,
   BackendError,
   ImportOutcome,
+  GroupMembers,
+  GroupPreview,
   Inventory,
+  LaunchApplication,
   MadeReport,
   PairsOutcome,
   PairsPreview,
@@ -30,7 +33,12 @@ import type {
   ScheduleState,
   SecretInput,
   StoredPlan,
+  TagSchedule,
+  TagScheduleState,
   Target,
+  TargetHealth,
+  TargetSync,
+  Thresholds,
 } from "./types";
 
 function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -122,6 +130,28 @@ export const backend = {
   reportSchedule: () => call<ScheduleState>("report_schedule_get"),
   saveReportSchedule: (schedule: ReportSchedule) => call<ScheduleState>("report_schedule_set", { schedule }),
   runReportSchedule: () => call<ScheduleRun>("report_schedule_run_now"),
+
+  /** The servers a group being edited selects now (live inventory), and its conflicts. */
+  groupMembers: (group: ProtectionGroup, originalName?: string | null) => call<GroupMembers>("group_members", { group, originalName }),
+  groupLaunchPreview: (name: string) => call<GroupPreview>("group_launch_preview", { name }),
+  /** Applies a group's launch settings; `onProgress` gets (done, total). */
+  groupLaunchApply: (name: string, servers: string[], onProgress: (done: number, total: number) => void) => {
+    const events = new Channel<{ done: number; total: number }>();
+    events.onmessage = (p) => onProgress(p.done, p.total);
+    return call<LaunchApplication>("group_launch_apply", { name, servers, events });
+  },
+  groupLaunchApplies: (name: string) => call<LaunchApplication[]>("group_launch_applies", { name }),
+  groupLaunchRollback: (name: string, id: number, onProgress: (done: number, total: number) => void) => {
+    const events = new Channel<{ done: number; total: number }>();
+    events.onmessage = (p) => onProgress(p.done, p.total);
+    return call<LaunchApplication>("group_launch_rollback", { name, id, events });
+  },
+  health: () => call<TargetHealth[]>("health_check"),
+  thresholds: () => call<Record<string, Thresholds>>("thresholds_get"),
+  setThresholds: (target: string, thresholds: Thresholds) => call<void>("thresholds_set", { target, thresholds }),
+  syncTags: (target: string | null, dryRun: boolean) => call<TargetSync[]>("tags_sync", { target, dryRun }),
+  tagSchedule: () => call<TagScheduleState>("tags_schedule_get"),
+  setTagSchedule: (schedule: TagSchedule) => call<void>("tags_schedule_set", { schedule }),
 };
 
 export type Backend = typeof backend;

@@ -74,6 +74,8 @@ export interface LaunchSettings {
   recoveryMode?: "fast" | "optimal";
   /** Drills launch into the DR instances too (then stopped and disconnected, never terminated). */
   fullFidelityDrills?: boolean;
+  /** Drills launch into this isolated network; the recovery settings are put back afterwards. */
+  drillNetwork?: { subnetId: string; securityGroupIds?: string[] };
 }
 
 export interface ServerOverride {
@@ -482,4 +484,129 @@ export interface ScheduleState {
   schedule?: ReportSchedule | null;
   lastRun?: ScheduleRun | null;
   nextRun?: string | null;
+}
+
+export interface GroupMember {
+  sourceServerId: string;
+  name: string;
+  replicationState?: string | null;
+}
+
+export interface GroupConflict {
+  target: string;
+  sourceServerId: string;
+  name: string;
+  groups: string[];
+}
+
+export interface GroupMembers {
+  members: GroupMember[];
+  missing: string[];
+  conflicts: GroupConflict[];
+  inventory: number;
+}
+
+export interface FieldChange {
+  field: string;
+  before?: string | null;
+  after?: string | null;
+}
+
+export interface ServerDiff {
+  sourceServerId: string;
+  name: string;
+  changes: FieldChange[];
+  error?: string;
+}
+
+export interface GroupPreview {
+  group: string;
+  target: string;
+  members: GroupMember[];
+  missing: string[];
+  conflicts: GroupConflict[];
+  problems: Problem[];
+  servers: ServerDiff[];
+}
+
+export interface ServerRecord {
+  sourceServerId: string;
+  name: string;
+  changes: FieldChange[];
+  status: "pending" | "applied" | "failed";
+  error?: string;
+  templateVersion?: number;
+}
+
+export interface LaunchApplication {
+  id: number;
+  group: string;
+  target: string;
+  kind: string;
+  startedAt: string;
+  finishedAt?: string | null;
+  actor: string;
+  rolledBackBy?: number | null;
+  rollsBack?: number | null;
+  servers: ServerRecord[];
+}
+
+export interface Thresholds {
+  maxLagSeconds: number;
+  criticalLagSeconds: number;
+  maxAgentSilenceSeconds: number;
+}
+
+export interface ServerHealth {
+  target: string;
+  sourceServerId: string;
+  name: string;
+  replicationState?: string | null;
+  lagSeconds?: number | null;
+  agentSilenceSeconds?: number | null;
+  agentDisconnected: boolean;
+  level: "critical" | "warning" | "healthy";
+  reasons: string[];
+}
+
+export interface TargetHealth {
+  target: string;
+  thresholds: Thresholds;
+  servers: ServerHealth[];
+  summary: {
+    servers: number;
+    critical: number;
+    warning: number;
+    healthy: number;
+    byState: Record<string, number>;
+    lagBuckets: [string, number][];
+  };
+  error?: string;
+}
+
+export interface ServerTagSync {
+  sourceServerId: string;
+  name: string;
+  originInstanceId: string;
+  add: Record<string, string>;
+  change: { key: string; before: string; after: string }[];
+  skipped: string[];
+}
+
+export interface TargetSync {
+  target: string;
+  plan: { servers: ServerTagSync[]; inLine: number; missingInstances: string[]; notInAws: number };
+  written: number;
+  failed: string[];
+  error?: string;
+}
+
+export interface TagSchedule {
+  enabled: boolean;
+  intervalHours: number;
+}
+
+export interface TagScheduleState {
+  schedule?: TagSchedule | null;
+  lastRun?: { at: string; written: number; errors: string[] } | null;
 }

@@ -6,6 +6,7 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
 import { useNavigate } from "react-router-dom";
 import { backend } from "../backend";
@@ -14,6 +15,115 @@ import { useLoad } from "../components/useLoad";
 import { formatTime } from "./format";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { ReadinessStatus } from "./ReadinessPage";
+import type { ServerHealth, TargetHealth } from "../types";
+
+function humanSeconds(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Replication health of every target: counts, states, lag distribution and the worst servers. */
+export function HealthPanel() {
+  const health = useLoad(() => backend.health());
+  if (health.error) return <ErrorState error={health.error} onRetry={health.reload} />;
+  if (!health.data) return <Loading what="replication health" />;
+  const all: TargetHealth[] = health.data;
+  const servers = all.flatMap((t) => t.servers);
+  const count = (level: ServerHealth["level"]) => servers.filter((s) => s.level === level).length;
+  const byState: Record<string, number> = {};
+  for (const t of all) for (const [k, v] of Object.entries(t.summary.byState)) byState[k] = (byState[k] ?? 0) + v;
+  const buckets: [string, number][] = all[0]?.summary.lagBuckets.map(([label], i) => [label, all.reduce((n, t) => n + (t.summary.lagBuckets[i]?.[1] ?? 0), 0)]) ?? [];
+  const maxBucket = Math.max(1, ...buckets.map((b) => b[1]));
+  const worst = servers.filter((s) => s.level !== "healthy").sort((a, b) => (a.level === b.level ? a.name.localeCompare(b.name) : a.level === "critical" ? -1 : 1));
+  return (
+    <Container
+      data-testid="dashboard-health"
+      header={
+        <Header
+          variant="h2"
+          description="Every target's servers against its replication thresholds (Settings); a desktop notification follows when one becomes critical."
+          actions={<Link onFollow={() => void health.reload()}>Refresh</Link>}
+        >
+          Replication health
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        {all
+          .filter((t) => t.error)
+          .map((t) => (
+            <StatusIndicator key={t.target} type="error">{`${t.target}: ${t.error}`}</StatusIndicator>
+          ))}
+        <ColumnLayout columns={4} variant="text-grid">
+          <div>
+            <Box variant="awsui-key-label">Servers</Box>
+            <Box variant="awsui-value-large">{servers.length}</Box>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Critical</Box>
+            <Box variant="awsui-value-large" color={count("critical") ? "text-status-error" : undefined}>
+              {count("critical")}
+            </Box>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Warning</Box>
+            <Box variant="awsui-value-large" color={count("warning") ? "text-status-warning" : undefined}>
+              {count("warning")}
+            </Box>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Healthy</Box>
+            <Box variant="awsui-value-large" color="text-status-success">
+              {count("healthy")}
+            </Box>
+          </div>
+        </ColumnLayout>
+        <ColumnLayout columns={2}>
+          <div>
+            <Box variant="h4">By replication state</Box>
+            {Object.entries(byState).map(([state, n]) => (
+              <div key={state}>
+                <StatusIndicator type={state === "CONTINUOUS" ? "success" : state === "STALLED" || state === "DISCONNECTED" ? "error" : "warning"}>{`${state}: ${n}`}</StatusIndicator>
+              </div>
+            ))}
+          </div>
+          <div data-testid="lag-distribution">
+            <Box variant="h4">Replication lag</Box>
+            {buckets.map(([label, n], i) => (
+              <div key={label} style={{ display: "flex", alignItems: "center", gap: 8, margin: "2px 0" }}>
+                <span style={{ width: 110, fontSize: 12 }}>{label}</span>
+                <span
+                  style={{
+                    height: 10,
+                    width: `${(n / maxBucket) * 60}%`,
+                    minWidth: n ? 3 : 0,
+                    background: i <= 1 ? "#037f0c" : i === 2 ? "#8d6605" : i === 3 ? "#d91515" : "#8c8c94",
+                  }}
+                />
+                <span style={{ fontSize: 12 }}>{n}</span>
+              </div>
+            ))}
+          </div>
+        </ColumnLayout>
+        <Table
+          variant="embedded"
+          data-testid="top-problems"
+          items={worst.slice(0, 10)}
+          header={<Header variant="h3" counter={`(${worst.length})`}>Top problems</Header>}
+          empty={<Box textAlign="center">Every server is within its thresholds</Box>}
+          columnDefinitions={[
+            { id: "level", header: "Level", cell: (h) => <StatusIndicator type={h.level === "critical" ? "error" : "warning"}>{h.level}</StatusIndicator> },
+            { id: "name", header: "Server", cell: (h) => h.name },
+            { id: "target", header: "Target", cell: (h) => h.target },
+            { id: "lag", header: "Lag", cell: (h) => (h.lagSeconds != null ? humanSeconds(h.lagSeconds) : "—") },
+            { id: "why", header: "Why", cell: (h) => h.reasons.join("; ") },
+          ]}
+        />
+      </SpaceBetween>
+    </Container>
+  );
+}
 
 export function DashboardPage() {
   const navigate = useNavigate();
@@ -49,6 +159,7 @@ export function DashboardPage() {
             {counter("Targets", targets.length, "/targets")}
           </ColumnLayout>
         </Container>
+        <HealthPanel />
         {pendingCleanups.length > 0 && (
           <Alert type="warning" header={`${pendingCleanups.length} drill(s) with a pending cleanup`} data-testid="pending-cleanups">
             {pendingCleanups.map((e) => (
@@ -100,6 +211,20 @@ export function DashboardPage() {
             { id: "warnings", header: "Warnings", cell: (p) => readiness.find((r) => r.plan === p.name)?.warnings ?? "—" },
             { id: "servers", header: "Servers", cell: (p) => readiness.find((r) => r.plan === p.name)?.servers ?? "—" },
             { id: "checked", header: "Checked", cell: (p) => { const r = readiness.find((x) => x.plan === p.name); return r ? formatTime(r.checkedAt) : "never"; } },
+            {
+              id: "drill",
+              header: "Last drill",
+              cell: (p) => {
+                const d = executions.find((e) => e.plan === p.name && e.kind === "drill");
+                return d ? (
+                  <Link href={`#/executions/${d.id}`} onFollow={(ev) => (ev.preventDefault(), navigate(`/executions/${d.id}`))}>
+                    <ExecutionStatusIndicator status={d.status} /> {formatTime(d.startedAt)}
+                  </Link>
+                ) : (
+                  "never"
+                );
+              },
+            },
           ]}
         />
         <Table

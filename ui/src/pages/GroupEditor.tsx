@@ -8,8 +8,10 @@ import Grid from "@cloudscape-design/components/grid";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
 import RadioGroup from "@cloudscape-design/components/radio-group";
+import Box from "@cloudscape-design/components/box";
 import Select, { type SelectProps } from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Textarea from "@cloudscape-design/components/textarea";
 import Toggle from "@cloudscape-design/components/toggle";
 import { useEffect, useState } from "react";
@@ -21,7 +23,7 @@ import { ProblemList, errorAt, problemsUnder } from "../components/ProblemList";
 import { UnsavedChangesGuard } from "../components/UnsavedChangesGuard";
 import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
-import type { LaunchSettings, ProtectionGroup, ServerOverride } from "../types";
+import type { BackendError, GroupMembers, LaunchSettings, ProtectionGroup, ServerOverride } from "../types";
 
 type TagRow = { key: string; value: string };
 
@@ -59,6 +61,72 @@ function Choice<T extends string>({ value, options, onChange }: { value?: T; opt
       options={all}
       onChange={(e) => onChange((e.detail.selectedOption.value || undefined) as T | undefined)}
     />
+  );
+}
+
+/** The servers the group being edited selects in the live inventory, refreshed as it changes. */
+export function MembersPreview({ group, originalName }: { group: ProtectionGroup; originalName: string | null }) {
+  const key = JSON.stringify({ t: group.target, s: group.selector, n: group.name });
+  const [state, setState] = useState<{ key: string; data?: GroupMembers; error?: BackendError }>({ key: "" });
+  useEffect(() => {
+    const selects = group.selector.tags ? Object.keys(group.selector.tags).length > 0 : (group.selector.sourceServerIds ?? []).length > 0;
+    if (!group.target || !selects) {
+      setState({ key });
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      backend
+        .groupMembers(group, originalName)
+        .then((data) => live && setState({ key, data }))
+        .catch((e) => live && setState({ key, error: toBackendError(e) }));
+    }, 500);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, originalName]);
+  const loading = state.key !== key;
+  return (
+    <Container
+      data-testid="members-preview"
+      header={
+        <Header variant="h2" counter={state.data && !loading ? `(${state.data.members.length})` : undefined} description="In the live inventory of the target, as you edit.">
+          Servers selected now
+        </Header>
+      }
+    >
+      {loading ? (
+        <StatusIndicator type="loading">Reading the inventory…</StatusIndicator>
+      ) : state.error ? (
+        <StatusIndicator type="error">{state.error.message}</StatusIndicator>
+      ) : !state.data ? (
+        <Box color="text-status-inactive">Give tags or server IDs to see which servers they select.</Box>
+      ) : (
+        <SpaceBetween size="xs">
+          {state.data.conflicts.map((c) => (
+            <StatusIndicator key={c.sourceServerId} type="error">
+              {`${c.name} is also in ${c.groups.filter((g) => g !== group.name).map((g) => `"${g}"`).join(", ")}`}
+            </StatusIndicator>
+          ))}
+          {state.data.missing.map((m) => (
+            <StatusIndicator key={m} type="warning">{`${m} is not in DRS`}</StatusIndicator>
+          ))}
+          {state.data.members.length === 0 ? (
+            <Box color="text-status-warning">{`None of the ${state.data.inventory} servers in the target match (all tags must match).`}</Box>
+          ) : (
+            <Box variant="small">
+              {state.data.members
+                .slice(0, 30)
+                .map((m) => m.name)
+                .join(", ")}
+              {state.data.members.length > 30 ? ` and ${state.data.members.length - 30} more` : ""}
+            </Box>
+          )}
+        </SpaceBetween>
+      )}
+    </Container>
   );
 }
 
@@ -144,6 +212,11 @@ export function GroupEditor() {
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button onClick={() => navigate("/groups")}>Cancel</Button>
+              {originalName && (
+                <Button onClick={() => navigate(`/groups/launch/${encodeURIComponent(originalName)}`)} data-testid="open-launch-settings">
+                  Review launch settings in DRS
+                </Button>
+              )}
               <Button variant="primary" loading={saving} onClick={save} data-testid="save-group">
                 {originalName ? "Save" : "Create group"}
               </Button>
@@ -262,7 +335,12 @@ export function GroupEditor() {
                     />
                   </FormField>
                   <FormField label="Instance type" errorText={errorAt(problems, "launch.instanceType")}>
-                    <Input value={launch.instanceType ?? ""} placeholder="m5.large" onChange={(e) => setLaunch({ instanceType: e.detail.value || undefined })} />
+                    <Input
+                      data-testid="launch-instance-type"
+                      value={launch.instanceType ?? ""}
+                      placeholder="m5.large"
+                      onChange={(e) => setLaunch({ instanceType: e.detail.value || undefined })}
+                    />
                   </FormField>
                   <FormField label="After launch">
                     <Choice
@@ -305,6 +383,39 @@ export function GroupEditor() {
                     />
                   </FormField>
                 </ColumnLayout>
+                <ColumnLayout columns={2}>
+                  <FormField
+                    label="Drill network: subnet"
+                    description="Drills launch here (isolated); the recovery settings are put back after the wave."
+                    errorText={errorAt(problems, "launch.drillNetwork.subnetId") ?? errorAt(problems, "launch.drillNetwork")}
+                  >
+                    <Input
+                      data-testid="drill-subnet"
+                      value={launch.drillNetwork?.subnetId ?? ""}
+                      placeholder="subnet-… (none: drills use the recovery network)"
+                      onChange={(e) =>
+                        setLaunch({
+                          drillNetwork: e.detail.value ? { subnetId: e.detail.value, securityGroupIds: launch.drillNetwork?.securityGroupIds } : undefined,
+                        })
+                      }
+                    />
+                  </FormField>
+                  <FormField
+                    label="Drill network: security groups"
+                    description="Comma-separated; none keeps the recovery ones"
+                    errorText={problemsUnder(problems, "launch.drillNetwork.securityGroupIds").map((p) => p.message).join("; ") || undefined}
+                  >
+                    <Input
+                      disabled={!launch.drillNetwork}
+                      value={(launch.drillNetwork?.securityGroupIds ?? []).join(", ")}
+                      placeholder="sg-…"
+                      onChange={(e) =>
+                        launch.drillNetwork &&
+                        setLaunch({ drillNetwork: { ...launch.drillNetwork, securityGroupIds: e.detail.value.split(/[\s,]+/).filter(Boolean) } })
+                      }
+                    />
+                  </FormField>
+                </ColumnLayout>
               </SpaceBetween>
             </Container>
             <Container header={<Header variant="h2" description="Exceptions for single servers, such as a static private IP.">Per-server overrides</Header>}>
@@ -340,7 +451,10 @@ export function GroupEditor() {
               />
             </Container>
           </SpaceBetween>
-          <ProblemList problems={problems} subject="group" against="the targets and the other groups" />
+          <SpaceBetween size="l">
+            <MembersPreview group={assembled} originalName={originalName} />
+            <ProblemList problems={problems} subject="group" against="the targets and the other groups" />
+          </SpaceBetween>
         </Grid>
       </SpaceBetween>
     </ContentLayout>

@@ -72,13 +72,16 @@ export function GroupsPage() {
                 <ImportButton onImported={groups.reload} />
                 <ButtonDropdown
                   disabled={!current}
+                  data-testid="group-actions"
                   items={[
+                    { id: "launch", text: "Launch settings: review and apply" },
                     { id: "export", text: "Export YAML" },
                     { id: "delete", text: "Delete" },
                   ]}
                   onItemClick={async (e) => {
                     if (!current) return;
                     if (e.detail.id === "delete") setConfirm(true);
+                    if (e.detail.id === "launch") navigate(`/groups/launch/${encodeURIComponent(current.name)}`);
                     if (e.detail.id === "export") {
                       const path = await chooseYamlToSave(current.name);
                       if (!path) return;
