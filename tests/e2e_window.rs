@@ -362,7 +362,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     ));
     s.click(&s.css("[data-testid='plan-readiness']"));
     s.click(&s.css("[data-testid='check-readiness']"));
-    s.wait_for_text("45 blockers");
+    s.wait_for_text("46 blockers");
     s.wait_for_text("replication error AGENT_NOT_SEEN");
     s.screenshot("07-readiness");
     s.click(&s.css("[data-testid='readiness-pairs']"));
@@ -456,6 +456,36 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "the schedule wrote the report while the app ran: {written:?}"
     );
 
+    // A group's launch settings: edit them, see the servers the group selects, review the
+    // per-server diff against DRS and EC2, apply, and find every server in line.
+    s.click(&s.text("Protection groups"));
+    s.click(&s.text("retail-web"));
+    let itype = s.css("[data-testid='launch-instance-type'] input");
+    s.type_into(&itype, "m5.xlarge");
+    s.find(
+        "xpath",
+        "//*[@data-testid='members-preview']//*[contains(text(), 'retail-web-01')]",
+    );
+    s.screenshot("15-group-editor-members");
+    s.click(&s.css("[data-testid='save-group']"));
+    s.wait_for_text("Saved protection group \"retail-web\".");
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='retail-web']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='group-actions'] button"));
+    s.click(&s.text("Launch settings: review and apply"));
+    s.find(
+        "xpath",
+        "//*[@data-testid='launch-diff']//*[normalize-space(text())='template.instanceType']",
+    );
+    s.screenshot("16-launch-settings-diff");
+    s.click(&s.css("[data-testid='review-apply']"));
+    s.click(&s.css("[data-testid='confirm-apply']"));
+    s.wait_for_text("10 server(s) changed");
+    s.wait_for_text("(0/10)");
+    s.screenshot("17-launch-settings-applied");
+
     // A target with access keys, added in the form: the secret goes to the OS keychain, the
     // connection test reaches an external sandbox with it and shows the caller ARN.
     let sandbox = serve_sandbox();
@@ -476,7 +506,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         "AKIASANDBOXRECOV0001",
     );
     s.type_into(&s.css("[data-testid='target-secret'] input"), E2E_SECRET);
-    s.screenshot("15-add-target");
+    s.screenshot("18-add-target");
     s.click(&s.css("[data-testid='target-save']"));
     s.wait_for_text("Target dr-keys was added.");
     s.click(&s.find(
@@ -487,7 +517,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("arn:aws:iam::444455556666:user/sandbox-admin");
     s.click(&s.css("[data-testid='use-target']"));
     s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
-    s.screenshot("16-keys-target-tested");
+    s.screenshot("19-keys-target-tested");
     s.close();
     drop(sandbox);
 
