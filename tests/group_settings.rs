@@ -340,3 +340,52 @@ fn settings_that_do_not_exist_in_aws_are_refused_before_any_change() {
     let r = cli.run(&["group", "apply", "retail-web", "--yes"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[test]
+fn a_server_two_groups_select_is_named_and_blocks_the_apply() {
+    let sandbox = common::serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(WEB_GROUP);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: frontends
+spec:
+  target: Sandbox
+  selector:
+    tags: {Tier: web}
+",
+    );
+    let p = cli.json(&["group", "preview", "retail-web"], 0);
+    let conflicts = p["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 10, "{p}");
+    assert_eq!(
+        conflicts[0]["groups"],
+        serde_json::json!(["frontends", "retail-web"])
+    );
+    let r = cli.run(&["group", "apply", "retail-web", "--yes"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("is selected by protection groups \"frontends\" and \"retail-web\""),
+        "{}",
+        r.stderr
+    );
+    // Tags must all match: Tier=web AND Application=nope selects nothing.
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: frontends
+spec:
+  target: Sandbox
+  selector:
+    tags: {Tier: web, Application: nope}
+",
+    );
+    let p = cli.json(&["group", "preview", "frontends"], 0);
+    assert_eq!(p["members"], serde_json::json!([]));
+    let p = cli.json(&["group", "preview", "retail-web"], 0);
+    assert_eq!(p["conflicts"], serde_json::json!([]));
+}

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { SourceServer } from "../types";
 import { InventoryPage, ago, byHealth, formatLag, replicationStatus } from "./InventoryPage";
 
-const api = vi.hoisted(() => ({ inventory: vi.fn() }));
+const api = vi.hoisted(() => ({ inventory: vi.fn(), thresholds: vi.fn(() => Promise.resolve({})) }));
 vi.mock("../backend", () => ({
   backend: api,
   toBackendError: (e: unknown) => (e && typeof e === "object" && "code" in e ? e : { code: "internal", message: String(e) }),
@@ -29,6 +29,8 @@ describe("replication status", () => {
   it("flags lag, stalls and errors", () => {
     expect(replicationStatus(server({}))).toEqual({ type: "success", text: "CONTINUOUS" });
     expect(replicationStatus(server({ lagSeconds: 1200 })).type).toBe("warning");
+    expect(replicationStatus(server({ lagSeconds: 2000 })).type).toBe("error");
+    expect(replicationStatus(server({ lagSeconds: 2000 }), { maxLagSeconds: 600, criticalLagSeconds: 3600, maxAgentSilenceSeconds: 900 }).type).toBe("warning");
     expect(replicationStatus(server({ replicationState: "STALLED", replicationError: { error: "AGENT_NOT_SEEN" } }))).toEqual({
       type: "error",
       text: "STALLED — AGENT_NOT_SEEN",

@@ -13,17 +13,19 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import { backend } from "../backend";
 import { EmptyState, ErrorState } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
-import type { Ec2Instance, SourceServer } from "../types";
+import type { Ec2Instance, SourceServer, Thresholds } from "../types";
 import { formatTime } from "./format";
 
-/** Lag at or above this is shown as a warning (readiness thresholds arrive with monitoring). */
-const LAG_WARNING_SECONDS = 300;
+/** The defaults, for targets without thresholds of their own (Settings → thresholds). */
+const DEFAULT_THRESHOLDS: Thresholds = { maxLagSeconds: 300, criticalLagSeconds: 1800, maxAgentSilenceSeconds: 900 };
 
-export function replicationStatus(s: SourceServer): { type: StatusIndicatorProps.Type; text: string } {
+/** A server's replication against its target's thresholds (the ones readiness uses). */
+export function replicationStatus(s: SourceServer, t: Thresholds = DEFAULT_THRESHOLDS): { type: StatusIndicatorProps.Type; text: string } {
   const state = s.replicationState ?? "UNKNOWN";
   if (s.replicationError) return { type: "error", text: `${state} — ${s.replicationError.error}` };
   if (state === "CONTINUOUS") {
-    if ((s.lagSeconds ?? 0) >= LAG_WARNING_SECONDS) return { type: "warning", text: `CONTINUOUS, lagging` };
+    if ((s.lagSeconds ?? 0) > t.criticalLagSeconds) return { type: "error", text: `CONTINUOUS, lag critical` };
+    if ((s.lagSeconds ?? 0) > t.maxLagSeconds) return { type: "warning", text: `CONTINUOUS, lagging` };
     return { type: "success", text: "CONTINUOUS" };
   }
   if (state === "STALLED" || state === "DISCONNECTED") return { type: "error", text: state };
@@ -70,7 +72,7 @@ function instanceStatus(state: string): StatusIndicatorProps.Type {
   }
 }
 
-function ServersTable({ items: all }: { items: SourceServer[] }) {
+function ServersTable({ items: all, thresholds }: { items: SourceServer[]; thresholds: Record<string, Thresholds> }) {
   const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(all, {
     filtering: {
       filteringFunction: (s, text) =>
@@ -103,7 +105,7 @@ function ServersTable({ items: all }: { items: SourceServer[] }) {
           header: "Replication",
           sortingComparator: byHealth,
           cell: (s) => {
-            const st = replicationStatus(s);
+            const st = replicationStatus(s, thresholds[s.target]);
             return <StatusIndicator type={st.type}>{st.text}</StatusIndicator>;
           },
         },
@@ -111,12 +113,17 @@ function ServersTable({ items: all }: { items: SourceServer[] }) {
           id: "lag", width: 110,
           header: "Lag",
           sortingField: "lagSeconds",
-          cell: (s) =>
-            (s.lagSeconds ?? 0) >= LAG_WARNING_SECONDS ? (
+          cell: (s) => {
+            const t = thresholds[s.target] ?? DEFAULT_THRESHOLDS;
+            const lag = s.lagSeconds ?? 0;
+            return lag > t.criticalLagSeconds ? (
+              <Box color="text-status-error">{formatLag(s.lagSeconds, s.lag)}</Box>
+            ) : lag > t.maxLagSeconds ? (
               <Box color="text-status-warning">{formatLag(s.lagSeconds, s.lag)}</Box>
             ) : (
               formatLag(s.lagSeconds, s.lag)
-            ),
+            );
+          },
         },
         { id: "seen", width: 150, header: "Agent last seen", sortingField: "lastSeen", cell: (s) => (s.lastSeen ? ago(s.lastSeen) : "—") },
         { id: "tier", width: 80, header: "Tier", cell: (s) => s.tags.Tier ?? "—" },
@@ -178,6 +185,7 @@ function InstancesTable({ items: all }: { items: Ec2Instance[] }) {
 
 export function InventoryPage() {
   const inventory = useLoad(() => backend.inventory());
+  const thresholds = useLoad(() => backend.thresholds().catch(() => ({}) as Record<string, Thresholds>));
   const data = inventory.data;
   return (
     <ContentLayout
@@ -209,7 +217,7 @@ export function InventoryPage() {
         ) : data ? (
           <Tabs
             tabs={[
-              { id: "servers", label: `Source servers (${data.sourceServers.length})`, content: <ServersTable items={data.sourceServers} /> },
+              { id: "servers", label: `Source servers (${data.sourceServers.length})`, content: <ServersTable items={data.sourceServers} thresholds={thresholds.data ?? {}} /> },
               { id: "instances", label: `Recovery-region instances (${data.instances.length})`, content: <InstancesTable items={data.instances} /> },
             ]}
           />

@@ -42,15 +42,22 @@ fn groups() -> Vec<ProtectionGroup> {
             ..Default::default()
         })
         .collect();
-    out.extend((0..10).map(|g| ProtectionGroup {
-        name: format!("listed-{g}"),
-        target: "bench".into(),
-        selector: Selector::SourceServerIds(
-            (0..100)
-                .map(|i| format!("s-{:017x}", g * 390 + i * 3 + if i % 25 == 0 { 9_000 } else { 0 }))
-                .collect(),
-        ),
-        ..Default::default()
+    out.extend((0..10).map(|g| {
+        ProtectionGroup {
+            name: format!("listed-{g}"),
+            target: "bench".into(),
+            selector: Selector::SourceServerIds(
+                (0..100)
+                    .map(|i| {
+                        format!(
+                            "s-{:017x}",
+                            g * 390 + i * 3 + if i % 25 == 0 { 9_000 } else { 0 }
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
     }));
     out
 }
