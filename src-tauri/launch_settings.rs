@@ -251,31 +251,9 @@ async fn current(
 
 /// The group against the inventory, AWS's facts and each member's current settings.
 pub async fn preview(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPreview, CloudError> {
+    let mut view = inspect(prepared, cloud).await?;
     let g = &prepared.group;
-    let servers = cloud.source_servers().await?;
-    let inventory: BTreeMap<String, Result<Vec<_>, String>> =
-        [(g.target.clone(), Ok(servers.clone()))].into();
-    let resolution = gs::resolve(&prepared.same_target, &inventory);
-    let membership = resolution.of(&g.name).cloned();
-    let ids: Vec<String> = membership
-        .as_ref()
-        .map(|m| m.servers.clone())
-        .unwrap_or_default();
-    let by_id: BTreeMap<&str, &drs_core::inventory::SourceServer> =
-        servers.iter().map(|s| (s.id.as_str(), s)).collect();
-    let members: Vec<Member> = ids
-        .iter()
-        .filter_map(|id| by_id.get(id.as_str()))
-        .map(|s| Member {
-            source_server_id: s.id.clone(),
-            name: s.display_name().to_string(),
-            replication_state: s.replication_state.as_ref().map(|r| r.as_str().to_string()),
-        })
-        .collect();
-    let types: Vec<String> = gs::named_instance_types(g).into_iter().collect();
-    let facts = cloud.network_facts(&types).await?;
-    let problems = gs::check_against(g, &facts);
-    let diffs: Vec<ServerDiff> = stream::iter(members.clone())
+    view.servers = stream::iter(view.members.clone())
         .map(|m| async move {
             match current(cloud, g, &m.source_server_id).await {
                 Ok(c) => ServerDiff {
@@ -299,6 +277,34 @@ pub async fn preview(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPrev
         .buffered(IN_FLIGHT)
         .collect()
         .await;
+    Ok(view)
+}
+
+/// Members, conflicts and the checks against AWS, without reading each server's settings.
+async fn inspect(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPreview, CloudError> {
+    let g = &prepared.group;
+    let servers = cloud.source_servers().await?;
+    let inventory: BTreeMap<String, Result<Vec<_>, String>> =
+        [(g.target.clone(), Ok(servers.clone()))].into();
+    let resolution = gs::resolve(&prepared.same_target, &inventory);
+    let membership = resolution.of(&g.name).cloned();
+    let ids: Vec<String> = membership
+        .as_ref()
+        .map(|m| m.servers.clone())
+        .unwrap_or_default();
+    let by_id: BTreeMap<&str, &drs_core::inventory::SourceServer> =
+        servers.iter().map(|s| (s.id.as_str(), s)).collect();
+    let members: Vec<Member> = ids
+        .iter()
+        .filter_map(|id| by_id.get(id.as_str()))
+        .map(|s| Member {
+            source_server_id: s.id.clone(),
+            name: s.display_name().to_string(),
+            replication_state: s.replication_state.as_ref().map(|r| r.as_str().to_string()),
+        })
+        .collect();
+    let types: Vec<String> = gs::named_instance_types(g).into_iter().collect();
+    let facts = cloud.network_facts(&types).await?;
     Ok(GroupPreview {
         group: g.name.clone(),
         target: g.target.clone(),
@@ -309,8 +315,8 @@ pub async fn preview(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPrev
             .into_iter()
             .filter(|c| c.groups.contains(&g.name))
             .collect(),
-        problems,
-        servers: diffs,
+        problems: gs::check_against(g, &facts),
+        servers: vec![],
     })
 }
 
@@ -372,7 +378,7 @@ pub async fn apply(
     progress: Progress<'_>,
 ) -> Result<LaunchApplication, SettingsError> {
     let g = &prepared.group;
-    let view = preview(prepared, cloud).await?;
+    let view = inspect(prepared, cloud).await?;
     if view.problems.iter().any(Problem::is_error) {
         return Err(SettingsError::Invalid {
             group: g.name.clone(),
