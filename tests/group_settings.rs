@@ -389,3 +389,72 @@ spec:
     let p = cli.json(&["group", "preview", "retail-web"], 0);
     assert_eq!(p["conflicts"], serde_json::json!([]));
 }
+
+#[test]
+fn a_failure_part_way_leaves_a_record_of_exactly_which_servers_changed() {
+    let sandbox = common::serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(WEB_GROUP);
+    const WEB05: &str = "s-0005e7a1100000005";
+    let refused = ureq::post(&format!(
+        "{}/_sandbox/refuse/UpdateLaunchConfiguration/{WEB05}",
+        sandbox.endpoint
+    ))
+    .send_empty()
+    .unwrap();
+    assert!(refused.status().is_success());
+
+    let a = cli.json(&["group", "apply", "retail-web", "--yes"], 1);
+    let status = |a: &Value, id: &str| {
+        a["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["sourceServerId"] == id)
+            .unwrap()
+            .clone()
+    };
+    let web05 = status(&a, WEB05);
+    assert_eq!(web05["status"], "failed");
+    assert!(
+        web05["error"].as_str().unwrap().contains("refused"),
+        "{web05}"
+    );
+    assert_eq!(web05["configurationWritten"], false);
+    assert_eq!(status(&a, WEB01)["status"], "applied");
+    // The stored record says the same, and so does AWS: only web-05 still differs.
+    let applies = cli.json(&["group", "applies", "retail-web"], 0);
+    let stored = &applies[0];
+    assert_eq!(stored["id"], a["id"]);
+    let applied = stored["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "applied")
+        .count();
+    assert_eq!(applied, 9);
+    let d = cli.json(&["group", "drift", "retail-web"], 3);
+    let drifted: Vec<&str> = d["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["changes"].as_array().unwrap().is_empty())
+        .map(|s| s["sourceServerId"].as_str().unwrap())
+        .collect();
+    assert_eq!(drifted, [WEB05]);
+    let audit = cli.ok(&["audit", "--subject", "retail-web"]);
+    assert!(audit.contains("group.apply"), "{audit}");
+    // A rollback puts back the nine that changed and leaves web-05 alone.
+    let r = cli.json(
+        &[
+            "group",
+            "rollback",
+            "retail-web",
+            "--apply",
+            &a["id"].to_string(),
+            "--yes",
+        ],
+        0,
+    );
+    assert_eq!(r["servers"].as_array().unwrap().len(), 9);
+}

@@ -53,6 +53,9 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
             if let Ok(mut s) = shared.stats.lock() {
                 *s = Stats::default();
             }
+            if let Ok(mut r) = shared.refusals.lock() {
+                r.clear();
+            }
             if let Ok(mut e) = shared.estate.lock() {
                 *e = crate::estate::Estate::new(
                     &shared.config.scenario,
@@ -65,6 +68,28 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 &serde_json::json!({ "reset": true }),
                 "admin",
             )
+        }
+        (&Method::POST, p) if p.starts_with("/_sandbox/refuse/") => {
+            // Refuse one operation on one resource from now on (a launch template ID or a
+            // source server ID), until reset.
+            let rest = p.trim_start_matches("/_sandbox/refuse/");
+            match rest.split_once('/') {
+                Some((op, resource)) if !op.is_empty() && !resource.is_empty() => {
+                    if let Ok(mut r) = shared.refusals.lock() {
+                        r.push((op.to_string(), resource.to_string()));
+                    }
+                    json_ok(
+                        StatusCode::OK,
+                        &serde_json::json!({ "refused": op, "resource": resource }),
+                        "admin",
+                    )
+                }
+                _ => json_ok(
+                    StatusCode::BAD_REQUEST,
+                    &serde_json::json!({ "message": "use POST /_sandbox/refuse/{Operation}/{resourceId}" }),
+                    "admin",
+                ),
+            }
         }
         (&Method::POST, p) if p.starts_with("/_sandbox/disconnect/") => {
             // The agent of a source server stops talking to DRS: replication disconnects, the

@@ -71,6 +71,9 @@ pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
     pub(crate) faults: faults::Faults,
     pub(crate) stats: Mutex<admin::Stats>,
+    /// Operations refused for one resource (`POST /_sandbox/refuse/{operation}/{resource}`),
+    /// to test what a failure part-way leaves behind.
+    pub(crate) refusals: Mutex<Vec<(String, String)>>,
 }
 
 /// Why the sandbox could not start.
@@ -146,6 +149,7 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         )),
         faults: faults::Faults::new(config.faults.clone(), config.seed),
         stats: Mutex::new(admin::Stats::default()),
+        refusals: Mutex::new(Vec::new()),
         config,
     });
     let app = axum::Router::new()
@@ -190,6 +194,10 @@ async fn handle(
         shared.stats_record(&request.service, &operation, Some(fault));
         return protocol::fault_response(&request, &operation, fault);
     }
+    if let Some(resp) = shared.refusal(&request, &operation) {
+        shared.stats_record_result(&request.service, &operation, true);
+        return resp;
+    }
     let response = match request.service {
         protocol::Service::Drs => drs::handle(&shared, &request, &operation),
         protocol::Service::Ec2 => ec2::handle(&shared, &request, &operation),
@@ -201,6 +209,47 @@ async fn handle(
 }
 
 impl Shared {
+    /// The refusal set for this operation on this request's resource, if any.
+    fn refusal(&self, request: &protocol::Request, operation: &str) -> Option<Response> {
+        let refusals = self.refusals.lock().ok()?;
+        if refusals.is_empty() {
+            return None;
+        }
+        let resource = request
+            .param("LaunchTemplateId")
+            .map(str::to_string)
+            .or_else(|| {
+                request
+                    .json
+                    .get("sourceServerID")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })?;
+        if !refusals
+            .iter()
+            .any(|(op, r)| op == operation && *r == resource)
+        {
+            return None;
+        }
+        let message =
+            format!("{operation} on {resource} is refused (set up by the sandbox's test hook)");
+        Some(match request.service {
+            protocol::Service::Ec2 | protocol::Service::Sts => protocol::query_error(
+                request.service,
+                axum::http::StatusCode::FORBIDDEN,
+                "UnauthorizedOperation",
+                &message,
+                &request.request_id,
+            ),
+            protocol::Service::Drs => protocol::json_error(
+                axum::http::StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                &message,
+                &request.request_id,
+            ),
+        })
+    }
+
     fn stats_record(&self, service: &protocol::Service, op: &str, fault: Option<faults::Fault>) {
         if let Ok(mut s) = self.stats.lock() {
             s.record(service.name(), op, fault, false);
