@@ -136,6 +136,16 @@ fn progress_bar(out: &Output, what: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Moves `bar` (if any) as servers are done.
+fn reporter(bar: &Option<ProgressBar>) -> impl Fn(usize, usize) + Send + Sync + '_ {
+    move |done, total| {
+        if let Some(b) = bar {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    }
+}
+
 /// Runs a launch-settings subcommand of `group`.
 pub fn run(
     cmd: &GroupCommand,
@@ -214,12 +224,7 @@ pub fn run(
                 return Err(Failure::runtime("not applied (not confirmed)"));
             }
             let bar = progress_bar(out, "applying");
-            let report = |done: usize, total: usize| {
-                if let Some(b) = &bar {
-                    b.set_length(total as u64);
-                    b.set_position(done as u64);
-                }
-            };
+            let report = reporter(&bar);
             let a = rt.block_on(ls::apply(
                 &prepared,
                 cloud.as_ref(),
@@ -229,7 +234,7 @@ pub fn run(
                 actor,
                 &report,
             ))?;
-            if let Some(b) = bar {
+            if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             out.value(&a, || outcome_text(&a));
@@ -268,12 +273,7 @@ pub fn run(
                 return Err(Failure::runtime("not rolled back (not confirmed)"));
             }
             let bar = progress_bar(out, "rolling back");
-            let report = |done: usize, total: usize| {
-                if let Some(b) = &bar {
-                    b.set_length(total as u64);
-                    b.set_position(done as u64);
-                }
-            };
+            let report = reporter(&bar);
             let a = rt.block_on(ls::rollback(
                 &prepared,
                 cloud.as_ref(),
@@ -282,7 +282,7 @@ pub fn run(
                 actor,
                 &report,
             ))?;
-            if let Some(b) = bar {
+            if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             out.value(&a, || outcome_text(&a));

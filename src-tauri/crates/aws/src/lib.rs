@@ -280,6 +280,42 @@ impl AwsCloud {
     }
 }
 
+impl AwsCloud {
+    /// EC2 instances of `region` by ID, through `ec2`. A filter (not InstanceIds): IDs that
+    /// no longer exist are simply absent.
+    async fn instances_by_id(
+        &self,
+        ec2: &aws_sdk_ec2::Client,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Vec<Ec2Instance>, CloudError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(200) {
+            let mut pages = ec2
+                .describe_instances()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
+                for r in page.reservations() {
+                    out.extend(
+                        r.instances()
+                            .iter()
+                            .map(|i| convert::instance(i, &self.target, region)),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[async_trait]
 impl Cloud for AwsCloud {
     async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {
@@ -337,32 +373,8 @@ impl Cloud for AwsCloud {
     }
 
     async fn instances(&self, ids: &[String]) -> Result<Vec<Ec2Instance>, CloudError> {
-        let mut out = Vec::new();
-        // A filter (not InstanceIds): IDs that no longer exist are simply absent.
-        for chunk in ids.chunks(200) {
-            let mut pages = self
-                .ec2_recovery
-                .describe_instances()
-                .filters(
-                    aws_sdk_ec2::types::Filter::builder()
-                        .name("instance-id")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
-                for r in page.reservations() {
-                    out.extend(
-                        r.instances()
-                            .iter()
-                            .map(|i| convert::instance(i, &self.target, &self.recovery_region)),
-                    );
-                }
-            }
-        }
-        Ok(out)
+        self.instances_by_id(&self.ec2_recovery, &self.recovery_region, ids)
+            .await
     }
 
     async fn launch_configuration(
@@ -739,30 +751,7 @@ impl Cloud for AwsCloud {
                 .region(Region::new(region.to_string()))
                 .build(),
         );
-        let mut out = Vec::new();
-        for chunk in ids.chunks(200) {
-            let mut pages = ec2
-                .describe_instances()
-                .filters(
-                    aws_sdk_ec2::types::Filter::builder()
-                        .name("instance-id")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| self.explain(map_err("ec2:DescribeInstances", e)))?;
-                for r in page.reservations() {
-                    out.extend(
-                        r.instances()
-                            .iter()
-                            .map(|i| convert::instance(i, &self.target, region)),
-                    );
-                }
-            }
-        }
-        Ok(out)
+        self.instances_by_id(&ec2, region, ids).await
     }
 
     async fn tag_resource(

@@ -150,33 +150,26 @@ pub fn alerts(before: &[ServerHealth], after: &[ServerHealth]) -> Vec<Alert> {
         .iter()
         .map(|h| ((h.target.as_str(), h.source_server_id.as_str()), h))
         .collect();
+    let alert = |title: &str, h: &ServerHealth| Alert {
+        title: format!("{title}: {}", h.name),
+        body: format!(
+            "{} ({}, target {}): {}",
+            h.name,
+            h.source_server_id,
+            h.target,
+            h.reasons.join("; ")
+        ),
+        source_server_id: h.source_server_id.clone(),
+    };
     let mut out = Vec::new();
     for h in after {
-        let was = prev.get(&(h.target.as_str(), h.source_server_id.as_str()));
-        if h.agent_disconnected && !was.is_some_and(|w| w.agent_disconnected) && was.is_some() {
-            out.push(Alert {
-                title: format!("Replication agent disconnected: {}", h.name),
-                body: format!(
-                    "{} ({}, target {}): {}",
-                    h.name,
-                    h.source_server_id,
-                    h.target,
-                    h.reasons.join("; ")
-                ),
-                source_server_id: h.source_server_id.clone(),
-            });
-        } else if h.level == Level::Critical && was.is_some_and(|w| w.level != Level::Critical) {
-            out.push(Alert {
-                title: format!("Replication critical: {}", h.name),
-                body: format!(
-                    "{} ({}, target {}): {}",
-                    h.name,
-                    h.source_server_id,
-                    h.target,
-                    h.reasons.join("; ")
-                ),
-                source_server_id: h.source_server_id.clone(),
-            });
+        let Some(was) = prev.get(&(h.target.as_str(), h.source_server_id.as_str())) else {
+            continue; // first seen: the baseline
+        };
+        if h.agent_disconnected && !was.agent_disconnected {
+            out.push(alert("Replication agent disconnected", h));
+        } else if h.level == Level::Critical && was.level != Level::Critical {
+            out.push(alert("Replication critical", h));
         }
     }
     out

@@ -137,21 +137,8 @@ pub fn drill_pdf(
                 .map(when)
                 .unwrap_or_else(|| "not yet: the execution is still in progress".into()),
         ),
-        (
-            "Report generated",
-            format!(
-                "{} by DRS Orchestrator {}",
-                when(&rfc(cx.generated_at)),
-                cx.version
-            ),
-        ),
     ];
-    for t in &cx.targets {
-        facts.push(("Account / regions", t.clone()));
-    }
-    for i in &cx.identity {
-        facts.push(("Identity", i.clone()));
-    }
+    facts.extend(cx.cover_facts("Identity"));
     d.facts(&facts, 120.0);
 
     // Summary.

@@ -255,23 +255,7 @@ impl Doc {
     }
 
     fn hline(&mut self, x1: f32, x2: f32, at: f32, ink: Rgb3, thickness: f32) {
-        let p = |x: f32| LinePoint {
-            p: Point {
-                x: Pt(x),
-                y: Pt(PAGE_H - at),
-            },
-            bezier: false,
-        };
-        self.ops().extend([
-            Op::SetOutlineColor { col: color(ink) },
-            Op::SetOutlineThickness { pt: Pt(thickness) },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![p(x1), p(x2)],
-                    is_closed: false,
-                },
-            },
-        ]);
+        self.line((x1, at), (x2, at), ink, thickness);
     }
 
     /// `text` cut to `max` points wide, with an ellipsis when cut.

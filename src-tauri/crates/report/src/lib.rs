@@ -37,6 +37,31 @@ pub struct ReportContext {
     pub version: String,
 }
 
+impl ReportContext {
+    /// The cover's lines about the report itself: when it was made, by which version, the
+    /// accounts and regions, and the identities (under `identity_label`).
+    pub(crate) fn cover_facts(&self, identity_label: &'static str) -> Vec<(&'static str, String)> {
+        let mut facts = vec![(
+            "Report generated",
+            format!(
+                "{} by DRS Orchestrator {}",
+                when(&rfc(self.generated_at)),
+                self.version
+            ),
+        )];
+        for t in &self.targets {
+            facts.push(("Account / regions", t.clone()));
+        }
+        for i in &self.identity {
+            facts.push((identity_label, i.clone()));
+        }
+        if self.identity.is_empty() {
+            facts.push((identity_label, "unknown (no target answered)".into()));
+        }
+        facts
+    }
+}
+
 pub(crate) fn rfc(t: time::OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .unwrap_or(t)

@@ -1,7 +1,7 @@
 //! The readiness report: one plan, or every plan in one document.
 
 use crate::layout::{Doc, LayoutError, Rgb3, Row, Weight, AMBER, GREEN, GREY, INK, RED, RED_SHADE};
-use crate::{clock, col, csv_text, rfc, when, ReportContext};
+use crate::{clock, col, csv_text, when, ReportContext};
 use drs_core::execution::{Execution, WaveStatus};
 use drs_core::readiness::{human_seconds, Readiness, ServerVerdict, Severity, Thresholds};
 use std::collections::BTreeMap;
@@ -65,26 +65,8 @@ pub fn readiness_pdf(
         if ready { GREEN } else { RED },
     );
     d.space(24.0);
-    let mut facts: Vec<(&str, String)> = vec![
-        ("Evidence read", when(checked)),
-        (
-            "Report generated",
-            format!(
-                "{} by DRS Orchestrator {}",
-                when(&rfc(cx.generated_at)),
-                cx.version
-            ),
-        ),
-    ];
-    for t in &cx.targets {
-        facts.push(("Account / regions", t.clone()));
-    }
-    for i in &cx.identity {
-        facts.push(("Read as", i.clone()));
-    }
-    if cx.identity.is_empty() {
-        facts.push(("Read as", "unknown (no target answered)".into()));
-    }
+    let mut facts: Vec<(&str, String)> = vec![("Evidence read", when(checked))];
+    facts.extend(cx.cover_facts("Read as"));
     d.facts(&facts, 120.0);
 
     if !single {
