@@ -16,34 +16,15 @@ fn serve() -> Serve {
 
 /// What the AWS CLI reads back for a server's launch configuration, if the AWS CLI is here.
 fn aws_launch_configuration(endpoint: &str, server: &str) -> Option<Value> {
-    let out = std::process::Command::new("aws")
-        .args([
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-west-2",
-            "--output",
-            "json",
+    common::aws(
+        endpoint,
+        &[
             "drs",
             "get-launch-configuration",
             "--source-server-id",
             server,
-        ])
-        .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
-        .env("AWS_SECRET_ACCESS_KEY", "anything")
-        .env_remove("AWS_PROFILE")
-        .output();
-    match out {
-        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
-        Ok(o) => panic!("aws: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            assert!(
-                std::env::var("DRS_E2E").as_deref() != Ok("1"),
-                "the AWS CLI is missing ({e}); run scripts/install-deps.sh --test"
-            );
-            None
-        }
-    }
+        ],
+    )
 }
 
 const WEB01: &str = "s-0005e7a1100000001";

@@ -2,7 +2,8 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { FlashProvider, useFlash } from "../components/flash";
+import { FlashProvider } from "../components/flash";
+import { Flashes } from "../test/Flashes";
 import type { GroupPreview, LaunchApplication, TargetHealth } from "../types";
 import { HealthPanel } from "./DashboardPage";
 import { MembersPreview } from "./GroupEditor";
@@ -27,18 +28,6 @@ vi.mock("../backend", () => ({
   toBackendError: (e: unknown) => (e && typeof e === "object" && "code" in e ? e : { code: "internal", message: String(e) }),
 }));
 
-function Flashes() {
-  const { items } = useFlash();
-  return (
-    <div data-testid="flashes">
-      {items.map((i) => (
-        <div key={i.id}>
-          {i.header} {i.content}
-        </div>
-      ))}
-    </div>
-  );
-}
 
 const at = (path: string, route: string, element: React.ReactNode) =>
   render(

@@ -2,7 +2,8 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { FlashProvider, useFlash } from "../components/flash";
+import { FlashProvider } from "../components/flash";
+import { Flashes } from "../test/Flashes";
 import type { MadeReport } from "../types";
 import { ReportsPage, clock } from "./ReportsPage";
 
@@ -23,18 +24,6 @@ vi.mock("../backend", () => ({
 const files = vi.hoisted(() => ({ chooseReportToSave: vi.fn(), chooseFolder: vi.fn() }));
 vi.mock("../components/files", () => files);
 
-function Flashes() {
-  const { items } = useFlash();
-  return (
-    <div data-testid="flashes">
-      {items.map((i) => (
-        <div key={i.id}>
-          {i.header} {i.content}
-        </div>
-      ))}
-    </div>
-  );
-}
 
 const at = (path: string) =>
   render(
