@@ -109,6 +109,7 @@ export function HealthPanel() {
         <Table
           variant="embedded"
           data-testid="top-problems"
+          wrapLines
           items={worst.slice(0, 10)}
           header={<Header variant="h3" counter={`(${worst.length})`}>Top problems</Header>}
           empty={<Box textAlign="center">Every server is within its thresholds</Box>}
