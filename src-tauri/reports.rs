@@ -11,7 +11,7 @@ use drs_report::{JournalLine, PlanReadiness, ReportContext};
 use drs_secrets::Secrets;
 use drs_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The setting holding the report schedule.
@@ -190,6 +190,20 @@ pub struct ReadinessPrepared {
     plans: Vec<(Prepared, Option<Execution>)>,
 }
 
+/// The thresholds of the targets `prepared` covers, by target name.
+fn thresholds_of(prepared: &ReadinessPrepared) -> Vec<(String, Thresholds)> {
+    let mut out: BTreeMap<String, Thresholds> = BTreeMap::new();
+    for (p, _) in &prepared.plans {
+        for (t, _) in &p.targets {
+            out.insert(
+                t.name.clone(),
+                p.thresholds.get(&t.name).copied().unwrap_or_default(),
+            );
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The most recent finished drill of `plan`, if any.
 pub fn last_drill(store: &Store, plan: &str) -> Result<Option<Execution>, StoreError> {
     for e in store.executions(500)? {
@@ -231,10 +245,13 @@ pub struct Checked {
     pub targets: Vec<String>,
     /// "name: caller ARN" per target that answered.
     pub identity: Vec<String>,
+    /// The thresholds of each target covered.
+    pub thresholds: Vec<(String, Thresholds)>,
 }
 
 /// Checks every plan now (the same check as the Readiness page).
 pub async fn check_readiness(prepared: ReadinessPrepared, sandbox: &EmbeddedSandbox) -> Checked {
+    let thresholds = thresholds_of(&prepared);
     let mut targets = BTreeSet::new();
     let mut plans = Vec::new();
     for (p, drill) in prepared.plans {
@@ -267,6 +284,7 @@ pub async fn check_readiness(prepared: ReadinessPrepared, sandbox: &EmbeddedSand
             .collect(),
         targets: targets.into_iter().collect(),
         identity: identity.into_iter().collect(),
+        thresholds,
     }
 }
 
@@ -288,6 +306,7 @@ fn context(
         identity,
         generated_at: now,
         version: env!("CARGO_PKG_VERSION").into(),
+        target_thresholds: vec![],
     }
 }
 
@@ -308,8 +327,17 @@ pub fn readiness_report(
     let bytes = match format {
         ReportFormat::Pdf => drs_report::readiness_pdf(
             &plans,
-            &context(checked.targets.clone(), checked.identity.clone(), now),
-            &Thresholds::default(),
+            &ReportContext {
+                target_thresholds: checked.thresholds.clone(),
+                ..context(checked.targets.clone(), checked.identity.clone(), now)
+            },
+            // The charts and appendix use the first target's thresholds (the appendix lists
+            // each target's when they differ).
+            &checked
+                .thresholds
+                .first()
+                .map(|(_, t)| *t)
+                .unwrap_or_default(),
         )?,
         ReportFormat::Csv => drs_report::readiness_csv(&plans).into_bytes(),
     };
@@ -668,6 +696,7 @@ pub async fn run_schedule(
             plans: vec![(readiness.clone(), drill.clone())],
             targets: checked.targets.clone(),
             identity: checked.identity.clone(),
+            thresholds: checked.thresholds.clone(),
         };
         let result = readiness_report(&one, schedule.format, now).and_then(|made| {
             let path = schedule.folder.join(&made.preview.file_name);

@@ -52,6 +52,23 @@ fn the_health_view_thresholds_and_an_alert_when_an_agent_disconnects() {
     ]);
     let r = cli.json(&["readiness", "--plan", "retail-dr"], 3);
     assert!(!lag_of_db02(&r), "20 min is within a 30 min threshold");
+    // The readiness report states the thresholds it judged with.
+    let pdf = cli.data().join("readiness.pdf");
+    cli.ok(&[
+        "report",
+        "readiness",
+        "--plan",
+        "retail-dr",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&pdf) {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("A lag above 30 min is a warning and above 2 h 0 min a blocker"),
+            "{flat}"
+        );
+    }
     let bad = cli.run(&[
         "health",
         "thresholds",

@@ -35,6 +35,7 @@ fn main() {
         identity: vec!["Sandbox: arn:aws:iam::111122223333:user/sandbox-admin".into()],
         generated_at: time::OffsetDateTime::now_utc(),
         version: env!("CARGO_PKG_VERSION").into(),
+        target_thresholds: vec![],
     };
     println!("report      servers   best ms   median ms   pages   size KiB   (runs)");
     for servers in [40usize, 400, 4_000] {

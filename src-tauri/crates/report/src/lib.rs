@@ -35,6 +35,8 @@ pub struct ReportContext {
     pub generated_at: time::OffsetDateTime,
     /// The app version.
     pub version: String,
+    /// The replication thresholds of each target the report covers (empty: the defaults).
+    pub target_thresholds: Vec<(String, drs_core::readiness::Thresholds)>,
 }
 
 impl ReportContext {

@@ -112,7 +112,12 @@ pub fn readiness_pdf(
         };
         plan_sections(&mut d, p, thresholds, base);
     }
-    appendix(&mut d, thresholds, if single { 1 } else { 2 });
+    appendix(
+        &mut d,
+        thresholds,
+        &cx.target_thresholds,
+        if single { 1 } else { 2 },
+    );
 
     Ok(d.finish(
         "DRS Orchestrator",
@@ -662,11 +667,27 @@ fn drill_sentence(p: &PlanReadiness) -> String {
     }
 }
 
-fn appendix(d: &mut Doc, thresholds: &Thresholds, level: u8) {
+fn appendix(d: &mut Doc, thresholds: &Thresholds, per_target: &[(String, Thresholds)], level: u8) {
     d.heading("Appendix: thresholds and how each check works", level);
+    if per_target.len() > 1 {
+        d.paragraph("Thresholds per target", 10.0, Weight::Bold, INK);
+        for (target, t) in per_target {
+            d.paragraph(
+                &format!(
+                    "{target}: lag warning above {}, critical above {}; agent silent for more than {}",
+                    human_seconds(t.max_lag_seconds),
+                    human_seconds(t.critical_lag_seconds),
+                    human_seconds(t.max_agent_silence_seconds)
+                ),
+                9.0,
+                Weight::Regular,
+                INK,
+            );
+        }
+    }
     for (name, how) in [
         ("Replication state", "DRS must report CONTINUOUS. Initial sync, stalled, stopped or disconnected replication blocks a launch; backlog, rescan and snapshot creation are warnings.".to_string()),
-        ("Replication lag", format!("A lag above {} is a warning: a recovery now would lose that much data.", human_seconds(thresholds.max_lag_seconds))),
+        ("Replication lag", format!("A lag above {} is a warning and above {} a blocker: a recovery now would lose that much data.", human_seconds(thresholds.max_lag_seconds), human_seconds(thresholds.critical_lag_seconds))),
         ("Agent last seen", format!("An agent not seen for more than {} blocks: DRS may not have a recent recovery point.", human_seconds(thresholds.max_agent_silence_seconds))),
         ("Replication errors", "Any replication error DRS reports for a server blocks it.".into()),
         ("Launch configuration", "Groups launching new instances need an EC2 launch template; groups launching into pre-provisioned instances need launchIntoEC2InstanceID set to the paired instance, with copyPrivateIp and copyTags off and right-sizing NONE.".into()),

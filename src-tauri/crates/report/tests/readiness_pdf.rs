@@ -36,6 +36,7 @@ fn cx() -> ReportContext {
         identity: vec!["Sandbox: arn:aws:iam::111122223333:user/sandbox-admin".into()],
         generated_at: time::OffsetDateTime::from_unix_timestamp(1_795_680_000).unwrap(),
         version: "0.1.0".into(),
+        target_thresholds: vec![],
     }
 }
 
