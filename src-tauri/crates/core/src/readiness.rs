@@ -259,6 +259,9 @@ pub struct ServerReadiness {
     /// When DRS last heard from the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<String>,
+    /// Its group launches into pre-provisioned DR instances.
+    #[serde(default)]
+    pub launch_into: bool,
     /// The DR instance it launches into, when its group launches into pre-provisioned instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dr_instance: Option<String>,
@@ -636,6 +639,7 @@ pub fn assess(
                     replication_state: s.replication_state.as_ref().map(|r| r.as_str().to_string()),
                     lag_seconds: s.lag_seconds,
                     last_seen: s.last_seen.clone(),
+                    launch_into: group.launch.launch_mode == LaunchMode::PreProvisioned,
                     dr_instance: if group.launch.launch_mode == LaunchMode::PreProvisioned {
                         pairs_by_server
                             .get(&s.id)

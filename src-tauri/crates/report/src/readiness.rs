@@ -514,9 +514,11 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
                                     .map(human_seconds)
                                     .unwrap_or_else(|| "—".into()),
                                 seen_ago(s.last_seen.as_deref(), &r.checked_at),
-                                s.dr_instance
-                                    .clone()
-                                    .unwrap_or_else(|| "new instance".into()),
+                                match (&s.dr_instance, s.launch_into) {
+                                    (Some(i), _) => i.clone(),
+                                    (None, true) => "none paired".into(),
+                                    (None, false) => "new instance".into(),
+                                },
                                 match s.verdict {
                                     ServerVerdict::Blocked => format!("BLOCKED ({})", s.blockers),
                                     ServerVerdict::Warning => format!("warning ({})", s.warnings),

@@ -64,7 +64,8 @@ pub fn readiness(servers: usize) -> Readiness {
             replication_state: Some(if blocked { "STALLED" } else { "CONTINUOUS" }.into()),
             lag_seconds: Some(if lagging { 1200 } else { (i % 50) as u64 }),
             last_seen: Some("2026-11-26T09:59:30Z".into()),
-            dr_instance: (i % 2 == 0).then(|| format!("i-{i:017x}")),
+            launch_into: i % 2 == 0,
+            dr_instance: (i % 2 == 0 && i % 20 != 0).then(|| format!("i-{i:017x}")),
             verdict: if blocked {
                 ServerVerdict::Blocked
             } else if lagging {
