@@ -99,8 +99,14 @@ fn the_readiness_report_states_the_facts_and_every_page_reads_back() {
     assert!(text.contains("retail-app-0010"), "a server name");
     assert!(text.contains("s-0000000000000000a"), "its source server ID");
     assert!(text.contains("BLOCKED (1)"), "blocked servers are marked");
-    assert!(text.contains("none paired"), "a launch-into server without a DR instance");
-    assert!(text.contains("new instance"), "a server that launches a new instance");
+    assert!(
+        text.contains("none paired"),
+        "a launch-into server without a DR instance"
+    );
+    assert!(
+        text.contains("new instance"),
+        "a server that launches a new instance"
+    );
     assert!(text.contains("BLOCKER"));
     assert!(text.contains("arn:aws:iam::111122223333:user/sandbox-admin"));
     // Counts: 120 servers, every tenth blocked (12), every seventh lagging but not blocked.
