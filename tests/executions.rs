@@ -1003,10 +1003,19 @@ fn a_drill_launches_into_the_drill_network_and_puts_the_recovery_settings_back()
                 cli.executions()[0]["id"].as_str().unwrap().to_string()
             }
             Some(ms) => {
+                // Kill it `ms` after this round's execution exists (not an earlier round's).
+                let deadline = Instant::now() + Duration::from_secs(60);
+                let id = loop {
+                    let list = cli.executions();
+                    if list.len() > round {
+                        break list[0]["id"].as_str().unwrap().to_string();
+                    }
+                    assert!(Instant::now() < deadline, "round {round}: no new execution");
+                    std::thread::sleep(Duration::from_millis(20));
+                };
                 std::thread::sleep(Duration::from_millis(ms));
                 let _ = child.child.kill();
                 let _ = child.child.wait();
-                let id = cli.wait_for_execution();
                 let resumed = cli.run(&["--json", "executions", "resume", &id, "--tick-ms", "150"]);
                 assert_eq!(
                     resumed.code, 0,
