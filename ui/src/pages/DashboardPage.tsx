@@ -14,14 +14,10 @@ import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { formatTime } from "./format";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
+import { formatLag } from "./InventoryPage";
 import { ReadinessStatus } from "./ReadinessPage";
 import type { ServerHealth, TargetHealth } from "../types";
 
-function humanSeconds(s: number): string {
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
 
 /** Replication health of every target: counts, states, lag distribution and the worst servers. */
 export function HealthPanel() {
@@ -117,7 +113,7 @@ export function HealthPanel() {
             { id: "level", header: "Level", cell: (h) => <StatusIndicator type={h.level === "critical" ? "error" : "warning"}>{h.level}</StatusIndicator> },
             { id: "name", header: "Server", cell: (h) => h.name },
             { id: "target", header: "Target", cell: (h) => h.target },
-            { id: "lag", header: "Lag", cell: (h) => (h.lagSeconds != null ? humanSeconds(h.lagSeconds) : "—") },
+            { id: "lag", header: "Lag", cell: (h) => formatLag(h.lagSeconds) },
             { id: "why", header: "Why", cell: (h) => h.reasons.join("; ") },
           ]}
         />

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FlashProvider } from "../components/flash";
 import { Flashes } from "../test/Flashes";
 import type { MadeReport } from "../types";
-import { ReportsPage, clock } from "./ReportsPage";
+import { clock } from "./ExecutionView";
+import { ReportsPage } from "./ReportsPage";
 
 const api = vi.hoisted(() => ({
   plans: vi.fn(),

@@ -29,16 +29,10 @@ import { useFlash } from "../components/flash";
 import { EmptyState, ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import type { BackendError, MadeReport, ReportFormat, ReportSchedule, ReportSummary } from "../types";
+import { clock } from "./ExecutionView";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatTime } from "./format";
 
-/** Seconds as a clock ("28:59", "1:02:05"). */
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(s >= 3600 ? 2 : 1, "0");
-  const ss = String(s % 60).padStart(2, "0");
-  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
-}
 
 const FORMATS = [
   { id: "pdf", text: "PDF" },
