@@ -23,7 +23,9 @@ use crate::inventory::SourceServer;
 use crate::jobs::{self, JobStatus, LaunchStatus};
 use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate};
 use crate::plan::{FailurePolicy, RecoveryPlan};
-use crate::readiness::{members, CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_JOB};
+use crate::readiness::{
+    members, seconds_between, CONCURRENT_JOBS, SERVERS_IN_ACTIVE_JOBS, SERVERS_PER_JOB,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -383,13 +385,6 @@ pub struct WaveRto {
     pub servers: usize,
 }
 
-fn seconds_between(start: &str, end: &str) -> Option<i64> {
-    use time::format_description::well_known::Rfc3339;
-    let a = time::OffsetDateTime::parse(start, &Rfc3339).ok()?;
-    let b = time::OffsetDateTime::parse(end, &Rfc3339).ok()?;
-    Some((b - a).whole_seconds())
-}
-
 impl Execution {
     /// The measured recovery time against the plan's target, overall and per wave.
     pub fn rto(&self) -> RtoMeasure {
@@ -615,13 +610,6 @@ fn now() -> String {
     let t = time::OffsetDateTime::now_utc();
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
-}
-
-fn minutes_since(start: &str, now: &str) -> Option<i64> {
-    use time::format_description::well_known::Rfc3339;
-    let a = time::OffsetDateTime::parse(start, &Rfc3339).ok()?;
-    let b = time::OffsetDateTime::parse(now, &Rfc3339).ok()?;
-    Some((b - a).whole_seconds() / 60)
 }
 
 /// The engine's connections, per target.
@@ -1314,7 +1302,7 @@ fn finish_waves(e: &mut Execution, now: &str) {
             continue;
         }
         if let (Some(limit), Some(start)) = (w.timeout_minutes, w.started_at.as_deref()) {
-            if minutes_since(start, now).is_some_and(|m| m >= i64::from(limit)) {
+            if seconds_between(start, now).is_some_and(|s| s / 60 >= i64::from(limit)) {
                 for s in &mut w.servers {
                     if !s.status.is_final() {
                         s.status = ServerStatus::Failed;

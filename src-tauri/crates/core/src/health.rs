@@ -4,7 +4,7 @@
 //! its agent disconnecting.
 
 use crate::inventory::{ReplicationState, SourceServer};
-use crate::readiness::{human_seconds, Thresholds};
+use crate::readiness::{human_seconds, seconds_between, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -42,13 +42,6 @@ pub struct ServerHealth {
     pub level: Level,
     /// Why, in words.
     pub reasons: Vec<String>,
-}
-
-fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
-    use time::format_description::well_known::Rfc3339;
-    let a = time::OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
-    let b = time::OffsetDateTime::parse(later, &Rfc3339).ok()?;
-    Some((b - a).whole_seconds())
 }
 
 /// Judges every server of a target at `now` (RFC 3339).

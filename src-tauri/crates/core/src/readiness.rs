@@ -448,7 +448,7 @@ async fn read_target(
 }
 
 /// Seconds between two RFC 3339 instants (`later - earlier`), if both parse.
-fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
+pub fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
     use time::format_description::well_known::Rfc3339;
     let a = time::OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
     let b = time::OffsetDateTime::parse(later, &Rfc3339).ok()?;

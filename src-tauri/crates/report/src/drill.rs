@@ -4,6 +4,7 @@
 use crate::layout::{Doc, LayoutError, Row, Weight, AMBER, GREEN, GREY, INK, RED, RED_SHADE};
 use crate::{clock, col, csv_text, rfc, when, ReportContext};
 use drs_core::execution::{Execution, ExecutionKind, ExecutionStatus, ServerStatus, WaveStatus};
+use drs_core::readiness::seconds_between;
 
 /// One line of an execution's journal or of what people asked of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +51,6 @@ fn server_word(s: ServerStatus) -> &'static str {
         ServerStatus::Failed => "FAILED",
         ServerStatus::NotRun => "not run",
     }
-}
-
-fn seconds(from: &str, to: &str) -> Option<i64> {
-    use time::format_description::well_known::Rfc3339;
-    let a = time::OffsetDateTime::parse(from, &Rfc3339).ok()?;
-    let b = time::OffsetDateTime::parse(to, &Rfc3339).ok()?;
-    Some((b - a).whole_seconds())
 }
 
 /// The drill report of `e` as PDF bytes. `journal` is the execution's journal merged with the
@@ -270,10 +264,10 @@ pub fn drill_pdf(
         GREY,
     );
     let span = |a: Option<&str>, b: Option<&str>| -> Option<(f32, f32)> {
-        let a = seconds(&e.started_at, a?)?;
+        let a = seconds_between(&e.started_at, a?)?;
         let b = match b {
-            Some(b) => seconds(&e.started_at, b)?,
-            None => seconds(&e.started_at, &rfc(cx.generated_at))?,
+            Some(b) => seconds_between(&e.started_at, b)?,
+            None => seconds_between(&e.started_at, &rfc(cx.generated_at))?,
         };
         Some((a as f32, b.max(a) as f32))
     };
@@ -364,12 +358,12 @@ pub fn drill_pdf(
                 .map(|s| {
                     let offset = |t: &Option<String>| {
                         t.as_deref()
-                            .and_then(|t| seconds(&e.started_at, t))
+                            .and_then(|t| seconds_between(&e.started_at, t))
                             .map(|v| format!("+{}", clock(v)))
                             .unwrap_or_else(|| "—".into())
                     };
                     let took = match (&s.started_at, &s.ended_at) {
-                        (Some(a), Some(b)) => seconds(a, b).map(clock),
+                        (Some(a), Some(b)) => seconds_between(a, b).map(clock),
                         _ => None,
                     };
                     let row = Row::new(
@@ -674,7 +668,7 @@ pub fn drill_csv(e: &Execution) -> String {
                     s.ended_at.clone().unwrap_or_default(),
                     s.ended_at
                         .as_deref()
-                        .and_then(|t| seconds(&e.started_at, t))
+                        .and_then(|t| seconds_between(&e.started_at, t))
                         .map(|v| v.to_string())
                         .unwrap_or_default(),
                     s.recovery_instance_id.clone().unwrap_or_default(),

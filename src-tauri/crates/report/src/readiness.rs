@@ -3,7 +3,9 @@
 use crate::layout::{Doc, LayoutError, Rgb3, Row, Weight, AMBER, GREEN, GREY, INK, RED, RED_SHADE};
 use crate::{clock, col, csv_text, when, ReportContext};
 use drs_core::execution::{Execution, WaveStatus};
-use drs_core::readiness::{human_seconds, Readiness, ServerVerdict, Severity, Thresholds};
+use drs_core::readiness::{
+    human_seconds, seconds_between, Readiness, ServerVerdict, Severity, Thresholds,
+};
 use std::collections::BTreeMap;
 
 /// One plan's readiness and the last drill of it, if any.
@@ -626,19 +628,12 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
 
 /// How long before the check the agent was last seen ("30 s ago").
 fn seen_ago(last_seen: Option<&str>, checked_at: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
     let Some(seen) = last_seen else {
         return "never".into();
     };
-    match (
-        time::OffsetDateTime::parse(seen, &Rfc3339),
-        time::OffsetDateTime::parse(checked_at, &Rfc3339),
-    ) {
-        (Ok(a), Ok(b)) => format!(
-            "{} ago",
-            human_seconds((b - a).whole_seconds().max(0) as u64)
-        ),
-        _ => seen.to_string(),
+    match seconds_between(seen, checked_at) {
+        Some(x) => format!("{} ago", human_seconds(x.max(0) as u64)),
+        None => seen.to_string(),
     }
 }
 
