@@ -136,14 +136,26 @@ fn progress_bar(out: &Output, what: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Moves `bar` (if any) as servers are done.
-fn reporter(bar: &Option<ProgressBar>) -> impl Fn(usize, usize) + Send + Sync + '_ {
-    move |done, total| {
-        if let Some(b) = bar {
+/// Runs `op` with a progress bar on a terminal and prints what it did; exit 1 when a server
+/// failed.
+fn with_progress(
+    out: &Output,
+    what: &str,
+    op: impl FnOnce(ls::Progress<'_>) -> Result<LaunchApplication, SettingsError>,
+) -> Result<u8, Failure> {
+    let bar = progress_bar(out, what);
+    let report = |done: usize, total: usize| {
+        if let Some(b) = &bar {
             b.set_length(total as u64);
             b.set_position(done as u64);
         }
+    };
+    let a = op(&report)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
+    out.value(&a, || outcome_text(&a));
+    Ok(if a.failed() > 0 { 1 } else { 0 })
 }
 
 /// Runs a launch-settings subcommand of `group`.
@@ -223,22 +235,17 @@ pub fn run(
             )? {
                 return Err(Failure::runtime("not applied (not confirmed)"));
             }
-            let bar = progress_bar(out, "applying");
-            let report = reporter(&bar);
-            let a = rt.block_on(ls::apply(
-                &prepared,
-                cloud.as_ref(),
-                &store,
-                &only,
-                "apply",
-                actor,
-                &report,
-            ))?;
-            if let Some(b) = &bar {
-                b.finish_and_clear();
-            }
-            out.value(&a, || outcome_text(&a));
-            Ok(if a.failed() > 0 { 1 } else { 0 })
+            with_progress(out, "applying", |report| {
+                rt.block_on(ls::apply(
+                    &prepared,
+                    cloud.as_ref(),
+                    &store,
+                    &only,
+                    "apply",
+                    actor,
+                    report,
+                ))
+            })
         }
         GroupCommand::Rollback { apply, yes, .. } => {
             let original = store
@@ -272,21 +279,16 @@ pub fn run(
             )? {
                 return Err(Failure::runtime("not rolled back (not confirmed)"));
             }
-            let bar = progress_bar(out, "rolling back");
-            let report = reporter(&bar);
-            let a = rt.block_on(ls::rollback(
-                &prepared,
-                cloud.as_ref(),
-                &store,
-                *apply,
-                actor,
-                &report,
-            ))?;
-            if let Some(b) = &bar {
-                b.finish_and_clear();
-            }
-            out.value(&a, || outcome_text(&a));
-            Ok(if a.failed() > 0 { 1 } else { 0 })
+            with_progress(out, "rolling back", |report| {
+                rt.block_on(ls::rollback(
+                    &prepared,
+                    cloud.as_ref(),
+                    &store,
+                    *apply,
+                    actor,
+                    report,
+                ))
+            })
         }
         _ => Err(Failure::runtime(
             "internal: not a launch-settings subcommand",
