@@ -84,13 +84,7 @@ pub struct TargetHealth {
     pub error: Option<String>,
 }
 
-fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::now;
 
 /// Reads every prepared target's source servers and judges them.
 pub async fn check(prepared: &Prepared, sandbox: &EmbeddedSandbox) -> Vec<TargetHealth> {

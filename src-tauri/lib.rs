@@ -117,6 +117,19 @@ pub fn open_store(data_dir: &std::path::Path, actor: &str) -> Result<Store, drs_
     Ok(store)
 }
 
+/// `t` as RFC 3339 in whole seconds (how the store, journals and reports write times).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Now, as [`rfc3339`].
+pub fn now() -> String {
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
 /// The generated Tauri context: `tauri.conf.json`, the bundled UI and the capabilities/ACL.
 pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()

@@ -31,6 +31,15 @@ pub struct Prepared {
 
 /// Reads the plan, groups, overrides and the plan's targets (with their secrets). Blocking.
 pub fn prepare(store: &Store, secrets: &dyn Secrets, plan: &str) -> Result<Prepared, StoreError> {
+    prepare_with(store, plan, &resolve_targets(store, secrets, None)?)
+}
+
+/// Like [`prepare`], with every target already resolved (several plans read the keychain once).
+pub fn prepare_with(
+    store: &Store,
+    plan: &str,
+    resolved: &[TargetResolution],
+) -> Result<Prepared, StoreError> {
     let plan = store.plan(plan)?.plan;
     let groups = store.groups()?;
     let names = plan.group_names();
@@ -39,9 +48,10 @@ pub fn prepare(store: &Store, secrets: &dyn Secrets, plan: &str) -> Result<Prepa
         .filter(|g| names.contains(g.name.as_str()))
         .map(|g| g.target.as_str())
         .collect();
-    let targets = resolve_targets(store, secrets, None)?
-        .into_iter()
+    let targets = resolved
+        .iter()
         .filter(|(t, _)| wanted.contains(t.name.as_str()))
+        .cloned()
         .collect();
     Ok(Prepared {
         thresholds: crate::health::thresholds(store)?,
@@ -62,13 +72,7 @@ pub struct Run {
     pub clouds: BTreeMap<String, Result<Arc<dyn Cloud>, CloudError>>,
 }
 
-fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::now;
 
 /// Connects to the plan's targets, reads the evidence and judges it.
 pub async fn check(prepared: Prepared, sandbox: &EmbeddedSandbox) -> Run {

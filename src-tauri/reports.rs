@@ -228,9 +228,10 @@ pub fn prepare_readiness(
     if names.is_empty() {
         return Err(ReportError::NoPlans);
     }
+    let resolved = crate::connect::resolve_targets(store, secrets, None)?;
     let mut out = Vec::new();
     for name in names {
-        let prepared = checks::prepare(store, secrets, &name)?;
+        let prepared = checks::prepare_with(store, &name, &resolved)?;
         let drill = last_drill(store, &name)?;
         out.push((prepared, drill));
     }
@@ -670,11 +671,7 @@ pub async fn run_schedule(
     sandbox: &EmbeddedSandbox,
     now: time::OffsetDateTime,
 ) -> (ScheduleRun, Option<Checked>) {
-    let at = now
-        .replace_nanosecond(0)
-        .unwrap_or(now)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let at = crate::rfc3339(now);
     let prepared = match prepared {
         Ok(p) => p,
         Err(e) => {

@@ -251,14 +251,6 @@ pub fn tags_schedule_set(state: State<'_, AppState>, schedule: TagSchedule) -> C
     })
 }
 
-fn rfc_now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 fn tag_sync_due(schedule: &TagSchedule, last: Option<&TagRun>) -> bool {
     use time::format_description::well_known::Rfc3339;
     if !schedule.enabled {
@@ -283,14 +275,17 @@ fn env_seconds(name: &str, default: u64) -> u64 {
 }
 
 /// While the app runs: the replication health monitor (a desktop notification when a server
-/// crosses into critical or its agent disconnects; every 5 minutes, or
-/// `DRS_ORCH_HEALTH_TICK_SECONDS`), and the tag sync schedule (checked once a minute).
+/// crosses into critical or its agent disconnects; first 30 s after start, then every 5
+/// minutes, or `DRS_ORCH_HEALTH_TICK_SECONDS`), and the tag sync schedule (checked once a
+/// minute).
 pub fn spawn_monitors<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     use tauri::Manager;
     let health_app = app.clone();
     tauri::async_runtime::spawn(async move {
         let tick = env_seconds("DRS_ORCH_HEALTH_TICK_SECONDS", 300);
         let mut monitor = health::Monitor::default();
+        // Not at start-up: the window's first pages read the same targets.
+        tokio::time::sleep(std::time::Duration::from_secs(tick.min(30))).await;
         loop {
             let state = health_app.state::<AppState>();
             let prepared =
@@ -329,7 +324,7 @@ pub fn spawn_monitors<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
                         let syncs = tag_sync::run(p, &state.sandbox, false).await;
                         let _ = with_store(&state, |s| tag_sync::record(s, &syncs, "schedule"));
                         TagRun {
-                            at: rfc_now(),
+                            at: crate::now(),
                             written: syncs.iter().map(|x| x.written).sum(),
                             errors: syncs
                                 .iter()
@@ -338,7 +333,7 @@ pub fn spawn_monitors<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
                         }
                     }
                     Err(e) => TagRun {
-                        at: rfc_now(),
+                        at: crate::now(),
                         written: 0,
                         errors: vec![e.message],
                     },
@@ -364,7 +359,7 @@ mod tests {
         };
         assert!(tag_sync_due(&s, None));
         let recent = TagRun {
-            at: rfc_now(),
+            at: crate::now(),
             written: 0,
             errors: vec![],
         };

@@ -153,11 +153,10 @@ pub struct ScheduleState {
 
 fn schedule_state(s: &drs_store::Store) -> Result<ScheduleState, drs_store::StoreError> {
     let schedule: Option<Schedule> = s.setting(reports::SCHEDULE_KEY)?;
-    let next_run = schedule.as_ref().filter(|x| x.enabled).map(|x| {
-        x.next_slot(time::OffsetDateTime::now_utc())
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    });
+    let next_run = schedule
+        .as_ref()
+        .filter(|x| x.enabled)
+        .map(|x| crate::rfc3339(x.next_slot(time::OffsetDateTime::now_utc())));
     Ok(ScheduleState {
         schedule,
         last_run: s.setting(reports::LAST_RUN_KEY)?,
@@ -192,13 +191,7 @@ pub fn report_schedule_set(
                 .collect(),
         });
     }
-    schedule.saved_at = Some(
-        time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    );
+    schedule.saved_at = Some(crate::now());
     with_store(&state, |s| {
         s.set_setting(reports::SCHEDULE_KEY, &schedule, &state.actor, true)?;
         schedule_state(s)
