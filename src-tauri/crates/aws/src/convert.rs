@@ -108,6 +108,9 @@ pub(crate) fn instance(
         root_device_type: i.root_device_type().map(|r| r.as_str().to_string()),
         boot_mode: i.boot_mode().map(|b| b.as_str().to_string()),
         tags,
+        launch_time: i
+            .launch_time()
+            .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
     }
 }
 
@@ -149,6 +152,10 @@ pub(crate) fn job(j: &aws_sdk_drs::types::Job) -> drs_core::jobs::Job {
             Some("COMPLETED") => JobStatus::Completed,
             other => JobStatus::Other(other.unwrap_or_default().to_string()),
         },
+        job_type: j
+            .r#type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
         initiated_by: j
             .initiated_by()
             .map(|i| i.as_str().to_string())

@@ -159,13 +159,16 @@ fn classify(
         | "UnauthorizedOperation"
         | "UnrecognizedClientException"
         | "InvalidClientTokenId"
-        | "AuthFailure"
-        | "ExpiredToken"
-        | "ExpiredTokenException" => CloudError::AccessDenied {
+        | "AuthFailure" => CloudError::AccessDenied {
             operation,
             message,
             request_id,
         },
+        // Expired temporary credentials are renewed (an SSO login, a new role session): the
+        // request was not carried out and is worth another try.
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            CloudError::Credentials(format!("{operation}: {code}: {message}"))
+        }
         "ResourceNotFoundException" => CloudError::NotFound {
             operation,
             message,

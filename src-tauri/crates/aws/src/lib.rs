@@ -7,7 +7,11 @@
 //!   `credential_process` included) and `AssumeRoleProvider` with an external ID. No parser of
 //!   our own.
 //! - Retries are the SDK's own (standard mode, tuned for DRS's undocumented request rates); there
-//!   is no hand-written backoff loop.
+//!   is no hand-written backoff loop. Each client has its own retry partition with an unlimited
+//!   token bucket, so a long drill under throttling never runs the retry budget dry (the default
+//!   bucket is shared by the process and, once empty, stops retrying even a 5xx). Requests that
+//!   are not safe to repeat blindly — `StartRecovery` and `TerminateRecoveryInstances` — are
+//!   sent once: the engine looks for their outcome before it acts again.
 //! - Every paginated call uses the SDK paginator.
 //! - SDK errors become [`CloudError`]s that keep the AWS request ID ([`errors`]).
 
@@ -94,6 +98,20 @@ pub fn retry_config() -> RetryConfig {
         .with_max_attempts(8)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(10))
+}
+
+/// A retry partition of one client's own with an unlimited token bucket: retries are bounded
+/// by `max_attempts` per request, never by a budget spent earlier in a long drill.
+fn retry_partition(name: &str) -> aws_sdk_drs::config::retry::RetryPartition {
+    use aws_sdk_drs::config::retry::{RetryPartition, TokenBucket};
+    RetryPartition::custom(format!("drs-orchestrator-{name}"))
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
+
+/// For requests sent once (the caller looks for their outcome before sending them again).
+fn send_once() -> aws_sdk_drs::config::Builder {
+    aws_sdk_drs::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 fn timeout_config() -> TimeoutConfig {
@@ -219,11 +237,19 @@ impl AwsCloud {
                 CredentialSpec::AssumeRole { role_arn, .. } => Some(role_arn.clone()),
                 _ => None,
             },
+            drs: aws_sdk_drs::Client::from_conf(
+                aws_sdk_drs::config::Builder::from(&config)
+                    .retry_partition(retry_partition(&format!("drs-{}", conn.target)))
+                    .build(),
+            ),
+            ec2_recovery: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config)
+                    .retry_partition(retry_partition(&format!("ec2-{}", conn.target)))
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::new(&config),
             target: conn.target,
             recovery_region: conn.recovery_region,
-            drs: aws_sdk_drs::Client::new(&config),
-            ec2_recovery: aws_sdk_ec2::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
             config,
         })
     }
@@ -281,6 +307,45 @@ impl AwsCloud {
 }
 
 impl AwsCloud {
+    /// Recovery instances, of these source servers only when some are given (DRS's
+    /// `sourceServerIDs` filter takes at most 200).
+    async fn recovery_instances_filtered(
+        &self,
+        servers: &[String],
+    ) -> Result<Vec<RecoveryInstance>, CloudError> {
+        use aws_sdk_drs::types::DescribeRecoveryInstancesRequestFilters;
+        let chunks: Vec<&[String]> = if servers.is_empty() {
+            vec![&[]]
+        } else {
+            servers.chunks(200).collect()
+        };
+        let mut out = Vec::new();
+        for chunk in chunks {
+            let mut req = self.drs.describe_recovery_instances().max_results(200);
+            if !chunk.is_empty() {
+                req = req.filters(
+                    DescribeRecoveryInstancesRequestFilters::builder()
+                        .set_source_server_ids(Some(chunk.to_vec()))
+                        .build(),
+                );
+            }
+            let mut pages = req.into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| self.explain(map_err("drs:DescribeRecoveryInstances", e)))?;
+                out.extend(page.items().iter().map(|r| RecoveryInstance {
+                    recovery_instance_id: r.recovery_instance_id().unwrap_or_default().to_string(),
+                    ec2_instance_id: r.ec2_instance_id().map(str::to_string),
+                    source_server_id: r.source_server_id().map(str::to_string),
+                    is_drill: r.is_drill().unwrap_or(false),
+                    job_id: r.job_id().map(str::to_string),
+                    ec2_instance_state: r.ec2_instance_state().map(|s| s.as_str().to_string()),
+                }));
+            }
+        }
+        Ok(out)
+    }
+
     /// EC2 instances of `region` by ID, through `ec2`. A filter (not InstanceIds): IDs that
     /// no longer exist are simply absent.
     async fn instances_by_id(
@@ -458,24 +523,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn recovery_instances(&self) -> Result<Vec<RecoveryInstance>, CloudError> {
-        let mut pages = self
-            .drs
-            .describe_recovery_instances()
-            .max_results(200)
-            .into_paginator()
-            .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| self.explain(map_err("drs:DescribeRecoveryInstances", e)))?;
-            out.extend(page.items().iter().map(|r| RecoveryInstance {
-                recovery_instance_id: r.recovery_instance_id().unwrap_or_default().to_string(),
-                ec2_instance_id: r.ec2_instance_id().map(str::to_string),
-                source_server_id: r.source_server_id().map(str::to_string),
-                is_drill: r.is_drill().unwrap_or(false),
-            }));
-        }
-        Ok(out)
+        self.recovery_instances_filtered(&[]).await
     }
 
     async fn start_recovery(
@@ -502,6 +550,8 @@ impl Cloud for AwsCloud {
             req = req.tags(k, v);
         }
         let out = req
+            .customize()
+            .config_override(send_once())
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:StartRecovery", e)))?;
@@ -536,6 +586,68 @@ impl Cloud for AwsCloud {
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| self.explain(map_err("drs:DescribeJobs", e)))?;
                 out.extend(page.items().iter().map(convert::job));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn jobs_created_since(&self, from: &str) -> Result<Vec<Job>, CloudError> {
+        use aws_sdk_drs::types::DescribeJobsRequestFilters;
+        let mut pages = self
+            .drs
+            .describe_jobs()
+            .max_results(1000)
+            .filters(
+                DescribeJobsRequestFilters::builder()
+                    .from_date(from)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.explain(map_err("drs:DescribeJobs", e)))?;
+            out.extend(page.items().iter().map(convert::job));
+        }
+        Ok(out)
+    }
+
+    async fn recovery_instances_of(
+        &self,
+        source_server_ids: &[String],
+    ) -> Result<Vec<RecoveryInstance>, CloudError> {
+        if source_server_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.recovery_instances_filtered(source_server_ids).await
+    }
+
+    async fn termination_protected(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CloudError> {
+        use aws_sdk_ec2::types::InstanceAttributeName;
+        let mut out = std::collections::BTreeSet::new();
+        // One instance per call: EC2 has no batch form of this attribute.
+        for id in ids {
+            let attr = self
+                .ec2_recovery
+                .describe_instance_attribute()
+                .instance_id(id)
+                .attribute(InstanceAttributeName::DisableApiTermination)
+                .send()
+                .await;
+            match attr {
+                Ok(a) => {
+                    if a.disable_api_termination().and_then(|v| v.value()) == Some(true) {
+                        out.insert(id.clone());
+                    }
+                }
+                // Gone already: nothing to protect.
+                Err(aws_sdk_ec2::error::SdkError::ServiceError(e))
+                    if aws_sdk_ec2::error::ProvideErrorMetadata::code(e.err())
+                        == Some("InvalidInstanceID.NotFound") => {}
+                Err(e) => return Err(self.explain(map_err("ec2:DescribeInstanceAttribute", e))),
             }
         }
         Ok(out)
@@ -576,6 +688,8 @@ impl Cloud for AwsCloud {
             .drs
             .terminate_recovery_instances()
             .set_recovery_instance_ids(Some(ids.to_vec()))
+            .customize()
+            .config_override(send_once())
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:TerminateRecoveryInstances", e)))?;

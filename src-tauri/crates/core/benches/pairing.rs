@@ -76,6 +76,7 @@ fn estate() -> (
                 root_device_type: Some("ebs".into()),
                 boot_mode: None,
                 tags,
+                launch_time: None,
             }
         })
         .collect();

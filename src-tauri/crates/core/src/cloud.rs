@@ -169,6 +169,22 @@ pub trait Cloud: Send + Sync {
     /// The jobs with these IDs (all jobs of the target when `ids` is empty), all pages.
     async fn jobs(&self, ids: &[String]) -> Result<Vec<Job>, CloudError>;
 
+    /// Every job created at or after `from` (RFC 3339), all pages: how the engine finds a job
+    /// whose `StartRecovery` answer was lost (by its tags) without reading the whole history.
+    async fn jobs_created_since(&self, from: &str) -> Result<Vec<Job>, CloudError>;
+
+    /// The recovery instances of these source servers, all pages.
+    async fn recovery_instances_of(
+        &self,
+        source_server_ids: &[String],
+    ) -> Result<Vec<RecoveryInstance>, CloudError>;
+
+    /// Which of these recovery-region EC2 instances have termination protection on.
+    async fn termination_protected(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CloudError>;
+
     /// A job's log, all pages.
     async fn job_log(&self, job_id: &str) -> Result<Vec<JobLogItem>, CloudError>;
 

@@ -71,7 +71,7 @@ pub struct ReplicationError {
 }
 
 /// A DRS source server, with what readiness and monitoring need.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceServer {
     /// `s-…`.
@@ -195,6 +195,9 @@ pub struct Ec2Instance {
     pub boot_mode: Option<String>,
     /// Tags.
     pub tags: BTreeMap<String, String>,
+    /// When it was last launched or started (EC2's `LaunchTime`, RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_time: Option<String>,
 }
 
 /// Everything read from the targets, and what could not be read.

@@ -69,6 +69,9 @@ pub struct Job {
     pub job_id: String,
     /// Status.
     pub status: JobStatus,
+    /// `LAUNCH`, `TERMINATE`, `CREATE_CONVERTED_SNAPSHOT`.
+    #[serde(default)]
+    pub job_type: String,
     /// `START_DRILL`, `START_RECOVERY`, `TERMINATE_RECOVERY_INSTANCES`, …
     #[serde(default)]
     pub initiated_by: String,
@@ -92,12 +95,13 @@ pub struct Job {
 pub struct JobLogItem {
     /// When (RFC 3339).
     pub at: String,
-    /// `SNAPSHOT_START`, `CONVERSION_END`, `LAUNCH_FAILED`, …
+    /// `SNAPSHOT_START`, `CONVERSION_END`, `LAUNCH_START`, `LAUNCH_FAILED`, `JOB_END`, …
+    /// (DRS has no event for a finished launch: `launchStatus` says so.)
     pub event: String,
     /// The server it concerns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_server_id: Option<String>,
-    /// The EC2 instance launched (or launched into).
+    /// The EC2 instance the event concerns, where DRS names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_instance_id: Option<String>,
     /// DRS's error text.

@@ -134,6 +134,12 @@ pub struct RecoveryInstance {
     pub source_server_id: Option<String>,
     /// From a drill (true) or a recovery.
     pub is_drill: bool,
+    /// The job that launched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    /// `RUNNING`, `STOPPED`, `SHUTTING-DOWN`, `TERMINATED`, `NOT_FOUND`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_instance_state: Option<String>,
 }
 
 /// The EC2 launch template a source server launches new instances from: the fields a

@@ -632,6 +632,7 @@ mod tests {
             root_device_type: None,
             boot_mode: None,
             tags,
+            launch_time: None,
         }
     }
 
@@ -816,6 +817,8 @@ mod tests {
             ec2_instance_id: Some("i-2".into()),
             source_server_id: Some("s-2".into()),
             is_drill: true,
+            job_id: None,
+            ec2_instance_state: None,
         }];
         let ctx = PairContext {
             servers: servers.iter().map(|s| (s.id.as_str(), s)).collect(),

@@ -34,9 +34,11 @@ pub struct Wave {
     /// Protection groups launched by this wave.
     #[serde(default)]
     pub groups: Vec<String>,
-    /// Waves that must be done before this one starts.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
+    /// Waves that must be done before this one starts. Absent: the wave before it in the list
+    /// (as SRM, DRS's own recovery plans and the platform this replaces read a list of waves);
+    /// `[]`: it starts with the first wave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<Vec<String>>,
     /// The wave waits for an explicit approval before it starts.
     #[serde(default)]
     pub approval_required: bool,
@@ -149,7 +151,7 @@ impl RecoveryPlan {
                 }
             }
             let mut deps = BTreeSet::new();
-            for (j, dep) in wave.depends_on.iter().enumerate() {
+            for (j, dep) in wave.depends_on.iter().flatten().enumerate() {
                 let path = format!("{base}.dependsOn[{j}]");
                 if !deps.insert(dep.as_str()) {
                     problems.push(Problem::warning(
@@ -218,8 +220,9 @@ impl RecoveryPlan {
         let edges: Vec<Vec<usize>> = self
             .waves
             .iter()
-            .map(|w| {
-                w.depends_on
+            .enumerate()
+            .map(|(i, _)| {
+                self.dependencies(i)
                     .iter()
                     .filter_map(|d| index.get(d.as_str()).copied())
                     .collect()
@@ -287,8 +290,8 @@ impl RecoveryPlan {
         let n = self.waves.len();
         let mut indegree = vec![0usize; n];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, w) in self.waves.iter().enumerate() {
-            for d in w.depends_on.iter().collect::<BTreeSet<_>>() {
+        for i in 0..n {
+            for d in self.dependencies(i).iter().collect::<BTreeSet<_>>() {
                 let j = *index.get(d.as_str())?;
                 indegree[i] += 1;
                 dependents[j].push(i);
@@ -310,6 +313,27 @@ impl RecoveryPlan {
         (done == n).then_some(level)
     }
 
+    /// The waves wave `i` waits for: its `dependsOn`, or the wave before it when it has none.
+    pub fn dependencies(&self, i: usize) -> Vec<String> {
+        match self.waves.get(i).and_then(|w| w.depends_on.clone()) {
+            Some(d) => d,
+            None if i > 0 => self
+                .waves
+                .get(i - 1)
+                .map(|w| vec![w.name.clone()])
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Waves after the first that say nothing about what they wait for: plans written before
+    /// such waves waited for the wave before them, where they used to start with the first.
+    pub fn implicit_waits(&self) -> Vec<usize> {
+        (1..self.waves.len())
+            .filter(|i| self.waves[*i].depends_on.is_none())
+            .collect()
+    }
+
     /// Names of every protection group the plan uses.
     pub fn group_names(&self) -> BTreeSet<&str> {
         self.waves
@@ -327,7 +351,7 @@ mod tests {
         Wave {
             name: name.into(),
             groups: groups.iter().map(|s| s.to_string()).collect(),
-            depends_on: deps.iter().map(|s| s.to_string()).collect(),
+            depends_on: Some(deps.iter().map(|s| s.to_string()).collect()),
             ..Default::default()
         }
     }

@@ -1,6 +1,8 @@
 //! Admin endpoints for tests and benchmarks: `/_sandbox/stats` (calls per operation, throttled
-//! and failed counts), `/_sandbox/reset` (back to the scenario, counters cleared) and
-//! `/_sandbox/state` (what the simulation holds).
+//! and failed counts), `/_sandbox/reset` (back to the scenario, counters and the fault
+//! generator reset), `/_sandbox/state` (what the simulation holds), `/_sandbox/clock` (the
+//! simulated now and time scale), and fault hooks: `/_sandbox/refuse/…`,
+//! `/_sandbox/lose-answer/…`, `/_sandbox/disconnect/…`.
 
 use crate::faults::Fault;
 use crate::protocol::json_ok;
@@ -56,6 +58,10 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
             if let Ok(mut r) = shared.refusals.lock() {
                 r.clear();
             }
+            if let Ok(mut l) = shared.lost_answers.lock() {
+                l.clear();
+            }
+            shared.faults.reset();
             if let Ok(mut e) = shared.estate.lock() {
                 *e = crate::estate::Estate::new(
                     &shared.config.scenario,
@@ -91,6 +97,40 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 ),
             }
         }
+        (&Method::POST, p) if p.starts_with("/_sandbox/lose-answer/") => {
+            // The next N answers of an operation are lost: carried out, then a 500.
+            let rest = p.trim_start_matches("/_sandbox/lose-answer/");
+            let (op, count) = match rest.split_once('/') {
+                Some((op, n)) => (op, n.parse::<u32>().ok()),
+                None => (rest, Some(1)),
+            };
+            match count {
+                Some(n) if !op.is_empty() => {
+                    if let Ok(mut l) = shared.lost_answers.lock() {
+                        *l.entry(op.to_string()).or_default() += n;
+                    }
+                    json_ok(
+                        StatusCode::OK,
+                        &serde_json::json!({ "loseAnswers": op, "count": n }),
+                        "admin",
+                    )
+                }
+                _ => json_ok(
+                    StatusCode::BAD_REQUEST,
+                    &serde_json::json!({ "message": "use POST /_sandbox/lose-answer/{Operation}[/{count}]" }),
+                    "admin",
+                ),
+            }
+        }
+        (&Method::GET, "/_sandbox/clock") => {
+            // The simulated clock, so an execution on the sandbox can live on it.
+            let now = shared.with_estate(|e| crate::estate::iso(e.clock.now()));
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "now": now, "timeScale": shared.config.time_scale }),
+                "admin",
+            )
+        }
         (&Method::POST, p) if p.starts_with("/_sandbox/disconnect/") => {
             // The agent of a source server stops talking to DRS: replication disconnects, the
             // agent is last seen an hour ago and DRS reports AGENT_NOT_SEEN.
@@ -116,7 +156,7 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
         }
         _ => json_ok(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, POST /_sandbox/disconnect/{{sourceServerId}}") }),
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}") }),
             "admin",
         ),
     }

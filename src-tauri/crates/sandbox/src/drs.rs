@@ -566,10 +566,32 @@ pub(crate) fn describe_jobs(
     if wanted.as_ref().is_some_and(|w| w.len() > 1000) {
         return validation(req, "at most 1000 jobIDs", &[("jobIDs", "length 0..1000")]);
     }
+    // `fromDate` / `toDate` bound the jobs' creation time (ISO 8601).
+    let mut bounds = [None, None];
+    for (i, field) in ["fromDate", "toDate"].iter().enumerate() {
+        if let Some(v) = req
+            .json
+            .pointer(&format!("/filters/{field}"))
+            .and_then(Value::as_str)
+        {
+            match time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => bounds[i] = Some(t),
+                Err(_) => {
+                    return validation(
+                        req,
+                        &format!("{field} must be an ISO 8601 date and time, got \"{v}\""),
+                        &[(field, "format")],
+                    )
+                }
+            }
+        }
+    }
     let selected: Vec<&crate::jobs::Job> = region
         .jobs
         .values()
         .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id)))
+        .filter(|j| bounds[0].is_none_or(|f| j.created >= f))
+        .filter(|j| bounds[1].is_none_or(|t| j.created <= t))
         .collect();
     paged(req, &selected, page, |j| j.render(now))
 }

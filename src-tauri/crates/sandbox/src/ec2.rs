@@ -114,6 +114,7 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
         match op {
             "DescribeInstances" => describe_instances(req, region, &account),
             "CreateTags" | "DeleteTags" => tags(req, region, op),
+            "DescribeInstanceAttribute" => describe_attribute(req, region),
             "StartInstances" | "StopInstances" => start_stop(req, region, op, now),
             "DescribeSubnets" => describe_subnets(req, region),
             "DescribeSecurityGroups" => describe_security_groups(req),
@@ -200,6 +201,35 @@ fn describe_instances(req: &Request, region: &RegionState, account: &str) -> Res
     }
     body.push_str("</DescribeInstancesResponse>");
     xml_ok(body)
+}
+
+/// `DescribeInstanceAttribute` for `disableApiTermination` (termination protection, which the
+/// sandbox keeps as the tag `DisableApiTermination=true`).
+fn describe_attribute(req: &Request, region: &RegionState) -> Response {
+    let id = req.param("InstanceId").unwrap_or_default();
+    let attribute = req.param("Attribute").unwrap_or_default();
+    if attribute != "disableApiTermination" {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidParameterValue",
+            &format!("Value ({attribute}) for parameter attribute is invalid (the sandbox answers disableApiTermination)"),
+        );
+    }
+    let Some(i) = region.instances.get(id) else {
+        return err(
+            req,
+            StatusCode::BAD_REQUEST,
+            "InvalidInstanceID.NotFound",
+            &format!("The instance ID '{id}' does not exist"),
+        );
+    };
+    let on = i.tags.get("DisableApiTermination").map(String::as_str) == Some("true");
+    xml_ok(format!(
+        "<DescribeInstanceAttributeResponse xmlns=\"{NS}\"><requestId>{}</requestId><instanceId>{}</instanceId><disableApiTermination><value>{on}</value></disableApiTermination></DescribeInstanceAttributeResponse>",
+        esc(&req.request_id),
+        esc(id)
+    ))
 }
 
 fn tags(req: &Request, region: &mut RegionState, op: &str) -> Response {

@@ -74,6 +74,8 @@ pub struct RegionState {
     pub transitions: Vec<(OffsetDateTime, String, String)>,
     /// DRS recovery instances by ID.
     pub recovery_instances: BTreeMap<String, crate::jobs::RecoveryInstance>,
+    /// Instances DRS has launched here (new instance IDs come from it).
+    pub launched: u64,
 }
 
 /// An EC2 launch template and its versions (version N is `versions[N - 1]`).

@@ -29,6 +29,7 @@ pub enum Fault {
 /// The fault dice, one seeded generator for the whole server.
 pub struct Faults {
     config: FaultConfig,
+    seed: u64,
     rng: Mutex<StdRng>,
 }
 
@@ -37,8 +38,19 @@ impl Faults {
     pub fn new(config: FaultConfig, seed: u64) -> Self {
         Self {
             config,
+            seed,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
         }
+    }
+
+    /// Back to the first draw of the seed (`/_sandbox/reset`), so a run after a reset meets the
+    /// same faults as the first.
+    pub fn reset(&self) {
+        let mut rng = match self.rng.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        *rng = StdRng::seed_from_u64(self.seed);
     }
 
     /// Added latency, if any.
@@ -92,6 +104,20 @@ mod tests {
         assert_eq!(a, b);
         let throttled = a.iter().filter(|f| **f == Some(Fault::Throttle)).count();
         assert!((40..80).contains(&throttled), "{throttled}");
+    }
+
+    #[test]
+    fn a_reset_replays_the_same_faults() {
+        let cfg = FaultConfig {
+            throttle_rate: 0.5,
+            error_rate: 0.0,
+            latency_ms: 0,
+        };
+        let f = Faults::new(cfg, 3);
+        let a: Vec<_> = (0..50).map(|_| f.draw()).collect();
+        f.reset();
+        let b: Vec<_> = (0..50).map(|_| f.draw()).collect();
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! DescribeJobLogItems and DescribeRecoveryInstances read the state as of the simulated now;
 //! TerminateRecoveryInstances creates a TERMINATE job that terminates the EC2 instances — the
 //! launched-into ones included, as DRS does (the app must guard against that). An instance
-//! tagged `DisableApiTermination=true` stands for EC2 termination protection: it is not
-//! terminated and its recovery instance stays (to test cleanup verification).
+//! tagged `DisableApiTermination=true` stands for EC2 termination protection (EC2's
+//! `DescribeInstanceAttribute` reports it): it is not terminated and its recovery instance
+//! stays. Like DRS, a launch's job log has `LAUNCH_START` and `LAUNCH_FAILED` but no event for a
+//! finished launch; new instance IDs come from a counter and are never reused.
 
 use crate::estate::{iso, Instance, RegionState};
 use std::collections::BTreeMap;
@@ -140,19 +142,22 @@ impl Job {
                 data(serde_json::json!({ "conversionServerID": "i-0c0nversion0000001" })),
             ));
             events.push((conv_end, "CONVERSION_END", data(serde_json::json!({}))));
-            events.push((conv_end, "LAUNCH_START", data(serde_json::json!({}))));
-            match &p.outcome {
-                Some(Outcome::Failed { raw_error }) => events.push((
+            // DRS names the instance a launch goes into when it is an existing one; it has no
+            // event for a finished launch (`launchStatus` says so).
+            events.push((
+                conv_end,
+                "LAUNCH_START",
+                data(match &p.launch_into {
+                    Some(i) => serde_json::json!({ "targetInstanceID": i }),
+                    None => serde_json::json!({}),
+                }),
+            ));
+            if let Some(Outcome::Failed { raw_error }) = &p.outcome {
+                events.push((
                     end,
                     "LAUNCH_FAILED",
                     data(serde_json::json!({ "rawError": raw_error })),
-                )),
-                Some(Outcome::Launched { .. }) => events.push((
-                    end,
-                    "LAUNCH_END",
-                    data(serde_json::json!({ "targetInstanceID": p.launch_into })),
-                )),
-                None => {}
+                ));
             }
         }
         if let Some(end) = self.ended {
@@ -330,11 +335,9 @@ fn launch(
             target.clone()
         }
         None => {
-            let n = region.instances.len() + region.recovery_instances.len() + job.servers.len();
-            format!(
-                "i-0e{:015x}",
-                0xd7_0000_0000_u64 + n as u64 + at.unix_timestamp() as u64 % 1_000_000
-            )
+            // Unique at any scale: a counter per region, never reused.
+            region.launched += 1;
+            format!("i-0e{:015x}", 0xd7_0000_0000_u64 + region.launched)
         }
     };
     for old in previous {
@@ -356,7 +359,11 @@ fn launch(
         .cloned()
         .unwrap_or_default();
     match region.instances.get_mut(&ec2_id) {
-        Some(inst) => inst.state = "running".into(),
+        Some(inst) => {
+            // Started by DRS after its volumes were swapped: EC2's launch time is now.
+            inst.state = "running".into();
+            inst.launch_time = iso(at);
+        }
         None => {
             let mut tags = server.tags.clone();
             tags.insert("AWSDRS-Job".into(), job.id.clone());

@@ -33,6 +33,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use estate::Estate;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -74,6 +75,10 @@ pub(crate) struct Shared {
     /// Operations refused for one resource (`POST /_sandbox/refuse/{operation}/{resource}`),
     /// to test what a failure part-way leaves behind.
     pub(crate) refusals: Mutex<Vec<(String, String)>>,
+    /// Operations whose next answers are lost: the request is carried out, then answered with
+    /// a 500 (`POST /_sandbox/lose-answer/{operation}[/{count}]`), as when a response is lost
+    /// on the way back.
+    pub(crate) lost_answers: Mutex<BTreeMap<String, u32>>,
 }
 
 /// Why the sandbox could not start.
@@ -150,6 +155,7 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         faults: faults::Faults::new(config.faults.clone(), config.seed),
         stats: Mutex::new(admin::Stats::default()),
         refusals: Mutex::new(Vec::new()),
+        lost_answers: Mutex::new(BTreeMap::new()),
         config,
     });
     let app = axum::Router::new()
@@ -205,6 +211,15 @@ async fn handle(
     };
     let failed = !response.status().is_success();
     shared.stats_record_result(&request.service, &operation, failed);
+    if !failed && shared.lose_answer(&operation) {
+        // Carried out; the answer is lost on the way back.
+        shared.stats_record(
+            &request.service,
+            &operation,
+            Some(faults::Fault::ServerError),
+        );
+        return protocol::fault_response(&request, &operation, faults::Fault::ServerError);
+    }
     response
 }
 
@@ -248,6 +263,20 @@ impl Shared {
                 &request.request_id,
             ),
         })
+    }
+
+    /// Whether this answer of `operation` is to be lost (counting it down).
+    fn lose_answer(&self, operation: &str) -> bool {
+        let Ok(mut lost) = self.lost_answers.lock() else {
+            return false;
+        };
+        match lost.get_mut(operation) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     fn stats_record(&self, service: &protocol::Service, op: &str, fault: Option<faults::Fault>) {

@@ -22,6 +22,9 @@ pub struct AuditEntry {
     pub subject: String,
     /// Details as JSON (revision numbers, previous names, …).
     pub detail: serde_json::Value,
+    /// The AWS identity (caller ARN) the action used, where it used one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_identity: Option<String>,
 }
 
 /// Appends an entry inside the caller's transaction.
@@ -41,6 +44,25 @@ pub(crate) fn append(
 }
 
 impl Store {
+    /// Appends one audit entry naming the AWS identity (caller ARNs) the action used.
+    pub fn audit_event_as(
+        &mut self,
+        actor: &str,
+        aws_identity: &str,
+        action: &str,
+        subject_kind: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_log (at, actor, action, subject_kind, subject, detail, aws_identity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![now(), actor, action, subject_kind, subject, detail.to_string(), aws_identity],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Appends one audit entry on its own (for actions that change nothing else in the store,
     /// such as starting an execution or overriding readiness).
     pub fn audit_event(
@@ -57,7 +79,7 @@ impl Store {
     /// The newest `limit` entries, newest first, optionally only those about `subject`.
     pub fn audit(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, actor, action, subject_kind, subject, detail FROM audit_log
+            "SELECT id, at, actor, action, subject_kind, subject, detail, aws_identity FROM audit_log
              WHERE ?1 IS NULL OR subject = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![subject, limit], |r| {
@@ -70,6 +92,7 @@ impl Store {
                 subject_kind: r.get(4)?,
                 subject: r.get(5)?,
                 detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+                aws_identity: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

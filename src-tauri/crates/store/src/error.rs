@@ -68,6 +68,14 @@ pub enum StoreError {
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Another driver holds the execution's lease now.
+    #[error("execution {execution} is driven by {holder} now; this process stops driving it")]
+    Fenced {
+        /// Execution.
+        execution: String,
+        /// The lease's holder.
+        holder: String,
+    },
     /// Stored JSON that no longer reads (should not happen).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

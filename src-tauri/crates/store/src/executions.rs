@@ -1,9 +1,12 @@
 //! The execution journal: every state of every execution, written before the engine acts on it,
-//! its events (the timeline), and the requests people make of a running execution from any
-//! process (pause, resume, cancel, approve a wave, confirm a drill's cleanup).
+//! its events (the timeline), the requests people make of a running execution from any process
+//! (pause, resume, cancel, approve a wave, confirm a drill's cleanup, give up a cleanup), and the
+//! lease that lets one driver only write it: every journal write checks the writer still holds
+//! the lease (owner and fencing version), so a process that lost it — stopped, then taken over —
+//! can never write again.
 
 use crate::{audit, now, Result, Store, StoreError};
-use drs_core::execution::{Control, Execution, Journal};
+use drs_core::execution::{Control, Event, Execution, Journal, JournalError};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
@@ -70,6 +73,47 @@ pub enum Request<'a> {
     Approve(&'a str),
     /// Clean up a drill (when cleanup is not automatic).
     ConfirmCleanup,
+    /// Stop retrying a drill's cleanup and restores; the execution ends with what is left
+    /// listed.
+    Abandon,
+}
+
+/// A lease that has not been renewed for this long belongs to a driver that is gone (or
+/// stopped): it may be taken over, explicitly.
+pub const LEASE_STALE_SECONDS: i64 = 30;
+
+/// The right to drive one execution: only its holder may write the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// Execution.
+    pub execution: String,
+    /// Who holds it (`host:pid:face`).
+    pub owner: String,
+    /// Fencing version: raised by every acquisition.
+    pub version: i64,
+}
+
+/// Who drives an execution, as the lease says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum Driver {
+    /// Nobody: never driven, or its driver let go (ended, waits for a confirmation, paused
+    /// with Ctrl-C).
+    None,
+    /// A live driver (its heartbeat is recent).
+    Live {
+        /// Owner.
+        owner: String,
+        /// Seconds since its last heartbeat.
+        seconds_since_heartbeat: i64,
+    },
+    /// A driver that stopped renewing its lease: gone, or stopped; taking over is explicit.
+    Stale {
+        /// Owner.
+        owner: String,
+        /// Seconds since its last heartbeat.
+        seconds_since_heartbeat: i64,
+    },
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
@@ -86,14 +130,141 @@ fn status_text(e: &Execution) -> String {
 impl Store {
     /// Writes an execution's whole state and an event, in one transaction.
     pub fn save_execution(&mut self, e: &Execution, event: &str) -> Result<()> {
+        self.save_execution_as(e, event, None)
+    }
+
+    /// Who drives `id` now.
+    pub fn driver(&self, id: &str) -> Result<Driver> {
+        let row: Option<(Option<String>, i64)> = self
+            .conn
+            .query_row(
+                "SELECT owner, unixepoch('now') - heartbeat FROM execution_leases WHERE execution = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            None | Some((None, _)) => Driver::None,
+            Some((Some(owner), age)) if age <= LEASE_STALE_SECONDS => Driver::Live {
+                owner,
+                seconds_since_heartbeat: age.max(0),
+            },
+            Some((Some(owner), age)) => Driver::Stale {
+                owner,
+                seconds_since_heartbeat: age,
+            },
+        })
+    }
+
+    /// Takes the lease of `id` for `owner`. Refused while a live driver holds it; a stale
+    /// lease is taken only with `take_over` (audited by the caller). Each acquisition raises
+    /// the fencing version, so the previous holder's writes are refused from now on.
+    pub fn acquire_lease(&mut self, id: &str, owner: &str, take_over: bool) -> Result<Lease> {
+        self.write(|tx| {
+            let row: Option<(Option<String>, i64, i64)> = tx
+                .query_row(
+                    "SELECT owner, version, unixepoch('now') - heartbeat FROM execution_leases WHERE execution = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let version = match row {
+                None => 1,
+                Some((None, v, _)) => v + 1,
+                Some((Some(holder), _, age)) if age <= LEASE_STALE_SECONDS => {
+                    return Err(StoreError::Conflict(format!(
+                        "execution {id} is being driven by {holder} (its last heartbeat was {age} s ago); watch it or send it requests (pause, cancel, approve) instead"
+                    )))
+                }
+                Some((Some(holder), v, age)) => {
+                    if !take_over {
+                        return Err(StoreError::Conflict(format!(
+                            "execution {id} was driven by {holder}, which has not been heard from for {age} s (its process died or was stopped); take it over explicitly to drive it here"
+                        )));
+                    }
+                    v + 1
+                }
+            };
+            tx.execute(
+                "INSERT INTO execution_leases (execution, owner, version, heartbeat, acquired) VALUES (?1, ?2, ?3, unixepoch('now'), ?4)
+                 ON CONFLICT (execution) DO UPDATE SET owner = ?2, version = ?3, heartbeat = unixepoch('now'), acquired = ?4",
+                params![id, owner, version, now()],
+            )?;
+            Ok(Lease {
+                execution: id.to_string(),
+                owner: owner.to_string(),
+                version,
+            })
+        })
+    }
+
+    /// Renews a lease; refused (fenced) when another driver took it.
+    pub fn heartbeat(&mut self, lease: &Lease) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE execution_leases SET heartbeat = unixepoch('now') WHERE execution = ?1 AND owner = ?2 AND version = ?3",
+            params![lease.execution, lease.owner, lease.version],
+        )?;
+        if n == 0 {
+            return Err(self.fenced(lease));
+        }
+        Ok(())
+    }
+
+    /// Lets go of a lease (the driver stops driving); nothing happens when it was taken over.
+    pub fn release_lease(&mut self, lease: &Lease) -> Result<()> {
+        self.conn.execute(
+            "UPDATE execution_leases SET owner = NULL WHERE execution = ?1 AND owner = ?2 AND version = ?3",
+            params![lease.execution, lease.owner, lease.version],
+        )?;
+        Ok(())
+    }
+
+    fn fenced(&self, lease: &Lease) -> StoreError {
+        let holder: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT owner FROM execution_leases WHERE execution = ?1",
+                [&lease.execution],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        StoreError::Fenced {
+            execution: lease.execution.clone(),
+            holder: holder.flatten().unwrap_or_else(|| "nobody".into()),
+        }
+    }
+
+    /// Writes an execution's whole state and an event, in one transaction, checking in it that
+    /// `lease` (when given) is still held.
+    pub fn save_execution_as(
+        &mut self,
+        e: &Execution,
+        event: &str,
+        lease: Option<&Lease>,
+    ) -> Result<()> {
         let body = json(e)?;
         let status = status_text(e);
         let kind = json(&e.kind)?.trim_matches('"').to_string();
-        self.write(|tx| {
+        let written = self.write(|tx| {
+            if let Some(l) = lease {
+                let held: i64 = tx.query_row(
+                    "SELECT count(*) FROM execution_leases WHERE execution = ?1 AND owner = ?2 AND version = ?3",
+                    params![l.execution, l.owner, l.version],
+                    |r| r.get(0),
+                )?;
+                if held == 0 {
+                    return Err(StoreError::Fenced {
+                        execution: l.execution.clone(),
+                        holder: String::new(),
+                    });
+                }
+            }
             tx.execute(
                 "INSERT INTO executions (id, plan, kind, status, started_at, ended_at, started_by, body, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET status = ?4, ended_at = ?6, body = ?8, updated_at = ?9",
+                 ON CONFLICT (id) DO UPDATE SET status = ?4, ended_at = ?6, body = ?8, updated_at = ?9, writes = writes + 1",
                 params![e.id, e.plan, kind, status, e.started_at, e.ended_at, e.started_by, body, now()],
             )?;
             if event != "tick" {
@@ -103,7 +274,44 @@ impl Store {
                 )?;
             }
             Ok(())
-        })
+        });
+        match (written, lease) {
+            (Err(StoreError::Fenced { .. }), Some(l)) => Err(self.fenced(l)),
+            (other, _) => other,
+        }
+    }
+
+    /// Unfinished executions (any kind, any process) that hold any of `servers`, each with the
+    /// servers it shares.
+    pub fn executions_holding(
+        &self,
+        servers: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<(ExecutionSummary, Vec<String>)>> {
+        let mut out = Vec::new();
+        for summary in self.unfinished_executions()? {
+            let e = self.execution(&summary.id)?;
+            let shared: Vec<String> = e
+                .servers()
+                .filter(|s| servers.contains(&s.source_server_id))
+                .map(|s| s.source_server_id.clone())
+                .collect();
+            if !shared.is_empty() {
+                out.push((summary, shared));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many times each unfinished execution (and each of `also`) has been written, for
+    /// windows that follow executions driven elsewhere.
+    pub fn execution_versions(&self, also: &[String]) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, writes FROM executions
+             WHERE status NOT IN ('completed', 'failed', 'cancelled') OR id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let list = serde_json::to_string(also).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows = stmt.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// One execution.
@@ -211,6 +419,7 @@ impl Store {
                 ("approve", Some(w))
             }
             Request::ConfirmCleanup => ("cleanup", None),
+            Request::Abandon => ("abandon", None),
         };
         self.write(|tx| {
             tx.execute(
@@ -282,6 +491,7 @@ impl Store {
                     c.approvals.entry(w).or_insert(actor);
                 }
                 ("cleanup", _) => c.cleanup_confirmed = true,
+                ("abandon", _) => c.abandon = true,
                 _ => {}
             }
         }
@@ -289,48 +499,77 @@ impl Store {
     }
 }
 
-/// The [`Journal`] over a store of its own (its own SQLite connection), for the engine.
+/// The [`Journal`] over a store of its own (its own SQLite connection), for the engine; with a
+/// lease, every write checks it is still held.
 pub struct StoreJournal {
     store: Mutex<Store>,
+    lease: Option<Lease>,
 }
 
 impl StoreJournal {
-    /// Opens the store in `data_dir` for the journal.
+    /// Opens the store in `data_dir` for the journal (no lease: for tests and tools that own
+    /// the execution outright).
     pub fn open(data_dir: &Path) -> Result<Self> {
         Ok(Self {
             store: Mutex::new(Store::open(data_dir)?),
+            lease: None,
         })
+    }
+
+    /// Opens the store for a driver holding `lease`.
+    pub fn with_lease(data_dir: &Path, lease: Lease) -> Result<Self> {
+        Ok(Self {
+            store: Mutex::new(Store::open(data_dir)?),
+            lease: Some(lease),
+        })
+    }
+
+    /// The lease this journal writes under.
+    pub fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+
+    fn store(&self) -> std::result::Result<std::sync::MutexGuard<'_, Store>, JournalError> {
+        self.store
+            .lock()
+            .map_err(|_| JournalError::Store("the journal lock was poisoned".into()))
+    }
+}
+
+fn journal_error(e: StoreError) -> JournalError {
+    match e {
+        StoreError::Fenced { execution, holder } => JournalError::Fenced { execution, holder },
+        other => JournalError::Store(other.to_string()),
     }
 }
 
 impl Journal for StoreJournal {
-    fn record(&self, execution: &Execution, event: &str) -> std::result::Result<(), String> {
-        let mut s = self
-            .store
-            .lock()
-            .map_err(|_| "the journal lock was poisoned".to_string())?;
-        s.save_execution(execution, event)
-            .map_err(|e| e.to_string())
+    fn record(
+        &self,
+        execution: &Execution,
+        event: &Event,
+    ) -> std::result::Result<(), JournalError> {
+        let text = if event.is_routine() {
+            "tick".to_string()
+        } else {
+            event.to_string()
+        };
+        self.store()?
+            .save_execution_as(execution, &text, self.lease.as_ref())
+            .map_err(journal_error)
     }
 
-    fn control(&self, id: &str) -> std::result::Result<Control, String> {
-        let s = self
-            .store
-            .lock()
-            .map_err(|_| "the journal lock was poisoned".to_string())?;
-        s.control(id).map_err(|e| e.to_string())
+    fn control(&self, id: &str) -> std::result::Result<Control, JournalError> {
+        self.store()?.control(id).map_err(journal_error)
     }
 
     fn active_elsewhere(
         &self,
         execution: &str,
         target: &str,
-    ) -> std::result::Result<(usize, usize), String> {
-        let s = self
-            .store
-            .lock()
-            .map_err(|_| "the journal lock was poisoned".to_string())?;
-        s.active_elsewhere(execution, target)
-            .map_err(|e| e.to_string())
+    ) -> std::result::Result<(usize, usize), JournalError> {
+        self.store()?
+            .active_elsewhere(execution, target)
+            .map_err(journal_error)
     }
 }

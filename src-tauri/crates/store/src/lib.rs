@@ -25,7 +25,10 @@ mod targets;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
-pub use executions::{ExecutionEvent, ExecutionSummary, Request, RequestRecord, StoreJournal};
+pub use executions::{
+    Driver, ExecutionEvent, ExecutionSummary, Lease, Request, RequestRecord, StoreJournal,
+    LEASE_STALE_SECONDS,
+};
 pub use pairs::{PairApplication, ReadinessSummary};
 pub use plans::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
 

@@ -149,7 +149,104 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX launch_applications_group ON launch_applications (group_name, id);
     "#,
+    // 8: one driver per execution: a lease (owner, fencing version, heartbeat in Unix seconds)
+    // that every journal write checks; audit entries name the AWS identity used, where one was.
+    r#"
+    CREATE TABLE execution_leases (
+        execution  TEXT PRIMARY KEY,
+        owner      TEXT,
+        version    INTEGER NOT NULL,
+        heartbeat  INTEGER NOT NULL,
+        acquired   TEXT NOT NULL
+    ) STRICT;
+    ALTER TABLE audit_log ADD COLUMN aws_identity TEXT;
+    ALTER TABLE executions ADD COLUMN writes INTEGER NOT NULL DEFAULT 0;
+    "#,
+    // 9: a wave without `dependsOn` now waits for the wave before it (the hook writes
+    // `dependsOn: []` into existing plans so they keep starting such waves with the first).
+    "CREATE INDEX IF NOT EXISTS executions_status ON executions (status);",
 ];
+
+/// Migration 9's hook: a new revision of every plan whose waves after the first say nothing
+/// about what they wait for, with `dependsOn: []` written so they keep their meaning.
+fn explicit_wave_order(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    use rusqlite::params;
+    let plans: Vec<(i64, String, i64)> = {
+        let mut stmt = tx.prepare("SELECT id, name, current_revision FROM plans")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let at = crate::now();
+    for (id, name, revision) in plans {
+        let body: String = tx.query_row(
+            "SELECT body FROM plan_revisions WHERE plan_id = ?1 AND revision = ?2",
+            params![id, revision],
+            |r| r.get(0),
+        )?;
+        let Ok(mut plan) = serde_json::from_str::<serde_json::Value>(&body) else {
+            continue;
+        };
+        let mut changed = Vec::new();
+        if let Some(waves) = plan.get_mut("waves").and_then(|w| w.as_array_mut()) {
+            for w in waves.iter_mut().skip(1) {
+                if let Some(obj) = w.as_object_mut() {
+                    if !obj.contains_key("dependsOn") {
+                        obj.insert("dependsOn".into(), serde_json::json!([]));
+                        changed.push(
+                            obj.get("name")
+                                .and_then(|n| n.as_str())
+                                .unwrap_or_default()
+                                .to_string(),
+                        );
+                    }
+                }
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "upgrade: dependsOn: [] written for wave(s) {} so they still start with the first wave (a wave without dependsOn now waits for the wave before it)",
+            changed.join(", ")
+        );
+        tx.execute(
+            "INSERT INTO plan_revisions (plan_id, revision, body, created_at, author, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, revision + 1, plan.to_string(), at, "drs-orchestrator upgrade", message],
+        )?;
+        tx.execute(
+            "UPDATE plans SET current_revision = ?1, updated_at = ?2 WHERE id = ?3",
+            params![revision + 1, at, id],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_log (at, actor, action, subject_kind, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                at,
+                "drs-orchestrator upgrade",
+                "plan.update",
+                "plan",
+                name,
+                serde_json::json!({ "revision": revision + 1, "message": message }).to_string()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(
+        MIGRATIONS
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                if i == 8 {
+                    M::up_with_hook(sql, explicit_wave_order)
+                } else {
+                    M::up(sql)
+                }
+            })
+            .collect(),
+    )
+}
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
@@ -166,8 +263,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             supported: latest_version(),
         });
     }
-    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-    migrations.to_latest(conn).map_err(|e| match e {
+    migrations().to_latest(conn).map_err(|e| match e {
         rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::Sqlite(err),
         other => StoreError::Corrupt(format!("migration failed: {other}")),
     })
@@ -179,7 +275,6 @@ mod tests {
 
     #[test]
     fn migrations_are_valid() {
-        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-        assert!(migrations.validate().is_ok());
+        assert!(migrations().validate().is_ok());
     }
 }

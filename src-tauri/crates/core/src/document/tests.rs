@@ -62,7 +62,7 @@ fn plan_with_its_groups_in_one_stream() {
     let Document::Plan(plan) = &ok.documents[2] else {
         panic!("third document is the plan")
     };
-    assert_eq!(plan.waves[1].depends_on, vec!["database"]);
+    assert_eq!(plan.waves[1].depends_on, Some(vec!["database".to_string()]));
     assert!(plan.waves[1].approval_required);
 }
 
@@ -221,7 +221,7 @@ fn wave() -> impl Strategy<Value = Wave> {
     (
         name(),
         prop::collection::vec(name(), 0..3),
-        prop::collection::vec(name(), 0..3),
+        prop::option::of(prop::collection::vec(name(), 0..3)),
         any::<bool>(),
         prop::option::of(1u32..10_000),
         prop::bool::ANY,
