@@ -53,7 +53,7 @@ fn drs_commands() -> &'static [&'static str] {
         "execution_get",
         "execution_request",
         "execution_resume",
-        "execution_resume_orphans",
+        "execution_orphans",
         "readiness_check",
         "readiness_get",
         "readiness_list",

@@ -70,6 +70,20 @@ pub struct Resolved {
     connection: TargetConnection,
     /// No endpoint given and the credential chain ends in the sandbox: use the embedded one.
     embedded_sandbox: bool,
+    /// The credential chain ends in the sandbox (embedded or `sandbox serve`).
+    sandbox: bool,
+}
+
+impl Resolved {
+    /// The target is the sandbox (its executions live on the sandbox's simulated clock).
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox
+    }
+
+    /// The endpoint given for the target (none: AWS's, or the embedded sandbox's).
+    pub fn endpoint(&self) -> Option<&str> {
+        self.connection.endpoint_url.as_deref()
+    }
 }
 
 /// Reads what `target` needs from the keychain and the targets it assumes a role from. Blocking
@@ -90,6 +104,7 @@ pub fn resolve(
             credentials,
         },
         embedded_sandbox: sandbox && endpoint.is_none(),
+        sandbox,
     })
 }
 

@@ -1,15 +1,21 @@
-//! Starting and resuming executions, shared by the window and the CLI: the readiness gate,
-//! reading the plan's servers, setting the execution up, connecting to its targets, and driving
-//! the engine with the store's journal.
+//! Starting, resuming and driving executions, shared by the window and the CLI: the readiness
+//! gate, the refusal to overlap an unfinished execution, reading the plan's servers and the AWS
+//! identity of every target, setting the execution up on its clock (the sandbox's simulated
+//! clock on the sandbox), and the [`Driver`]: the one process allowed to drive an execution,
+//! holding its lease (renewed by a heartbeat thread) and writing the journal under it.
 
-use crate::connect::{connect, resolve_targets, EmbeddedSandbox};
+use crate::connect::{connect, resolve_targets, EmbeddedSandbox, Resolved};
 use crate::readiness as checks;
 use drs_core::cloud::CloudError;
-use drs_core::execution::{self, Clouds, DriveOptions, Execution, ExecutionKind, Journal};
+use drs_core::execution::{
+    self, Clock, Clouds, DriveOptions, Execution, ExecutionKind, ScaledClock, SystemClock,
+};
 use drs_core::readiness::{Readiness, Severity};
 use drs_secrets::Secrets;
-use drs_store::{Store, StoreError};
+use drs_store::{Lease, Store, StoreError, StoreJournal};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// Why an execution did not start.
@@ -40,6 +46,9 @@ pub enum StartError {
     /// The plan cannot run as it is.
     #[error("{0}")]
     Plan(#[from] execution::ExecutionError),
+    /// Servers of the plan are in an execution that has not ended.
+    #[error("{0}")]
+    Overlap(String),
     /// The journal could not be written.
     #[error("the execution journal: {0}")]
     Journal(String),
@@ -71,21 +80,58 @@ pub struct StartOptions {
     pub actor: String,
 }
 
-/// A new execution ID: time-ordered and unique enough for one machine.
+/// A new execution ID: time-ordered and unique (UUIDv7).
 pub fn new_id() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    let nanos = t.unix_timestamp_nanos();
-    format!(
-        "exec-{}-{:04x}",
-        t.unix_timestamp(),
-        (nanos % 65_536) as u16
-    )
+    format!("exec-{}", uuid::Uuid::now_v7().simple())
 }
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// Who drives, as leases name it: `host:pid:face` (`cli`, `window`).
+pub fn owner(face: &str) -> String {
+    let host = whoami::hostname().unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}:{face}", std::process::id())
+}
+
+/// Whether the process a lease names is known to be gone: it ran on this host and no (living)
+/// process has its ID. Unknown elsewhere (another host, a system without `/proc`): not gone.
+pub fn owner_is_gone(owner: &str) -> bool {
+    let mut parts = owner.rsplitn(3, ':');
+    let (Some(_face), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let here = whoami::hostname().unwrap_or_else(|_| "localhost".into());
+    if host != here {
+        return false;
+    }
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    if !Path::new("/proc/self").exists() {
+        return false;
+    }
+    // Gone, or a zombie (dead, not yet reaped by its parent).
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// The rule both faces apply before a real recovery starts or resumes: the plan's name typed
+/// again.
+pub fn confirm_recovery(plan: &str, typed: Option<&str>) -> Result<(), String> {
+    match typed {
+        Some(t) if t == plan => Ok(()),
+        Some(t) => Err(format!(
+            "a real recovery needs the plan's name typed again: expected \"{plan}\", got \"{t}\""
+        )),
+        None => Err(format!(
+            "a real recovery needs the plan's name typed again (\"{plan}\")"
+        )),
+    }
 }
 
 /// Connections to `targets`, with their secrets read from the keychain (blocking part).
@@ -106,43 +152,78 @@ pub struct Resume {
     pub execution: Execution,
     /// Its targets, resolved.
     pub targets: Vec<crate::connect::TargetResolution>,
-    /// How to drive it (poll interval `tick`).
+    /// How to drive it.
     pub options: DriveOptions,
 }
 
 /// Reads an execution and what driving it again needs.
-pub fn resume_setup(
-    store: &Store,
-    secrets: &dyn Secrets,
-    id: &str,
-    tick: Duration,
-) -> Result<Resume, StoreError> {
+pub fn resume_setup(store: &Store, secrets: &dyn Secrets, id: &str) -> Result<Resume, StoreError> {
     let execution = store.execution(id)?;
     let targets: BTreeSet<String> = execution.servers().map(|s| s.target.clone()).collect();
     Ok(Resume {
         targets: resolve(store, secrets, &targets)?,
-        options: {
-            let groups = store.groups()?;
-            DriveOptions {
-                tick,
-                launch_into_groups: execution::drill_suspended_groups(&groups),
-                drill_networks: execution::drill_network_groups(&groups),
-            }
-        },
+        options: DriveOptions::for_groups(&store.groups()?),
         execution,
     })
 }
 
-/// Connects every resolved target (async part).
-pub async fn clouds(
+/// The sandbox's simulated clock, read from its `/_sandbox/clock` endpoint.
+async fn sandbox_clock(endpoint: &str) -> Option<ScaledClock> {
+    let url = format!("{}/_sandbox/clock", endpoint.trim_end_matches('/'));
+    let body: serde_json::Value = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .config()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .call()
+            .ok()?
+            .body_mut()
+            .read_json()
+            .ok()
+    })
+    .await
+    .ok()??;
+    let now = time::OffsetDateTime::parse(
+        body["now"].as_str()?,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()?;
+    Some(ScaledClock::new(now, body["timeScale"].as_f64()?))
+}
+
+/// The clock an execution over `targets` lives on: the sandbox's simulated clock when every
+/// target is the sandbox, the system clock otherwise.
+pub async fn clock_for(targets: &[Resolved], sandbox: &EmbeddedSandbox) -> Arc<dyn Clock> {
+    if targets.is_empty() || !targets.iter().all(Resolved::is_sandbox) {
+        return Arc::new(SystemClock);
+    }
+    let endpoint = match targets[0].endpoint() {
+        Some(e) => Some(e.to_string()),
+        None => sandbox.endpoint().await.ok(),
+    };
+    match endpoint {
+        Some(e) => match sandbox_clock(&e).await {
+            Some(c) => Arc::new(c),
+            None => Arc::new(SystemClock),
+        },
+        None => Arc::new(SystemClock),
+    }
+}
+
+/// Connects every resolved target (async part) and picks the execution's clock.
+pub async fn connect_all(
     resolved: Vec<crate::connect::TargetResolution>,
     sandbox: &EmbeddedSandbox,
-) -> Result<Clouds, CloudError> {
+) -> Result<(Clouds, Arc<dyn Clock>), CloudError> {
     let mut out = BTreeMap::new();
+    let mut ok = Vec::new();
     for (t, r) in resolved {
-        out.insert(t.name.clone(), connect(r?, sandbox).await?);
+        let r = r?;
+        ok.push(r.clone());
+        out.insert(t.name.clone(), connect(r, sandbox).await?);
     }
-    Ok(out)
+    let clock = clock_for(&ok, sandbox).await;
+    Ok((out, clock))
 }
 
 fn lock(s: &std::sync::Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>, StartError> {
@@ -165,18 +246,36 @@ pub fn setup(store: &Store, secrets: &dyn Secrets, plan: &str) -> Result<Setup, 
     })
 }
 
-/// Checks readiness, reads the plan's servers and writes the new execution to the journal.
+/// An execution set up and ready to be driven (not yet in the journal: [`Driver::begin`]
+/// writes it).
+pub struct Ready {
+    /// The execution.
+    pub execution: Execution,
+    /// Its targets' connections.
+    pub clouds: Clouds,
+    /// How to drive it.
+    pub options: DriveOptions,
+    /// Its clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Checks readiness, refuses to overlap an unfinished execution, reads the plan's servers and
+/// every target's AWS identity, and sets the execution up (audited).
 pub async fn start(
     setup: Setup,
     store: &std::sync::Mutex<Store>,
     sandbox: &EmbeddedSandbox,
-    journal: &dyn Journal,
     options: &StartOptions,
-) -> Result<(Execution, Clouds, DriveOptions), StartError> {
+) -> Result<Ready, StartError> {
     let Setup { prepared, revision } = setup;
     let plan_def = prepared.plan.clone();
     let groups = prepared.groups.clone();
     let plan = plan_def.name.as_str();
+    let resolved: Vec<Resolved> = prepared
+        .targets
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .collect();
     let run = checks::check(prepared, sandbox).await;
     lock(store)?.save_readiness(&run.readiness)?;
     if !run.readiness.ready && !options.override_readiness {
@@ -185,18 +284,24 @@ pub async fn start(
             readiness: Box::new(run.readiness),
         });
     }
-    // The readiness check already connected to every target and read its servers: reuse both.
+    // The readiness check already connected to every target and read its servers and launch
+    // configurations: reuse them.
     let mut clouds = Clouds::new();
     for (target, cloud) in run.clouds {
         clouds.insert(target, cloud?);
     }
     let mut servers = BTreeMap::new();
+    let mut preread = BTreeMap::new();
     for (target, ev) in run.evidence.targets {
         if let Some(message) = ev.error {
             return Err(StartError::Unreachable { target, message });
         }
         servers.insert(target, ev.servers);
+        for lc in ev.launch {
+            preread.insert(lc.source_server_id.clone(), lc);
+        }
     }
+    let clock = clock_for(&resolved, sandbox).await;
     let id = new_id();
     let mut e = execution::prepare(
         &id,
@@ -206,78 +311,202 @@ pub async fn start(
         &servers,
         options.kind,
         &options.actor,
-        &now(),
+        &crate::rfc3339(clock.now()),
         options.auto_cleanup,
     )?;
-    // A recovery into pre-provisioned instances must keep each instance's ID and private IP:
-    // write down what each launch-into server must come up as.
-    let mut callers = Vec::new();
-    let into = match options.kind {
-        ExecutionKind::Recovery => execution::launch_into_groups(&groups),
-        ExecutionKind::Drill => execution::full_fidelity_groups(&groups),
-    };
-    if !into.is_empty() || options.kind == ExecutionKind::Recovery {
-        for (target, cloud) in &clouds {
-            if options.kind == ExecutionKind::Recovery {
-                if let Ok(me) = cloud.caller_identity().await {
-                    callers.push(format!("{target}: {}", me.arn));
-                }
-            }
-            let ids: Vec<String> = e
-                .servers()
-                .filter(|s| &s.target == target && into.contains(&s.group))
-                .map(|s| s.source_server_id.clone())
-                .collect();
-            let mut expected = BTreeMap::new();
-            for id in ids {
-                if let Ok(lc) = cloud.launch_configuration(&id).await {
-                    if let Some(i) = lc.launch_into_instance_id {
-                        expected.insert(id, i);
+    // No two executions drive the same servers: a recovery must not inherit a drill's
+    // suspended launch-into settings or drill network, and two drills would fight.
+    let mine: BTreeSet<String> = e.servers().map(|s| s.source_server_id.clone()).collect();
+    let holding = lock(store)?.executions_holding(&mine)?;
+    if let Some((other, shared)) = holding.first() {
+        let restore_note = if options.kind == ExecutionKind::Recovery && other.kind == "drill" {
+            " A recovery cannot start while a drill's suspended launch-into settings or drill network are not yet put back."
+        } else {
+            ""
+        };
+        return Err(StartError::Overlap(format!(
+            "{} server(s) of plan \"{plan}\" (e.g. {}) are in {} {} of plan \"{}\", which has not ended ({}).{restore_note} Let it finish, cancel it (drs-orchestrator executions cancel {}), or, if its process died, resume it (drs-orchestrator executions resume {}).",
+            shared.len(),
+            shared.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            other.kind,
+            other.id,
+            other.plan,
+            other.status,
+            other.id,
+            other.id
+        )));
+    }
+    // Who the execution acts as, per target (shown live, in the history and the drill report).
+    for (target, cloud) in &clouds {
+        let who = match cloud.caller_identity().await {
+            Ok(me) => me.arn,
+            Err(err) => format!("unknown ({err})"),
+        };
+        e.identities.insert(target.clone(), who);
+    }
+    let identity = e
+        .identities
+        .iter()
+        .map(|(t, a)| format!("{t}: {a}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    lock(store)?.audit_event_as(
+        &options.actor,
+        &identity,
+        match options.kind {
+            ExecutionKind::Drill => "execution.drill",
+            ExecutionKind::Recovery => "execution.recover",
+        },
+        "plan",
+        plan,
+        serde_json::json!({
+            "execution": id,
+            "revision": revision,
+            "servers": e.servers().count(),
+            "readinessOverridden": !run.readiness.ready,
+            "actingAs": e.identities,
+            "blockers": run.readiness.blockers,
+        }),
+    )?;
+    let mut drive = DriveOptions::for_groups(&groups);
+    drive.preread = Some((crate::rfc3339(clock.now()), preread));
+    Ok(Ready {
+        execution: e,
+        clouds,
+        options: drive,
+        clock,
+    })
+}
+
+/// Renews a lease every few seconds on a thread of its own (with its own connection), so a
+/// live process keeps it however long an AWS call or a tick takes; stops when told, or when the
+/// lease was taken over.
+struct Heartbeat {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often a driver renews its lease.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+impl Heartbeat {
+    fn start(data_dir: &Path, lease: Lease) -> Self {
+        let (tx, rx) = mpsc::channel::<()>();
+        let dir = data_dir.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name(format!("lease-{}", lease.execution))
+            .spawn(move || {
+                let Ok(mut store) = Store::open(&dir) else {
+                    return;
+                };
+                loop {
+                    match rx.recv_timeout(HEARTBEAT) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => return,
+                    }
+                    if let Err(StoreError::Fenced { .. }) = store.heartbeat(&lease) {
+                        return;
                     }
                 }
-            }
-            let instances = cloud
-                .instances(&expected.values().cloned().collect::<Vec<_>>())
-                .await
-                .unwrap_or_default();
-            for w in &mut e.waves {
-                for s in &mut w.servers {
-                    if let Some(i) = expected.get(&s.source_server_id) {
-                        s.expected_instance_id = Some(i.clone());
-                        s.expected_private_ip = instances
-                            .iter()
-                            .find(|x| &x.id == i)
-                            .and_then(|x| x.private_ip.clone());
-                    }
-                }
-            }
+            })
+            .ok();
+        Self {
+            stop: Some(tx),
+            thread,
         }
     }
-    {
-        let mut s = lock(store)?;
-        s.audit_event(
-            &options.actor,
-            match options.kind {
-                ExecutionKind::Drill => "execution.drill",
-                ExecutionKind::Recovery => "execution.recover",
-            },
-            "plan",
-            plan,
-            serde_json::json!({
-                "execution": id,
-                "revision": revision,
-                "servers": e.servers().count(),
-                "readinessOverridden": !run.readiness.ready,
-                "actingAs": callers,
-                "blockers": run.readiness.blockers,
-            }),
-        )?;
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
-    journal.record(&e, "created").map_err(StartError::Journal)?;
-    let drive = DriveOptions {
-        tick: Duration::from_secs(2),
-        launch_into_groups: execution::drill_suspended_groups(&groups),
-        drill_networks: execution::drill_network_groups(&groups),
-    };
-    Ok((e, clouds, drive))
+}
+
+/// The one process driving an execution: it holds the lease, renews it, and writes the journal
+/// under it. Dropping it lets the lease go (the execution can then be driven elsewhere without
+/// a takeover).
+pub struct Driver {
+    journal: StoreJournal,
+    data_dir: PathBuf,
+    _heartbeat: Heartbeat,
+}
+
+impl Driver {
+    /// Takes the lease of a new execution (the caller then writes it to the journal with
+    /// [`Event::Created`]).
+    pub fn begin(data_dir: &Path, id: &str, face: &str) -> Result<Self, StoreError> {
+        let lease = Store::open(data_dir)?.acquire_lease(id, &owner(face), false)?;
+        Self::with(data_dir, lease)
+    }
+
+    /// Takes the lease of an existing execution to drive it here: refused while another
+    /// process drives it; a driver that stopped renewing its lease is taken over only with
+    /// `take_over` (audited).
+    pub fn take(
+        data_dir: &Path,
+        id: &str,
+        face: &str,
+        take_over: bool,
+        actor: &str,
+    ) -> Result<Self, StoreError> {
+        let mut store = Store::open(data_dir)?;
+        let before = store.driver(id)?;
+        let (previous, silent) = match &before {
+            drs_store::Driver::Live {
+                owner,
+                seconds_since_heartbeat,
+            }
+            | drs_store::Driver::Stale {
+                owner,
+                seconds_since_heartbeat,
+            } => (Some(owner.clone()), *seconds_since_heartbeat),
+            drs_store::Driver::None => (None, 0),
+        };
+        let gone = previous.as_deref().is_some_and(owner_is_gone);
+        let lease = match (&previous, gone) {
+            // Its process no longer exists: taking over needs no waiting.
+            (Some(p), true) => store.take_lease_from(id, &owner(face), p)?,
+            _ => store.acquire_lease(id, &owner(face), take_over)?,
+        };
+        if let Some(p) = previous {
+            store.audit_event(
+                actor,
+                "execution.takeover",
+                "execution",
+                id,
+                serde_json::json!({
+                    "previousDriver": p,
+                    "why": if gone { "its process no longer exists" } else { "it stopped renewing its lease" },
+                    "silentForSeconds": silent,
+                    "newDriver": lease.owner,
+                }),
+            )?;
+        }
+        Self::with(data_dir, lease)
+    }
+
+    fn with(data_dir: &Path, lease: Lease) -> Result<Self, StoreError> {
+        Ok(Self {
+            _heartbeat: Heartbeat::start(data_dir, lease.clone()),
+            journal: StoreJournal::with_lease(data_dir, lease)?,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// The journal, written under the lease.
+    pub fn journal(&self) -> &StoreJournal {
+        &self.journal
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let (Some(lease), Ok(mut store)) = (self.journal.lease(), Store::open(&self.data_dir)) {
+            let _ = store.release_lease(lease);
+        }
+    }
 }

@@ -143,6 +143,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
         .manage(state)
         .setup(|app| {
             commands::report::spawn_schedule(app.handle().clone());
+            commands::execution::spawn_follower(app.handle().clone());
             commands::operations::spawn_monitors(app.handle().clone());
             Ok(())
         })
@@ -183,7 +184,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
             commands::execution::execution_get,
             commands::execution::execution_request,
             commands::execution::execution_resume,
-            commands::execution::execution_resume_orphans,
+            commands::execution::execution_orphans,
             commands::readiness::readiness_check,
             commands::readiness::readiness_get,
             commands::readiness::readiness_list,

@@ -457,17 +457,12 @@ pub fn drill_report(
             )
         })
         .collect();
-    // The identities the execution acted as, recorded when it started.
-    let mut identity = Vec::new();
-    for a in store.audit(Some(&e.plan), 500)? {
-        if a.detail.get("execution").and_then(|v| v.as_str()) == Some(id) {
-            if let Some(map) = a.detail.get("actingAs").and_then(|v| v.as_object()) {
-                for (t, arn) in map {
-                    identity.push(format!("{t}: {}", arn.as_str().unwrap_or_default()));
-                }
-            }
-        }
-    }
+    // The identities the execution acted as, recorded in it when it started.
+    let identity: Vec<String> = e
+        .identities
+        .iter()
+        .map(|(t, arn)| format!("{t}: {arn}"))
+        .collect();
     let bytes = match format {
         ReportFormat::Pdf => {
             drs_report::drill_pdf(&e, &journal(store, id)?, &context(targets, identity, now))?

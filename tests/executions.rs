@@ -185,7 +185,12 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
             };
             assert!(at("SNAPSHOT_START") <= at("SNAPSHOT_END"), "{s}");
             assert!(at("SNAPSHOT_END") <= at("CONVERSION_END"), "{s}");
-            assert!(at("CONVERSION_END") <= at("LAUNCH_END"), "{s}");
+            assert!(at("CONVERSION_END") <= at("LAUNCH_START"), "{s}");
+            assert!(at("LAUNCH_START") <= at("LAUNCHED"), "{s}");
+            assert!(
+                !steps.iter().any(|x| x["event"] == "LAUNCH_END"),
+                "DRS has no LAUNCH_END: {s}"
+            );
             assert!(s["endedAt"].as_str().is_some(), "{s}");
             assert!(
                 s["ec2InstanceId"]
@@ -650,7 +655,11 @@ spec:
             "--tick-ms",
             "150",
         ]);
-        assert_eq!(run.code, 1, "{policy}: {}\n{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 3,
+            "did not fully succeed: {policy}: {}\n{}",
+            run.stdout, run.stderr
+        );
         let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
         let e = cli.execution(&id);
         assert_eq!(e["kind"], "recovery");
@@ -730,7 +739,7 @@ fn a_drill_completes_through_throttling_and_server_errors() {
 }
 
 #[test]
-fn cleanup_verification_catches_an_instance_that_will_not_terminate() {
+fn cleanup_stops_and_disconnects_an_instance_protected_from_termination() {
     let sandbox = serve(&[]);
     let cli = Cli::new(&sandbox.endpoint);
     cli.import(
@@ -750,7 +759,7 @@ fn cleanup_verification_catches_an_instance_that_will_not_terminate() {
         "150",
     ]);
     assert_eq!(
-        run.code, 1,
+        run.code, 3,
         "a drill without its cleanup is not done: {}",
         run.stderr
     );
@@ -784,21 +793,34 @@ fn cleanup_verification_catches_an_instance_that_will_not_terminate() {
         return;
     }
     let r = cli.run(&["--json", "cleanup", "--execution", &id]);
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let e = cli.execution(&id);
-    assert_eq!(e["status"], "failed");
-    assert_eq!(e["cleanup"]["status"], "failed");
-    let remaining = e["cleanup"]["remaining"].as_array().unwrap();
-    assert_eq!(remaining.len(), 1, "{e}");
-    assert_eq!(
-        remaining[0],
-        e["waves"][0]["servers"][0]["recoveryInstanceId"]
-    );
+    assert_eq!(e["status"], "completed", "{e}");
+    assert_eq!(e["cleanup"]["status"], "verified");
+    // Never terminated: stopped and disconnected from DRS instead, and said so.
+    let kept: Vec<&Value> = e["cleanup"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] == "stopAndDisconnect")
+        .collect();
+    assert_eq!(kept.len(), 1, "{e}");
+    assert_eq!(kept[0]["ec2InstanceId"], protected.as_str());
+    assert_eq!(kept[0]["keptBecause"], "termination protection is on");
     assert!(e["cleanup"]["message"]
         .as_str()
         .unwrap()
-        .contains("still there after cleanup"));
-    assert_eq!(drill_instances(&sandbox.endpoint), 1);
+        .contains("stopped and disconnected, not terminated"));
+    if let Some(v) = aws(
+        &sandbox.endpoint,
+        &["ec2", "describe-instances", "--instance-ids", &protected],
+    ) {
+        assert_eq!(
+            v["Reservations"][0]["Instances"][0]["State"]["Name"],
+            "stopped"
+        );
+    }
+    assert_eq!(drill_instances(&sandbox.endpoint), 0);
 }
 
 #[test]

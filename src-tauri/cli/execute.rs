@@ -1,14 +1,18 @@
 //! `drs-orchestrator drill | recover | executions … | cleanup`: run a plan wave by wave, from a
-//! terminal (a progress bar) or a script (`--json`: one JSON line per event).
+//! terminal (a progress bar) or a script (`--json`: one JSON line per event). The process that
+//! starts or resumes an execution drives it (holding its lease); every other command only sends
+//! requests to it. Ctrl-C records a pause and stops driving cleanly.
 
 use super::output::{self, Output};
 use super::Failure;
 use crate::connect::EmbeddedSandbox;
-use crate::execute::{self, StartError, StartOptions};
+use crate::execute::{self, Driver, StartError, StartOptions};
 use clap::{Args, Subcommand};
-use drs_core::execution::{self, Control, Execution, ExecutionKind, ExecutionStatus, Journal};
+use drs_core::execution::{
+    self, Control, Event, Execution, ExecutionKind, ExecutionStatus, Journal, JournalError,
+};
 use drs_secrets::Secrets;
-use drs_store::{Request, Store, StoreJournal};
+use drs_store::{Request, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
@@ -31,7 +35,7 @@ pub struct DrillArgs {
     /// Start even though readiness finds blockers (recorded in the audit log).
     #[arg(long)]
     override_readiness: bool,
-    /// Poll interval in milliseconds.
+    /// The longest time between two ticks, in milliseconds.
     #[arg(long, default_value_t = 2000, hide = true)]
     tick_ms: u64,
 }
@@ -48,7 +52,7 @@ pub struct RecoverArgs {
     /// Start even though readiness finds blockers (recorded in the audit log).
     #[arg(long)]
     override_readiness: bool,
-    /// Poll interval in milliseconds.
+    /// The longest time between two ticks, in milliseconds.
     #[arg(long, default_value_t = 2000, hide = true)]
     tick_ms: u64,
 }
@@ -62,16 +66,24 @@ pub enum ExecutionsCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// One execution: waves, servers, cleanup, events.
+    /// One execution: who drives it, waves, servers, cleanup, retries, events.
     Show {
         /// Execution ID.
         id: String,
     },
-    /// Go on with an execution whose process ended (a crash, a kill, a closed lid).
+    /// Drive an execution whose process ended (a crash, a kill, a closed lid, Ctrl-C).
+    /// Refused while another process drives it.
     Resume {
         /// Execution ID.
         id: String,
-        /// Poll interval in milliseconds.
+        /// Take over from a driver that stopped renewing its lease (its process died or was
+        /// stopped); recorded in the audit log.
+        #[arg(long)]
+        take_over: bool,
+        /// A real recovery: type the plan's name again.
+        #[arg(long, value_name = "PLAN")]
+        confirm: Option<String>,
+        /// The longest time between two ticks, in milliseconds.
         #[arg(long, default_value_t = 2000, hide = true)]
         tick_ms: u64,
     },
@@ -98,6 +110,12 @@ pub enum ExecutionsCommand {
         #[arg(long)]
         wave: String,
     },
+    /// Stop retrying a drill's cleanup and restores: the execution ends (failed) with what is
+    /// left listed.
+    Abandon {
+        /// Execution ID.
+        id: String,
+    },
 }
 
 /// Prints progress as the journal is written: a bar on a terminal, JSON lines with `--json`.
@@ -108,8 +126,30 @@ struct Reporting<'a> {
     hinted: Mutex<BTreeSet<String>>,
 }
 
+impl Reporting<'_> {
+    fn say(&self, text: String, json: serde_json::Value) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None if self.out.json => println!("{json}"),
+            None if !self.out.quiet => eprintln!("{text}"),
+            None => {}
+        }
+    }
+
+    fn hint_once(&self, key: &str, text: String, json: serde_json::Value) {
+        let fresh = self
+            .hinted
+            .lock()
+            .map(|mut h| h.insert(key.to_string()))
+            .unwrap_or(false);
+        if fresh {
+            self.say(text, json);
+        }
+    }
+}
+
 impl Journal for Reporting<'_> {
-    fn record(&self, e: &Execution, event: &str) -> Result<(), String> {
+    fn record(&self, e: &Execution, event: &Event) -> Result<(), JournalError> {
         self.inner.record(e, event)?;
         let (launched, failed, in_flight, _) = e.counts();
         let total = e.servers().count();
@@ -117,70 +157,69 @@ impl Journal for Reporting<'_> {
             bar.set_length(total as u64);
             bar.set_position((launched + failed) as u64);
             bar.set_message(format!(
-                "{:?} · {launched} launched, {failed} failed, {in_flight} launching",
-                e.status
+                "{} · {launched} launched, {failed} failed, {in_flight} launching",
+                e.status.as_str()
             ));
-            if event != "tick" {
-                bar.println(format!("{}: {event}", e.id));
-            }
-        } else if event != "tick" {
-            if self.out.json {
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "execution": e.id, "event": event, "status": e.status,
-                        "launched": launched, "failed": failed, "launching": in_flight, "servers": total,
-                    })
-                );
-            } else if !self.out.quiet {
-                eprintln!(
-                    "{} [{launched}/{total} launched, {failed} failed] {event}",
-                    e.id
-                );
-            }
+        }
+        if !event.is_routine() {
+            let text = event.to_string();
+            self.say(
+                format!("{} [{launched}/{total} launched, {failed} failed] {text}", e.id),
+                serde_json::json!({
+                    "execution": e.id, "event": text, "status": e.status,
+                    "launched": launched, "failed": failed, "launching": in_flight, "servers": total,
+                }),
+            );
+        }
+        if matches!(event, Event::Created | Event::Resumed) && !e.identities.is_empty() {
+            let who = e
+                .identities
+                .iter()
+                .map(|(t, a)| format!("{t}: {a}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.hint_once(
+                "identity",
+                format!("acting as {who}"),
+                serde_json::json!({ "execution": e.id, "actingAs": e.identities }),
+            );
         }
         for w in e
             .waves
             .iter()
             .filter(|w| w.status == execution::WaveStatus::WaitingApproval)
         {
-            let mut hinted = self.hinted.lock().map_err(|_| "lock".to_string())?;
-            if hinted.insert(w.name.clone()) {
-                let hint = format!(
+            self.hint_once(
+                &format!("wave:{}", w.name),
+                format!(
                     "wave \"{}\" waits for an approval: drs-orchestrator executions approve {} --wave \"{}\"",
                     w.name, e.id, w.name
-                );
-                match &self.bar {
-                    Some(bar) => bar.println(hint),
-                    None if self.out.json => println!(
-                        "{}",
-                        serde_json::json!({ "execution": e.id, "waitingApproval": w.name })
-                    ),
-                    None => eprintln!("{hint}"),
-                }
-            }
+                ),
+                serde_json::json!({ "execution": e.id, "waitingApproval": w.name }),
+            );
         }
         if e.cleanup.status == "awaitingConfirmation" {
-            let mut hinted = self.hinted.lock().map_err(|_| "lock".to_string())?;
-            if hinted.insert("cleanup".into()) {
-                let hint = format!(
+            self.hint_once(
+                "cleanup",
+                format!(
                     "the drill is done; clean it up with: drs-orchestrator cleanup --execution {}",
                     e.id
-                );
-                match &self.bar {
-                    Some(bar) => bar.println(hint),
-                    None => eprintln!("{hint}"),
-                }
-            }
+                ),
+                serde_json::json!({ "execution": e.id, "awaitingCleanup": true }),
+            );
         }
         Ok(())
     }
 
-    fn control(&self, id: &str) -> Result<Control, String> {
+    fn control(&self, id: &str) -> Result<Control, JournalError> {
         self.inner.control(id)
     }
 
-    fn active_elsewhere(&self, execution: &str, target: &str) -> Result<(usize, usize), String> {
+    fn active_elsewhere(
+        &self,
+        execution: &str,
+        target: &str,
+    ) -> Result<(usize, usize), JournalError> {
         self.inner.active_elsewhere(execution, target)
     }
 }
@@ -188,10 +227,6 @@ impl Journal for Reporting<'_> {
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Runtime::new()
         .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))
-}
-
-fn journal(data: &Path) -> Result<StoreJournal, Failure> {
-    Ok(StoreJournal::open(data)?)
 }
 
 fn progress(out: &Output) -> Option<ProgressBar> {
@@ -207,19 +242,39 @@ fn progress(out: &Output) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn summary(e: &Execution) -> String {
+fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
     let (launched, failed, _, not_run) = e.counts();
     let mut s = format!(
-        "Execution {} of plan \"{}\" (revision {}, {:?}) by {}: {:?}\n  started {}{}\n  {launched} launched, {failed} failed, {not_run} not run\n",
+        "Execution {} of plan \"{}\" (revision {}, {:?}) by {}: {}\n  started {}{}\n  {launched} launched, {failed} failed, {not_run} not run\n",
         e.id,
         e.plan,
         e.plan_revision,
         e.kind,
         e.started_by,
-        e.status,
+        e.status.as_str(),
         e.started_at,
         e.ended_at.as_deref().map(|t| format!(", ended {t}")).unwrap_or_default(),
     );
+    for (target, arn) in &e.identities {
+        s.push_str(&format!("  acting as {arn} on {target}\n"));
+    }
+    if let Some(d) = driver {
+        s.push_str(&match d {
+            drs_store::Driver::None if !e.status.is_final() => format!(
+                "  driven by: nobody (resume it: drs-orchestrator executions resume {})\n",
+                e.id
+            ),
+            drs_store::Driver::None => String::new(),
+            drs_store::Driver::Live { owner, .. } => format!("  driven by: {owner}\n"),
+            drs_store::Driver::Stale {
+                owner,
+                seconds_since_heartbeat,
+            } => format!(
+                "  driven by: {owner}, silent for {seconds_since_heartbeat} s (its process died or was stopped; take over with: drs-orchestrator executions resume {} --take-over)\n",
+                e.id
+            ),
+        });
+    }
     if e.kind == ExecutionKind::Drill {
         s.push_str(&format!(
             "  cleanup: {}{}\n",
@@ -230,6 +285,12 @@ fn summary(e: &Execution) -> String {
                 .map(|m| format!(" — {m}"))
                 .unwrap_or_default()
         ));
+    }
+    for (what, why) in e.retries() {
+        s.push_str(&format!("  retrying {what}: {why}\n"));
+    }
+    if let Some(f) = &e.failure {
+        s.push_str(&format!("  {f}\n"));
     }
     let mut t = output::table(&[
         "WAVE",
@@ -273,21 +334,69 @@ fn confirm(question: &str) -> Result<bool, Failure> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
+/// 0 when the execution fully succeeded; 3 ("checked, and the answer is no") otherwise.
 fn exit_code(e: &Execution) -> u8 {
     if e.status == ExecutionStatus::Completed {
         0
     } else {
-        1
+        3
+    }
+}
+
+/// Drives `e` until it ends (or waits for a cleanup confirmation); Ctrl-C records a pause and
+/// stops driving (the caller's [`Driver`] then lets the lease go).
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    rt: &tokio::runtime::Runtime,
+    e: Execution,
+    clouds: &execution::Clouds,
+    clock: &dyn execution::Clock,
+    options: &execution::DriveOptions,
+    reporting: &Reporting<'_>,
+    data: &Path,
+    actor: &str,
+    out: &Output,
+) -> Result<u8, Failure> {
+    let id = e.id.clone();
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = execution::drive(e, clouds, reporting, clock, options, false) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    if let Some(bar) = &reporting.bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Some(Ok(e)) => {
+            out.value(&e, || summary(&e, None));
+            Ok(exit_code(&e))
+        }
+        Some(Err(err)) => Err(Failure::runtime(format!(
+                "execution {id} stopped: {err}. Nothing started is lost: see drs-orchestrator executions show {id}"
+            ))),
+        None => {
+            // Interrupted: the journal already holds everything started; record a pause so a
+            // resume does not start new work until someone says so, and let the lease go.
+            Store::open(data)?.request(&id, Request::Pause, actor)?;
+            out.value(
+                &serde_json::json!({ "execution": id, "interrupted": true, "status": "paused" }),
+                || {
+                    format!(
+                        "Interrupted: execution {id} is paused and no longer driven. Jobs already started go on in AWS.\nGo on with: drs-orchestrator executions unpause {id} && drs-orchestrator executions resume {id}\n"
+                    )
+                },
+            );
+            Ok(3)
+        }
     }
 }
 
 /// Runs `drill` or `recover`.
-#[allow(clippy::too_many_arguments)]
 fn start(
     data: &Path,
     store: Store,
     keychain: &dyn Secrets,
-    actor: &str,
     out: &Output,
     plan: &str,
     options: StartOptions,
@@ -295,31 +404,36 @@ fn start(
 ) -> Result<u8, Failure> {
     let setup = execute::setup(&store, keychain, plan).map_err(start_failure)?;
     let store = Mutex::new(store);
-    let journal = journal(data)?;
+    let rt = runtime()?;
+    // Kept for the whole run: every job and poll goes to the same sandbox.
+    let sandbox = EmbeddedSandbox::default();
+    let ready = rt
+        .block_on(execute::start(setup, &store, &sandbox, &options))
+        .map_err(start_failure)?;
+    drop(store);
+    let driver = Driver::begin(data, &ready.execution.id, "cli")?;
     let reporting = Reporting {
-        inner: &journal,
+        inner: driver.journal(),
         out: *out,
         bar: progress(out),
         hinted: Mutex::new(BTreeSet::new()),
     };
-    let rt = runtime()?;
-    // Kept for the whole run: every job and poll goes to the same sandbox.
-    let sandbox = EmbeddedSandbox::default();
-    let _ = actor;
-    let (e, clouds, mut drive) = rt
-        .block_on(execute::start(
-            setup, &store, &sandbox, &reporting, &options,
-        ))
-        .map_err(start_failure)?;
-    drive.tick = Duration::from_millis(tick_ms);
-    let e = rt
-        .block_on(execution::drive(e, &clouds, &reporting, &drive, false))
-        .map_err(Failure::runtime)?;
-    if let Some(bar) = &reporting.bar {
-        bar.finish_and_clear();
-    }
-    out.value(&e, || summary(&e));
-    Ok(exit_code(&e))
+    reporting
+        .record(&ready.execution, &Event::Created)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut drive_options = ready.options;
+    drive_options.tick = Duration::from_millis(tick_ms);
+    drive(
+        &rt,
+        ready.execution,
+        &ready.clouds,
+        ready.clock.as_ref(),
+        &drive_options,
+        &reporting,
+        data,
+        &options.actor,
+        out,
+    )
 }
 
 fn start_failure(e: StartError) -> Failure {
@@ -329,7 +443,7 @@ fn start_failure(e: StartError) -> Failure {
             message: e.to_string(),
         },
         StartError::Store(s) => s.into(),
-        StartError::Plan(_) => Failure::invalid(e.to_string()),
+        StartError::Plan(_) | StartError::Overlap(_) => Failure::invalid(e.to_string()),
         other => Failure::runtime(other.to_string()),
     }
 }
@@ -353,9 +467,7 @@ pub fn drill(
         auto_cleanup: !a.no_cleanup,
         actor: actor.to_string(),
     };
-    start(
-        data, store, keychain, actor, out, &a.plan, options, a.tick_ms,
-    )
+    start(data, store, keychain, out, &a.plan, options, a.tick_ms)
 }
 
 /// `recover`.
@@ -368,67 +480,75 @@ pub fn recover(
     out: &Output,
 ) -> Result<u8, Failure> {
     store.plan(&a.plan)?;
-    if a.confirm != a.plan {
-        return Err(Failure::invalid(format!(
-            "a real recovery needs the plan's name typed again: --confirm \"{}\" (got \"{}\")",
-            a.plan, a.confirm
-        )));
-    }
+    execute::confirm_recovery(&a.plan, Some(&a.confirm))
+        .map_err(|m| Failure::invalid(format!("{m} (--confirm \"{}\")", a.plan)))?;
     let options = StartOptions {
         kind: ExecutionKind::Recovery,
         override_readiness: a.override_readiness,
         auto_cleanup: false,
         actor: actor.to_string(),
     };
-    start(
-        data, store, keychain, actor, out, &a.plan, options, a.tick_ms,
-    )
+    start(data, store, keychain, out, &a.plan, options, a.tick_ms)
 }
 
-/// Drives an existing execution to its end.
+/// Drives an existing execution to its end (taking its lease).
+#[allow(clippy::too_many_arguments)]
 fn resume(
     id: &str,
     data: &Path,
     store: Store,
     keychain: &dyn Secrets,
+    actor: &str,
     out: &Output,
     tick_ms: u64,
+    take_over: bool,
+    confirmed: Option<&str>,
 ) -> Result<u8, Failure> {
-    let r = execute::resume_setup(&store, keychain, id, Duration::from_millis(tick_ms))?;
+    let r = execute::resume_setup(&store, keychain, id)?;
     let e = r.execution;
     if e.status.is_final() {
-        out.value(&e, || summary(&e));
+        out.value(&e, || summary(&e, None));
         return Ok(exit_code(&e));
     }
+    if e.kind == ExecutionKind::Recovery {
+        execute::confirm_recovery(&e.plan, confirmed).map_err(|m| {
+            Failure::invalid(format!(
+                "{m}: resuming a real recovery is confirmed like starting one (--confirm \"{}\")",
+                e.plan
+            ))
+        })?;
+    }
     drop(store);
-    let journal = journal(data)?;
+    let driver = Driver::take(data, id, "cli", take_over, actor)?;
+    // The journal as it is now (a stopped driver may have written after we read it).
+    let e = Store::open(data)?.execution(id)?;
     let reporting = Reporting {
-        inner: &journal,
+        inner: driver.journal(),
         out: *out,
         bar: progress(out),
         hinted: Mutex::new(BTreeSet::new()),
     };
     let rt = runtime()?;
     let sandbox = EmbeddedSandbox::default();
-    let clouds = rt
-        .block_on(execute::clouds(r.targets, &sandbox))
+    let (clouds, clock) = rt
+        .block_on(execute::connect_all(r.targets, &sandbox))
         .map_err(|e| Failure::runtime(e.to_string()))?;
-    let options = r.options;
-    reporting.record(&e, "resumed")?;
-    let e = rt
-        .block_on(execution::drive(e, &clouds, &reporting, &options, false))
-        .map_err(Failure::runtime)?;
-    if let Some(bar) = &reporting.bar {
-        bar.finish_and_clear();
-    }
-    out.value(&e, || summary(&e));
-    Ok(exit_code(&e))
-}
-
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure::runtime(message)
-    }
+    let mut options = r.options;
+    options.tick = Duration::from_millis(tick_ms);
+    reporting
+        .record(&e, &Event::Resumed)
+        .map_err(|err| Failure::runtime(err.to_string()))?;
+    drive(
+        &rt,
+        e,
+        &clouds,
+        clock.as_ref(),
+        &options,
+        &reporting,
+        data,
+        actor,
+        out,
+    )
 }
 
 /// `executions …`.
@@ -463,10 +583,11 @@ pub fn executions(
         ExecutionsCommand::Show { id } => {
             let e = store.execution(id)?;
             let events = store.execution_events(id)?;
+            let driver = store.driver(id)?;
             out.value(
-                &serde_json::json!({ "execution": e, "events": events }),
+                &serde_json::json!({ "execution": e, "events": events, "driver": driver, "retries": e.retries() }),
                 || {
-                    let mut s = summary(&e);
+                    let mut s = summary(&e, Some(&driver));
                     s.push_str("\nEvents\n");
                     for ev in &events {
                         s.push_str(&format!("  {} {} ({})\n", ev.at, ev.event, ev.status));
@@ -476,9 +597,22 @@ pub fn executions(
             );
             Ok(0)
         }
-        ExecutionsCommand::Resume { id, tick_ms } => {
-            resume(id, data, store, keychain, out, *tick_ms)
-        }
+        ExecutionsCommand::Resume {
+            id,
+            tick_ms,
+            take_over,
+            confirm,
+        } => resume(
+            id,
+            data,
+            store,
+            keychain,
+            actor,
+            out,
+            *tick_ms,
+            *take_over,
+            confirm.as_deref(),
+        ),
         ExecutionsCommand::Pause { id } => {
             request(&mut store, id, Request::Pause, actor, out, "pause asked")
         }
@@ -496,6 +630,14 @@ pub fn executions(
             out,
             &format!("wave \"{wave}\" approved"),
         ),
+        ExecutionsCommand::Abandon { id } => request(
+            &mut store,
+            id,
+            Request::Abandon,
+            actor,
+            out,
+            "cleanup and restores abandoned",
+        ),
     }
 }
 
@@ -508,9 +650,18 @@ fn request(
     done: &str,
 ) -> Result<u8, Failure> {
     store.request(id, r, actor)?;
-    out.value(&serde_json::json!({ "execution": id, "request": done }), || {
-        format!("{id}: {done}; the process running it acts on its next poll (or run: drs-orchestrator executions resume {id})")
-    });
+    let driver = store.driver(id)?;
+    out.value(
+        &serde_json::json!({ "execution": id, "request": done, "driver": driver }),
+        || match &driver {
+            drs_store::Driver::Live { owner, .. } => {
+                format!("{id}: {done}; {owner} drives it and acts on its next tick")
+            }
+            _ => format!(
+                "{id}: {done}; no process drives it now: it is acted on when it is resumed (drs-orchestrator executions resume {id})"
+            ),
+        },
+    );
     Ok(0)
 }
 
@@ -530,5 +681,12 @@ pub fn cleanup(
         )));
     }
     store.request(id, Request::ConfirmCleanup, actor)?;
-    resume(id, data, store, keychain, out, 1000)
+    if let drs_store::Driver::Live { owner, .. } = store.driver(id)? {
+        out.value(
+            &serde_json::json!({ "execution": id, "request": "cleanup confirmed", "driver": owner }),
+            || format!("{id}: cleanup confirmed; {owner} drives it and cleans up on its next tick"),
+        );
+        return Ok(0);
+    }
+    resume(id, data, store, keychain, actor, out, 1000, false, None)
 }

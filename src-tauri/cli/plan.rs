@@ -206,10 +206,10 @@ pub fn run(cmd: &PlanCommand, store: &mut Store, actor: &str, out: &Output) -> R
                             (i + 1).to_string(),
                             w.name.clone(),
                             w.groups.join(", "),
-                            if w.depends_on.is_empty() {
-                                "—".into()
-                            } else {
-                                w.depends_on.join(", ")
+                            match (&w.depends_on, p.dependencies(i)) {
+                                (_, d) if d.is_empty() => "— (starts first)".into(),
+                                (None, d) => format!("{} (the wave before)", d.join(", ")),
+                                (Some(_), d) => d.join(", "),
                             },
                             levels
                                 .as_ref()

@@ -1,21 +1,25 @@
-//! Executions from the window: start a drill or a recovery, watch it live (state snapshots
-//! streamed from Rust through a `tauri::ipc::Channel`, throttled), pause, resume, cancel,
-//! approve, confirm cleanup, and read the history.
+//! Executions from the window: start a drill or a recovery, follow any execution live (states
+//! read from the journal, whoever drives it: this window, a terminal, cron), send requests
+//! (pause, resume, cancel, approve, confirm cleanup, abandon) without driving, resume or take
+//! over an execution nobody drives, and read the history.
 
 use super::{with_store, with_store_and_keychain, CmdResult, IpcError};
-use crate::execute::{self, StartError, StartOptions};
+use crate::execute::{self, Driver, StartError, StartOptions};
 use crate::AppState;
 use drs_core::execution::{
-    self, Control, DriveOptions, Execution, ExecutionKind, ExecutionStatus, Journal,
+    self, Clock, Clouds, DriveOptions, Event, Execution, ExecutionKind, ExecutionStatus, Journal,
 };
-use drs_store::{ExecutionEvent, ExecutionSummary, Request, StoreJournal};
+use drs_store::{ExecutionEvent, ExecutionSummary, Request, Store};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
-/// Live-view subscribers per execution, and the executions this app is driving.
+/// How often the window looks at the journal for executions to follow.
+const FOLLOW_EVERY: Duration = Duration::from_millis(400);
+
+/// Live-view subscribers per execution, and the executions this window drives.
 #[derive(Default, Clone)]
 pub struct Watchers {
     channels: Arc<Mutex<BTreeMap<String, Vec<Channel<Execution>>>>>,
@@ -27,6 +31,13 @@ impl Watchers {
         if let Ok(mut c) = self.channels.lock() {
             c.entry(id.to_string()).or_default().push(channel);
         }
+    }
+
+    fn watched(&self) -> Vec<String> {
+        self.channels
+            .lock()
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn send(&self, e: &Execution) {
@@ -92,58 +103,6 @@ pub fn notice(before: Option<&Execution>, now: &Execution) -> Option<(String, St
 /// none, and the live view still shows everything).
 pub type Notifier = Box<dyn Fn(&str, &str) + Send + Sync>;
 
-/// The store's journal, forwarding snapshots to the live views at most every 250 ms (and
-/// always for events that are not routine polls), with desktop notifications for approvals and
-/// the end.
-struct LiveJournal {
-    inner: StoreJournal,
-    watchers: Watchers,
-    last_sent: Mutex<Option<Instant>>,
-    last_state: Mutex<Option<Execution>>,
-    notify: Notifier,
-}
-
-impl Journal for LiveJournal {
-    fn record(&self, e: &Execution, event: &str) -> Result<(), String> {
-        self.inner.record(e, event)?;
-        let due = self.last_sent.lock().map_or(true, |mut last| {
-            let due =
-                event != "tick" || last.is_none_or(|t| t.elapsed() >= Duration::from_millis(250));
-            if due {
-                *last = Some(Instant::now());
-            }
-            due
-        });
-        if due {
-            self.watchers.send(e);
-        }
-        if let Ok(mut last) = self.last_state.lock() {
-            if let Some((title, body)) = notice(last.as_ref(), e) {
-                (self.notify)(&title, &body);
-            }
-            *last = Some(e.clone());
-        }
-        Ok(())
-    }
-
-    fn control(&self, id: &str) -> Result<Control, String> {
-        self.inner.control(id)
-    }
-
-    fn active_elsewhere(&self, execution: &str, target: &str) -> Result<(usize, usize), String> {
-        self.inner.active_elsewhere(execution, target)
-    }
-}
-
-fn start_error(e: StartError) -> IpcError {
-    match e {
-        StartError::NotReady { .. } => IpcError::new("not_ready", e.to_string()),
-        StartError::Store(s) => s.into(),
-        StartError::Plan(_) => IpcError::new("invalid", e.to_string()),
-        other => IpcError::new("aws", other.to_string()),
-    }
-}
-
 fn notifier<R: Runtime>(app: &AppHandle<R>) -> Notifier {
     use tauri_plugin_notification::NotificationExt;
     let app = app.clone();
@@ -152,42 +111,105 @@ fn notifier<R: Runtime>(app: &AppHandle<R>) -> Notifier {
     })
 }
 
-/// Drives `e` on the async runtime until it ends (or waits for a cleanup confirmation).
+/// Follows every unfinished execution and every watched one from the journal while the app
+/// runs: each new state goes to the live views, and approvals and endings raise a desktop
+/// notification — whichever process drives the execution.
+pub fn spawn_follower<R: Runtime>(app: AppHandle<R>) {
+    let notify = notifier(&app);
+    tauri::async_runtime::spawn(async move {
+        let mut seen: BTreeMap<String, i64> = BTreeMap::new();
+        let mut last: BTreeMap<String, Execution> = BTreeMap::new();
+        let mut first = true;
+        loop {
+            tokio::time::sleep(FOLLOW_EVERY).await;
+            let state = app.state::<AppState>();
+            let watched = state.watchers.watched();
+            let store = Arc::clone(&state.store);
+            let known = seen.clone();
+            let changed = tauri::async_runtime::spawn_blocking(move || {
+                let guard = store.lock().ok()?;
+                let s = guard.as_ref()?;
+                let versions = s.execution_versions(&watched).ok()?;
+                let mut out = Vec::new();
+                for (id, v) in versions {
+                    if known.get(&id) != Some(&v) {
+                        if let Ok(e) = s.execution(&id) {
+                            out.push((v, e));
+                        }
+                    }
+                }
+                Some(out)
+            })
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+            for (version, e) in changed {
+                seen.insert(e.id.clone(), version);
+                state.watchers.send(&e);
+                // Executions that were already there when the app opened are not announced.
+                if !first {
+                    if let Some((title, body)) = notice(last.get(&e.id), &e) {
+                        notify(&title, &body);
+                    }
+                }
+                last.insert(e.id.clone(), e);
+            }
+            first = false;
+        }
+    });
+}
+
+fn start_error(e: StartError) -> IpcError {
+    match e {
+        StartError::NotReady { .. } => IpcError::new("not_ready", e.to_string()),
+        StartError::Store(s) => s.into(),
+        StartError::Plan(_) => IpcError::new("invalid", e.to_string()),
+        StartError::Overlap(_) => IpcError::new("conflict", e.to_string()),
+        other => IpcError::new("aws", other.to_string()),
+    }
+}
+
+/// Drives `e` on the async runtime until it ends (or waits for a cleanup confirmation), then
+/// lets its lease go.
 fn spawn_driver(
     state: &AppState,
     e: Execution,
-    clouds: execution::Clouds,
+    clouds: Clouds,
+    clock: Arc<dyn Clock>,
     options: DriveOptions,
-    notify: Notifier,
-) -> CmdResult<()> {
-    let journal = LiveJournal {
-        inner: StoreJournal::open(&state.data_dir).map_err(IpcError::from)?,
-        watchers: state.watchers.clone(),
-        last_sent: Mutex::new(None),
-        last_state: Mutex::new(Some(e.clone())),
-        notify,
-    };
+    driver: Driver,
+) {
     let watchers = state.watchers.clone();
     if let Ok(mut d) = watchers.driving.lock() {
         d.insert(e.id.clone());
     }
     tauri::async_runtime::spawn(async move {
         let id = e.id.clone();
-        if let Err(err) = execution::drive(e, &clouds, &journal, &options, false).await {
+        if let Err(err) = execution::drive(
+            e,
+            &clouds,
+            driver.journal(),
+            clock.as_ref(),
+            &options,
+            false,
+        )
+        .await
+        {
             eprintln!("execution {id}: {err}");
         }
+        drop(driver);
         if let Ok(mut d) = watchers.driving.lock() {
             d.remove(&id);
         }
     });
-    Ok(())
 }
 
 /// Starts a drill or a recovery of `plan`; returns its ID. Its states stream on `events`.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
 pub async fn execution_start<R: Runtime>(
-    app: AppHandle<R>,
+    _app: AppHandle<R>,
     state: State<'_, AppState>,
     plan: String,
     kind: ExecutionKind,
@@ -196,11 +218,9 @@ pub async fn execution_start<R: Runtime>(
     confirm: Option<String>,
     events: Channel<Execution>,
 ) -> CmdResult<String> {
-    if kind == ExecutionKind::Recovery && confirm.as_deref() != Some(plan.as_str()) {
-        return Err(IpcError::new(
-            "invalid",
-            format!("a real recovery needs the plan's name typed again (\"{plan}\")"),
-        ));
+    if kind == ExecutionKind::Recovery {
+        execute::confirm_recovery(&plan, confirm.as_deref())
+            .map_err(|m| IpcError::new("invalid", m))?;
     }
     let name = plan.clone();
     let setup = with_store_and_keychain(&state, move |s, keychain| {
@@ -213,21 +233,31 @@ pub async fn execution_start<R: Runtime>(
         auto_cleanup,
         actor: state.actor.clone(),
     };
-    let journal = StoreJournal::open(&state.data_dir).map_err(IpcError::from)?;
     // `start` needs the store behind a plain mutex: open a connection of its own.
-    let store =
-        std::sync::Mutex::new(drs_store::Store::open(&state.data_dir).map_err(IpcError::from)?);
-    let (e, clouds, drive) = execute::start(setup, &store, &state.sandbox, &journal, &options)
+    let store = std::sync::Mutex::new(Store::open(&state.data_dir).map_err(IpcError::from)?);
+    let ready = execute::start(setup, &store, &state.sandbox, &options)
         .await
         .map_err(start_error)?;
-    let id = e.id.clone();
+    let driver = Driver::begin(&state.data_dir, &ready.execution.id, "window")?;
+    driver
+        .journal()
+        .record(&ready.execution, &Event::Created)
+        .map_err(|e| IpcError::new("internal", e.to_string()))?;
+    let id = ready.execution.id.clone();
     state.watchers.add(&id, events);
-    state.watchers.send(&e);
-    spawn_driver(&state, e, clouds, drive, notifier(&app))?;
+    state.watchers.send(&ready.execution);
+    spawn_driver(
+        &state,
+        ready.execution,
+        ready.clouds,
+        ready.clock,
+        ready.options,
+        driver,
+    );
     Ok(id)
 }
 
-/// Streams an execution's states on `events` (the current one at once).
+/// Streams an execution's states on `events` (the current one at once), whoever drives it.
 #[tauri::command]
 pub fn execution_watch(
     state: State<'_, AppState>,
@@ -245,7 +275,7 @@ pub fn execution_list(state: State<'_, AppState>) -> CmdResult<Vec<ExecutionSumm
     with_store(&state, |s| s.executions(500))
 }
 
-/// One execution, its events, and whether this app is driving it.
+/// One execution, its events, and who drives it.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionDetail {
@@ -253,24 +283,43 @@ pub struct ExecutionDetail {
     pub execution: Execution,
     /// Its events, oldest first.
     pub events: Vec<ExecutionEvent>,
-    /// This app runs its engine now.
+    /// Who drives it (from its lease).
+    pub driver: drs_store::Driver,
+    /// This window drives it.
     pub driving: bool,
+    /// What is being retried now and why.
+    pub retries: Vec<(String, String)>,
 }
 
 /// One execution with its events.
 #[tauri::command]
 pub fn execution_get(state: State<'_, AppState>, id: String) -> CmdResult<ExecutionDetail> {
-    let (execution, events) = with_store(&state, |s| {
-        Ok((s.execution(&id)?, s.execution_events(&id)?))
+    let (execution, events, driver) = with_store(&state, |s| {
+        Ok((s.execution(&id)?, s.execution_events(&id)?, s.driver(&id)?))
     })?;
     Ok(ExecutionDetail {
         driving: state.watchers.is_driving(&id),
+        retries: execution.retries(),
         execution,
         events,
+        driver,
     })
 }
 
-/// Pause, resume, cancel, approve a wave, or confirm a drill's cleanup.
+/// What a request did.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOutcome {
+    /// Who drives the execution now (and so acts on the request).
+    pub driver: drs_store::Driver,
+    /// This window started driving it to act on the request (a confirmed cleanup of a drill
+    /// nobody drove).
+    pub driven_here: bool,
+}
+
+/// Pause, resume, cancel, approve a wave, confirm a drill's cleanup, or abandon a cleanup:
+/// recorded for whichever process drives the execution. A confirmed cleanup of a drill that
+/// nobody drives (its driver let go while it waited) is driven here.
 #[tauri::command]
 pub async fn execution_request<R: Runtime>(
     app: AppHandle<R>,
@@ -278,75 +327,111 @@ pub async fn execution_request<R: Runtime>(
     id: String,
     request: String,
     wave: Option<String>,
-) -> CmdResult<()> {
+) -> CmdResult<RequestOutcome> {
     let actor = state.actor.clone();
-    with_store(&state, |s| {
+    let (driver, kind) = with_store(&state, |s| {
         let r = match (request.as_str(), wave.as_deref()) {
             ("pause", _) => Request::Pause,
             ("resume", _) => Request::Resume,
             ("cancel", _) => Request::Cancel,
             ("approve", Some(w)) => Request::Approve(w),
             ("cleanup", _) => Request::ConfirmCleanup,
+            ("abandon", _) => Request::Abandon,
             (other, _) => {
                 return Err(drs_store::StoreError::Conflict(format!(
-                "unknown request \"{other}\" (pause, resume, cancel, approve with a wave, cleanup)"
+                "unknown request \"{other}\" (pause, resume, cancel, approve with a wave, cleanup, abandon)"
             )))
             }
         };
-        s.request(&id, r, &actor)
+        s.request(&id, r, &actor)?;
+        Ok((s.driver(&id)?, s.execution(&id)?.kind))
     })?;
-    // A confirmed cleanup (or a request to an execution nobody drives) needs an engine.
-    if !state.watchers.is_driving(&id) {
-        execution_resume(app, state, id).await?;
+    let free = matches!(driver, drs_store::Driver::None);
+    if free && request == "cleanup" && kind == ExecutionKind::Drill {
+        execution_resume(app, state.clone(), id.clone(), None, false).await?;
+        let driver = with_store(&state, |s| s.driver(&id))?;
+        return Ok(RequestOutcome {
+            driver,
+            driven_here: true,
+        });
     }
-    Ok(())
+    Ok(RequestOutcome {
+        driver,
+        driven_here: false,
+    })
 }
 
-/// Drives an execution that no process is driving (after a crash, or a deferred cleanup).
+/// Drives here an execution that no process drives: one whose process ended (after a crash, a
+/// kill, Ctrl-C) or whose cleanup was confirmed. Refused while another process drives it; a
+/// driver that stopped renewing its lease is taken over only with `take_over` (audited). A real
+/// recovery needs its plan's name typed again.
 #[tauri::command]
 pub async fn execution_resume<R: Runtime>(
-    app: AppHandle<R>,
+    _app: AppHandle<R>,
     state: State<'_, AppState>,
     id: String,
+    confirm: Option<String>,
+    take_over: bool,
 ) -> CmdResult<()> {
     if state.watchers.is_driving(&id) {
         return Ok(());
     }
     let lookup = id.clone();
     let r = with_store_and_keychain(&state, move |s, keychain| {
-        Ok(execute::resume_setup(
-            s,
-            keychain,
-            &lookup,
-            Duration::from_secs(2),
-        )?)
+        Ok(execute::resume_setup(s, keychain, &lookup)?)
     })
     .await?;
     if r.execution.status.is_final() {
         return Ok(());
     }
-    let clouds = execute::clouds(r.targets, &state.sandbox).await?;
-    spawn_driver(&state, r.execution, clouds, r.options, notifier(&app))
+    if r.execution.kind == ExecutionKind::Recovery {
+        execute::confirm_recovery(&r.execution.plan, confirm.as_deref()).map_err(|m| {
+            IpcError::new(
+                "invalid",
+                format!("{m}: resuming a real recovery is confirmed like starting one"),
+            )
+        })?;
+    }
+    let driver = Driver::take(&state.data_dir, &id, "window", take_over, &state.actor)?;
+    let e = with_store(&state, |s| s.execution(&id))?;
+    let (clouds, clock) = execute::connect_all(r.targets, &state.sandbox).await?;
+    driver
+        .journal()
+        .record(&e, &Event::Resumed)
+        .map_err(|err| IpcError::new("conflict", err.to_string()))?;
+    spawn_driver(&state, e, clouds, clock, r.options, driver);
+    Ok(())
 }
 
-/// Resumes, in this app, every execution whose process ended without finishing it (nothing has
-/// written its journal for 20 seconds). Called once when the window opens; returns their IDs.
+/// An unfinished execution no live process drives.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Orphan {
+    /// The execution.
+    #[serde(flatten)]
+    pub summary: ExecutionSummary,
+    /// Its lease: nobody, or a driver that stopped renewing it.
+    pub driver: drs_store::Driver,
+}
+
+/// Unfinished executions that no live process drives (their process died, was stopped, or let
+/// go): the window offers to resume them (a recovery after its name is typed again; a stopped
+/// driver after an explicit take-over). Nothing is resumed without a person asking.
 #[tauri::command]
-pub async fn execution_resume_orphans<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> CmdResult<Vec<String>> {
-    let ids = with_store(&state, |s| s.orphaned_executions(20))?;
-    let mut resumed = Vec::new();
-    for id in ids {
-        if execution_resume(app.clone(), state.clone(), id.clone())
-            .await
-            .is_ok()
-        {
-            resumed.push(id);
+pub fn execution_orphans(state: State<'_, AppState>) -> CmdResult<Vec<Orphan>> {
+    with_store(&state, |s| {
+        let mut out = Vec::new();
+        for summary in s.unfinished_executions()? {
+            if summary.cleanup == "awaitingConfirmation" {
+                continue;
+            }
+            let driver = s.driver(&summary.id)?;
+            if !matches!(driver, drs_store::Driver::Live { .. }) {
+                out.push(Orphan { summary, driver });
+            }
         }
-    }
-    Ok(resumed)
+        Ok(out)
+    })
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl From<StoreError> for IpcError {
         let code = match &e {
             StoreError::Invalid { .. } => "invalid",
             StoreError::NotFound { .. } => "not_found",
-            StoreError::Conflict(_) => "conflict",
+            StoreError::Conflict(_) | StoreError::Fenced { .. } => "conflict",
             StoreError::DataDir { .. }
             | StoreError::Open { .. }
             | StoreError::ReadOnly { .. }

@@ -72,7 +72,7 @@ fn plan() -> RecoveryPlan {
     let wave = |name: &str, groups: &[&str], after: &[&str]| Wave {
         name: name.into(),
         groups: groups.iter().map(|g| format!("retail-{g}")).collect(),
-        depends_on: after.iter().map(|s| s.to_string()).collect(),
+        depends_on: Some(after.iter().map(|s| s.to_string()).collect()),
         ..Default::default()
     };
     RecoveryPlan {

@@ -45,6 +45,7 @@ fn wave_word(s: WaveStatus) -> &'static str {
 fn server_word(s: ServerStatus) -> &'static str {
     match s {
         ServerStatus::Pending => "pending",
+        ServerStatus::Preparing => "preparing",
         ServerStatus::Queued => "queued",
         ServerStatus::Launching => "launching",
         ServerStatus::Launched => "launched",

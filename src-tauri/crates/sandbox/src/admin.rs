@@ -51,6 +51,17 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
             };
             json_ok(StatusCode::OK, &body, "admin")
         }
+        (&Method::POST, "/_sandbox/stats/clear") => {
+            // Counters only (a benchmark measures one phase).
+            if let Ok(mut s) = shared.stats.lock() {
+                *s = Stats::default();
+            }
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "cleared": true }),
+                "admin",
+            )
+        }
         (&Method::POST, "/_sandbox/reset") => {
             if let Ok(mut s) = shared.stats.lock() {
                 *s = Stats::default();

@@ -198,6 +198,34 @@ impl Store {
         })
     }
 
+    /// Takes the lease of `id` from `holder`, a driver known to be gone (its process no longer
+    /// exists), however recent its last heartbeat; refused when someone else holds it now.
+    pub fn take_lease_from(&mut self, id: &str, owner: &str, holder: &str) -> Result<Lease> {
+        self.write(|tx| {
+            let version: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM execution_leases WHERE execution = ?1 AND owner = ?2",
+                    params![id, holder],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(v) = version else {
+                return Err(StoreError::Conflict(format!(
+                    "execution {id} is no longer held by {holder}; look again at who drives it"
+                )));
+            };
+            tx.execute(
+                "UPDATE execution_leases SET owner = ?2, version = ?3, heartbeat = unixepoch('now'), acquired = ?4 WHERE execution = ?1",
+                params![id, owner, v + 1, now()],
+            )?;
+            Ok(Lease {
+                execution: id.to_string(),
+                owner: owner.to_string(),
+                version: v + 1,
+            })
+        })
+    }
+
     /// Renews a lease; refused (fenced) when another driver took it.
     pub fn heartbeat(&mut self, lease: &Lease) -> Result<()> {
         let n = self.conn.execute(
@@ -348,20 +376,6 @@ impl Store {
                 cleanup: r.get(7)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Unfinished executions nobody has written for `idle_seconds` (their process ended), not
-    /// counting drills whose cleanup waits for a confirmation.
-    pub fn orphaned_executions(&self, idle_seconds: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM executions
-             WHERE status NOT IN ('completed', 'failed', 'cancelled')
-               AND coalesce(json_extract(body, '$.cleanup.status'), '') != 'awaitingConfirmation'
-               AND (updated_at IS NULL OR unixepoch(updated_at) < unixepoch('now') - ?1)
-             ORDER BY started_at",
-        )?;
-        let rows = stmt.query_map([idle_seconds], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

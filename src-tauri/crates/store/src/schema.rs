@@ -274,6 +274,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plans_saved_before_the_wave_order_change_keep_their_meaning() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 8).unwrap();
+        let old = serde_json::json!({
+            "name": "old", "waves": [
+                {"name": "data", "groups": ["db"]},
+                {"name": "app", "groups": ["app"]},
+                {"name": "web", "groups": ["web"], "dependsOn": ["app"]}
+            ]
+        });
+        conn.execute_batch(&format!(
+            "INSERT INTO plans (id, name, current_revision, created_at, updated_at) VALUES (1, 'old', 1, 'x', 'x');
+             INSERT INTO plan_revisions (plan_id, revision, body, created_at, author, message) VALUES (1, 1, '{old}', 'x', 'me', 'created');"
+        ))
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (current, body, message): (i64, String, String) = conn
+            .query_row(
+                "SELECT p.current_revision, r.body, r.message FROM plans p JOIN plan_revisions r ON r.plan_id = p.id AND r.revision = p.current_revision",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(current, 2);
+        let plan: drs_core::RecoveryPlan = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            plan.waves[0].depends_on, None,
+            "the first wave needs nothing"
+        );
+        assert_eq!(
+            plan.waves[1].depends_on,
+            Some(vec![]),
+            "still starts with the first"
+        );
+        assert_eq!(plan.waves[2].depends_on, Some(vec!["app".to_string()]));
+        assert_eq!(plan.dependencies(1), Vec::<String>::new());
+        assert!(message.contains("app"), "{message}");
+    }
+
+    #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
     }

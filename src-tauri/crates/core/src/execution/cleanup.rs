@@ -17,7 +17,6 @@ use crate::cloud::CloudError;
 use crate::inventory::InstanceState;
 use crate::jobs::JobStatus;
 use crate::launch::{LaunchConfigurationUpdate, LaunchTemplate, AWSDRS_TAG};
-use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
@@ -266,16 +265,23 @@ impl Engine<'_> {
             .map(|i| e.suspended[*i].before.source_server_id.clone())
             .collect();
         self.record(e, Event::RestoringLaunchInto { servers })?;
-        let answers: Vec<(usize, Result<_, CloudError>)> =
-            stream::iter(calls.into_iter().map(|(i, before, cloud)| async move {
-                let r = cloud
-                    .update_launch_configuration(&LaunchConfigurationUpdate::restoring(&before))
-                    .await;
-                (i, r)
-            }))
-            .buffer_unordered(self.options.read_concurrency.max(1))
-            .collect()
-            .await;
+        let answers: Vec<(usize, Result<_, CloudError>)> = super::concurrently(
+            calls
+                .into_iter()
+                .map(|(i, before, cloud)| -> super::Boxed<'static, _> {
+                    Box::pin(async move {
+                        let r = cloud
+                            .update_launch_configuration(&LaunchConfigurationUpdate::restoring(
+                                &before,
+                            ))
+                            .await;
+                        (i, r)
+                    })
+                })
+                .collect(),
+            self.options.read_concurrency,
+        )
+        .await;
         let mut restored = Vec::new();
         for (i, r) in answers {
             let id = e.suspended[i].before.source_server_id.clone();

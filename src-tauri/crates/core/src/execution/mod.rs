@@ -65,6 +65,18 @@ use time::OffsetDateTime;
 /// The engine's connections, per target.
 pub type Clouds = BTreeMap<String, Arc<dyn Cloud>>;
 
+/// A boxed future the engine runs among others.
+pub(crate) type Boxed<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Runs `futures` with at most `limit` in flight, answers in completion order.
+pub(crate) async fn concurrently<T: Send>(futures: Vec<Boxed<'static, T>>, limit: usize) -> Vec<T> {
+    use futures::stream::{self, StreamExt};
+    stream::iter(futures)
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await
+}
+
 /// Why the engine stopped driving.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {

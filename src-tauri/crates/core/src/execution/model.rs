@@ -259,7 +259,7 @@ impl WaveRun {
 }
 
 /// One `StartRecovery` job of an execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Batch {
     /// Unique within the execution (`<wave index>-<n>`), also a job tag.

@@ -13,7 +13,6 @@ use super::{Engine, EngineError, Execution};
 use crate::cloud::{Cloud, CloudError};
 use crate::group::DrillNetwork;
 use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate};
-use futures::stream::{self, StreamExt};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -160,12 +159,18 @@ impl Engine<'_> {
             }
         }
         let read: Vec<(String, String, Result<LaunchConfiguration, CloudError>)> =
-            stream::iter(to_read.into_iter().map(|(target, id, cloud)| async move {
-                let r = cloud.launch_configuration(&id).await;
-                (target, id, r)
-            }))
-            .buffer_unordered(self.options.read_concurrency.max(1))
-            .collect()
+            super::concurrently(
+                to_read
+                    .into_iter()
+                    .map(|(target, id, cloud)| -> super::Boxed<'static, _> {
+                        Box::pin(async move {
+                            let r = cloud.launch_configuration(&id).await;
+                            (target, id, r)
+                        })
+                    })
+                    .collect(),
+                self.options.read_concurrency,
+            )
             .await;
         results.extend(read);
         // Keep the plan's order, whatever order the answers came in.
@@ -295,19 +300,24 @@ impl Engine<'_> {
             calls.push((id, self.cloud(&target)?));
         }
         self.record(e, Event::Suspending { servers: ids })?;
-        let answers: Vec<(String, Result<LaunchConfiguration, CloudError>)> =
-            stream::iter(calls.into_iter().map(|(id, cloud)| async move {
-                let update = LaunchConfigurationUpdate {
-                    source_server_id: id.clone(),
-                    launch_into_instance_id: None,
-                    ..Default::default()
-                };
-                let r = cloud.update_launch_configuration(&update).await;
-                (id, r)
-            }))
-            .buffer_unordered(self.options.read_concurrency.max(1))
-            .collect()
-            .await;
+        let answers: Vec<(String, Result<LaunchConfiguration, CloudError>)> = super::concurrently(
+            calls
+                .into_iter()
+                .map(|(id, cloud)| -> super::Boxed<'static, _> {
+                    Box::pin(async move {
+                        let update = LaunchConfigurationUpdate {
+                            source_server_id: id.clone(),
+                            launch_into_instance_id: None,
+                            ..Default::default()
+                        };
+                        let r = cloud.update_launch_configuration(&update).await;
+                        (id, r)
+                    })
+                })
+                .collect(),
+            self.options.read_concurrency,
+        )
+        .await;
         let mut confirmed = Vec::new();
         for (id, r) in answers {
             match r {
