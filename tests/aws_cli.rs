@@ -724,3 +724,54 @@ fn instances_take_simulated_time_to_start_and_stop() {
     std::thread::sleep(std::time::Duration::from_millis(2000));
     assert_eq!(state(), "stopped");
 }
+
+/// The Python that runs the AWS CLI (its virtualenv), which has botocore and its service models.
+fn botocore_python() -> Option<std::path::PathBuf> {
+    let out = Command::new("sh")
+        .args(["-c", "command -v aws"])
+        .output()
+        .ok()?;
+    let aws = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let python = std::path::Path::new(&aws).parent()?.join("python3");
+    python.exists().then_some(python)
+}
+
+#[test]
+fn every_sandbox_answer_the_app_relies_on_matches_the_service_models() {
+    if !aws_available() {
+        return;
+    }
+    let python = botocore_python().expect("the AWS CLI's python3 next to it");
+    let s = serve(&["--time-scale", "900"]);
+    let out = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/sandbox_models.py"
+        ))
+        .arg(&s.endpoint)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    // It really looked at what the engine reads.
+    for op in [
+        "drs:StartRecovery",
+        "drs:DescribeJobs",
+        "drs:DescribeJobLogItems",
+        "drs:DescribeRecoveryInstances",
+        "drs:TerminateRecoveryInstances",
+        "drs:GetLaunchConfiguration",
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceAttribute",
+        "sts:GetCallerIdentity",
+    ] {
+        assert!(
+            text.contains(&format!("checked {op} (")),
+            "{op} not checked:\n{text}"
+        );
+    }
+}

@@ -47,11 +47,16 @@ function Shell() {
   const targets = useLoad(() => backend.targets());
   const activeCheck = identity.active ? identity.checks[identity.active] : undefined;
   const section = "/" + (location.pathname.split("/")[1] ?? "");
-  // Executions whose process ended (a crash, a kill, a closed lid) go on from their journal.
+  // Executions whose process ended (a crash, a kill, a closed lid) are not resumed behind
+  // anyone's back: say so once, and let a person resume them from their page.
   useEffect(() => {
     backend
-      .resumeOrphanedExecutions()
-      .then((ids) => ids.length && notify("info", `Resumed ${ids.length} execution(s) from the journal: ${ids.join(", ")}.`))
+      .orphanedExecutions()
+      .then(
+        (list) =>
+          list.length &&
+          notify("info", `${list.length} execution(s) have no running engine (${list.map((o) => o.id).join(", ")}): open them under Executions to resume.`),
+      )
       .catch(() => {});
     // Once, when the window opens.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -39,6 +39,8 @@ import type {
   TargetHealth,
   TargetSync,
   Thresholds,
+  Orphan,
+  RequestOutcome,
 } from "./types";
 
 function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -118,10 +120,13 @@ export const backend = {
   },
   executions: () => call<ExecutionSummary[]>("execution_list"),
   execution: (id: string) => call<ExecutionDetail>("execution_get", { id }),
-  requestExecution: (id: string, request: "pause" | "resume" | "cancel" | "approve" | "cleanup", wave?: string) =>
-    call<void>("execution_request", { id, request, wave }),
-  resumeExecution: (id: string) => call<void>("execution_resume", { id }),
-  resumeOrphanedExecutions: () => call<string[]>("execution_resume_orphans"),
+  requestExecution: (id: string, request: "pause" | "resume" | "cancel" | "approve" | "cleanup" | "abandon", wave?: string) =>
+    call<RequestOutcome>("execution_request", { id, request, wave }),
+  /** Drives here an execution nobody drives (a recovery needs its plan's name; a stopped driver needs `takeOver`). */
+  resumeExecution: (id: string, options: { confirm?: string; takeOver?: boolean } = {}) =>
+    call<void>("execution_resume", { id, confirm: options.confirm ?? null, takeOver: options.takeOver ?? false }),
+  /** Unfinished executions no live process drives. */
+  orphanedExecutions: () => call<Orphan[]>("execution_orphans"),
 
   /** Checks the plans now (all when empty) and makes their readiness report. */
   readinessReport: (plans: string[], format: ReportFormat) => call<MadeReport>("report_readiness", { plans, format }),

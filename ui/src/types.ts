@@ -352,7 +352,14 @@ export interface PairsOutcome {
 export type ExecutionKind = "drill" | "recovery";
 export type ExecutionStatus = "preparing" | "running" | "paused" | "cancelling" | "cleaningUp" | "completed" | "failed" | "cancelled";
 export type WaveStatus = "pending" | "waitingApproval" | "running" | "completed" | "failed" | "skipped";
-export type ServerStatus = "pending" | "queued" | "launching" | "launched" | "failed" | "notRun";
+export type ServerStatus = "pending" | "preparing" | "queued" | "launching" | "launched" | "failed" | "notRun";
+
+/** A step that failed and is tried again. */
+export interface Retry {
+  attempts?: number;
+  nextAt?: string;
+  lastError?: string;
+}
 
 export interface ServerRun {
   sourceServerId: string;
@@ -360,6 +367,10 @@ export interface ServerRun {
   group: string;
   target: string;
   status: ServerStatus;
+  checked?: boolean;
+  retry?: Retry;
+  expectedInstanceId?: string;
+  expectedPrivateIp?: string;
   batch?: string;
   recoveryInstanceId?: string;
   ec2InstanceId?: string;
@@ -375,6 +386,7 @@ export interface WaveRun {
   approvalRequired: boolean;
   approvedBy?: string;
   timeoutMinutes?: number;
+  timedOut?: boolean;
   onFailure: "stop" | "continue";
   status: WaveStatus;
   startedAt?: string;
@@ -394,11 +406,39 @@ export interface Execution {
   rtoTargetMinutes?: number;
   autoCleanup: boolean;
   waves: WaveRun[];
-  batches: { key: string; target: string; wave: string; servers: string[]; jobId?: string; done: boolean }[];
-  suspended: { target: string; before: LaunchConfiguration; restored: boolean }[];
-  cleanup: { status: string; jobs: [string, string][]; remaining: string[]; message?: string };
+  identities?: Record<string, string>;
+  batches: { key: string; target: string; wave: string; servers: string[]; jobId?: string; done: boolean; uncertain?: boolean; retry?: Retry }[];
+  suspended: { target: string; before: LaunchConfiguration; confirmed?: boolean; restored: boolean; retry?: Retry }[];
+  isolated?: { target: string; wave: string; sourceServerId: string; applied: boolean; restored: boolean; retry?: Retry }[];
+  cleanup: {
+    status: string;
+    jobs: [string, string][];
+    remaining: string[];
+    message?: string;
+    items?: CleanupItem[];
+    retry?: Retry;
+  };
+  gaps?: { from: string; to: string }[];
+  lastTickAt?: string;
   failure?: string;
 }
+
+export interface CleanupItem {
+  target: string;
+  recoveryInstanceId: string;
+  ec2InstanceId?: string;
+  sourceServerId?: string;
+  action: "terminate" | "stopAndDisconnect";
+  keptBecause?: string;
+  state: "found" | "terminating" | "stopping" | "done";
+  jobId?: string;
+}
+
+/** Who drives an execution, from its lease. */
+export type Driver =
+  | { state: "none" }
+  | { state: "live"; owner: string; secondsSinceHeartbeat: number }
+  | { state: "stale"; owner: string; secondsSinceHeartbeat: number };
 
 export interface ExecutionSummary {
   id: string;
@@ -414,7 +454,18 @@ export interface ExecutionSummary {
 export interface ExecutionDetail {
   execution: Execution;
   events: { at: string; event: string; status: string }[];
+  driver: Driver;
   driving: boolean;
+  retries: [string, string][];
+}
+
+export interface RequestOutcome {
+  driver: Driver;
+  drivenHere: boolean;
+}
+
+export interface Orphan extends ExecutionSummary {
+  driver: Driver;
 }
 
 export type ReportFormat = "pdf" | "csv";

@@ -8,6 +8,13 @@ import type { Wave } from "../types";
 const WIDTH = 190;
 const HEIGHT = 64;
 
+/** The waves wave `i` waits for: its `dependsOn`, or the wave before it when it says nothing. */
+export function dependencies(waves: Wave[], i: number): string[] {
+  const own = waves[i]?.dependsOn;
+  if (own !== undefined && own !== null) return own;
+  return i > 0 ? [waves[i - 1].name] : [];
+}
+
 /** Lays the waves out left to right by dependency with dagre. */
 export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
   const g = new dagre.graphlib.Graph();
@@ -17,8 +24,8 @@ export function layoutWaves(waves: Wave[]): { nodes: Node[]; edges: Edge[] } {
   waves.forEach((_, i) => g.setNode(`w${i}`, { width: WIDTH, height: HEIGHT }));
   const index = new Map(waves.map((w, i) => [w.name, i]));
   const edges: Edge[] = [];
-  waves.forEach((w, i) => {
-    for (const dep of w.dependsOn ?? []) {
+  waves.forEach((_, i) => {
+    for (const dep of dependencies(waves, i)) {
       const j = index.get(dep);
       if (j === undefined || !names.has(dep)) continue;
       g.setEdge(`w${j}`, `w${i}`);

@@ -18,7 +18,10 @@ import { useParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
 import { ErrorState, Loading } from "../components/PageState";
-import type { BackendError, Execution, ExecutionDetail, ServerRun, WaveRun } from "../types";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import type { BackendError, Driver, Execution, ExecutionDetail, Retry, ServerRun, WaveRun } from "../types";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatTime } from "./format";
 import "./execution-view.css";
@@ -47,11 +50,44 @@ export function counts(e: Execution) {
   };
 }
 
+/**
+ * "Now" on the execution's own clock (the sandbox's simulated clock on the sandbox): its end,
+ * or its engine's last tick. Falls back to the wall clock for journals without ticks.
+ */
+export function executionNow(e: Execution, wall: number): number {
+  if (FINAL.includes(e.status) && e.endedAt) return ms(e.endedAt);
+  if (e.lastTickAt) return ms(e.lastTickAt);
+  return wall;
+}
+
+/** What is being retried now and why: `[what, why]`. */
+export function retries(e: Execution): [string, string][] {
+  const out: [string, string][] = [];
+  const note = (what: string, r?: Retry) => {
+    if (r?.lastError) out.push([`${what} (attempt ${(r.attempts ?? 0) + 1})`, r.lastError]);
+  };
+  for (const b of e.batches.filter((b) => !b.done)) {
+    note(b.jobId ? `reading the end of job ${b.jobId}` : b.uncertain ? `finding or starting the job of batch ${b.key}` : `starting batch ${b.key}`, b.retry);
+  }
+  for (const s of e.waves.flatMap((w) => w.servers).filter((s) => !["launched", "failed", "notRun"].includes(s.status))) note(`preparing ${s.name}`, s.retry);
+  for (const s of e.suspended) note(`${s.confirmed ? "restoring" : "suspending"} the launch-into setting of ${s.before.sourceServerId}`, s.retry);
+  for (const x of e.isolated ?? []) note(`${x.applied ? "restoring the recovery network of" : "moving to the drill network"} ${x.sourceServerId}`, x.retry);
+  note("the drill's cleanup", e.cleanup.retry);
+  return out;
+}
+
+/** Who drives the execution, in words. */
+export function driverText(d: Driver | undefined, here: boolean): string {
+  if (here) return "this window";
+  if (!d || d.state === "none") return "nobody";
+  const where = d.owner.endsWith(":cli") ? "a terminal" : d.owner.endsWith(":window") ? "another window" : "another process";
+  return d.state === "live" ? `${where} (${d.owner})` : `${where} (${d.owner}), silent for ${clock(d.secondsSinceHeartbeat)}`;
+}
+
 /** The one line stakeholders read: kind, plan, status, progress, elapsed against the RTO. */
 export function summaryLine(e: Execution, now: number): string {
   const c = counts(e);
-  const end = FINAL.includes(e.status) && e.endedAt ? ms(e.endedAt) : now;
-  const elapsed = (end - ms(e.startedAt)) / 1000;
+  const elapsed = (executionNow(e, now) - ms(e.startedAt)) / 1000;
   const rto = e.rtoTargetMinutes ? ` of ${e.rtoTargetMinutes} min RTO` : "";
   return `${e.kind === "drill" ? "Drill" : "Recovery"} of ${e.plan} · ${c.launched}/${c.total} launched · ${c.failed} failed · ${clock(elapsed)} elapsed${rto}`;
 }
@@ -62,7 +98,7 @@ const barClass = (status: string) => `bar bar-${status}`;
 function Timeline({ e, now }: { e: Execution; now: number }) {
   const t0 = ms(e.startedAt);
   const ends = e.waves.flatMap((w) => [ms(w.endedAt), ...w.servers.map((s) => ms(s.endedAt))]).filter((x) => !Number.isNaN(x));
-  const t1 = Math.max(FINAL.includes(e.status) && e.endedAt ? ms(e.endedAt) : now, ...ends, t0 + 1000);
+  const t1 = Math.max(executionNow(e, now), ...ends, t0 + 1000);
   const pos = (a?: string, b?: string) => {
     const start = Number.isNaN(ms(a)) ? null : ms(a);
     if (start === null) return null;
@@ -99,7 +135,64 @@ function Timeline({ e, now }: { e: Execution; now: number }) {
 function waveElapsed(w: WaveRun, now: number): string {
   if (!w.startedAt) return "—";
   const end = w.endedAt ? ms(w.endedAt) : now;
-  return clock((end - ms(w.startedAt)) / 1000);
+  return clock((end - ms(w.startedAt)) / 1000) + (w.timedOut ? " (timed out)" : "");
+}
+
+/** Resume an execution nobody drives: a recovery needs its plan's name; a stopped driver an explicit take-over. */
+function ResumeModal({ e, driver, onClose, onDone }: { e: Execution; driver?: Driver; onClose: () => void; onDone: () => void }) {
+  const [typed, setTyped] = useState("");
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const stale = driver?.state === "stale";
+  const recovery = e.kind === "recovery";
+  const ok = !recovery || typed === e.plan;
+  const go = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await backend.resumeExecution(e.id, { confirm: recovery ? typed : undefined, takeOver: stale });
+      onDone();
+    } catch (err) {
+      setError(toBackendError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header={stale ? "Take over and resume" : "Resume here"}
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" disabled={!ok} loading={busy} onClick={() => void go()} data-testid="resume-confirm">
+              {stale ? "Take over" : "Resume"}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="m">
+        {stale && driver?.state === "stale" && (
+          <Alert type="warning">
+            {driver.owner} drove this execution and has not been heard from for {clock(driver.secondsSinceHeartbeat)}. If that process is only stopped, taking over stops it from writing
+            again; the take-over is recorded in the audit log.
+          </Alert>
+        )}
+        <Box>This window goes on from the journal: jobs already started are found again by their tags, never started twice.</Box>
+        {recovery && (
+          <FormField label={`A real recovery: type the plan's name (${e.plan}) to resume it`}>
+            <Input value={typed} onChange={(ev) => setTyped(ev.detail.value)} data-testid="resume-confirm-plan" />
+          </FormField>
+        )}
+        {error && <Alert type="error">{error}</Alert>}
+      </SpaceBetween>
+    </Modal>
+  );
 }
 
 /** The live view of one execution: summary, controls, timeline, servers, cleanup proof, events. */
@@ -112,6 +205,7 @@ export function ExecutionView() {
   const [now, setNow] = useState(Date.now());
   const [presenting, setPresenting] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
+  const [resuming, setResuming] = useState(false);
 
   const load = async () => {
     try {
@@ -147,11 +241,16 @@ export function ExecutionView() {
   if (error) return <ErrorState error={error} onRetry={() => void load()} />;
   if (!e) return <Loading what="the execution" />;
 
-  const request = async (what: "pause" | "resume" | "cancel" | "approve" | "cleanup", wave?: string) => {
+  const request = async (what: "pause" | "resume" | "cancel" | "approve" | "cleanup" | "abandon", wave?: string) => {
     setBusy(what + (wave ?? ""));
     try {
-      await backend.requestExecution(e.id, what, wave);
-      notify("success", what === "approve" ? `Wave "${wave}" approved.` : `Asked to ${what === "cleanup" ? "clean up" : what}.`);
+      const outcome = await backend.requestExecution(e.id, what, wave);
+      const asked = what === "approve" ? `Wave "${wave}" approved.` : `Asked to ${what === "cleanup" ? "clean up" : what === "abandon" ? "stop retrying the cleanup" : what}.`;
+      notify(
+        "success",
+        outcome.drivenHere || outcome.driver.state === "live" ? asked : `${asked} No process drives this execution now: it is acted on when it is resumed.`,
+      );
+      void load();
     } catch (err) {
       notify("error", toBackendError(err).message);
     } finally {
@@ -162,7 +261,12 @@ export function ExecutionView() {
   const c = counts(e);
   const final = FINAL.includes(e.status);
   const waiting = e.waves.filter((w) => w.status === "waitingApproval");
-  const orphaned = detail && !detail.driving && !final && !live;
+  const driver = detail?.driver;
+  const drivenHere = !!detail?.driving;
+  const orphaned = detail && !drivenHere && !final && driver?.state !== "live" && e.cleanup.status !== "awaitingConfirmation";
+  const retrying = retries(e);
+  const stuck = e.status === "cleaningUp" && retrying.length > 0;
+  const identities = Object.entries(e.identities ?? {});
 
   return (
     <div className={presenting ? "presenting" : undefined}>
@@ -206,6 +310,16 @@ export function ExecutionView() {
             <SpaceBetween size="s">
               <div className="summary-line">{summaryLine(e, now)}</div>
               <ExecutionStatusIndicator status={e.status} />
+              <ColumnLayout columns={2} variant="text-grid">
+                <div data-testid="driver">
+                  <Box variant="awsui-key-label">Driven by</Box>
+                  {final ? "— (ended)" : driverText(driver, drivenHere)}
+                </div>
+                <div data-testid="identities">
+                  <Box variant="awsui-key-label">Acting as</Box>
+                  {identities.length ? identities.map(([t, arn]) => <div key={t}>{`${arn} (${t})`}</div>) : "unknown"}
+                </div>
+              </ColumnLayout>
               <ProgressBar value={c.total ? ((c.launched + c.failed) / c.total) * 100 : 0} description={`${c.launching} launching`} />
             </SpaceBetween>
           </Container>
@@ -237,9 +351,52 @@ export function ExecutionView() {
             </Alert>
           )}
           {orphaned && (
-            <Alert type="info" header="Not running in this window" action={<Button onClick={() => backend.resumeExecution(e.id).then(() => load())}>Resume here</Button>}>
-              No engine drives this execution in this app (it may run in a terminal, or its process ended). Resume it here to go on from its journal.
+            <Alert
+              type="warning"
+              header={driver?.state === "stale" ? "Its driver has stopped" : "No process drives this execution"}
+              action={
+                <Button onClick={() => setResuming(true)} data-testid="resume-here">
+                  {driver?.state === "stale" ? "Take over…" : "Resume here…"}
+                </Button>
+              }
+            >
+              {driver?.state === "stale"
+                ? `${driver.owner} has not renewed its lease for ${clock(driver.secondsSinceHeartbeat)}: its process died or was stopped. Jobs already started go on in AWS.`
+                : "Its process ended (a crash, a kill, Ctrl-C). Jobs already started go on in AWS; nothing new happens until it is resumed."}
             </Alert>
+          )}
+          {retrying.length > 0 && (
+            <Alert
+              type={stuck ? "warning" : "info"}
+              header="Retrying"
+              data-testid="retries"
+              action={
+                stuck ? (
+                  <Button onClick={() => void request("abandon")} loading={busy === "abandon"} data-testid="abandon">
+                    Stop retrying
+                  </Button>
+                ) : undefined
+              }
+            >
+              {retrying.map(([what, why]) => (
+                <div key={what}>
+                  {what}: {why}
+                </div>
+              ))}
+              {stuck && <div>The cleanup goes on until it is verified; stop retrying only to leave what is left as it is (it is listed).</div>}
+            </Alert>
+          )}
+          {resuming && (
+            <ResumeModal
+              e={e}
+              driver={driver}
+              onClose={() => setResuming(false)}
+              onDone={() => {
+                setResuming(false);
+                notify("success", "Resumed here from the journal.");
+                void load();
+              }}
+            />
           )}
           <Table
             header={<Header variant="h2">Waves</Header>}
@@ -295,6 +452,15 @@ export function ExecutionView() {
                 </div>
               </ColumnLayout>
               {e.cleanup.message && <Box margin={{ top: "s" }}>{e.cleanup.message}</Box>}
+              {(e.cleanup.items ?? []).some((i) => i.action === "stopAndDisconnect") && (
+                <Box margin={{ top: "s" }} data-testid="cleanup-kept">
+                  Stopped and disconnected, never terminated:{" "}
+                  {(e.cleanup.items ?? [])
+                    .filter((i) => i.action === "stopAndDisconnect")
+                    .map((i) => `${i.ec2InstanceId ?? i.recoveryInstanceId} (${i.keptBecause ?? "kept"})`)
+                    .join(", ")}
+                </Box>
+              )}
             </Container>
           )}
           <ExpandableSection headerText={`Events (${detail?.events.length ?? 0})`}>

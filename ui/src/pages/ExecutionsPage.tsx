@@ -134,6 +134,7 @@ export function ExecutionsPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const list = useLoad(() => backend.executions());
+  const orphans = useLoad(() => backend.orphanedExecutions());
   const [starting, setStarting] = useState(params.get("start") !== null);
   const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(list.data ?? [], {
     filtering: {
@@ -150,6 +151,20 @@ export function ExecutionsPage() {
   if (list.error) return <ErrorState error={list.error} onRetry={list.reload} />;
   return (
     <>
+      {(orphans.data ?? []).length > 0 && (
+        <Alert type="warning" header="Executions without a running engine" data-testid="orphans">
+          Their process ended or stopped; nothing happens to them until someone resumes them:{" "}
+          {(orphans.data ?? []).map((o, i) => (
+            <span key={o.id}>
+              {i > 0 && ", "}
+              <Link href={`#/executions/${o.id}`} onFollow={(ev) => (ev.preventDefault(), navigate(`/executions/${o.id}`))}>
+                {o.kind === "recovery" ? "recovery" : "drill"} of {o.plan} ({o.id})
+              </Link>
+            </span>
+          ))}
+          .
+        </Alert>
+      )}
       <Table
         {...collectionProps}
         data-testid="executions-table"

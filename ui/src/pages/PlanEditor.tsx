@@ -138,12 +138,20 @@ function WaveEditor({
             onChange={(e) => onChange({ ...wave, groups: e.detail.selectedOptions.map((o) => o.value ?? "") })}
           />
         </FormField>
-        <FormField label="Starts after" errorText={depError || undefined} description="Waves that must finish first.">
+        <FormField
+          label="Starts after"
+          errorText={depError || undefined}
+          description={
+            wave.dependsOn === undefined && index > 0
+              ? `Not set: after the wave before it ("${waves[index - 1].name}").`
+              : "Waves that must finish first; none: it starts with the first wave."
+          }
+        >
           <Multiselect
             data-testid={`wave-deps-${index}`}
             selectedOptions={(wave.dependsOn ?? []).map((d) => ({ value: d, label: d }))}
             options={otherWaves.map((w) => ({ value: w, label: w }))}
-            placeholder="Starts at once"
+            placeholder={wave.dependsOn === undefined && index > 0 ? `After "${waves[index - 1].name}"` : "Starts with the first wave"}
             empty="No other waves"
             onChange={(e) => onChange({ ...wave, dependsOn: e.detail.selectedOptions.map((o) => o.value ?? "") })}
           />

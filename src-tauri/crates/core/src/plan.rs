@@ -290,10 +290,10 @@ impl RecoveryPlan {
         let n = self.waves.len();
         let mut indegree = vec![0usize; n];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for i in 0..n {
+        for (i, degree) in indegree.iter_mut().enumerate() {
             for d in self.dependencies(i).iter().collect::<BTreeSet<_>>() {
                 let j = *index.get(d.as_str())?;
-                indegree[i] += 1;
+                *degree += 1;
                 dependents[j].push(i);
             }
         }

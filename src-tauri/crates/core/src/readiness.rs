@@ -924,15 +924,18 @@ fn launch_checks(
             );
         }
         if let Some(i) = &lc.launch_into_instance_id {
+            // A blocker: what DRS would do (launch into, and for a drill's cleanup terminate, the
+            // instance) is not what the plan says. A drill suspends it anyway rather than
+            // launch into it.
             cx.add(
-                Severity::Warning,
+                Severity::Blocker,
                 "launchInto",
                 w,
                 g,
                 Some(s),
                 format!("the group launches new instances, but the launch configuration launches into {i}"),
                 Some(i.clone()),
-                Some("clear the launch-into setting, or make the group launch into pre-provisioned instances".into()),
+                Some("clear the launch-into setting in DRS (launch settings of the source server), or make the group launch into pre-provisioned instances".into()),
             );
         }
         return;

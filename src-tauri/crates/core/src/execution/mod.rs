@@ -183,7 +183,8 @@ impl<'a> Engine<'a> {
             }
         }
         let end = self.finish(e, now, &control, acting).await?;
-        e.last_tick_at = Some(rfc3339(now));
+        // When this tick ended: the next one measures the time it did not run from here.
+        e.last_tick_at = Some(rfc3339(self.clock.now()));
         if !e.status.is_final() {
             self.record(e, Event::Tick)?;
         }
@@ -202,8 +203,10 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// A tick that comes much later than planned: the laptop slept or the process was stopped
-    /// (or this is a resume). Recorded, and kept out of wave timeouts.
+    /// A tick that comes much later than planned after the previous one ended: the laptop slept
+    /// or the process was stopped (or this is a resume). Recorded, and kept out of wave
+    /// timeouts. (A long tick — slow AWS answers — is not a gap: it is measured from the end of
+    /// the previous tick.)
     fn note_gap(&mut self, e: &mut Execution, now: OffsetDateTime) -> Result<(), EngineError> {
         let Some(last) = e.last_tick_at.as_deref().and_then(model::parse) else {
             return Ok(());
@@ -215,8 +218,9 @@ impl<'a> Engine<'a> {
         let real_gap = self
             .clock
             .real(Duration::try_from(gap).unwrap_or(Duration::ZERO));
+        // The sleep between two ticks overshooting its plan by seconds is no scheduling jitter.
         let real_planned = self.clock.real(planned).min(self.options.tick);
-        if real_gap > real_planned * 3 + Duration::from_secs(30) {
+        if real_gap > real_planned * 2 + Duration::from_secs(5) {
             e.gaps.push(Gap {
                 from: rfc3339(last),
                 to: rfc3339(now),

@@ -1015,7 +1015,7 @@ fn scenario(rng: &mut StdRng, world: &mut World) -> Scenario {
             let tid = format!("lt-{:017x}", 0x7100_0000 + w * 1000 + k);
             let dr = format!("i-0d{:015x}", 0x9100_0000 + w * 1000 + k);
             let into = matches!(style, 1..=3).then(|| dr.clone());
-            if style >= 1 && style <= 3 {
+            if (1..=3).contains(&style) {
                 world.dr_instances.insert(dr.clone());
                 world.instances.insert(
                     dr.clone(),

@@ -1,0 +1,280 @@
+"""Checks every sandbox answer the app relies on against AWS's own service models.
+
+The JSON service models botocore ships (installed with the AWS CLI) are an independent peer: this
+script drives a running `drs-orchestrator sandbox serve` through botocore, captures each raw
+answer before botocore parses it, and walks it against the operation's output shape. A member
+the model lacks, an enum value the model lacks, a value of the wrong type, or a required member
+missing is reported with the operation and the path. Exit 0 when every answer conforms, 1 when
+one does not (each problem printed), 2 when the sandbox cannot be driven.
+
+    python3 tests/sandbox_models.py http://127.0.0.1:PORT
+"""
+
+import json
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import botocore.session
+from botocore.config import Config
+
+PROD_KEY = "AKIASANDBOXPROD00001"
+RECOVERY_ROLE = "arn:aws:iam::444455556666:role/DRSOrchestratorRecovery"
+EXTERNAL_ID = "sandbox-external-id"
+
+problems = []
+checked = {}
+
+# Where AWS itself answers differently from its model, the sandbox answers like AWS: (shape,
+# value, why).
+KNOWN_MODEL_GAPS = {
+    ("PlatformValues", "windows"): "EC2 answers `windows` for Windows instances (its API reference says so); the model's enum spells it `Windows`",
+}
+
+
+def problem(op, path, text):
+    problems.append(f"{op}: {path or '(root)'}: {text}")
+
+
+# ----------------------------------------------------------------------------------------------
+# JSON (DRS, restJson1)
+
+
+def walk_json(op, value, shape, path):
+    t = shape.type_name
+    if t == "structure":
+        if not isinstance(value, dict):
+            return problem(op, path, f"expected an object, got {type(value).__name__}")
+        by_wire = {}
+        for name, member in shape.members.items():
+            if member.serialization.get("location") in ("header", "headers", "statusCode"):
+                continue
+            by_wire[member.serialization.get("name", name)] = (name, member)
+        for key, v in value.items():
+            if key not in by_wire:
+                problem(op, f"{path}.{key}", f"member not in the model's {shape.name}")
+                continue
+            if v is None:
+                continue
+            walk_json(op, v, by_wire[key][1], f"{path}.{key}")
+        for req in getattr(shape, "required_members", []) or []:
+            member = shape.members[req]
+            if member.serialization.get("location") in ("header", "headers", "statusCode"):
+                continue
+            if member.serialization.get("name", req) not in value:
+                problem(op, f"{path}.{req}", f"required member of {shape.name} missing")
+    elif t == "list":
+        if not isinstance(value, list):
+            return problem(op, path, f"expected a list, got {type(value).__name__}")
+        for i, v in enumerate(value):
+            walk_json(op, v, shape.member, f"{path}[{i}]")
+    elif t == "map":
+        if not isinstance(value, dict):
+            return problem(op, path, f"expected a map, got {type(value).__name__}")
+        for k, v in value.items():
+            walk_json(op, k, shape.key, f"{path}<key {k}>")
+            walk_json(op, v, shape.value, f"{path}.{k}")
+    elif t == "string":
+        if not isinstance(value, str):
+            return problem(op, path, f"expected a string, got {type(value).__name__}")
+        if shape.enum and value not in shape.enum:
+            problem(op, path, f"\"{value}\" is not a value of {shape.name} ({', '.join(shape.enum)})")
+    elif t == "boolean":
+        if not isinstance(value, bool):
+            problem(op, path, f"expected a boolean, got {value!r}")
+    elif t in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            problem(op, path, f"expected an integer, got {value!r}")
+    elif t in ("double", "float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problem(op, path, f"expected a number, got {value!r}")
+    elif t == "timestamp":
+        if not isinstance(value, (str, int, float)):
+            problem(op, path, f"expected a timestamp, got {value!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# XML (EC2's ec2 protocol, STS's query protocol)
+
+
+def local(tag):
+    return tag.split("}", 1)[-1]
+
+
+def walk_xml(op, elem, shape, path, protocol):
+    t = shape.type_name
+    if t == "structure":
+        by_wire = {}
+        for name, member in shape.members.items():
+            wire = member.serialization.get("name", name)
+            if protocol == "ec2":
+                wire = member.serialization.get("name", name[0].lower() + name[1:])
+            by_wire[wire] = member
+        for child in elem:
+            key = local(child.tag)
+            if key in ("requestId", "RequestId", "ResponseMetadata"):
+                continue
+            member = by_wire.get(key)
+            if member is None:
+                problem(op, f"{path}.{key}", f"element not in the model's {shape.name}")
+                continue
+            walk_xml(op, child, member, f"{path}.{key}", protocol)
+    elif t == "list":
+        item = shape.member.serialization.get("name", "item" if protocol == "ec2" else "member")
+        for i, child in enumerate(elem):
+            if local(child.tag) != item:
+                problem(op, f"{path}[{i}]", f"list item element <{local(child.tag)}>, the model says <{item}>")
+                continue
+            walk_xml(op, child, shape.member, f"{path}[{i}]", protocol)
+    elif t == "string":
+        value = elem.text or ""
+        if shape.enum and value not in shape.enum and (shape.name, value) not in KNOWN_MODEL_GAPS:
+            problem(op, path, f"\"{value}\" is not a value of {shape.name} ({', '.join(shape.enum[:12])}…)")
+    elif t == "boolean":
+        if (elem.text or "") not in ("true", "false"):
+            problem(op, path, f"expected true/false, got {elem.text!r}")
+    elif t in ("integer", "long"):
+        try:
+            int(elem.text or "")
+        except ValueError:
+            problem(op, path, f"expected an integer, got {elem.text!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def capture(service):
+    def handler(operation_model, response_dict, **_):
+        op = f"{service}:{operation_model.name}"
+        checked[op] = checked.get(op, 0) + 1
+        status = response_dict.get("status_code", 200)
+        if status >= 300:
+            return
+        body = response_dict.get("body") or b""
+        shape = operation_model.output_shape
+        if shape is None:
+            return
+        if service == "drs":
+            if not body.strip():
+                return
+            try:
+                value = json.loads(body)
+            except ValueError as e:
+                return problem(op, "", f"not JSON: {e}")
+            walk_json(op, value, shape, "")
+        else:
+            try:
+                root = ET.fromstring(body)
+            except ET.ParseError as e:
+                return problem(op, "", f"not XML: {e}")
+            expected = f"{operation_model.name}Response"
+            if local(root.tag) != expected:
+                problem(op, "", f"root element <{local(root.tag)}>, expected <{expected}>")
+            node = root
+            if service == "sts":
+                result = [c for c in root if local(c.tag) == f"{operation_model.name}Result"]
+                if not result:
+                    return problem(op, "", f"no <{operation_model.name}Result>")
+                node = result[0]
+            walk_xml(op, node, shape, "", "ec2" if service == "ec2" else "query")
+
+    return handler
+
+
+def client(session, service, endpoint, key=PROD_KEY):
+    c = session.create_client(
+        service,
+        region_name="us-west-2",
+        endpoint_url=endpoint,
+        aws_access_key_id=key,
+        aws_secret_access_key="anything",
+        config=Config(retries={"max_attempts": 2}),
+    )
+    c.meta.events.register(f"before-parse.{service}.*", capture(service))
+    return c
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    endpoint = sys.argv[1]
+    session = botocore.session.get_session()
+    drs = client(session, "drs", endpoint)
+    ec2 = client(session, "ec2", endpoint)
+    sts = client(session, "sts", endpoint)
+
+    # STS
+    sts.get_caller_identity()
+    sts.assume_role(RoleArn=RECOVERY_ROLE, RoleSessionName="models", ExternalId=EXTERNAL_ID)
+
+    # DRS: inventory, launch settings, tags
+    servers = drs.describe_source_servers(maxResults=200)["items"]
+    server = servers[0]
+    sid = server["sourceServerID"]
+    lc = drs.get_launch_configuration(sourceServerID=sid)
+    drs.update_launch_configuration(sourceServerID=sid, copyTags=lc.get("copyTags", False))
+    drs.list_tags_for_resource(resourceArn=server["arn"])
+    drs.tag_resource(resourceArn=server["arn"], tags={"model-check": "yes"})
+    drs.describe_recovery_snapshots(sourceServerID=sid)
+
+    # DRS: a drill of two servers to its end, then its cleanup
+    ids = [s["sourceServerID"] for s in servers[:2]]
+    for i in ids:
+        drs.update_launch_configuration(sourceServerID=i, launchIntoInstanceProperties={})
+    job = drs.start_recovery(
+        sourceServers=[{"sourceServerID": i} for i in ids],
+        isDrill=True,
+        tags={"drs-orchestrator:execution": "model-check"},
+    )["job"]
+    deadline = time.time() + 120
+    while True:
+        j = drs.describe_jobs(filters={"jobIDs": [job["jobID"]]})["items"][0]
+        if j["status"] == "COMPLETED":
+            break
+        if time.time() > deadline:
+            print("the sandbox job did not complete in 2 minutes", file=sys.stderr)
+            return 2
+        time.sleep(0.5)
+    drs.describe_jobs(filters={"fromDate": job["creationDateTime"]})
+    drs.describe_job_log_items(jobID=job["jobID"])
+    ris = drs.describe_recovery_instances(filters={"sourceServerIDs": ids})["items"]
+    drs.describe_recovery_instances()
+    if ris:
+        drs.terminate_recovery_instances(recoveryInstanceIDs=[r["recoveryInstanceID"] for r in ris])
+
+    # EC2
+    instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+    ec2.describe_instances(Filters=[{"Name": "instance-id", "Values": [instances[0]["InstanceId"]]}])
+    ec2.describe_instance_attribute(InstanceId=instances[0]["InstanceId"], Attribute="disableApiTermination")
+    template = lc.get("ec2LaunchTemplateID")
+    if template:
+        v = ec2.describe_launch_template_versions(LaunchTemplateId=template, Versions=["$Default"])
+        number = v["LaunchTemplateVersions"][0]["VersionNumber"]
+        created = ec2.create_launch_template_version(
+            LaunchTemplateId=template, SourceVersion=str(number), LaunchTemplateData={"InstanceType": "m5.large"}
+        )
+        ec2.modify_launch_template(
+            LaunchTemplateId=template, DefaultVersion=str(created["LaunchTemplateVersion"]["VersionNumber"])
+        )
+    ec2.describe_subnets()
+    ec2.describe_security_groups()
+    ec2.describe_instance_types(InstanceTypes=["m5.large"])
+    running = [i["InstanceId"] for i in instances if i["State"]["Name"] == "running"]
+    if running:
+        ec2.stop_instances(InstanceIds=running[:1])
+        ec2.start_instances(InstanceIds=running[:1])
+
+    for op, n in sorted(checked.items()):
+        print(f"checked {op} ({n} answer{'s' if n > 1 else ''})")
+    if problems:
+        print(f"{len(problems)} problem(s) against the service models:")
+        for p in problems:
+            print(f"  {p}")
+        return 1
+    print("every answer conforms to the service models")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
