@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 use drs_orchestrator::{context, setup, AppState};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -456,4 +457,103 @@ fn the_app_checks_the_keychain_at_startup() {
         let why = info["keychainError"].as_str().unwrap();
         assert!(why.contains("install and unlock a Secret Service"), "{why}");
     }
+}
+
+#[test]
+fn a_drill_run_from_a_terminal_is_followed_and_approved_from_the_window_without_a_second_driver() {
+    let sandbox = common::serve(&["--time-scale", "900"]);
+    let cli = common::Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {name: two-waves}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - {name: data, groups: [retail-db]}
+    - {name: web, groups: [retail-web], approvalRequired: true}
+",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
+        .args([
+            "--json",
+            "drill",
+            "--plan",
+            "two-waves",
+            "--yes",
+            "--override-readiness",
+            "--tick-ms",
+            "150",
+        ])
+        .env("DRS_ORCH_DATA_DIR", cli.data())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The window opens on the same data directory.
+    let app = setup(mock_builder(), AppState::open(cli.data().to_path_buf()))
+        .build(context())
+        .unwrap();
+    let main = main_window(&app);
+    let wait = |what: &str, f: &dyn Fn(&Value) -> bool| -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let list = invoke_on(&main, "execution_list", json!({})).unwrap();
+            if let Some(id) = list[0]["id"].as_str() {
+                let d = invoke_on(&main, "execution_get", json!({ "id": id })).unwrap();
+                if f(&d) {
+                    return d;
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "never: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    // It follows what the terminal drives: the first wave's progress, then the approval.
+    let d = wait("the web wave waits", &|d| {
+        d["execution"]["waves"][1]["status"] == "waitingApproval"
+    });
+    let id = d["execution"]["id"].as_str().unwrap().to_string();
+    assert_eq!(d["driving"], false, "the window does not drive it");
+    assert_eq!(d["driver"]["state"], "live", "{d}");
+    assert!(d["driver"]["owner"].as_str().unwrap().ends_with(":cli"));
+    assert_eq!(d["execution"]["waves"][0]["status"], "completed");
+    assert!(d["execution"]["identities"]["Sandbox"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:iam::111122223333:"));
+    // Resuming it here is refused while the terminal drives it.
+    let refused = invoke_on(
+        &main,
+        "execution_resume",
+        json!({ "id": id, "confirm": null, "takeOver": true }),
+    )
+    .expect_err("driven elsewhere");
+    assert_eq!(refused["code"], "conflict");
+    // Approved from the window: recorded for the terminal's engine, which acts on it.
+    let outcome = invoke_on(
+        &main,
+        "execution_request",
+        json!({ "id": id, "request": "approve", "wave": "web" }),
+    )
+    .unwrap();
+    assert_eq!(outcome["drivenHere"], false);
+    assert_eq!(outcome["driver"]["state"], "live");
+    let d = wait("the drill ends", &|d| {
+        d["execution"]["status"] == "completed"
+    });
+    assert_eq!(d["execution"]["cleanup"]["status"], "verified");
+    assert!(d["execution"]["waves"][1]["approvedBy"]
+        .as_str()
+        .unwrap()
+        .starts_with("local:"));
+    assert!(child.wait().unwrap().success());
+    // One driver all along: nothing was taken over.
+    let audit = invoke_on(&main, "audit_list", json!({})).unwrap();
+    assert!(!audit.to_string().contains("execution.takeover"), "{audit}");
+    assert_eq!(
+        invoke_on(&main, "execution_orphans", json!({})).unwrap(),
+        json!([])
+    );
 }

@@ -15,6 +15,7 @@ const api = vi.hoisted(() => ({
   startExecution: vi.fn(),
   requestExecution: vi.fn(),
   resumeExecution: vi.fn(),
+  orphanedExecutions: vi.fn(),
 }));
 vi.mock("../backend", () => ({
   backend: api,
@@ -72,8 +73,12 @@ const execution = (): Execution =>
     cleanup: { status: "pending", jobs: [], remaining: [] },
   }) as unknown as Execution;
 
+const here = { driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 1 }, driving: true, retries: [] };
+
 beforeEach(() => {
   vi.clearAllMocks();
+  api.orphanedExecutions.mockResolvedValue([]);
+  api.requestExecution.mockResolvedValue({ driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 0 }, drivenHere: false });
   api.plans.mockResolvedValue([{ name: "retail-dr", description: "", waves: 3, groups: 6, revision: 1, updatedAt: "", updatedBy: "" }]);
 });
 
@@ -86,9 +91,8 @@ describe("the live view", () => {
   });
 
   it("shows the waiting wave and approves it", async () => {
-    api.execution.mockResolvedValue({ execution: execution(), events: [{ at: "2026-11-26T10:00:00Z", event: "started", status: "running" }], driving: true });
+    api.execution.mockResolvedValue({ execution: execution(), events: [{ at: "2026-11-26T10:00:00Z", event: "started", status: "running" }], ...here });
     api.watchExecution.mockResolvedValue(execution());
-    api.requestExecution.mockResolvedValue(undefined);
     const user = userEvent.setup();
     at("/executions/exec-1", "/executions/:id", <ExecutionView />);
     expect(await screen.findByText('Wave "web" waits for an approval')).toBeInTheDocument();
@@ -102,7 +106,7 @@ describe("the live view", () => {
 
   it("follows the states streamed from Rust", async () => {
     let push: (e: Execution) => void = () => {};
-    api.execution.mockResolvedValue({ execution: execution(), events: [], driving: true });
+    api.execution.mockResolvedValue({ execution: execution(), events: [], ...here });
     api.watchExecution.mockImplementation(async (_id: string, on: (e: Execution) => void) => {
       push = on;
       return execution();
@@ -125,7 +129,96 @@ describe("the live view", () => {
   });
 });
 
+describe("who drives an execution", () => {
+  it("a drill a terminal drives is followed here, not resumed", async () => {
+    api.execution.mockResolvedValue({
+      execution: execution(),
+      events: [],
+      driver: { state: "live", owner: "laptop:4242:cli", secondsSinceHeartbeat: 2 },
+      driving: false,
+      retries: [],
+    });
+    api.watchExecution.mockResolvedValue(execution());
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    expect(await screen.findByTestId("driver")).toHaveTextContent("a terminal (laptop:4242:cli)");
+    expect(screen.queryByTestId("resume-here")).not.toBeInTheDocument();
+  });
+
+  it("an orphaned recovery is resumed here only after its plan's name is typed", async () => {
+    const e = execution();
+    e.kind = "recovery";
+    api.execution.mockResolvedValue({ execution: e, events: [], driver: { state: "none" }, driving: false, retries: [] });
+    api.watchExecution.mockResolvedValue(e);
+    api.resumeExecution.mockResolvedValue(undefined);
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    expect(await screen.findByText("No process drives this execution")).toBeInTheDocument();
+    await user.click(screen.getByTestId("resume-here"));
+    const go = screen.getByTestId("resume-confirm");
+    expect(go.querySelector("button") ?? go).toBeDisabled();
+    await user.type(screen.getByTestId("resume-confirm-plan").querySelector("input")!, "retail-dr");
+    await user.click(screen.getByTestId("resume-confirm"));
+    await waitFor(() => expect(api.resumeExecution).toHaveBeenCalledWith("exec-1", { confirm: "retail-dr", takeOver: false }));
+  });
+
+  it("a stopped driver is taken over explicitly", async () => {
+    api.execution.mockResolvedValue({
+      execution: execution(),
+      events: [],
+      driver: { state: "stale", owner: "laptop:99:cli", secondsSinceHeartbeat: 185 },
+      driving: false,
+      retries: [],
+    });
+    api.watchExecution.mockResolvedValue(execution());
+    api.resumeExecution.mockResolvedValue(undefined);
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    expect(await screen.findByText("Its driver has stopped")).toBeInTheDocument();
+    await user.click(screen.getByTestId("resume-here"));
+    expect(screen.getByText(/has not been heard from for 3:05/)).toBeInTheDocument();
+    await user.click(screen.getByTestId("resume-confirm"));
+    await waitFor(() => expect(api.resumeExecution).toHaveBeenCalledWith("exec-1", { confirm: undefined, takeOver: true }));
+  });
+
+  it("says what is retried and why, and a stuck cleanup can be given up", async () => {
+    const e = execution();
+    e.status = "cleaningUp";
+    e.waves[1].status = "completed";
+    e.cleanup = {
+      status: "running",
+      jobs: [],
+      remaining: [],
+      retry: { attempts: 4, lastError: "drs:TerminateRecoveryInstances: access denied: not allowed" },
+    };
+    e.identities = { Sandbox: "arn:aws:iam::111122223333:user/sandbox-admin" };
+    api.execution.mockResolvedValue({ execution: e, events: [], ...here });
+    api.watchExecution.mockResolvedValue(e);
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    expect(await screen.findByTestId("retries")).toHaveTextContent("the drill's cleanup (attempt 5): drs:TerminateRecoveryInstances: access denied: not allowed");
+    expect(screen.getByTestId("identities")).toHaveTextContent("arn:aws:iam::111122223333:user/sandbox-admin (Sandbox)");
+    await user.click(screen.getByTestId("abandon"));
+    await waitFor(() => expect(api.requestExecution).toHaveBeenCalledWith("exec-1", "abandon", undefined));
+  });
+
+  it("measures elapsed time on the execution's own clock", () => {
+    const e = execution();
+    // The sandbox's simulated clock is ahead of the wall clock.
+    e.lastTickAt = "2026-11-26T11:30:00Z";
+    expect(summaryLine(e, Date.parse("2026-11-26T10:00:05Z"))).toContain("1:30:00 elapsed");
+  });
+});
+
 describe("ExecutionsPage", () => {
+  it("lists executions no process drives", async () => {
+    api.executions.mockResolvedValue([]);
+    api.orphanedExecutions.mockResolvedValue([
+      { id: "exec-9", plan: "retail-dr", kind: "recovery", status: "running", startedAt: "", startedBy: "", cleanup: "notNeeded", driver: { state: "none" } },
+    ]);
+    at("/executions", "/executions", <ExecutionsPage />);
+    expect(await screen.findByTestId("orphans")).toHaveTextContent("recovery of retail-dr (exec-9)");
+  });
+
   it("has an empty state", async () => {
     api.executions.mockResolvedValue([]);
     at("/executions", "/executions", <ExecutionsPage />);

@@ -20,6 +20,9 @@ use crate::launch::{LaunchConfigurationUpdate, LaunchTemplate, AWSDRS_TAG};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
+/// Why an instance is stopped and disconnected rather than terminated.
+const PROTECTED: &str = "termination protection is on";
+
 impl Engine<'_> {
     /// Restores what is due, cleans a drill up, and ends the execution when everything is
     /// done. Returns true when it ended in this tick.
@@ -419,19 +422,23 @@ impl Engine<'_> {
                 .iter()
                 .filter_map(|r| r.ec2_instance_id.clone())
                 .collect();
-            let (instances, protected) = if ec2.is_empty() {
-                (Vec::new(), BTreeSet::new())
+            // Each instance re-read (its tags); termination protection is asked of EC2 (one call
+            // per instance) only for instances a terminate left behind, or kept for it before.
+            let instances = if ec2.is_empty() {
+                Vec::new()
             } else {
-                let instances = match cloud.instances(&ec2).await {
+                match cloud.instances(&ec2).await {
                     Ok(i) => i,
                     Err(err) => return Ok(Err(err)),
-                };
-                let protected = match cloud.termination_protected(&ec2).await {
-                    Ok(p) => p,
-                    Err(err) => return Ok(Err(err)),
-                };
-                (instances, protected)
+                }
             };
+            let protected: BTreeSet<String> = e
+                .cleanup
+                .items
+                .iter()
+                .filter(|i| i.kept_because.as_deref() == Some(PROTECTED))
+                .filter_map(|i| i.ec2_instance_id.clone())
+                .collect();
             for r in mine {
                 let instance = r
                     .ec2_instance_id
@@ -447,7 +454,7 @@ impl Engine<'_> {
                 let kept_because = if dr {
                     Some(format!("a DR instance ({}={})", AWSDRS_TAG.0, AWSDRS_TAG.1))
                 } else if prot {
-                    Some("termination protection is on".to_string())
+                    Some(PROTECTED.to_string())
                 } else {
                     None
                 };
@@ -797,10 +804,66 @@ impl Engine<'_> {
             self.record(e, Event::CleanupVerified)?;
             return Ok(Ok(()));
         }
-        // Still there: terminate them again (their first terminate may have been refused, e.g.
-        // by termination protection set meanwhile: they are re-read).
+        // Still there. An instance protected from termination is never terminated: stop and
+        // disconnect it instead. The others are terminated again.
         e.cleanup.remaining.clone_from(&remaining);
-        let again: BTreeSet<&String> = remaining.iter().collect();
+        let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for it in e
+            .cleanup
+            .items
+            .iter()
+            .filter(|i| remaining.contains(&i.recovery_instance_id))
+            .filter(|i| i.action == CleanupAction::Terminate)
+        {
+            if let Some(ec2) = &it.ec2_instance_id {
+                by_target
+                    .entry(it.target.clone())
+                    .or_default()
+                    .push(ec2.clone());
+            }
+        }
+        let mut protected = BTreeSet::new();
+        for (target, ids) in by_target {
+            let cloud = self.cloud(&target)?;
+            match cloud.termination_protected(&ids).await {
+                Ok(p) => protected.extend(p),
+                Err(err) => return Ok(Err(err)),
+            }
+        }
+        let mut kept = 0;
+        for it in &mut e.cleanup.items {
+            if it.action == CleanupAction::Terminate
+                && it
+                    .ec2_instance_id
+                    .as_ref()
+                    .is_some_and(|i| protected.contains(i))
+            {
+                it.action = CleanupAction::StopAndDisconnect;
+                it.kept_because = Some(PROTECTED.to_string());
+                it.state = CleanupState::Found;
+                it.job_id = None;
+                kept += 1;
+            }
+        }
+        if kept > 0 && kept == remaining.len() {
+            // Nothing failed: the next step stops and disconnects them.
+            self.record(
+                e,
+                Event::CleanupListed {
+                    terminate: 0,
+                    keep: kept,
+                },
+            )?;
+            return Ok(Ok(()));
+        }
+        let again: BTreeSet<String> = e
+            .cleanup
+            .items
+            .iter()
+            .filter(|i| remaining.contains(&i.recovery_instance_id))
+            .filter(|i| i.action == CleanupAction::Terminate)
+            .map(|i| i.recovery_instance_id.clone())
+            .collect();
         let unknown: Vec<String> = remaining
             .iter()
             .filter(|r| !listed.contains(*r))
