@@ -189,12 +189,40 @@ impl Session<'_> {
         )
     }
 
+    /// Clicks `element`, waiting out a moment when it cannot take the click (a layout still
+    /// moving, an animation); a screenshot shows it when it never can.
     fn click(&self, element: &str) {
+        // WebKitWebDriver does not scroll an element into view before clicking it.
         self.cmd(
             "POST",
-            &format!("/element/{element}/click"),
-            Some(json!({})),
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({block: 'center'}); return true;",
+                "args": [{ "element-6066-11e4-a52e-4f735466cecf": element }]
+            })),
         );
+        let url = format!(
+            "{}/session/{}/element/{element}/click",
+            self.driver.base, self.id
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut resp = self
+                .driver
+                .agent
+                .post(&url)
+                .send_json(json!({}))
+                .unwrap_or_else(|e| panic!("click {element}: {e}"));
+            if resp.status().is_success() {
+                return;
+            }
+            let v: Value = resp.body_mut().read_json().unwrap_or(Value::Null);
+            if Instant::now() > deadline || v["value"]["error"] != "element not interactable" {
+                let shot = self.screenshot("failed-click");
+                panic!("click {element}: {v} (screen: {})", shot.display());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn type_into(&self, element: &str, text: &str) {

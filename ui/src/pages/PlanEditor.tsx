@@ -141,11 +141,7 @@ function WaveEditor({
         <FormField
           label="Starts after"
           errorText={depError || undefined}
-          description={
-            wave.dependsOn === undefined && index > 0
-              ? `Not set: after the wave before it ("${waves[index - 1].name}").`
-              : "Waves that must finish first; none: it starts with the first wave."
-          }
+          description={wave.dependsOn === undefined && index > 0 ? `Not set: after "${waves[index - 1].name}".` : "Waves that must finish first."}
         >
           <Multiselect
             data-testid={`wave-deps-${index}`}

@@ -149,8 +149,42 @@ pub struct SyntaxError {
     pub position: Position,
 }
 
+/// The deepest column a block node may start at. YAML nests block collections by indenting them
+/// further (or by compact `- - ` indicators, two columns each), and the parsers recurse once per
+/// level: a text nested past this is refused before any parser sees it, instead of overflowing
+/// the stack. Real plans nest a handful of levels.
+pub const MAX_BLOCK_COLUMN: usize = 256;
+
+/// Refuses text whose block nesting goes deeper than [`MAX_BLOCK_COLUMN`], naming the line.
+pub fn check_nesting(text: &str) -> Result<(), SyntaxError> {
+    for (n, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let mut col = 0;
+        loop {
+            match bytes.get(col) {
+                Some(b' ') => col += 1,
+                // A block indicator followed by a space or a tab opens a nested node.
+                Some(b'-' | b'?' | b':') if matches!(bytes.get(col + 1), Some(b' ' | b'\t')) => {
+                    col += 2
+                }
+                _ => break,
+            }
+            if col > MAX_BLOCK_COLUMN {
+                return Err(SyntaxError {
+                    message: format!(
+                        "nested too deeply (a block node past column {MAX_BLOCK_COLUMN}); this is not a plan, group or scenario the app can read"
+                    ),
+                    position: (n + 1, col),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Indexes every document of a YAML stream.
 pub fn index_documents(text: &str) -> Result<Vec<DocumentIndex>, SyntaxError> {
+    check_nesting(text)?;
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, true).map_err(|e| SyntaxError {
@@ -163,6 +197,18 @@ pub fn index_documents(text: &str) -> Result<Vec<DocumentIndex>, SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_block_nesting_is_refused_before_any_parser_recurses() {
+        let deep = format!("waves:\n  {}x\n", "- ".repeat(60_000));
+        let err = index_documents(&deep).unwrap_err();
+        assert_eq!(err.position.0, 2);
+        assert!(err.message.contains("nested too deeply"), "{}", err.message);
+        let deep = format!("a:\n{}b: 1\n", " ".repeat(300));
+        assert!(index_documents(&deep).is_err());
+        let fine = "kind: RecoveryPlan\nspec:\n  waves:\n    - - - - name: db\n";
+        assert!(check_nesting(fine).is_ok());
+    }
 
     #[test]
     fn paths_and_positions() {
