@@ -170,25 +170,31 @@ pub fn resume_setup(store: &Store, secrets: &dyn Secrets, id: &str) -> Result<Re
 /// The sandbox's simulated clock, read from its `/_sandbox/clock` endpoint.
 async fn sandbox_clock(endpoint: &str) -> Option<ScaledClock> {
     let url = format!("{}/_sandbox/clock", endpoint.trim_end_matches('/'));
-    let body: serde_json::Value = tokio::task::spawn_blocking(move || {
-        ureq::get(&url)
-            .config()
-            .timeout_global(Some(Duration::from_secs(5)))
-            .build()
-            .call()
-            .ok()?
-            .body_mut()
-            .read_json()
-            .ok()
-    })
-    .await
-    .ok()??;
+    let (body, round_trip): (serde_json::Value, Duration) =
+        tokio::task::spawn_blocking(move || {
+            let sent = std::time::Instant::now();
+            let body = ureq::get(&url)
+                .config()
+                .timeout_global(Some(Duration::from_secs(5)))
+                .build()
+                .call()
+                .ok()?
+                .body_mut()
+                .read_json()
+                .ok()?;
+            Some((body, sent.elapsed()))
+        })
+        .await
+        .ok()??;
     let now = time::OffsetDateTime::parse(
         body["now"].as_str()?,
         &time::format_description::well_known::Rfc3339,
     )
     .ok()?;
-    Some(ScaledClock::new(now, body["timeScale"].as_f64()?))
+    let scale = body["timeScale"].as_f64()?;
+    // The answer was read half a round trip ago, in sandbox time.
+    let since = time::Duration::seconds_f64(round_trip.as_secs_f64() / 2.0 * scale);
+    Some(ScaledClock::new(now + since, scale))
 }
 
 /// The clock an execution over `targets` lives on: the sandbox's simulated clock when every

@@ -200,8 +200,23 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
             );
         }
     }
-    // Waves ran in order: application started after data ended.
-    assert!(e["waves"][1]["startedAt"].as_str() >= e["waves"][0]["endedAt"].as_str());
+    // Waves ran in order: application's job was created (by DRS) after data's last server
+    // launched (as EC2 reports it): both on AWS's clock.
+    let first_job_of = |wave: &str| {
+        e["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["wave"] == wave)
+            .filter_map(|b| b["jobCreatedAt"].as_str())
+            .min()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        first_job_of("application").as_str() >= e["waves"][0]["endedAt"].as_str().unwrap(),
+        "{e}"
+    );
     // No drill instance is left.
     assert_eq!(drill_instances(&sandbox.endpoint), 0);
     let audit = cli.ok(&["audit", "--subject", &id]);
@@ -1322,6 +1337,7 @@ fn a_lost_start_recovery_answer_is_found_by_its_tags_and_nothing_leaks() {
         e["batches"].as_array().unwrap().len() as u64,
         "{stats}"
     );
+    assert_eq!(stats["lostAnswers"]["drs:StartRecovery"], 2, "{stats}");
     assert_eq!(drill_instances(&sandbox.endpoint), 0);
 }
 

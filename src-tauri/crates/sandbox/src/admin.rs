@@ -24,11 +24,20 @@ pub struct Stats {
     pub injected_errors: BTreeMap<String, u64>,
     /// Requests the operation itself refused (4xx/5xx).
     pub failed: BTreeMap<String, u64>,
+    /// Requests carried out whose answer was then lost (a 500 instead).
+    pub lost_answers: BTreeMap<String, u64>,
     /// Total requests.
     pub total: u64,
 }
 
 impl Stats {
+    pub(crate) fn lost(&mut self, service: &str, op: &str) {
+        *self
+            .lost_answers
+            .entry(format!("{service}:{op}"))
+            .or_default() += 1;
+    }
+
     pub(crate) fn record(&mut self, service: &str, op: &str, fault: Option<Fault>, failed: bool) {
         let key = format!("{service}:{op}");
         self.total += 1;
@@ -135,7 +144,13 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
         }
         (&Method::GET, "/_sandbox/clock") => {
             // The simulated clock, so an execution on the sandbox can live on it.
-            let now = shared.with_estate(|e| crate::estate::iso(e.clock.now()));
+            // Sub-second precision: an execution's clock is set from it.
+            let now = shared.with_estate(|e| {
+                e.clock
+                    .now()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            });
             json_ok(
                 StatusCode::OK,
                 &serde_json::json!({ "now": now, "timeScale": shared.config.time_scale }),

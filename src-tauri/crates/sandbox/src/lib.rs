@@ -212,12 +212,10 @@ async fn handle(
     let failed = !response.status().is_success();
     shared.stats_record_result(&request.service, &operation, failed);
     if !failed && shared.lose_answer(&operation) {
-        // Carried out; the answer is lost on the way back.
-        shared.stats_record(
-            &request.service,
-            &operation,
-            Some(faults::Fault::ServerError),
-        );
+        // Carried out (counted once above); the answer is lost on the way back.
+        if let Ok(mut s) = shared.stats.lock() {
+            s.lost(request.service.name(), &operation);
+        }
         return protocol::fault_response(&request, &operation, faults::Fault::ServerError);
     }
     response

@@ -44,6 +44,19 @@ impl Engine<'_> {
             .iter()
             .map(|w| (w.name.clone(), w.settled()))
             .collect();
+        // When each wave's last server launched or failed, as AWS reports it.
+        let last_end: BTreeMap<String, OffsetDateTime> = e
+            .waves
+            .iter()
+            .filter_map(|w| {
+                let end = w
+                    .servers
+                    .iter()
+                    .filter_map(|s| s.ended_at.as_deref().and_then(super::model::parse))
+                    .max()?;
+                Some((w.name.clone(), end))
+            })
+            .collect();
         // A failed wave with policy "stop" halts every wave not yet started.
         let halted = e
             .waves
@@ -83,7 +96,15 @@ impl Engine<'_> {
                 continue;
             }
             w.status = WaveStatus::Running;
-            w.started_at = Some(rfc3339(now));
+            // Never before the waves it waited for ended: AWS's clock and this machine's may
+            // differ by seconds.
+            let after = w
+                .depends_on
+                .iter()
+                .filter_map(|d| last_end.get(d).copied())
+                .max()
+                .map_or(now, |t| t.max(now));
+            w.started_at = Some(rfc3339(after));
             for s in &mut w.servers {
                 if !s.status.is_final() {
                     s.status = ServerStatus::Preparing;

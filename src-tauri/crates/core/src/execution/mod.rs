@@ -110,6 +110,7 @@ pub struct Engine<'a> {
     options: &'a DriveOptions,
     next_poll: BTreeMap<String, OffsetDateTime>,
     planned: Option<Duration>,
+    pauses: Option<&'a std::sync::Mutex<Vec<Gap>>>,
 }
 
 impl<'a> Engine<'a> {
@@ -127,6 +128,7 @@ impl<'a> Engine<'a> {
             options,
             next_poll: BTreeMap::new(),
             planned: None,
+            pauses: None,
         }
     }
 
@@ -208,6 +210,19 @@ impl<'a> Engine<'a> {
     /// timeouts. (A long tick — slow AWS answers — is not a gap: it is measured from the end of
     /// the previous tick.)
     fn note_gap(&mut self, e: &mut Execution, now: OffsetDateTime) -> Result<(), EngineError> {
+        // Times the process did not run while a tick was under way (seen by `drive`'s watcher).
+        let seen: Vec<Gap> = self
+            .pauses
+            .map(|p| match p.lock() {
+                Ok(mut g) => std::mem::take(&mut *g),
+                Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+            })
+            .unwrap_or_default();
+        for g in seen {
+            if let (Some(from), Some(to)) = (model::parse(&g.from), model::parse(&g.to)) {
+                self.add_gap(e, from, to)?;
+            }
+        }
         let Some(last) = e.last_tick_at.as_deref().and_then(model::parse) else {
             return Ok(());
         };
@@ -221,19 +236,46 @@ impl<'a> Engine<'a> {
         // The sleep between two ticks overshooting its plan by seconds is no scheduling jitter.
         let real_planned = self.clock.real(planned).min(self.options.tick);
         if real_gap > real_planned * 2 + Duration::from_secs(5) {
-            e.gaps.push(Gap {
-                from: rfc3339(last),
-                to: rfc3339(now),
-            });
-            self.record(
-                e,
-                Event::Gap {
-                    seconds: gap.whole_seconds(),
-                },
-            )?;
-            // Everything is looked at afresh after a gap.
-            self.next_poll.clear();
+            self.add_gap(e, last, now)?;
         }
+        Ok(())
+    }
+
+    /// Records a time the engine did not run, merged with one it overlaps.
+    fn add_gap(
+        &mut self,
+        e: &mut Execution,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<(), EngineError> {
+        if to <= from {
+            return Ok(());
+        }
+        let overlapping = e.gaps.iter_mut().find(|g| {
+            matches!((model::parse(&g.from), model::parse(&g.to)), (Some(a), Some(b)) if a <= to && from <= b)
+        });
+        match overlapping {
+            Some(g) => {
+                let a = model::parse(&g.from).unwrap_or(from).min(from);
+                let b = model::parse(&g.to).unwrap_or(to).max(to);
+                g.from = rfc3339(a);
+                g.to = rfc3339(b);
+            }
+            None => {
+                e.gaps.push(Gap {
+                    from: rfc3339(from),
+                    to: rfc3339(to),
+                });
+                self.record(
+                    e,
+                    Event::Gap {
+                        seconds: (to - from).whole_seconds(),
+                    },
+                )?;
+            }
+        }
+        // Everything is looked at afresh after a gap.
+        self.next_poll.clear();
         Ok(())
     }
 
@@ -316,19 +358,48 @@ pub async fn drive(
     options: &DriveOptions,
     stop_when_waiting: bool,
 ) -> Result<Execution, EngineError> {
-    let mut engine = Engine::new(clouds, journal, clock, options);
-    loop {
-        let out = engine.tick(&mut e).await?;
-        if out.ended
-            || out.cleanup_awaits_confirmation
-            || (out.waiting_for_person && stop_when_waiting)
-        {
-            return Ok(e);
+    // A watcher beside the engine notices when the whole process did not run (stopped, or the
+    // computer slept) even in the middle of a tick: a one-second sleep that took much longer.
+    let pauses = std::sync::Mutex::new(Vec::new());
+    let watcher = async {
+        loop {
+            let before = clock.now();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let after = clock.now();
+            let real = clock.real(Duration::try_from(after - before).unwrap_or(Duration::ZERO));
+            if real > Duration::from_secs(4) {
+                if let Ok(mut p) = pauses.lock() {
+                    p.push(Gap {
+                        from: rfc3339(before),
+                        to: rfc3339(after),
+                    });
+                }
+            }
         }
-        let wait = clock.real(out.next_in).clamp(
-            Duration::from_millis(20),
-            options.tick.max(Duration::from_millis(20)),
-        );
-        tokio::time::sleep(wait).await;
-    }
+    };
+    let run = async {
+        let mut engine = Engine::new(clouds, journal, clock, options);
+        engine.pauses = Some(&pauses);
+        loop {
+            // Let the watcher report a pause before the tick judges timeouts.
+            tokio::task::yield_now().await;
+            let out = engine.tick(&mut e).await?;
+            if out.ended
+                || out.cleanup_awaits_confirmation
+                || (out.waiting_for_person && stop_when_waiting)
+            {
+                return Ok(());
+            }
+            let wait = clock.real(out.next_in).clamp(
+                Duration::from_millis(20),
+                options.tick.max(Duration::from_millis(20)),
+            );
+            tokio::time::sleep(wait).await;
+        }
+    };
+    let outcome: Result<(), EngineError> = tokio::select! {
+        r = run => r,
+        _ = watcher => Ok(()),
+    };
+    outcome.map(|()| e)
 }
