@@ -1,133 +1,53 @@
 //! # DRS Orchestrator — the app
 //!
 //! One binary, two faces: with no arguments it opens the Tauri window (the React + Cloudscape UI
-//! bundled from `ui/dist`); with a subcommand it is the CLI. Both are thin adapters over the same
-//! core:
+//! bundled from `ui/dist`); with a subcommand it is the CLI. Both are thin adapters over one
+//! application layer, `drs-app`, where every use case and rule lives once:
 //!
 //! ```text
 //!   ui/ (React) ──invoke──▶ commands/ ─┐
-//!                                       ├──▶ drs-store (SQLite) ──▶ drs-core (domain, rules, YAML)
-//!   terminal ──────────────▶ cli/ ─────┘
+//!                                       ├──▶ drs-app (App: the use cases) ──▶ drs-core, drs-store,
+//!   terminal ──────────────▶ cli/ ─────┘                                       drs-aws, drs-sandbox,
+//!                                                                              drs-secrets, drs-report
 //! ```
 //!
-//! - [`commands`]: `#[tauri::command]` functions, one file per area; every error crosses the IPC
-//!   boundary as one `{code, message, problems?}` shape ([`commands::IpcError`]).
-//! - [`cli`]: clap subcommands with human output by default and `--json` for machines.
-//! - [`data_dir`]: where the store lives (`--data-dir`, `DRS_ORCH_DATA_DIR`, or the platform's
-//!   app data directory).
-//! - [`files`]: reading YAML files safely and writing exports atomically.
+//! - [`commands`]: `#[tauri::command]` functions, one file per area; each parses, calls one
+//!   `App` use case and returns its result; every error crosses the IPC boundary as one
+//!   `{code, message, problems?}` shape (`drs_app::AppError`).
+//! - [`cli`]: clap subcommands with human output by default and `--json` for machines; each
+//!   calls the same use cases and renders them; errors exit with `AppError`'s exit code.
 //!
-//! [`setup`] registers plugins, state and handlers on any [`tauri::Runtime`], so the IPC tests run
-//! the same wiring on Tauri's mock runtime with the real capabilities from [`context`].
+//! [`setup`] registers plugins, the application and the handlers on any [`tauri::Runtime`], so
+//! the IPC tests run the same wiring on Tauri's mock runtime with the real capabilities from
+//! [`context`].
 
 pub mod cli;
 pub mod commands;
-pub mod connect;
-pub mod credentials;
-pub mod data_dir;
-pub mod execute;
-pub mod files;
-pub mod health;
-pub mod launch_settings;
-pub mod readiness;
-pub mod reports;
-pub mod tag_sync;
 
-use drs_secrets::{Keychain, Secrets};
-use drs_store::Store;
-use std::path::PathBuf;
+pub use drs_app::{
+    connect, credentials, data_dir, execute, files, health, launch_settings, now, open_store,
+    readiness, reports, rfc3339, tag_sync, App, SAMPLE_ESTATE_YAML,
+};
+
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock};
-use tauri::{Builder, Runtime};
+use std::sync::Arc;
+use tauri::{Builder, Manager, Runtime};
 
-/// The sample groups and plan for the sandbox's built-in scenario, imported on first start.
-pub const SAMPLE_ESTATE_YAML: &str = include_str!("../examples/retail.yaml");
+/// Desktop notifications for the application layer (best effort: a desktop without a
+/// notification service shows none, and the window still shows everything).
+struct DesktopNotifier<R: Runtime>(tauri::AppHandle<R>);
 
-/// What every command can reach: the store (or why it could not be opened) and who is acting.
-pub struct AppState {
-    /// The open store; `None` when opening failed (see `open_error`).
-    pub store: Arc<Mutex<Option<Store>>>,
-    /// Why the store could not be opened, shown by every page.
-    pub open_error: Option<String>,
-    /// The data directory in use.
-    pub data_dir: PathBuf,
-    /// Who edits are recorded as.
-    pub actor: String,
-    /// The in-process sandbox behind the default "Sandbox" target.
-    pub sandbox: connect::EmbeddedSandbox,
-    /// The OS keychain, where target secrets live.
-    pub keychain: Arc<dyn Secrets>,
-    /// The startup check of the keychain: unset while it runs, then ok or why not.
-    pub keychain_check: Arc<OnceLock<Result<(), String>>>,
-    /// Live views of executions, and the executions this app drives.
-    pub watchers: commands::execution::Watchers,
-    /// Reports made and not yet saved.
-    pub reports: commands::report::MadeReports,
-}
-
-impl AppState {
-    /// Opens the store in `data_dir`, making sure the sandbox target exists. A failure is kept
-    /// and reported by the UI instead of stopping the app.
-    pub fn open(data_dir: PathBuf) -> Self {
-        let actor = data_dir::actor();
-        let opened = open_store(&data_dir, &actor);
-        let (store, open_error) = match opened {
-            Ok(s) => (Some(s), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        Self {
-            store: Arc::new(Mutex::new(store)),
-            open_error,
-            data_dir,
-            actor,
-            sandbox: connect::EmbeddedSandbox::default(),
-            keychain: Arc::new(Keychain::new()),
-            keychain_check: Arc::new(OnceLock::new()),
-            watchers: Default::default(),
-            reports: Default::default(),
-        }
+impl<R: Runtime> drs_app::Notifier for DesktopNotifier<R> {
+    fn notify(&self, title: &str, body: &str) {
+        use tauri_plugin_notification::NotificationExt;
+        let _ = self
+            .0
+            .notification()
+            .builder()
+            .title(title)
+            .body(body)
+            .show();
     }
-
-    /// Proves on a background thread that the OS keychain really keeps secrets (a write, read
-    /// and delete of a probe entry), so that a missing or locked Secret Service is reported at
-    /// startup rather than at the first save. The result is shown by the Targets page.
-    pub fn check_keychain_in_background(&self) {
-        let done = Arc::clone(&self.keychain_check);
-        let spawned = std::thread::Builder::new()
-            .name("keychain-check".into())
-            .spawn(move || {
-                let _ = done.set(Keychain::new().check().map_err(|e| e.to_string()));
-            });
-        if let Err(e) = spawned {
-            let _ = self
-                .keychain_check
-                .set(Err(format!("the keychain check could not start: {e}")));
-        }
-    }
-}
-
-/// Opens the store in `data_dir`. On the very first start it creates the "Sandbox" target and
-/// imports the sample groups and plan for the sandbox's scenario, so a new user sees a populated
-/// app. Shared by the window and the CLI.
-pub fn open_store(data_dir: &std::path::Path, actor: &str) -> Result<Store, drs_store::StoreError> {
-    let mut store = Store::open(data_dir)?;
-    if store.ensure_sandbox_target(actor)? {
-        store.import_yaml(SAMPLE_ESTATE_YAML, actor)?;
-    }
-    Ok(store)
-}
-
-/// `t` as RFC 3339 in whole seconds (how the store, journals and reports write times).
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-/// Now, as [`rfc3339`].
-pub fn now() -> String {
-    rfc3339(time::OffsetDateTime::now_utc())
 }
 
 /// The generated Tauri context: `tauri.conf.json`, the bundled UI and the capabilities/ACL.
@@ -135,16 +55,19 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
-/// Registers plugins, state and every command on `builder`.
-pub fn setup<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+/// Registers plugins, the application, and every command on `builder`; while the window runs,
+/// the application's background loops (schedules, health monitor, the follower of executions)
+/// run too and tell people through desktop notifications.
+pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
-        .manage(state)
-        .setup(|app| {
-            commands::report::spawn_schedule(app.handle().clone());
-            commands::execution::spawn_follower(app.handle().clone());
-            commands::operations::spawn_monitors(app.handle().clone());
+        .manage(app)
+        .manage(commands::report::MadeReports::default())
+        .setup(|handle| {
+            let app = handle.state::<App>().inner().clone();
+            app.set_notifier(Arc::new(DesktopNotifier(handle.handle().clone())));
+            tauri::async_runtime::spawn(async move { app.spawn_background() });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -222,9 +145,9 @@ pub fn run_gui() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let state = AppState::open(dir);
-    state.check_keychain_in_background();
-    match setup(Builder::default(), state).run(context()) {
+    let app = App::open(dir);
+    app.check_keychain_in_background();
+    match setup(Builder::default(), app).run(context()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: the window could not be opened: {e}");

@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod common;
-use drs_orchestrator::{context, setup, AppState};
+use drs_orchestrator::{context, setup};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -20,7 +20,7 @@ struct Harness {
 
 fn harness() -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
+    let app = setup(mock_builder(), drs_orchestrator::App::open(dir.path().to_path_buf()))
         .build(context())
         .expect("app builds with the real context");
     let main = main_window(&app);
@@ -329,7 +329,7 @@ fn an_unusable_database_is_reported_not_fatal() {
         vec![b'x'; 4096],
     )
     .expect("write");
-    let app = setup(mock_builder(), AppState::open(dir.path().to_path_buf()))
+    let app = setup(mock_builder(), drs_orchestrator::App::open(dir.path().to_path_buf()))
         .build(context())
         .expect("app builds even without a database");
     let main = main_window(&app);
@@ -437,7 +437,7 @@ fn targets_with_secrets_over_ipc_the_web_view_never_sees_a_secret() {
 #[test]
 fn the_app_checks_the_keychain_at_startup() {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(dir.path().to_path_buf());
+    let state = drs_orchestrator::App::open(dir.path().to_path_buf());
     state.check_keychain_in_background();
     let app = setup(mock_builder(), state).build(context()).unwrap();
     let main = main_window(&app);
@@ -492,7 +492,7 @@ spec:
         .spawn()
         .unwrap();
     // The window opens on the same data directory.
-    let app = setup(mock_builder(), AppState::open(cli.data().to_path_buf()))
+    let app = setup(mock_builder(), drs_orchestrator::App::open(cli.data().to_path_buf()))
         .build(context())
         .unwrap();
     let main = main_window(&app);

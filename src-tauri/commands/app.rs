@@ -1,9 +1,8 @@
 //! App-wide commands: what the app is running on, targets, the audit log.
 
-use super::{with_store, with_store_and_keychain, CmdResult, IpcError};
-use crate::connect::{connect, resolve_targets};
-use crate::credentials::{self, SaveMode, SecretInput};
-use crate::AppState;
+use super::{with_store, CmdResult};
+use drs_app::credentials::{self, SaveMode, SecretInput};
+use drs_app::App;
 use drs_aws::profiles::ProfileInfo;
 use drs_core::cloud::CallerIdentity;
 use drs_core::Target;
@@ -33,24 +32,20 @@ pub struct AppInfo {
 
 /// Version, data directory, database state and actor.
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    let database = state
-        .store
-        .lock()
-        .ok()
-        .and_then(|g| g.as_ref().map(|s| s.path().display().to_string()));
+pub fn app_info(state: State<'_, App>) -> AppInfo {
+    let keychain = state.keychain_state();
     AppInfo {
         version: env!("CARGO_PKG_VERSION").into(),
-        data_dir: state.data_dir.display().to_string(),
-        database,
-        store_error: state.open_error.clone(),
-        actor: state.actor.clone(),
-        keychain: match state.keychain_check.get() {
+        data_dir: state.data_dir().display().to_string(),
+        database: state.database().map(|p| p.display().to_string()),
+        store_error: state.open_error().map(str::to_string),
+        actor: state.actor().to_string(),
+        keychain: match &keychain {
             None => "checking",
             Some(Ok(())) => "ok",
             Some(Err(_)) => "unavailable",
         },
-        keychain_error: state.keychain_check.get().and_then(|r| r.clone().err()),
+        keychain_error: keychain.and_then(|r| r.err()),
     }
 }
 
@@ -72,66 +67,50 @@ pub fn app_ready() {
 
 /// Every target.
 #[tauri::command]
-pub fn target_list(state: State<'_, AppState>) -> CmdResult<Vec<Target>> {
+pub fn target_list(state: State<'_, App>) -> CmdResult<Vec<Target>> {
     with_store(&state, |s| s.targets())
 }
 
 /// Calls STS GetCallerIdentity through a target's credentials and checks the account.
 #[tauri::command]
-pub async fn target_test(state: State<'_, AppState>, name: String) -> CmdResult<CallerIdentity> {
-    let lookup = name.clone();
-    let (target, resolved) = with_store_and_keychain(&state, move |s, keychain| {
-        resolve_targets(s, keychain, Some(&lookup))?
-            .pop()
-            .ok_or_else(|| IpcError::new("not_found", format!("target \"{lookup}\" not found")))
-    })
-    .await?;
-    let cloud = connect(resolved?, &state.sandbox).await?;
-    let me = cloud.caller_identity().await?;
-    if me.account != target.account_id {
-        return Err(IpcError::new(
-            "conflict",
-            format!(
-                "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
-                target.account_id, me.account, me.arn
-            ),
-        ));
-    }
-    Ok(me)
+pub async fn target_test(state: State<'_, App>, name: String) -> CmdResult<CallerIdentity> {
+    state.test_target(&name).await
 }
 
 /// Adds or edits a target with its secrets (kept only in the OS keychain). Returns the target
 /// as stored, which says only whether a secret is kept.
 #[tauri::command]
 pub async fn target_save(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     target: Target,
     secrets: Option<SecretInput>,
     mode: SaveMode,
 ) -> CmdResult<Target> {
     credentials::preflight(&target).await?;
-    let actor = state.actor.clone();
-    with_store_and_keychain(&state, move |s, keychain| {
-        Ok(credentials::save(
-            s,
-            keychain,
-            target,
-            secrets.unwrap_or_default(),
-            mode,
-            &actor,
-        )?)
-    })
-    .await
+    let actor = state.actor().to_string();
+    state
+        .with_store_and_keychain(move |s, keychain| {
+            Ok(credentials::save(
+                s,
+                keychain,
+                target,
+                secrets.unwrap_or_default(),
+                mode,
+                &actor,
+            )?)
+        })
+        .await
 }
 
 /// Removes a target and its keychain entries.
 #[tauri::command]
-pub async fn target_remove(state: State<'_, AppState>, name: String) -> CmdResult<()> {
-    let actor = state.actor.clone();
-    with_store_and_keychain(&state, move |s, keychain| {
-        Ok(credentials::remove(s, keychain, &name, &actor)?)
-    })
-    .await
+pub async fn target_remove(state: State<'_, App>, name: String) -> CmdResult<()> {
+    let actor = state.actor().to_string();
+    state
+        .with_store_and_keychain(move |s, keychain| {
+            Ok(credentials::remove(s, keychain, &name, &actor)?)
+        })
+        .await
 }
 
 /// The profiles of the AWS config files, for the target form.
@@ -143,7 +122,7 @@ pub async fn aws_profiles() -> CmdResult<Vec<ProfileInfo>> {
 /// The newest audit entries, optionally about one object.
 #[tauri::command]
 pub fn audit_list(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     subject: Option<String>,
     limit: Option<u32>,
 ) -> CmdResult<Vec<AuditEntry>> {

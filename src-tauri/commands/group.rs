@@ -1,8 +1,8 @@
 //! Protection group commands.
 
 use super::{with_store, CmdResult, IpcError};
-use crate::files::write_atomic;
-use crate::AppState;
+use drs_app::files::write_atomic;
+use drs_app::App;
 use drs_core::document::group_to_yaml;
 use drs_core::{Problem, ProtectionGroup};
 use std::path::PathBuf;
@@ -10,20 +10,20 @@ use tauri::State;
 
 /// Every group.
 #[tauri::command]
-pub fn group_list(state: State<'_, AppState>) -> CmdResult<Vec<ProtectionGroup>> {
+pub fn group_list(state: State<'_, App>) -> CmdResult<Vec<ProtectionGroup>> {
     with_store(&state, |s| s.groups())
 }
 
 /// One group.
 #[tauri::command]
-pub fn group_get(state: State<'_, AppState>, name: String) -> CmdResult<ProtectionGroup> {
+pub fn group_get(state: State<'_, App>, name: String) -> CmdResult<ProtectionGroup> {
     with_store(&state, |s| s.group(&name))
 }
 
 /// Every problem with an edited group (not saved).
 #[tauri::command]
 pub fn group_validate(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     group: ProtectionGroup,
     original_name: Option<String>,
 ) -> CmdResult<Vec<Problem>> {
@@ -33,11 +33,11 @@ pub fn group_validate(
 /// Creates, updates or renames a group.
 #[tauri::command]
 pub fn group_save(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     group: ProtectionGroup,
     original_name: Option<String>,
 ) -> CmdResult<ProtectionGroup> {
-    let actor = state.actor.clone();
+    let actor = state.actor().to_string();
     with_store(&state, |s| {
         s.save_group(&group, original_name.as_deref(), &actor)?;
         s.group(&group.name)
@@ -46,20 +46,20 @@ pub fn group_save(
 
 /// Deletes a group no plan uses.
 #[tauri::command]
-pub fn group_delete(state: State<'_, AppState>, name: String) -> CmdResult<()> {
-    let actor = state.actor.clone();
+pub fn group_delete(state: State<'_, App>, name: String) -> CmdResult<()> {
+    let actor = state.actor().to_string();
     with_store(&state, |s| s.delete_group(&name, &actor))
 }
 
 /// A group as YAML text.
 #[tauri::command]
-pub fn group_export_yaml(state: State<'_, AppState>, name: String) -> CmdResult<String> {
+pub fn group_export_yaml(state: State<'_, App>, name: String) -> CmdResult<String> {
     with_store(&state, |s| s.group(&name)).map(|g| group_to_yaml(&g))
 }
 
 /// Writes a group's YAML to `path`.
 #[tauri::command]
-pub fn group_export_file(state: State<'_, AppState>, name: String, path: PathBuf) -> CmdResult<()> {
+pub fn group_export_file(state: State<'_, App>, name: String, path: PathBuf) -> CmdResult<()> {
     let yaml = group_export_yaml(state, name)?;
     write_atomic(&path, &yaml).map_err(IpcError::from)
 }

@@ -2,8 +2,8 @@
 //! diff, restore, export.
 
 use super::{with_store, CmdResult, IpcError};
-use crate::files::write_atomic;
-use crate::AppState;
+use drs_app::files::write_atomic;
+use drs_app::App;
 use drs_core::document::plan_to_yaml;
 use drs_core::{Problem, RecoveryPlan};
 use drs_store::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
@@ -12,30 +12,30 @@ use tauri::State;
 
 /// Every plan's summary.
 #[tauri::command]
-pub fn plan_list(state: State<'_, AppState>) -> CmdResult<Vec<PlanSummary>> {
+pub fn plan_list(state: State<'_, App>) -> CmdResult<Vec<PlanSummary>> {
     with_store(&state, |s| s.plans())
 }
 
 /// A plan's current revision.
 #[tauri::command]
-pub fn plan_get(state: State<'_, AppState>, name: String) -> CmdResult<StoredPlan> {
+pub fn plan_get(state: State<'_, App>, name: String) -> CmdResult<StoredPlan> {
     with_store(&state, |s| s.plan(&name))
 }
 
 /// Every problem with an edited plan (not saved), for the live validation panel.
 #[tauri::command]
-pub fn plan_validate(state: State<'_, AppState>, plan: RecoveryPlan) -> CmdResult<Vec<Problem>> {
+pub fn plan_validate(state: State<'_, App>, plan: RecoveryPlan) -> CmdResult<Vec<Problem>> {
     with_store(&state, |s| s.check_plan(&plan))
 }
 
 /// Saves a plan as a new revision.
 #[tauri::command]
 pub fn plan_save(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     plan: RecoveryPlan,
     options: Option<SavePlan>,
 ) -> CmdResult<StoredPlan> {
-    let actor = state.actor.clone();
+    let actor = state.actor().to_string();
     with_store(&state, |s| {
         s.save_plan(&plan, &options.unwrap_or_default(), &actor)
     })
@@ -43,32 +43,28 @@ pub fn plan_save(
 
 /// Copies a plan under a new name.
 #[tauri::command]
-pub fn plan_clone(
-    state: State<'_, AppState>,
-    name: String,
-    new_name: String,
-) -> CmdResult<StoredPlan> {
-    let actor = state.actor.clone();
+pub fn plan_clone(state: State<'_, App>, name: String, new_name: String) -> CmdResult<StoredPlan> {
+    let actor = state.actor().to_string();
     with_store(&state, |s| s.clone_plan(&name, &new_name, &actor))
 }
 
 /// Deletes a plan and its revisions.
 #[tauri::command]
-pub fn plan_delete(state: State<'_, AppState>, name: String) -> CmdResult<()> {
-    let actor = state.actor.clone();
+pub fn plan_delete(state: State<'_, App>, name: String) -> CmdResult<()> {
+    let actor = state.actor().to_string();
     with_store(&state, |s| s.delete_plan(&name, &actor))
 }
 
 /// A plan's revisions, newest first.
 #[tauri::command]
-pub fn plan_revisions(state: State<'_, AppState>, name: String) -> CmdResult<Vec<RevisionInfo>> {
+pub fn plan_revisions(state: State<'_, App>, name: String) -> CmdResult<Vec<RevisionInfo>> {
     with_store(&state, |s| s.plan_revisions(&name))
 }
 
 /// A plan at one revision.
 #[tauri::command]
 pub fn plan_revision_get(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     name: String,
     revision: u32,
 ) -> CmdResult<StoredPlan> {
@@ -78,7 +74,7 @@ pub fn plan_revision_get(
 /// A unified diff of the plan's YAML between two revisions.
 #[tauri::command]
 pub fn plan_revision_diff(
-    state: State<'_, AppState>,
+    state: State<'_, App>,
     name: String,
     from: u32,
     to: u32,
@@ -88,24 +84,20 @@ pub fn plan_revision_diff(
 
 /// Makes an old revision current (as a new revision).
 #[tauri::command]
-pub fn plan_restore(
-    state: State<'_, AppState>,
-    name: String,
-    revision: u32,
-) -> CmdResult<StoredPlan> {
-    let actor = state.actor.clone();
+pub fn plan_restore(state: State<'_, App>, name: String, revision: u32) -> CmdResult<StoredPlan> {
+    let actor = state.actor().to_string();
     with_store(&state, |s| s.restore_plan(&name, revision, &actor))
 }
 
 /// A plan as YAML text.
 #[tauri::command]
-pub fn plan_export_yaml(state: State<'_, AppState>, name: String) -> CmdResult<String> {
+pub fn plan_export_yaml(state: State<'_, App>, name: String) -> CmdResult<String> {
     with_store(&state, |s| s.plan(&name)).map(|p| plan_to_yaml(&p.plan))
 }
 
 /// Writes a plan's YAML to `path` (chosen in the native save dialog).
 #[tauri::command]
-pub fn plan_export_file(state: State<'_, AppState>, name: String, path: PathBuf) -> CmdResult<()> {
+pub fn plan_export_file(state: State<'_, App>, name: String, path: PathBuf) -> CmdResult<()> {
     let yaml = plan_export_yaml(state, name)?;
     write_atomic(&path, &yaml).map_err(IpcError::from)
 }

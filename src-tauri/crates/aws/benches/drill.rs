@@ -202,6 +202,7 @@ async fn engine_drill(
     let (plan, groups) = setup();
     admin(endpoint, "POST", "/_sandbox/reset").await;
     let servers = cloud.source_servers().await.unwrap();
+    eprintln!("    read {} servers", servers.len());
     // The readiness check's reads (16 at a time, as it does), given to the engine as the app
     // does.
     use futures::stream::{self, StreamExt};
@@ -239,10 +240,35 @@ async fn engine_drill(
     options.preread = Some((now, preread));
     let clouds: execution::Clouds = BTreeMap::from([(TARGET.to_string(), Arc::clone(cloud))]);
     let journal = MemoryJournal::new();
+    eprintln!("    driving");
     let t = Instant::now();
-    let e = execution::drive(e, &clouds, &journal, &clock, &options, false)
-        .await
-        .unwrap();
+    let driven = tokio::time::timeout(
+        Duration::from_secs(300),
+        execution::drive(e, &clouds, &journal, &clock, &options, false),
+    )
+    .await;
+    let e = match driven {
+        Ok(r) => r.unwrap(),
+        Err(_) => {
+            let last = journal.last.lock().unwrap().clone().unwrap();
+            eprintln!(
+                "STUCK after 300 s: status {}, waves {:?}, open batches {:?}, cleanup {} {:?}, retries {:?}, last tick {:?}",
+                last.status.as_str(),
+                last.waves.iter().map(|w| (w.name.clone(), w.status)).collect::<Vec<_>>(),
+                last.batches.iter().filter(|b| !b.done).map(|b| (b.key.clone(), b.job_id.clone(), b.uncertain)).collect::<Vec<_>>(),
+                last.cleanup.status,
+                last.cleanup.items.iter().map(|i| (i.state, i.action)).collect::<Vec<_>>(),
+                last.retries(),
+                last.last_tick_at
+            );
+            std::process::exit(1);
+        }
+    };
+    eprintln!(
+        "    {} in {:.0} s",
+        e.status.as_str(),
+        t.elapsed().as_secs_f64()
+    );
     let first = journal
         .first_batch
         .lock()
@@ -370,7 +396,9 @@ async fn main() {
     let ep = sb.endpoint();
     println!("500 servers in 5 waves of 100 on the sandbox (time scale {SCALE}x), through the AWS SDK over HTTP");
     if !only_faults {
+        eprintln!("  the engine's drill…");
         let (e, ours, first, reads) = engine_drill(&cloud, &ep, "bench-1").await;
+        eprintln!("  the baseline's drill…");
         assert_eq!(e.counts().0, 500, "every server launched");
         let base = baseline_drill(&cloud, &ep).await;
         println!(

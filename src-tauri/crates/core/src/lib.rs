@@ -12,6 +12,11 @@
 //! - [`cloud`]: the `Cloud` port — the AWS operations the app uses, shaped by our needs, not the SDK.
 //! - [`document`]: the versioned YAML schema (`apiVersion: drs-orchestrator/v1`) for import and
 //!   export, with line/column for every problem.
+//! - [`execution`]: the execution engine (drills and recoveries) and its ports (`Journal`,
+//!   `Clock`), with a deterministic simulation of it.
+//! - [`readiness`], [`pairing`], [`launch_into`], [`group_settings`], [`health`], [`tag_sync`]:
+//!   the judgements and plans of changes the app makes, as pure functions of what AWS reported.
+//! - [`timestamp`]: time, written and read one way (RFC 3339, UTC) and a clock.
 
 pub mod cloud;
 pub mod document;
@@ -29,6 +34,7 @@ pub mod readiness;
 pub mod rules;
 pub mod tag_sync;
 pub mod target;
+pub mod timestamp;
 pub mod validation;
 mod yaml_index;
 

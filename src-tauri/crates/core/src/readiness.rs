@@ -449,10 +449,7 @@ async fn read_target(
 
 /// Seconds between two RFC 3339 instants (`later - earlier`), if both parse.
 pub fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
-    use time::format_description::well_known::Rfc3339;
-    let a = time::OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
-    let b = time::OffsetDateTime::parse(later, &Rfc3339).ok()?;
-    Some((b - a).whole_seconds())
+    crate::timestamp::seconds_between(earlier, later)
 }
 
 /// A duration as people say it (`45 s`, `20 min`, `3 h 12 min`).

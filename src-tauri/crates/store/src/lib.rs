@@ -60,11 +60,7 @@ pub struct ImportSummary {
 }
 
 fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    drs_core::timestamp::now()
 }
 
 impl Store {

@@ -650,7 +650,8 @@ impl Engine<'_> {
     }
 
     /// When target `target` is next polled: slowly while no server of its jobs can have
-    /// launched yet, often while they launch, very often when a job's end is imminent.
+    /// launched yet, often while they launch, very often when nine in ten have launched or
+    /// failed (the last launches let the next wave start; the job's end is imminent).
     fn schedule(&self, e: &Execution, target: &str, now: OffsetDateTime) -> OffsetDateTime {
         let p = self.options.poll;
         // The shortest launch seen in this execution, or the default.
@@ -670,11 +671,14 @@ impl Engine<'_> {
             .iter()
             .filter(|b| b.target == target && !b.done && b.job_id.is_some())
         {
-            let all_settled = b
+            let settled = b
                 .servers
                 .iter()
-                .all(|id| e.server(id).is_some_and(|s| s.status.is_final()));
-            let at = if all_settled {
+                .filter(|id| e.server(id).is_some_and(|s| s.status.is_final()))
+                .count();
+            // The job's end (or its last launches, which let the next wave start) is near.
+            let near_end = settled * 10 >= b.servers.len() * 9;
+            let at = if near_end {
                 now + to_time(p.ending)
             } else {
                 let created = b

@@ -667,13 +667,12 @@ impl Execution {
 }
 
 pub(crate) fn parse(t: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    crate::timestamp::parse(t)
 }
 
-/// RFC 3339 text of a time.
+/// RFC 3339 text of a time, with its fractions of a second (the engine's clock).
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    crate::timestamp::format_precise(t)
 }
 
 /// An execution's recovery time, measured from its own journal.

@@ -1477,7 +1477,7 @@ mod tests {
     use super::*;
 
     /// The seeds CI runs (about a minute on two cores); `--seeds N` with the example runs more.
-    const CI_SEEDS: u64 = 300;
+    const CI_SEEDS: u64 = 1500;
 
     #[test]
     fn a_fixed_set_of_seeds_keeps_every_invariant() {

@@ -657,3 +657,80 @@ pub async fn rollback(
     })
     .await
 }
+
+impl Records for crate::App {
+    fn with(
+        &self,
+        f: &mut dyn FnMut(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.store.with(f)
+    }
+}
+
+impl crate::App {
+    /// The servers a group being edited selects now, and its conflicts.
+    pub async fn group_members(
+        &self,
+        draft: ProtectionGroup,
+        original_name: Option<String>,
+    ) -> Result<Members, crate::AppError> {
+        let prepared = self
+            .with_store_and_keychain(move |s, k| {
+                Ok(prepare_draft(s, k, draft, original_name.as_deref())?)
+            })
+            .await?;
+        let cloud = cloud(&prepared, self.sandbox()).await?;
+        Ok(members(&prepared, cloud.as_ref()).await?)
+    }
+
+    /// A saved group against the live inventory and what DRS and EC2 hold.
+    pub async fn group_preview(&self, name: &str) -> Result<GroupPreview, crate::AppError> {
+        let name = name.to_string();
+        let prepared = self
+            .with_store_and_keychain(move |s, k| Ok(prepare(s, k, &name)?))
+            .await?;
+        let cloud = cloud(&prepared, self.sandbox()).await?;
+        Ok(preview(&prepared, cloud.as_ref()).await?)
+    }
+
+    /// Applies a group's launch settings to `only` (every server that differs when empty),
+    /// with progress; `kind` is `apply` or `remediate`.
+    pub async fn apply_group(
+        &self,
+        name: &str,
+        only: &BTreeSet<String>,
+        kind: &str,
+        progress: Progress<'_>,
+    ) -> Result<LaunchApplication, crate::AppError> {
+        let group = name.to_string();
+        let prepared = self
+            .with_store_and_keychain(move |s, k| Ok(prepare(s, k, &group)?))
+            .await?;
+        let cloud = cloud(&prepared, self.sandbox()).await?;
+        Ok(apply(
+            &prepared,
+            cloud.as_ref(),
+            self,
+            only,
+            kind,
+            self.actor(),
+            progress,
+        )
+        .await?)
+    }
+
+    /// Puts back what apply `id` of group `name` changed, with progress.
+    pub async fn rollback_group(
+        &self,
+        name: &str,
+        id: i64,
+        progress: Progress<'_>,
+    ) -> Result<LaunchApplication, crate::AppError> {
+        let group = name.to_string();
+        let prepared = self
+            .with_store_and_keychain(move |s, k| Ok(prepare(s, k, &group)?))
+            .await?;
+        let cloud = cloud(&prepared, self.sandbox()).await?;
+        Ok(rollback(&prepared, cloud.as_ref(), self, id, self.actor(), progress).await?)
+    }
+}

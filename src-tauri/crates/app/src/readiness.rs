@@ -245,3 +245,97 @@ pub async fn undo(
     }
     (outcome, done)
 }
+
+/// The pairs of a plan and what applying them would change, per target.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairsPreview {
+    /// The verdict (its `pairs` are the plan's pairs).
+    pub readiness: Readiness,
+    /// Per target: the launch-configuration changes, already-set pairs and skipped pairs.
+    pub apply: BTreeMap<String, ApplyPlan>,
+    /// Applies that can be undone, newest first.
+    pub undoable: Vec<drs_store::PairApplication>,
+}
+
+impl crate::App {
+    /// Reads a plan's evidence now and judges it.
+    pub async fn fresh_readiness(&self, plan: &str) -> Result<Run, crate::AppError> {
+        let plan = plan.to_string();
+        let prepared = self
+            .with_store_and_keychain(move |s, keychain| Ok(prepare(s, keychain, &plan)?))
+            .await?;
+        Ok(check(prepared, self.sandbox()).await)
+    }
+
+    /// Reads the evidence for a plan now, judges it and keeps the verdict.
+    pub async fn check_readiness(&self, plan: &str) -> Result<Readiness, crate::AppError> {
+        let r = self.fresh_readiness(plan).await?;
+        self.with_store(|s| Ok(s.save_readiness(&r.readiness)?))?;
+        Ok(r.readiness)
+    }
+
+    /// Matches the plan's servers with DR instances, checks each pair, and previews an apply.
+    pub async fn preview_pairs(&self, plan: &str) -> Result<PairsPreview, crate::AppError> {
+        let r = self.fresh_readiness(plan).await?;
+        let apply = apply_plans(&r);
+        let undoable = self.with_store(|s| {
+            s.save_readiness(&r.readiness)?;
+            Ok(s.pair_applications_to_undo(plan)?)
+        })?;
+        Ok(PairsPreview {
+            readiness: r.readiness,
+            apply,
+            undoable,
+        })
+    }
+
+    /// Applies the plan's pairs (only the source servers in `only`, when given); the evidence
+    /// is read again first, so only still-valid pairs are written. Recorded for undo.
+    pub async fn apply_pairs(
+        &self,
+        plan: &str,
+        only: Option<&BTreeSet<String>>,
+    ) -> Result<PairsOutcome, crate::AppError> {
+        if only.is_some_and(BTreeSet::is_empty) {
+            return Err(crate::AppError::new(
+                crate::ErrorCode::Invalid,
+                "no change was confirmed",
+            ));
+        }
+        let r = self.fresh_readiness(plan).await?;
+        let plans = apply_plans(&r);
+        let outcome = apply(&r, plans, only).await;
+        let actor = self.actor().to_string();
+        self.with_store(|s| Ok(record(s, plan, &outcome, &actor)?))?;
+        Ok(outcome)
+    }
+
+    /// Puts back the launch configurations the newest apply of the plan changed.
+    pub async fn undo_pairs(&self, plan: &str) -> Result<PairsOutcome, crate::AppError> {
+        let name = plan.to_string();
+        let (apps, targets) = self
+            .with_store_and_keychain(move |s, keychain| {
+                s.plan(&name)?;
+                let apps = s.pair_applications_to_undo(&name)?;
+                let targets = resolve_targets(s, keychain, None)?;
+                Ok((apps, targets))
+            })
+            .await?;
+        if apps.is_empty() {
+            return Err(crate::AppError::new(
+                crate::ErrorCode::NotFound,
+                format!("plan \"{plan}\" has no applied pairs to undo"),
+            ));
+        }
+        let (outcome, done) = undo(apps, targets, self.sandbox()).await;
+        let actor = self.actor().to_string();
+        self.with_store(|s| {
+            for id in done {
+                s.mark_pair_application_undone(id, plan, &actor)?;
+            }
+            Ok(())
+        })?;
+        Ok(outcome)
+    }
+}

@@ -146,3 +146,21 @@ pub fn record(store: &mut Store, syncs: &[TargetSync], actor: &str) -> Result<()
     }
     Ok(())
 }
+
+impl crate::App {
+    /// EC2 → DRS tag sync of one target or all (audited); `dry_run` writes nothing.
+    pub async fn sync_tags(
+        &self,
+        target: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Vec<TargetSync>, crate::AppError> {
+        let only = target.map(str::to_string);
+        let prepared = self
+            .with_store_and_keychain(move |s, k| Ok(prepare(s, k, only.as_deref())?))
+            .await?;
+        let syncs = run(prepared, self.sandbox(), dry_run).await;
+        let actor = self.actor().to_string();
+        self.with_store(|s| Ok(record(s, &syncs, &actor)?))?;
+        Ok(syncs)
+    }
+}

@@ -703,6 +703,49 @@ pub async fn run_schedule(
     (ScheduleRun { at, files, errors }, Some(checked))
 }
 
+impl crate::App {
+    /// Checks the plans now (every plan when `plans` is empty), keeps their verdicts, and makes
+    /// their readiness report; also says whether every plan is ready.
+    pub async fn readiness_report(
+        &self,
+        plans: &[String],
+        format: ReportFormat,
+    ) -> Result<(Made, bool), crate::AppError> {
+        let plans = plans.to_vec();
+        let prepared = self
+            .with_store_and_keychain(move |s, keychain| Ok(prepare_readiness(s, keychain, &plans)?))
+            .await?;
+        let checked = check_readiness(prepared, self.sandbox()).await;
+        self.with_store(|s| Ok(save_checks(s, &checked)?))?;
+        let ready = checked.plans.iter().all(|(r, _)| r.ready);
+        Ok((
+            readiness_report(&checked, format, time::OffsetDateTime::now_utc())?,
+            ready,
+        ))
+    }
+
+    /// The report of one execution from its journal (a running one is reported as in
+    /// progress).
+    pub fn execution_report(
+        &self,
+        id: &str,
+        format: ReportFormat,
+    ) -> Result<Made, crate::AppError> {
+        let mut made = None;
+        self.with_store(|s| {
+            made = Some(drill_report(s, id, format, time::OffsetDateTime::now_utc()));
+            Ok(())
+        })?;
+        match made {
+            Some(r) => Ok(r?),
+            None => Err(crate::AppError::new(
+                crate::ErrorCode::Internal,
+                "the report was not made",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

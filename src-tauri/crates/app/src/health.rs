@@ -149,3 +149,17 @@ impl Monitor {
         (now, alerts)
     }
 }
+
+impl crate::App {
+    /// Every target's servers (or one target's) against its replication thresholds, read now.
+    pub async fn health_check(
+        &self,
+        target: Option<&str>,
+    ) -> Result<Vec<TargetHealth>, crate::AppError> {
+        let only = target.map(str::to_string);
+        let prepared = self
+            .with_store_and_keychain(move |s, k| Ok(prepare(s, k, only.as_deref())?))
+            .await?;
+        Ok(check(&prepared, self.sandbox()).await)
+    }
+}

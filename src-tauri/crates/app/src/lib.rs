@@ -1,0 +1,267 @@
+//! # drs-app — the application layer both faces call
+//!
+//! The window (`commands/`, Tauri) and the CLI (`cli/`, clap) are thin adapters over this crate:
+//! they parse, call one use case, and render. Every rule lives here once — a real recovery needs
+//! its plan's name typed again, a target whose credentials act in another account is refused,
+//! a second process never drives an execution — and so do the loops that run while the app does
+//! (report and tag-sync schedules, the replication health monitor, the follower of executions),
+//! which the CLI can run too (`drs-orchestrator daemon`). No Tauri here.
+//!
+//! ```text
+//!   ui/ (React) ─invoke─▶ commands/ ─┐                 ┌─▶ drs-store (SQLite: plans, journal, audit)
+//!                                      ├─▶ drs-app::App ─┼─▶ drs-core (domain, engine, readiness)
+//!   terminal ────────────▶ cli/ ──────┘                 ├─▶ drs-aws (the Cloud port over the SDK)
+//!                                                        ├─▶ drs-sandbox, drs-secrets, drs-report
+//! ```
+//!
+//! - [`App`]: the facade — the store, the keychain, the embedded sandbox, who acts, the
+//!   executions this process drives, and the ports that differ between faces ([`Notifier`],
+//!   [`executions::Observer`]).
+//! - [`error`]: the one [`AppError`] with a closed [`ErrorCode`] (IPC) and an exit code (CLI).
+//! - Use cases by area: [`targets`] (test, inventory), [`credentials`], [`readiness`] and pairs,
+//!   [`launch_settings`], [`execute`] and [`executions`] (start, resume, requests, follow),
+//!   [`reports`], [`health`], [`tag_sync`], [`schedules`] (the loops).
+//! - Plumbing: [`connect`] (a target to a `Cloud`), [`data_dir`], [`files`].
+
+pub mod connect;
+pub mod credentials;
+pub mod data_dir;
+pub mod error;
+pub mod execute;
+pub mod executions;
+pub mod files;
+pub mod health;
+pub mod launch_settings;
+pub mod readiness;
+pub mod reports;
+pub mod schedules;
+pub mod tag_sync;
+pub mod targets;
+
+pub use error::{AppError, ErrorCode};
+
+use drs_secrets::{Keychain, Secrets};
+use drs_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+/// The sample groups and plan for the sandbox's built-in scenario, imported on first start.
+pub const SAMPLE_ESTATE_YAML: &str = include_str!("../../../../examples/retail.yaml");
+
+/// Opens the store in `data_dir`. On the very first start it creates the "Sandbox" target and
+/// imports the sample groups and plan for the sandbox's scenario, so a new user sees a populated
+/// app.
+pub fn open_store(data_dir: &Path, actor: &str) -> Result<Store, drs_store::StoreError> {
+    let mut store = Store::open(data_dir)?;
+    if store.ensure_sandbox_target(actor)? {
+        store.import_yaml(SAMPLE_ESTATE_YAML, actor)?;
+    }
+    Ok(store)
+}
+
+/// `t` as RFC 3339 in whole seconds (how the store, journals and reports write times).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    drs_core::timestamp::format(t)
+}
+
+/// Now, as [`rfc3339`].
+pub fn now() -> String {
+    drs_core::timestamp::now()
+}
+
+/// Tells people something while the app runs: a desktop notification in the window, a log line
+/// for the CLI's `daemon`.
+pub trait Notifier: Send + Sync {
+    /// Shows `title` and `body` (best effort).
+    fn notify(&self, title: &str, body: &str);
+}
+
+/// A notifier that writes to the log only.
+#[derive(Debug, Default)]
+pub struct LogNotifier;
+
+impl Notifier for LogNotifier {
+    fn notify(&self, title: &str, body: &str) {
+        eprintln!("{title}: {body}");
+    }
+}
+
+struct Inner {
+    store: Mutex<Option<Store>>,
+    open_error: Option<String>,
+    data_dir: PathBuf,
+    actor: String,
+    sandbox: connect::EmbeddedSandbox,
+    keychain: Arc<dyn Secrets>,
+    keychain_check: OnceLock<Result<(), String>>,
+    executions: executions::Registry,
+    notifier: RwLock<Arc<dyn Notifier>>,
+    problems: schedules::Problems,
+}
+
+/// The application: what every use case needs, shared by the window and the CLI. Cheap to
+/// clone (the loops that run while the app does hold a clone).
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl App {
+    /// Opens the store in `data_dir` (creating the sandbox target and the sample estate on the
+    /// very first start). A failure is kept and reported by every use case instead of stopping
+    /// the app.
+    pub fn open(data_dir: PathBuf) -> Self {
+        Self::with_keychain(data_dir, Arc::new(Keychain::new()))
+    }
+
+    /// [`App::open`] with another keychain (tests).
+    pub fn with_keychain(data_dir: PathBuf, keychain: Arc<dyn Secrets>) -> Self {
+        let actor = data_dir::actor();
+        let (store, open_error) = match open_store(&data_dir, &actor) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Self {
+            inner: Arc::new(Inner {
+                store: Mutex::new(store),
+                open_error,
+                data_dir,
+                actor,
+                sandbox: connect::EmbeddedSandbox::default(),
+                keychain,
+                keychain_check: OnceLock::new(),
+                executions: executions::Registry::default(),
+                notifier: RwLock::new(Arc::new(LogNotifier)),
+                problems: schedules::Problems::default(),
+            }),
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Who edits are recorded as (`local:<user>`).
+    pub fn actor(&self) -> &str {
+        &self.inner.actor
+    }
+
+    /// The in-process sandbox behind the default "Sandbox" target.
+    pub fn sandbox(&self) -> &connect::EmbeddedSandbox {
+        &self.inner.sandbox
+    }
+
+    /// The OS keychain.
+    pub fn keychain(&self) -> Arc<dyn Secrets> {
+        Arc::clone(&self.inner.keychain)
+    }
+
+    /// Why the store could not be opened, if it could not.
+    pub fn open_error(&self) -> Option<&str> {
+        self.inner.open_error.as_deref()
+    }
+
+    /// The database file, when open.
+    pub fn database(&self) -> Option<PathBuf> {
+        self.inner
+            .store
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(|s| s.path().to_path_buf()))
+    }
+
+    /// Where desktop notifications (or log lines) go.
+    pub fn set_notifier(&self, notifier: Arc<dyn Notifier>) {
+        if let Ok(mut n) = self.inner.notifier.write() {
+            *n = notifier;
+        }
+    }
+
+    /// Tells people something.
+    pub fn notify(&self, title: &str, body: &str) {
+        let n = self
+            .inner
+            .notifier
+            .read()
+            .map(|n| Arc::clone(&n))
+            .unwrap_or_else(|_| Arc::new(LogNotifier));
+        n.notify(title, body);
+    }
+
+    /// The executions this process drives, and who watches which.
+    pub fn executions(&self) -> &executions::Registry {
+        &self.inner.executions
+    }
+
+    /// Failures of the loops that run while the app does (shown on the Dashboard).
+    pub fn background_problems(&self) -> &schedules::Problems {
+        &self.inner.problems
+    }
+
+    /// Proves on a background thread that the OS keychain really keeps secrets (a write, read
+    /// and delete of a probe entry), so that a missing or locked Secret Service is reported at
+    /// startup rather than at the first save.
+    pub fn check_keychain_in_background(&self) {
+        let app = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("keychain-check".into())
+            .spawn(move || {
+                let _ = app
+                    .inner
+                    .keychain_check
+                    .set(Keychain::new().check().map_err(|e| e.to_string()));
+            });
+        if let Err(e) = spawned {
+            let _ = self
+                .inner
+                .keychain_check
+                .set(Err(format!("the keychain check could not start: {e}")));
+        }
+    }
+
+    /// The keychain check: `None` while it runs.
+    pub fn keychain_state(&self) -> Option<Result<(), String>> {
+        self.inner.keychain_check.get().cloned()
+    }
+
+    /// Runs `f` with the open store, or reports why there is none.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut guard = self.inner.store.lock().map_err(|_| {
+            AppError::new(
+                ErrorCode::Internal,
+                "the store lock was poisoned by an earlier failure; restart the app",
+            )
+        })?;
+        match guard.as_mut() {
+            Some(store) => f(store),
+            None => Err(AppError::new(
+                ErrorCode::StoreUnavailable,
+                self.open_error().unwrap_or("the store is not open"),
+            )),
+        }
+    }
+
+    /// Runs `f` with the open store and the keychain on a blocking thread: keychain calls block
+    /// (D-Bus) and must not run on the async runtime.
+    pub async fn with_store_and_keychain<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store, &dyn Secrets) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let keychain = app.keychain();
+            app.with_store(|s| f(s, keychain.as_ref()))
+        })
+        .await
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("a background task failed: {e}"),
+            )
+        })?
+    }
+}
