@@ -20,9 +20,12 @@ struct Harness {
 
 fn harness() -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = setup(mock_builder(), drs_orchestrator::App::open(dir.path().to_path_buf()))
-        .build(context())
-        .expect("app builds with the real context");
+    let app = setup(
+        mock_builder(),
+        drs_orchestrator::App::open(dir.path().to_path_buf()),
+    )
+    .build(context())
+    .expect("app builds with the real context");
     let main = main_window(&app);
     let other = WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
@@ -329,9 +332,12 @@ fn an_unusable_database_is_reported_not_fatal() {
         vec![b'x'; 4096],
     )
     .expect("write");
-    let app = setup(mock_builder(), drs_orchestrator::App::open(dir.path().to_path_buf()))
-        .build(context())
-        .expect("app builds even without a database");
+    let app = setup(
+        mock_builder(),
+        drs_orchestrator::App::open(dir.path().to_path_buf()),
+    )
+    .build(context())
+    .expect("app builds even without a database");
     let main = main_window(&app);
     let err = invoke_on(&main, "plan_list", json!({})).expect_err("no store");
     assert_eq!(err["code"], "store_unavailable");
@@ -492,9 +498,12 @@ spec:
         .spawn()
         .unwrap();
     // The window opens on the same data directory.
-    let app = setup(mock_builder(), drs_orchestrator::App::open(cli.data().to_path_buf()))
-        .build(context())
-        .unwrap();
+    let app = setup(
+        mock_builder(),
+        drs_orchestrator::App::open(cli.data().to_path_buf()),
+    )
+    .build(context())
+    .unwrap();
     let main = main_window(&app);
     let wait = |what: &str, f: &dyn Fn(&Value) -> bool| -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);

@@ -4,19 +4,15 @@
 //! requests to it. Ctrl-C records a pause and stops driving cleanly.
 
 use super::output::{self, Output};
-use super::Failure;
-use crate::connect::EmbeddedSandbox;
-use crate::execute::{self, Driver, StartError, StartOptions};
+use super::{Cx, Failure};
+use crate::execute::{self, StartOptions};
 use clap::{Args, Subcommand};
-use drs_core::execution::{
-    self, Control, Event, Execution, ExecutionKind, ExecutionStatus, Journal, JournalError,
-};
-use drs_secrets::Secrets;
-use drs_store::{Request, Store};
+use drs_app::executions::{notices, Notice, Ready};
+use drs_core::execution::{Event, Execution, ExecutionKind, ExecutionStatus};
+use drs_store::Request;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -119,14 +115,21 @@ pub enum ExecutionsCommand {
 }
 
 /// Prints progress as the journal is written: a bar on a terminal, JSON lines with `--json`.
-struct Reporting<'a> {
-    inner: &'a dyn Journal,
+struct Reporting {
     out: Output,
     bar: Option<ProgressBar>,
     hinted: Mutex<BTreeSet<String>>,
 }
 
-impl Reporting<'_> {
+impl Reporting {
+    fn new(out: &Output) -> Self {
+        Self {
+            out: *out,
+            bar: progress(out),
+            hinted: Mutex::new(BTreeSet::new()),
+        }
+    }
+
     fn say(&self, text: String, json: serde_json::Value) {
         match &self.bar {
             Some(bar) => bar.println(text),
@@ -146,11 +149,9 @@ impl Reporting<'_> {
             self.say(text, json);
         }
     }
-}
 
-impl Journal for Reporting<'_> {
-    fn record(&self, e: &Execution, event: &Event) -> Result<(), JournalError> {
-        self.inner.record(e, event)?;
+    /// Tells what the journal just recorded.
+    fn hear(&self, e: &Execution, event: &Event) {
         let (launched, failed, in_flight, _) = e.counts();
         let total = e.servers().count();
         if let Some(bar) = &self.bar {
@@ -184,49 +185,28 @@ impl Journal for Reporting<'_> {
                 serde_json::json!({ "execution": e.id, "actingAs": e.identities }),
             );
         }
-        for w in e
-            .waves
-            .iter()
-            .filter(|w| w.status == execution::WaveStatus::WaitingApproval)
-        {
-            self.hint_once(
-                &format!("wave:{}", w.name),
-                format!(
-                    "wave \"{}\" waits for an approval: drs-orchestrator executions approve {} --wave \"{}\"",
-                    w.name, e.id, w.name
+        for n in notices(None, e) {
+            match n {
+                Notice::WaitingApproval { wave, .. } => self.hint_once(
+                    &format!("wave:{wave}"),
+                    format!(
+                        "wave \"{wave}\" waits for an approval: drs-orchestrator executions approve {} --wave \"{wave}\"",
+                        e.id
+                    ),
+                    serde_json::json!({ "execution": e.id, "waitingApproval": wave }),
                 ),
-                serde_json::json!({ "execution": e.id, "waitingApproval": w.name }),
-            );
-        }
-        if e.cleanup.status == "awaitingConfirmation" {
-            self.hint_once(
-                "cleanup",
-                format!(
-                    "the drill is done; clean it up with: drs-orchestrator cleanup --execution {}",
-                    e.id
+                Notice::CleanupAwaits => self.hint_once(
+                    "cleanup",
+                    format!(
+                        "the drill is done; clean it up with: drs-orchestrator cleanup --execution {}",
+                        e.id
+                    ),
+                    serde_json::json!({ "execution": e.id, "awaitingCleanup": true }),
                 ),
-                serde_json::json!({ "execution": e.id, "awaitingCleanup": true }),
-            );
+                Notice::Ended { .. } => {}
+            }
         }
-        Ok(())
     }
-
-    fn control(&self, id: &str) -> Result<Control, JournalError> {
-        self.inner.control(id)
-    }
-
-    fn active_elsewhere(
-        &self,
-        execution: &str,
-        target: &str,
-    ) -> Result<(usize, usize), JournalError> {
-        self.inner.active_elsewhere(execution, target)
-    }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))
 }
 
 fn progress(out: &Output) -> Option<ProgressBar> {
@@ -343,24 +323,16 @@ fn exit_code(e: &Execution) -> u8 {
     }
 }
 
-/// Drives `e` until it ends (or waits for a cleanup confirmation); Ctrl-C records a pause and
-/// stops driving (the caller's [`Driver`] then lets the lease go).
-#[allow(clippy::too_many_arguments)]
-fn drive(
-    rt: &tokio::runtime::Runtime,
-    e: Execution,
-    clouds: &execution::Clouds,
-    clock: &dyn execution::Clock,
-    options: &execution::DriveOptions,
-    reporting: &Reporting<'_>,
-    data: &Path,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let id = e.id.clone();
-    let result = rt.block_on(async {
+/// Drives `ready` until it ends (or waits for a cleanup confirmation); Ctrl-C records a pause
+/// and stops driving (the driver then lets the lease go).
+fn drive(ready: Ready, event: Event, cx: &Cx) -> Result<u8, Failure> {
+    let id = ready.execution.id.clone();
+    let reporting = Reporting::new(&cx.out);
+    reporting.hear(&ready.execution, &event);
+    let hear = |e: &Execution, ev: &Event| reporting.hear(e, ev);
+    let result = cx.block_on(async {
         tokio::select! {
-            r = execution::drive(e, clouds, reporting, clock, options, false) => Some(r),
+            r = cx.app.drive(ready, Some(&hear)) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
@@ -369,17 +341,17 @@ fn drive(
     }
     match result {
         Some(Ok(e)) => {
-            out.value(&e, || summary(&e, None));
+            cx.out.value(&e, || summary(&e, None));
             Ok(exit_code(&e))
         }
         Some(Err(err)) => Err(Failure::runtime(format!(
-                "execution {id} stopped: {err}. Nothing started is lost: see drs-orchestrator executions show {id}"
+                "execution {id} stopped: {}. Nothing started is lost: see drs-orchestrator executions show {id}", err.message
             ))),
         None => {
             // Interrupted: the journal already holds everything started; record a pause so a
-            // resume does not start new work until someone says so, and let the lease go.
-            Store::open(data)?.request(&id, Request::Pause, actor)?;
-            out.value(
+            // resume does not start new work until someone says so; the lease was let go.
+            cx.with_store(|s| Ok(s.request(&id, Request::Pause, cx.actor())?))?;
+            cx.out.value(
                 &serde_json::json!({ "execution": id, "interrupted": true, "status": "paused" }),
                 || {
                     format!(
@@ -394,70 +366,20 @@ fn drive(
 
 /// Runs `drill` or `recover`.
 fn start(
-    data: &Path,
-    store: Store,
-    keychain: &dyn Secrets,
-    out: &Output,
+    cx: &Cx,
     plan: &str,
     options: StartOptions,
+    confirm: Option<&str>,
     tick_ms: u64,
 ) -> Result<u8, Failure> {
-    let setup = execute::setup(&store, keychain, plan).map_err(start_failure)?;
-    let store = Mutex::new(store);
-    let rt = runtime()?;
-    // Kept for the whole run: every job and poll goes to the same sandbox.
-    let sandbox = EmbeddedSandbox::default();
-    let ready = rt
-        .block_on(execute::start(setup, &store, &sandbox, &options))
-        .map_err(start_failure)?;
-    drop(store);
-    let driver = Driver::begin(data, &ready.execution.id, "cli")?;
-    let reporting = Reporting {
-        inner: driver.journal(),
-        out: *out,
-        bar: progress(out),
-        hinted: Mutex::new(BTreeSet::new()),
-    };
-    reporting
-        .record(&ready.execution, &Event::Created)
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    let mut drive_options = ready.options;
-    drive_options.tick = Duration::from_millis(tick_ms);
-    drive(
-        &rt,
-        ready.execution,
-        &ready.clouds,
-        ready.clock.as_ref(),
-        &drive_options,
-        &reporting,
-        data,
-        &options.actor,
-        out,
-    )
-}
-
-fn start_failure(e: StartError) -> Failure {
-    match e {
-        StartError::NotReady { .. } => Failure {
-            code: 3,
-            message: e.to_string(),
-        },
-        StartError::Store(s) => s.into(),
-        StartError::Plan(_) | StartError::Overlap(_) => Failure::invalid(e.to_string()),
-        other => Failure::runtime(other.to_string()),
-    }
+    let mut ready = cx.block_on(cx.app.start_execution(plan, options, confirm, "cli"))?;
+    ready.options.tick = Duration::from_millis(tick_ms);
+    drive(ready, Event::Created, cx)
 }
 
 /// `drill`.
-pub fn drill(
-    a: &DrillArgs,
-    data: &Path,
-    store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
-    store.plan(&a.plan)?;
+pub fn drill(a: &DrillArgs, cx: &Cx) -> Result<u8, Failure> {
+    cx.with_store(|s| Ok(s.plan(&a.plan).map(|_| ())?))?;
     if !a.yes && !confirm(&format!("Start a drill of plan \"{}\"?", a.plan))? {
         return Err(Failure::runtime("not started (not confirmed)"));
     }
@@ -465,52 +387,35 @@ pub fn drill(
         kind: ExecutionKind::Drill,
         override_readiness: a.override_readiness,
         auto_cleanup: !a.no_cleanup,
-        actor: actor.to_string(),
+        actor: cx.actor().to_string(),
     };
-    start(data, store, keychain, out, &a.plan, options, a.tick_ms)
+    start(cx, &a.plan, options, None, a.tick_ms)
 }
 
 /// `recover`.
-pub fn recover(
-    a: &RecoverArgs,
-    data: &Path,
-    store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
-    store.plan(&a.plan)?;
+pub fn recover(a: &RecoverArgs, cx: &Cx) -> Result<u8, Failure> {
+    cx.with_store(|s| Ok(s.plan(&a.plan).map(|_| ())?))?;
     execute::confirm_recovery(&a.plan, Some(&a.confirm))
         .map_err(|m| Failure::invalid(format!("{m} (--confirm \"{}\")", a.plan)))?;
     let options = StartOptions {
         kind: ExecutionKind::Recovery,
         override_readiness: a.override_readiness,
         auto_cleanup: false,
-        actor: actor.to_string(),
+        actor: cx.actor().to_string(),
     };
-    start(data, store, keychain, out, &a.plan, options, a.tick_ms)
+    start(cx, &a.plan, options, Some(&a.confirm), a.tick_ms)
 }
 
 /// Drives an existing execution to its end (taking its lease).
-#[allow(clippy::too_many_arguments)]
 fn resume(
     id: &str,
-    data: &Path,
-    store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
+    cx: &Cx,
     tick_ms: u64,
     take_over: bool,
     confirmed: Option<&str>,
 ) -> Result<u8, Failure> {
-    let r = execute::resume_setup(&store, keychain, id)?;
-    let e = r.execution;
-    if e.status.is_final() {
-        out.value(&e, || summary(&e, None));
-        return Ok(exit_code(&e));
-    }
-    if e.kind == ExecutionKind::Recovery {
+    let e = cx.with_store(|s| Ok(s.execution(id)?))?;
+    if e.kind == ExecutionKind::Recovery && !e.status.is_final() {
         execute::confirm_recovery(&e.plan, confirmed).map_err(|m| {
             Failure::invalid(format!(
                 "{m}: resuming a real recovery is confirmed like starting one (--confirm \"{}\")",
@@ -518,51 +423,25 @@ fn resume(
             ))
         })?;
     }
-    drop(store);
-    let driver = Driver::take(data, id, "cli", take_over, actor)?;
-    // The journal as it is now (a stopped driver may have written after we read it).
-    let e = Store::open(data)?.execution(id)?;
-    let reporting = Reporting {
-        inner: driver.journal(),
-        out: *out,
-        bar: progress(out),
-        hinted: Mutex::new(BTreeSet::new()),
-    };
-    let rt = runtime()?;
-    let sandbox = EmbeddedSandbox::default();
-    let (clouds, clock) = rt
-        .block_on(execute::connect_all(r.targets, &sandbox))
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    let mut options = r.options;
-    options.tick = Duration::from_millis(tick_ms);
-    reporting
-        .record(&e, &Event::Resumed)
-        .map_err(|err| Failure::runtime(err.to_string()))?;
-    drive(
-        &rt,
-        e,
-        &clouds,
-        clock.as_ref(),
-        &options,
-        &reporting,
-        data,
-        actor,
-        out,
-    )
+    match cx.block_on(cx.app.resume_execution(id, confirmed, take_over, "cli"))? {
+        Some(mut ready) => {
+            ready.options.tick = Duration::from_millis(tick_ms);
+            drive(ready, Event::Resumed, cx)
+        }
+        None => {
+            let e = cx.with_store(|s| Ok(s.execution(id)?))?;
+            cx.out.value(&e, || summary(&e, None));
+            Ok(exit_code(&e))
+        }
+    }
 }
 
 /// `executions …`.
-pub fn executions(
-    cmd: &ExecutionsCommand,
-    data: &Path,
-    mut store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
+pub fn executions(cmd: &ExecutionsCommand, cx: &Cx) -> Result<u8, Failure> {
+    let out = &cx.out;
     match cmd {
         ExecutionsCommand::List { limit } => {
-            let list = store.executions(*limit)?;
+            let list = cx.with_store(|s| Ok(s.executions(*limit)?))?;
             out.table(
                 &list,
                 &["ID", "PLAN", "KIND", "STATUS", "STARTED", "ENDED", "BY"],
@@ -581,15 +460,13 @@ pub fn executions(
             Ok(0)
         }
         ExecutionsCommand::Show { id } => {
-            let e = store.execution(id)?;
-            let events = store.execution_events(id)?;
-            let driver = store.driver(id)?;
+            let d = cx.app.execution_detail(id)?;
             out.value(
-                &serde_json::json!({ "execution": e, "events": events, "driver": driver, "retries": e.retries() }),
+                &serde_json::json!({ "execution": d.execution, "events": d.events, "driver": d.driver, "retries": d.retries }),
                 || {
-                    let mut s = summary(&e, Some(&driver));
+                    let mut s = summary(&d.execution, Some(&d.driver));
                     s.push_str("\nEvents\n");
-                    for ev in &events {
+                    for ev in &d.events {
                         s.push_str(&format!("  {} {} ({})\n", ev.at, ev.event, ev.status));
                     }
                     s
@@ -602,56 +479,33 @@ pub fn executions(
             tick_ms,
             take_over,
             confirm,
-        } => resume(
-            id,
-            data,
-            store,
-            keychain,
-            actor,
-            out,
-            *tick_ms,
-            *take_over,
-            confirm.as_deref(),
-        ),
-        ExecutionsCommand::Pause { id } => {
-            request(&mut store, id, Request::Pause, actor, out, "pause asked")
-        }
-        ExecutionsCommand::Unpause { id } => {
-            request(&mut store, id, Request::Resume, actor, out, "resume asked")
-        }
-        ExecutionsCommand::Cancel { id } => {
-            request(&mut store, id, Request::Cancel, actor, out, "cancel asked")
-        }
+        } => resume(id, cx, *tick_ms, *take_over, confirm.as_deref()),
+        ExecutionsCommand::Pause { id } => request(cx, id, "pause", None, "pause asked"),
+        ExecutionsCommand::Unpause { id } => request(cx, id, "resume", None, "resume asked"),
+        ExecutionsCommand::Cancel { id } => request(cx, id, "cancel", None, "cancel asked"),
         ExecutionsCommand::Approve { id, wave } => request(
-            &mut store,
+            cx,
             id,
-            Request::Approve(wave),
-            actor,
-            out,
+            "approve",
+            Some(wave),
             &format!("wave \"{wave}\" approved"),
         ),
-        ExecutionsCommand::Abandon { id } => request(
-            &mut store,
-            id,
-            Request::Abandon,
-            actor,
-            out,
-            "cleanup and restores abandoned",
-        ),
+        ExecutionsCommand::Abandon { id } => {
+            request(cx, id, "abandon", None, "cleanup and restores abandoned")
+        }
     }
 }
 
 fn request(
-    store: &mut Store,
+    cx: &Cx,
     id: &str,
-    r: Request<'_>,
-    actor: &str,
-    out: &Output,
+    request: &str,
+    wave: Option<&str>,
     done: &str,
 ) -> Result<u8, Failure> {
-    store.request(id, r, actor)?;
-    let driver = store.driver(id)?;
-    out.value(
+    let outcome = cx.block_on(cx.app.request_execution(id, request, wave))?;
+    let driver = outcome.driver;
+    cx.out.value(
         &serde_json::json!({ "execution": id, "request": done, "driver": driver }),
         || match &driver {
             drs_store::Driver::Live { owner, .. } => {
@@ -665,28 +519,25 @@ fn request(
     Ok(0)
 }
 
-/// `cleanup --execution ID`: confirms a drill's cleanup and runs it.
-pub fn cleanup(
-    id: &str,
-    data: &Path,
-    mut store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let e = store.execution(id)?;
-    if e.kind != ExecutionKind::Drill {
-        return Err(Failure::invalid(format!(
-            "execution {id} is a recovery; recoveries are not cleaned up"
-        )));
-    }
-    store.request(id, Request::ConfirmCleanup, actor)?;
-    if let drs_store::Driver::Live { owner, .. } = store.driver(id)? {
-        out.value(
+/// `cleanup --execution ID`: confirms a drill's cleanup and runs it (here, when no process
+/// drives the drill).
+pub fn cleanup(id: &str, cx: &Cx) -> Result<u8, Failure> {
+    let driver = cx.with_store(|s| {
+        let e = s.execution(id)?;
+        if e.kind != ExecutionKind::Drill {
+            return Err(Failure::invalid(format!(
+                "execution {id} is a recovery; recoveries are not cleaned up"
+            )));
+        }
+        s.request(id, Request::ConfirmCleanup, cx.actor())?;
+        Ok(s.driver(id)?)
+    })?;
+    if let drs_store::Driver::Live { owner, .. } = driver {
+        cx.out.value(
             &serde_json::json!({ "execution": id, "request": "cleanup confirmed", "driver": owner }),
             || format!("{id}: cleanup confirmed; {owner} drives it and cleans up on its next tick"),
         );
         return Ok(0);
     }
-    resume(id, data, store, keychain, actor, out, 1000, false, None)
+    resume(id, cx, 1000, false, None)
 }

@@ -4,27 +4,12 @@
 use super::group::GroupCommand;
 use super::output::{table, Output};
 use super::pairs::confirm;
-use super::Failure;
-use crate::connect::EmbeddedSandbox;
-use crate::launch_settings::{self as ls, GroupPreview, SettingsError};
+use super::{Cx, Failure};
+use crate::launch_settings::{self as ls, GroupPreview};
+use drs_app::AppError;
 use drs_core::group_settings::{LaunchApplication, ServerApplyStatus};
-use drs_secrets::Secrets;
-use drs_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeSet;
-use std::sync::Mutex;
-
-impl From<SettingsError> for Failure {
-    fn from(e: SettingsError) -> Self {
-        match e {
-            SettingsError::Store(s) => s.into(),
-            SettingsError::Invalid { .. } | SettingsError::Conflict(_) => {
-                Failure::invalid(e.to_string())
-            }
-            SettingsError::Cloud(c) => Failure::runtime(c.to_string()),
-        }
-    }
-}
 
 fn value(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "—".into())
@@ -141,7 +126,7 @@ fn progress_bar(out: &Output, what: &str) -> Option<ProgressBar> {
 fn with_progress(
     out: &Output,
     what: &str,
-    op: impl FnOnce(ls::Progress<'_>) -> Result<LaunchApplication, SettingsError>,
+    op: impl FnOnce(ls::Progress<'_>) -> Result<LaunchApplication, AppError>,
 ) -> Result<u8, Failure> {
     let bar = progress_bar(out, what);
     let report = |done: usize, total: usize| {
@@ -159,45 +144,19 @@ fn with_progress(
 }
 
 /// Runs a launch-settings subcommand of `group`.
-pub fn run(
-    cmd: &GroupCommand,
-    store: Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let name = match cmd {
-        GroupCommand::Preview { name }
-        | GroupCommand::Apply { name, .. }
-        | GroupCommand::Drift { name }
-        | GroupCommand::Rollback { name, .. } => name,
-        _ => {
-            return Err(Failure::runtime(
-                "internal: not a launch-settings subcommand",
-            ))
-        }
-    };
-    let prepared = ls::prepare(&store, keychain, name)?;
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    let sandbox = EmbeddedSandbox::default();
-    let cloud = rt
-        .block_on(ls::cloud(&prepared, &sandbox))
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    let store = Mutex::new(store);
+pub fn run(cmd: &GroupCommand, cx: &Cx) -> Result<u8, Failure> {
+    let out = &cx.out;
     match cmd {
-        GroupCommand::Preview { .. } | GroupCommand::Drift { .. } => {
-            let p = rt
-                .block_on(ls::preview(&prepared, cloud.as_ref()))
-                .map_err(|e| Failure::runtime(e.to_string()))?;
+        GroupCommand::Preview { name } | GroupCommand::Drift { name } => {
+            let p = cx.block_on(cx.app.group_preview(name))?;
             out.value(&p, || preview_text(&p, "GROUP SAYS"));
             let drift = matches!(cmd, GroupCommand::Drift { .. });
             Ok(if drift && p.drifted() > 0 { 3 } else { 0 })
         }
-        GroupCommand::Apply { servers, yes, .. } => {
-            let p = rt
-                .block_on(ls::preview(&prepared, cloud.as_ref()))
-                .map_err(|e| Failure::runtime(e.to_string()))?;
+        GroupCommand::Apply {
+            name, servers, yes, ..
+        } => {
+            let p = cx.block_on(cx.app.group_preview(name))?;
             let only: BTreeSet<String> = servers.iter().cloned().collect();
             if let Some(unknown) = only
                 .iter()
@@ -217,10 +176,10 @@ pub fn run(
                 eprintln!("{}", preview_text(&p, "AFTER"));
             }
             if p.problems.iter().any(|x| x.is_error()) {
-                return Err(SettingsError::Invalid {
+                return Err(AppError::from(ls::SettingsError::Invalid {
                     group: name.clone(),
                     problems: p.problems.into_iter().filter(|x| x.is_error()).collect(),
-                }
+                })
                 .into());
             }
             if changing == 0 {
@@ -236,22 +195,11 @@ pub fn run(
                 return Err(Failure::runtime("not applied (not confirmed)"));
             }
             with_progress(out, "applying", |report| {
-                rt.block_on(ls::apply(
-                    &prepared,
-                    cloud.as_ref(),
-                    &store,
-                    &only,
-                    "apply",
-                    actor,
-                    report,
-                ))
+                cx.block_on(cx.app.apply_group(name, &only, "apply", report))
             })
         }
-        GroupCommand::Rollback { apply, yes, .. } => {
-            let original = store
-                .lock()
-                .map_err(|_| Failure::runtime("the store lock was poisoned"))?
-                .launch_application(*apply)?;
+        GroupCommand::Rollback { name, apply, yes } => {
+            let original = cx.with_store(|s| Ok(s.launch_application(*apply)?))?;
             if !out.json {
                 let mut t = table(&["SERVER", "NAME", "FIELD", "NOW", "BACK TO"]);
                 for r in &original.servers {
@@ -280,14 +228,7 @@ pub fn run(
                 return Err(Failure::runtime("not rolled back (not confirmed)"));
             }
             with_progress(out, "rolling back", |report| {
-                rt.block_on(ls::rollback(
-                    &prepared,
-                    cloud.as_ref(),
-                    &store,
-                    *apply,
-                    actor,
-                    report,
-                ))
+                cx.block_on(cx.app.rollback_group(name, *apply, report))
             })
         }
         _ => Err(Failure::runtime(

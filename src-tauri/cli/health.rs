@@ -2,15 +2,12 @@
 //! 3 when any is critical); `health thresholds --target T …` shows or sets those thresholds,
 //! which readiness uses too.
 
-use super::output::{table, Output};
-use super::Failure;
-use crate::connect::EmbeddedSandbox;
+use super::output::table;
+use super::{Cx, Failure};
 use crate::health::{self as run, TargetHealth};
 use clap::Subcommand;
 use drs_core::health::Level;
 use drs_core::readiness::{human_seconds, Thresholds};
-use drs_secrets::Secrets;
-use drs_store::Store;
 
 /// Health subcommands.
 #[derive(Debug, Subcommand)]
@@ -82,14 +79,8 @@ fn text(all: &[TargetHealth]) -> String {
 }
 
 /// Runs `health` (or its subcommand).
-pub fn run(
-    cmd: Option<&HealthCommand>,
-    target: Option<&str>,
-    store: &mut Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
+pub fn run(cmd: Option<&HealthCommand>, target: Option<&str>, cx: &Cx) -> Result<u8, Failure> {
+    let out = &cx.out;
     if let Some(HealthCommand::Thresholds {
         target,
         lag_warning,
@@ -97,29 +88,29 @@ pub fn run(
         agent_silence,
     }) = cmd
     {
-        store.target(target)?;
-        let mut t = run::thresholds_of(store, target)?;
-        let changing = lag_warning.is_some() || lag_critical.is_some() || agent_silence.is_some();
-        if let Some(m) = lag_warning {
-            t.max_lag_seconds = m.saturating_mul(60);
-        }
-        if let Some(m) = lag_critical {
-            t.critical_lag_seconds = m.saturating_mul(60);
-        }
-        if let Some(m) = agent_silence {
-            t.max_agent_silence_seconds = m.saturating_mul(60);
-        }
-        if changing {
-            run::set_thresholds(store, target, t, actor)?;
-        }
-        out.value(&t, || thresholds_text(target, &t));
-        return Ok(0);
+        let actor = cx.actor().to_string();
+        return cx.with_store(|store| {
+            store.target(target)?;
+            let mut t = run::thresholds_of(store, target)?;
+            let changing =
+                lag_warning.is_some() || lag_critical.is_some() || agent_silence.is_some();
+            if let Some(m) = lag_warning {
+                t.max_lag_seconds = m.saturating_mul(60);
+            }
+            if let Some(m) = lag_critical {
+                t.critical_lag_seconds = m.saturating_mul(60);
+            }
+            if let Some(m) = agent_silence {
+                t.max_agent_silence_seconds = m.saturating_mul(60);
+            }
+            if changing {
+                run::set_thresholds(store, target, t, &actor)?;
+            }
+            out.value(&t, || thresholds_text(target, &t));
+            Ok(0)
+        });
     }
-    let prepared = run::prepare(store, keychain, target)?;
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    let sandbox = EmbeddedSandbox::default();
-    let all = rt.block_on(run::check(&prepared, &sandbox));
+    let all = cx.block_on(cx.app.health_check(target))?;
     out.value(&all, || text(&all));
     if all.iter().any(|t| t.error.is_some()) {
         return Ok(1);

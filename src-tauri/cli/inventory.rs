@@ -1,50 +1,11 @@
 //! `drs-orchestrator inventory`: source servers and recovery-region instances of every target.
 
-use super::output::Output;
-use super::Failure;
-use crate::connect::{connect, resolve_targets, EmbeddedSandbox};
-use drs_core::inventory::collect;
-use drs_store::Store;
+use super::{Cx, Failure};
 
 /// Reads the inventory of one target or all, in parallel.
-pub fn run(
-    store: &Store,
-    keychain: &dyn drs_secrets::Secrets,
-    target: Option<&str>,
-    out: &Output,
-) -> Result<u8, Failure> {
-    if let Some(name) = target {
-        if store.target(name).is_err() {
-            return Err(Failure::invalid(format!(
-                "target \"{name}\" not found (see: drs-orchestrator target list)"
-            )));
-        }
-    }
-    // The keychain is read here, before the async runtime starts (its calls block).
-    let targets = resolve_targets(store, keychain, target)?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    let inventory = runtime.block_on(async {
-        let sandbox = EmbeddedSandbox::default();
-        let mut clouds = Vec::new();
-        let mut failures = Vec::new();
-        for (t, resolved) in targets {
-            let cloud = match resolved {
-                Ok(r) => connect(r, &sandbox).await,
-                Err(e) => Err(e),
-            };
-            match cloud {
-                Ok(c) => clouds.push((t.name.clone(), c)),
-                Err(e) => failures.push(drs_core::inventory::TargetFailure {
-                    target: t.name.clone(),
-                    message: e.to_string(),
-                }),
-            }
-        }
-        let mut inv = collect(clouds).await;
-        inv.failures.extend(failures);
-        inv
-    });
+pub fn run(cx: &Cx, target: Option<&str>) -> Result<u8, Failure> {
+    let inventory = cx.block_on(cx.app.inventory(target))?;
+    let out = &cx.out;
     out.value(&inventory, || {
         let mut s = format!("Source servers ({})\n", inventory.source_servers.len());
         let mut table = comfy_table::Table::new();

@@ -13,12 +13,13 @@ mod pairs;
 mod plan;
 mod report;
 mod sandbox;
+mod schedule;
 mod tags;
 mod target;
 
 use crate::data_dir;
 use clap::{Parser, Subcommand};
-use drs_secrets::Keychain;
+use drs_app::{App, AppError, ErrorCode};
 use drs_store::{Store, StoreError};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -107,6 +108,13 @@ pub enum Command {
     /// EC2 → DRS tag sync.
     #[command(subcommand)]
     Tags(tags::TagsCommand),
+    /// The report and tag-sync schedules: run what is due now (for cron).
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
+    /// Run what the window runs in the background, without a window: the report and tag-sync
+    /// schedules, the replication health monitor (alerts as log lines), and the follower of
+    /// executions. Stops on Ctrl-C.
+    Daemon,
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -145,46 +153,89 @@ impl Failure {
     }
 }
 
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        let mut message = e.message;
+        if !e.problems.is_empty() && !message.ends_with(':') {
+            message.push(':');
+        }
+        for p in &e.problems {
+            message.push_str(&format!("\n  {}: {}", p.path, p.message));
+        }
+        Self {
+            code: e.code.exit_code(),
+            message,
+        }
+    }
+}
+
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
-        let code = match e {
-            StoreError::Invalid { .. } | StoreError::NotFound { .. } | StoreError::Conflict(_) => 2,
-            _ => 1,
-        };
-        Self {
-            code,
-            message: e.to_string(),
-        }
+        AppError::from(e).into()
     }
 }
 
 impl From<crate::credentials::TargetError> for Failure {
     fn from(e: crate::credentials::TargetError) -> Self {
-        use crate::credentials::TargetError;
-        match e {
-            TargetError::Store(s) => s.into(),
-            TargetError::Invalid { target, problems } => Self::invalid(format!(
-                "target \"{target}\" is not valid:\n{}",
-                problems
-                    .iter()
-                    .map(|p| format!("  {}: {}", p.path, p.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )),
-            other => Self::runtime(other.to_string()),
-        }
+        AppError::from(e).into()
+    }
+}
+
+impl From<drs_core::cloud::CloudError> for Failure {
+    fn from(e: drs_core::cloud::CloudError) -> Self {
+        AppError::from(e).into()
     }
 }
 
 impl From<crate::files::FileError> for Failure {
     fn from(e: crate::files::FileError) -> Self {
+        let code = e.code();
         match e {
-            crate::files::FileError::NotText { path, source } => {
-                Self::invalid(output::problems(&path, &source.problems))
-            }
-            crate::files::FileError::TooLarge { .. } => Self::invalid(e.to_string()),
-            crate::files::FileError::Io { .. } => Self::runtime(e.to_string()),
+            // A document's problems are listed with the file's path, line and column.
+            crate::files::FileError::NotText { path, source } => Self {
+                code: code.exit_code(),
+                message: output::problems(&path, &source.problems),
+            },
+            other => Self {
+                code: code.exit_code(),
+                message: other.to_string(),
+            },
         }
+    }
+}
+
+/// What every subcommand gets: the application (the use cases the window calls too), one async
+/// runtime for the whole command, and how to print.
+pub struct Cx {
+    /// The application.
+    pub app: App,
+    rt: tokio::runtime::Runtime,
+    /// Output style.
+    pub out: Output,
+}
+
+impl Cx {
+    /// Runs `f` to its end on the command's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Runs `f` with the open store.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let mut result = None;
+        self.app.with_store(|s| {
+            result = Some(f(s));
+            Ok(())
+        })?;
+        result.unwrap_or_else(|| Err(Failure::runtime("the store was not reached")))
+    }
+
+    /// Who acts.
+    pub fn actor(&self) -> &str {
+        self.app.actor()
     }
 }
 
@@ -207,11 +258,6 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
-fn open_store(cli: &Cli) -> Result<Store, Failure> {
-    let dir = data_dir::resolve(cli.data_dir.clone()).map_err(Failure::invalid)?;
-    Ok(crate::open_store(&dir, &data_dir::actor())?)
-}
-
 fn data_dir_of(cli: &Cli) -> Result<PathBuf, Failure> {
     data_dir::resolve(cli.data_dir.clone()).map_err(Failure::invalid)
 }
@@ -220,77 +266,48 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     if let Command::Sandbox(cmd) = &cli.command {
         return sandbox::run(cmd, out);
     }
-    let mut store = open_store(cli)?;
-    let actor = data_dir::actor();
-    match &cli.command {
-        Command::Drill(a) => {
-            return execute::drill(a, &data_dir_of(cli)?, store, &Keychain::new(), &actor, out)
-        }
-        Command::Recover(a) => {
-            return execute::recover(a, &data_dir_of(cli)?, store, &Keychain::new(), &actor, out)
-        }
-        Command::Executions(cmd) => {
-            return execute::executions(
-                cmd,
-                &data_dir_of(cli)?,
-                store,
-                &Keychain::new(),
-                &actor,
-                out,
-            )
-        }
-        Command::Group(cmd) if cmd.uses_aws() => {
-            return group_settings::run(cmd, store, &Keychain::new(), &actor, out)
-        }
-        Command::Cleanup { execution } => {
-            return execute::cleanup(
-                execution,
-                &data_dir_of(cli)?,
-                store,
-                &Keychain::new(),
-                &actor,
-                out,
-            )
-        }
-        _ => {}
+    let app = App::open(data_dir_of(cli)?);
+    if let Some(e) = app.open_error() {
+        return Err(AppError::new(ErrorCode::StoreUnavailable, e).into());
     }
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+    let cx = Cx { app, rt, out: *out };
+    let actor = cx.actor().to_string();
     match &cli.command {
-        Command::Plan(cmd) => plan::run(cmd, &mut store, &actor, out),
-        Command::Group(cmd) => group::run(cmd, &mut store, &actor, out),
-        Command::Inventory { target } => {
-            inventory::run(&store, &Keychain::new(), target.as_deref(), out)
-        }
-        Command::Sandbox(_)
-        | Command::Drill(_)
-        | Command::Recover(_)
-        | Command::Executions(_)
-        | Command::Cleanup { .. } => Ok(0),
-        Command::Pairs(cmd) => pairs::run(cmd, &mut store, &Keychain::new(), &actor, out),
-        Command::Readiness { plan } => pairs::readiness(plan, &mut store, &Keychain::new(), out),
-        Command::Report(cmd) => report::run(cmd, &mut store, &Keychain::new(), out),
-        Command::Tags(cmd) => tags::run(cmd, &mut store, &Keychain::new(), &actor, out),
-        Command::Health { target, cmd } => health::run(
-            cmd.as_ref(),
-            target.as_deref(),
-            &mut store,
-            &Keychain::new(),
-            &actor,
-            out,
-        ),
-        Command::Target(cmd) => {
-            target::run(cmd.as_ref(), &mut store, &Keychain::new(), &actor, out)
-        }
+        Command::Drill(a) => execute::drill(a, &cx),
+        Command::Recover(a) => execute::recover(a, &cx),
+        Command::Executions(cmd) => execute::executions(cmd, &cx),
+        Command::Cleanup { execution } => execute::cleanup(execution, &cx),
+        Command::Group(cmd) if cmd.uses_aws() => group_settings::run(cmd, &cx),
+        Command::Plan(cmd) => cx.with_store(|s| plan::run(cmd, s, &actor, out)),
+        Command::Group(cmd) => cx.with_store(|s| group::run(cmd, s, &actor, out)),
+        Command::Inventory { target } => inventory::run(&cx, target.as_deref()),
+        Command::Pairs(cmd) => pairs::run(cmd, &cx),
+        Command::Readiness { plan } => pairs::readiness(plan, &cx),
+        Command::Report(cmd) => report::run(cmd, &cx),
+        Command::Tags(cmd) => tags::run(cmd, &cx),
+        Command::Health { target, cmd } => health::run(cmd.as_ref(), target.as_deref(), &cx),
+        Command::Target(cmd) => target::run(cmd.as_ref(), &cx),
+        Command::Schedule(cmd) => schedule::run(cmd, &cx),
+        Command::Daemon => schedule::daemon(&cx),
+        Command::Sandbox(_) => Ok(0),
         Command::Audit { subject, limit } => {
-            let entries = store.audit(subject.as_deref(), *limit)?;
-            out.table(&entries, &["#", "WHEN", "WHO", "ACTION", "SUBJECT"], |e| {
-                vec![
-                    e.id.to_string(),
-                    e.at.clone(),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.subject.clone(),
-                ]
-            });
+            let entries = cx.with_store(|s| Ok(s.audit(subject.as_deref(), *limit)?))?;
+            out.table(
+                &entries,
+                &["#", "WHEN", "WHO", "ACTION", "SUBJECT", "AWS IDENTITY"],
+                |e| {
+                    vec![
+                        e.id.to_string(),
+                        e.at.clone(),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        e.subject.clone(),
+                        e.aws_identity.clone().unwrap_or_default(),
+                    ]
+                },
+            );
             Ok(0)
         }
     }

@@ -1,17 +1,14 @@
 //! `drs-orchestrator pairs …` and `drs-orchestrator readiness`: launch into pre-provisioned DR
 //! instances, and whether a plan would launch right now.
 
-use super::output::{self, Output};
-use super::Failure;
-use crate::connect::{resolve_targets, EmbeddedSandbox};
+use super::output;
+use super::{Cx, Failure};
 use crate::readiness::{self as run, PairsOutcome};
 use clap::{Args, Subcommand};
 use drs_core::launch_into::ApplyPlan;
 use drs_core::pairing::{Pair, PairStatus};
 use drs_core::readiness::{Readiness, Severity};
-use drs_secrets::Secrets;
-use drs_store::Store;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Pairs subcommands.
@@ -67,11 +64,6 @@ pub struct OverrideArgs {
     /// Remove the override: match by name again.
     #[arg(long)]
     clear: bool,
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))
 }
 
 fn status(p: &Pair) -> &'static str {
@@ -242,18 +234,12 @@ pub(crate) fn confirm(question: &str, yes: bool) -> Result<bool, Failure> {
 }
 
 /// Runs a pairs subcommand.
-pub fn run(
-    cmd: &PairsCommand,
-    store: &mut Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
+pub fn run(cmd: &PairsCommand, cx: &Cx) -> Result<u8, Failure> {
+    let out = &cx.out;
     match cmd {
         PairsCommand::Match(PlanArg { plan }) => {
-            let prepared = run::prepare(store, keychain, plan)?;
-            let r = runtime()?.block_on(run::check(prepared, &EmbeddedSandbox::default()));
-            store.save_readiness(&r.readiness)?;
+            let r = cx.block_on(cx.app.fresh_readiness(plan))?;
+            cx.with_store(|s| Ok(s.save_readiness(&r.readiness)?))?;
             let pairs = &r.readiness.pairs;
             out.value(pairs, || {
                 format!(
@@ -268,26 +254,28 @@ pub fn run(
             plan: PlanArg { plan },
             yes,
         } => {
-            let prepared = run::prepare(store, keychain, plan)?;
-            let rt = runtime()?;
-            // Kept for the whole command: apply writes to the same sandbox the check read.
-            let sandbox = EmbeddedSandbox::default();
-            let r = rt.block_on(run::check(prepared, &sandbox));
+            let r = cx.block_on(cx.app.fresh_readiness(plan))?;
             target_errors(&r.evidence)?;
             let plans = run::apply_plans(&r);
-            let changes: usize = plans.values().map(|p| p.changes.len()).sum();
+            let shown: BTreeSet<String> = plans
+                .values()
+                .flat_map(|p| p.changes.iter().map(|c| c.source_server_id.clone()))
+                .collect();
             if !out.json {
                 out.note(&diff_text(&plans));
             }
-            if changes == 0 {
+            if shown.is_empty() {
                 out.value(&plans, || "nothing to apply".into());
                 return Ok(0);
             }
-            if !confirm(&format!("Write {changes} launch configuration(s)?"), *yes)? {
+            if !confirm(
+                &format!("Write {} launch configuration(s)?", shown.len()),
+                *yes,
+            )? {
                 return Err(Failure::runtime("not applied (not confirmed)"));
             }
-            let outcome = rt.block_on(run::apply(&r, plans, None));
-            run::record(store, plan, &outcome, actor)?;
+            // Only the changes shown are written, and only those still valid when read again.
+            let outcome = cx.block_on(cx.app.apply_pairs(plan, Some(&shown)))?;
             out.value(&outcome, || outcome_text("applied", &outcome));
             Ok(if outcome.failed() == 0 { 0 } else { 1 })
         }
@@ -295,8 +283,10 @@ pub fn run(
             plan: PlanArg { plan },
             yes,
         } => {
-            store.plan(plan)?;
-            let apps = store.pair_applications_to_undo(plan)?;
+            let apps = cx.with_store(|s| {
+                s.plan(plan)?;
+                Ok(s.pair_applications_to_undo(plan)?)
+            })?;
             if apps.is_empty() {
                 return Err(Failure::invalid(format!(
                     "plan \"{plan}\" has no applied pairs to undo"
@@ -317,21 +307,19 @@ pub fn run(
             if !confirm(&format!("Restore {n} launch configuration(s)?"), *yes)? {
                 return Err(Failure::runtime("not undone (not confirmed)"));
             }
-            let targets = resolve_targets(store, keychain, None)?;
-            let (outcome, done) =
-                runtime()?.block_on(run::undo(apps, targets, &EmbeddedSandbox::default()));
-            for id in done {
-                store.mark_pair_application_undone(id, plan, actor)?;
-            }
+            let outcome = cx.block_on(cx.app.undo_pairs(plan))?;
             out.value(&outcome, || outcome_text("restored", &outcome));
             Ok(if outcome.failed() == 0 { 0 } else { 1 })
         }
         PairsCommand::Override(o) => {
-            if o.clear {
-                store.clear_pair_override(&o.target, &o.server, actor)?;
-            } else {
-                store.set_pair_override(&o.target, &o.server, o.instance.as_deref(), actor)?;
-            }
+            cx.with_store(|s| {
+                if o.clear {
+                    s.clear_pair_override(&o.target, &o.server, cx.actor())?;
+                } else {
+                    s.set_pair_override(&o.target, &o.server, o.instance.as_deref(), cx.actor())?;
+                }
+                Ok(())
+            })?;
             out.value(
                 &serde_json::json!({ "target": o.target, "server": o.server, "instance": o.instance, "cleared": o.clear }),
                 || match (&o.instance, o.clear) {
@@ -404,15 +392,8 @@ fn readiness_text(r: &Readiness) -> String {
 }
 
 /// `drs-orchestrator readiness --plan NAME`: exit 0 ready, 3 not ready.
-pub fn readiness(
-    plan: &str,
-    store: &mut Store,
-    keychain: &dyn Secrets,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let prepared = run::prepare(store, keychain, plan)?;
-    let r = runtime()?.block_on(run::check(prepared, &EmbeddedSandbox::default()));
-    store.save_readiness(&r.readiness)?;
-    out.value(&r.readiness, || readiness_text(&r.readiness));
-    Ok(if r.readiness.ready { 0 } else { 3 })
+pub fn readiness(plan: &str, cx: &Cx) -> Result<u8, Failure> {
+    let r = cx.block_on(cx.app.check_readiness(plan))?;
+    cx.out.value(&r, || readiness_text(&r));
+    Ok(if r.ready { 0 } else { 3 })
 }

@@ -2,12 +2,9 @@
 //! `report drill --execution ID --out FILE.pdf`; `--format csv` writes the server table.
 
 use super::output::Output;
-use super::Failure;
-use crate::connect::EmbeddedSandbox;
+use super::{Cx, Failure};
 use crate::reports::{self, Made, ReportError, ReportFormat};
 use clap::{Subcommand, ValueEnum};
-use drs_secrets::Secrets;
-use drs_store::Store;
 use std::path::{Path, PathBuf};
 
 /// Report formats.
@@ -62,12 +59,7 @@ pub enum ReportCommand {
 
 impl From<ReportError> for Failure {
     fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Store(s) => s.into(),
-            ReportError::File(f) => f.into(),
-            ReportError::NoPlans | ReportError::Schedule(_) => Failure::invalid(e.to_string()),
-            ReportError::Layout(_) => Failure::runtime(e.to_string()),
-        }
+        drs_app::AppError::from(e).into()
     }
 }
 
@@ -117,13 +109,8 @@ fn written(out: &Output, made: &Made, file: &Path, verdict: Option<bool>) {
 }
 
 /// Runs a report subcommand.
-pub fn run(
-    cmd: &ReportCommand,
-    store: &mut Store,
-    keychain: &dyn Secrets,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let now = time::OffsetDateTime::now_utc();
+pub fn run(cmd: &ReportCommand, cx: &Cx) -> Result<u8, Failure> {
+    let out = &cx.out;
     match cmd {
         ReportCommand::Readiness {
             plan,
@@ -132,15 +119,8 @@ pub fn run(
             format,
         } => {
             check_out(file)?;
-            let prepared = reports::prepare_readiness(store, keychain, plan)?;
-            let rt = tokio::runtime::Runtime::new()
-                .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-            let sandbox = EmbeddedSandbox::default();
-            let checked = rt.block_on(reports::check_readiness(prepared, &sandbox));
-            reports::save_checks(store, &checked)?;
-            let made = reports::readiness_report(&checked, (*format).into(), now)?;
+            let (made, ready) = cx.block_on(cx.app.readiness_report(plan, (*format).into()))?;
             reports::write(&made, file)?;
-            let ready = checked.plans.iter().all(|(r, _)| r.ready);
             written(out, &made, file, Some(ready));
             Ok(0)
         }
@@ -150,7 +130,7 @@ pub fn run(
             format,
         } => {
             check_out(file)?;
-            let made = reports::drill_report(store, execution, (*format).into(), now)?;
+            let made = cx.app.execution_report(execution, (*format).into())?;
             reports::write(&made, file)?;
             written(out, &made, file, None);
             Ok(0)

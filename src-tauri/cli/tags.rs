@@ -1,13 +1,10 @@
 //! `drs-orchestrator tags sync [--target NAME] [--dry-run]`: copies each source server's origin
 //! EC2 instance tags onto the DRS source server.
 
-use super::output::{table, Output};
-use super::Failure;
-use crate::connect::EmbeddedSandbox;
-use crate::tag_sync::{self, TargetSync};
+use super::output::table;
+use super::{Cx, Failure};
+use crate::tag_sync::TargetSync;
 use clap::Subcommand;
-use drs_secrets::Secrets;
-use drs_store::Store;
 
 /// Tag subcommands.
 #[derive(Debug, Subcommand)]
@@ -106,20 +103,10 @@ fn text(syncs: &[TargetSync], dry_run: bool) -> String {
 }
 
 /// Runs a tags subcommand.
-pub fn run(
-    cmd: &TagsCommand,
-    store: &mut Store,
-    keychain: &dyn Secrets,
-    actor: &str,
-    out: &Output,
-) -> Result<u8, Failure> {
+pub fn run(cmd: &TagsCommand, cx: &Cx) -> Result<u8, Failure> {
     let TagsCommand::Sync { target, dry_run } = cmd;
-    let prepared = tag_sync::prepare(store, keychain, target.as_deref())?;
-    let rt = tokio::runtime::Runtime::new()
-        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    let sandbox = EmbeddedSandbox::default();
-    let syncs = rt.block_on(tag_sync::run(prepared, &sandbox, *dry_run));
-    tag_sync::record(store, &syncs, actor)?;
+    let out = &cx.out;
+    let syncs = cx.block_on(cx.app.sync_tags(target.as_deref(), *dry_run))?;
     out.value(&syncs, || text(&syncs, *dry_run));
     let failed = syncs
         .iter()

@@ -1,10 +1,10 @@
 //! `drs-orchestrator target …`: the accounts and regions the app talks to.
 
 use super::output::{self, Output};
-use super::Failure;
-use crate::connect::{connect, resolve_targets, EmbeddedSandbox};
+use super::{Cx, Failure};
 use crate::credentials::{self, SaveMode, SecretInput};
 use clap::{ArgGroup, Args, Subcommand};
+use drs_app::ErrorCode;
 use drs_core::{CredentialSource, RoleBase, Target};
 use drs_secrets::Secrets;
 use drs_store::Store;
@@ -264,7 +264,41 @@ fn show(t: &Target) -> String {
 }
 
 /// Runs a target subcommand.
-pub fn run(
+pub fn run(cmd: &TargetCommand, cx: &Cx) -> Result<u8, Failure> {
+    if let TargetCommand::Test { name } = cmd {
+        return test(name, cx);
+    }
+    let keychain = cx.app.keychain();
+    let actor = cx.actor().to_string();
+    let out = cx.out;
+    cx.with_store(|store| run_with(cmd, store, keychain.as_ref(), &actor, &out))
+}
+
+/// `target test`: STS GetCallerIdentity through the target's credentials; credentials that act
+/// in another account are a "no" (exit 3).
+fn test(name: &str, cx: &Cx) -> Result<u8, Failure> {
+    let me = cx
+        .block_on(cx.app.test_target(name))
+        .map_err(|e| match e.code {
+            ErrorCode::Conflict => Failure {
+                code: 3,
+                message: e.message,
+            },
+            ErrorCode::Aws | ErrorCode::Keychain => {
+                Failure::runtime(format!("target \"{name}\": {}", e.message))
+            }
+            _ => e.into(),
+        })?;
+    cx.out.value(&me, || {
+        format!(
+            "target \"{name}\": acting as {} in account {}",
+            me.arn, me.account
+        )
+    });
+    Ok(0)
+}
+
+fn run_with(
     cmd: &TargetCommand,
     store: &mut Store,
     keychain: &dyn Secrets,
@@ -388,36 +422,6 @@ pub fn run(
             });
             Ok(0)
         }
-        TargetCommand::Test { name } => {
-            // The keychain is read before the async runtime starts (its calls block).
-            let (t, resolved) = resolve_targets(store, keychain, Some(name))?
-                .pop()
-                .ok_or_else(|| Failure::invalid(format!("target \"{name}\" not found")))?;
-            let runtime = tokio::runtime::Runtime::new()
-                .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-            let me = runtime
-                .block_on(async {
-                    let sandbox = EmbeddedSandbox::default();
-                    let cloud = connect(resolved?, &sandbox).await?;
-                    cloud.caller_identity().await
-                })
-                .map_err(|e| Failure::runtime(format!("target \"{name}\": {e}")))?;
-            if me.account != t.account_id {
-                return Err(Failure {
-                    code: 3,
-                    message: format!(
-                        "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
-                        t.account_id, me.account, me.arn
-                    ),
-                });
-            }
-            out.value(&me, || {
-                format!(
-                    "target \"{name}\": acting as {} in account {}",
-                    me.arn, me.account
-                )
-            });
-            Ok(0)
-        }
+        TargetCommand::Test { .. } => Ok(0),
     }
 }

@@ -119,15 +119,26 @@ impl From<CloudError> for AppError {
     }
 }
 
+impl FileError {
+    /// What kind of failure: a file that is not a document is bad input; the rest is I/O.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            FileError::NotText { .. } | FileError::TooLarge { .. } => ErrorCode::Invalid,
+            FileError::Io { .. } => ErrorCode::Io,
+        }
+    }
+}
+
 impl From<FileError> for AppError {
     fn from(e: FileError) -> Self {
+        let code = e.code();
         match e {
             FileError::NotText { path, source } => Self {
-                code: ErrorCode::Invalid,
+                code,
                 message: format!("{path}: {source}"),
                 problems: source.problems,
             },
-            other => Self::new(ErrorCode::Io, other.to_string()),
+            other => Self::new(code, other.to_string()),
         }
     }
 }

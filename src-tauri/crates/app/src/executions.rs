@@ -7,7 +7,7 @@ use crate::execute::{self, Driver, StartOptions};
 use crate::{App, AppError, ErrorCode};
 use drs_core::execution::{
     self, Clock, Clouds, DriveOptions, Event, Execution, ExecutionKind, ExecutionStatus, Journal,
-    WaveStatus,
+    JournalError, WaveStatus,
 };
 use drs_store::{ExecutionEvent, ExecutionSummary, Request, Store};
 use serde::Serialize;
@@ -216,6 +216,63 @@ pub fn parse_request<'a>(name: &str, wave: Option<&'a str>) -> Result<Request<'a
     })
 }
 
+/// Hears each state of an execution this process drives, after the journal holds it.
+pub type Listener<'a> = &'a (dyn Fn(&Execution, &Event) + Send + Sync);
+
+/// Marks an execution as driven by this process for as long as it lives.
+struct DrivingMark<'a> {
+    registry: &'a Registry,
+    id: String,
+}
+
+impl<'a> DrivingMark<'a> {
+    fn new(registry: &'a Registry, id: &str) -> Self {
+        if let Ok(mut d) = registry.driving.lock() {
+            d.insert(id.to_string());
+        }
+        Self {
+            registry,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl Drop for DrivingMark<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut d) = self.registry.driving.lock() {
+            d.remove(&self.id);
+        }
+    }
+}
+
+/// The driver's journal, telling a listener what it wrote.
+struct Listening<'a> {
+    inner: &'a dyn Journal,
+    listener: Option<Listener<'a>>,
+}
+
+impl Journal for Listening<'_> {
+    fn record(&self, e: &Execution, event: &Event) -> Result<(), JournalError> {
+        self.inner.record(e, event)?;
+        if let Some(l) = self.listener {
+            l(e, event);
+        }
+        Ok(())
+    }
+
+    fn control(&self, id: &str) -> Result<drs_core::execution::Control, JournalError> {
+        self.inner.control(id)
+    }
+
+    fn active_elsewhere(
+        &self,
+        execution: &str,
+        target: &str,
+    ) -> Result<(usize, usize), JournalError> {
+        self.inner.active_elsewhere(execution, target)
+    }
+}
+
 /// An execution ready to be driven by this process: its state, connections, clock, options,
 /// and the lease-holding driver. `App::drive` runs it; the CLI runs it in the foreground.
 pub struct Ready {
@@ -310,30 +367,28 @@ impl App {
         }))
     }
 
-    /// Drives `ready` until it ends (or its cleanup waits for a confirmation), writing through
-    /// `journal` (the driver's own when `None`), then lets its lease go.
+    /// Drives `ready` until it ends (or its cleanup waits for a confirmation), then lets its
+    /// lease go. `listener` hears each state once the journal holds it (the CLI's progress).
     pub async fn drive(
         &self,
         ready: Ready,
-        journal: Option<&dyn Journal>,
+        listener: Option<Listener<'_>>,
     ) -> Result<Execution, AppError> {
-        let id = ready.execution.id.clone();
-        if let Ok(mut d) = self.executions().driving.lock() {
-            d.insert(id.clone());
-        }
-        let journal = journal.unwrap_or(ready.driver.journal());
+        // Unmarked however the drive ends, even when its future is dropped (Ctrl-C).
+        let _mark = DrivingMark::new(self.executions(), &ready.execution.id);
+        let journal = Listening {
+            inner: ready.driver.journal(),
+            listener,
+        };
         let result = execution::drive(
             ready.execution,
             &ready.clouds,
-            journal,
+            &journal,
             ready.clock.as_ref(),
             &ready.options,
             false,
         )
         .await;
-        if let Ok(mut d) = self.executions().driving.lock() {
-            d.remove(&id);
-        }
         Ok(result?)
     }
 
