@@ -18,6 +18,9 @@ step() { echo; echo "==> $*"; }
 step "UI: type check and build (embedded into the app)"
 npm --prefix ui run build --silent
 
+step "UI: ESLint (no warnings)"
+npm --prefix ui run lint --silent
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

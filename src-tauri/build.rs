@@ -20,6 +20,8 @@ fn drs_commands() -> &'static [&'static str] {
     &[
         "app_info",
         "app_ready",
+        "app_diagnostics",
+        "app_background_problems",
         "plan_list",
         "plan_get",
         "plan_validate",

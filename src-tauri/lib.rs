@@ -73,6 +73,8 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::app_ready,
+            commands::app::app_diagnostics,
+            commands::app::app_background_problems,
             commands::app::target_list,
             commands::app::target_test,
             commands::app::target_save,
@@ -145,6 +147,9 @@ pub fn run_gui() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The window logs to the file only (its stderr is rarely seen); the guard flushes at exit.
+    let (_logging, _) = drs_app::logs::init(&drs_app::logs::log_dir(&dir), 0);
+    tracing::info!("window opened on {}", dir.display());
     let app = App::open(dir);
     app.check_keychain_in_background();
     match setup(Builder::default(), app).run(context()) {

@@ -41,9 +41,10 @@ pub struct Cli {
     /// Print less (only errors).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print more (details of each step).
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Print more: `-v` logs on stderr what the app does, `-vv` in detail. (Everything is
+    /// logged to a daily file in the log directory either way; see `diagnostics`.)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -115,6 +116,9 @@ pub enum Command {
     /// schedules, the replication health monitor (alerts as log lines), and the follower of
     /// executions. Stops on Ctrl-C.
     Daemon,
+    /// What support needs to know: version, platform, data and log places, targets (without
+    /// secrets) and what failed in the background. Paste it into a support ticket.
+    Diagnostics,
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -248,7 +252,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let out = Output::new(cli.json, cli.quiet, cli.verbose);
+    let out = Output::new(cli.json, cli.quiet, cli.verbose > 0);
     match run(&cli, &out) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
@@ -266,7 +270,12 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     if let Command::Sandbox(cmd) = &cli.command {
         return sandbox::run(cmd, out);
     }
-    let app = App::open(data_dir_of(cli)?);
+    let dir = data_dir_of(cli)?;
+    let (_logging, log_problem) = drs_app::logs::init(&drs_app::logs::log_dir(&dir), cli.verbose);
+    if let Some(p) = log_problem {
+        out.note(&format!("warning: {p}"));
+    }
+    let app = App::open(dir);
     if let Some(e) = app.open_error() {
         return Err(AppError::new(ErrorCode::StoreUnavailable, e).into());
     }
@@ -292,6 +301,11 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Schedule(cmd) => schedule::run(cmd, &cx),
         Command::Daemon => schedule::daemon(&cx),
         Command::Sandbox(_) => Ok(0),
+        Command::Diagnostics => {
+            let d = cx.app.diagnostics();
+            out.value(&d, || d.text());
+            Ok(0)
+        }
         Command::Audit { subject, limit } => {
             let entries = cx.with_store(|s| Ok(s.audit(subject.as_deref(), *limit)?))?;
             out.table(

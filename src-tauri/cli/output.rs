@@ -128,37 +128,5 @@ pub fn problems(file: &str, problems: &[Problem]) -> String {
 
 /// A one-line description of a credential source (never a secret).
 pub fn credentials(c: &CredentialSource) -> String {
-    match c {
-        CredentialSource::Sandbox => "sandbox".into(),
-        CredentialSource::Profile { profile } => format!("profile {profile}"),
-        CredentialSource::AssumeRole {
-            role_arn,
-            via,
-            via_kind,
-            external_id_stored,
-            ..
-        } => format!(
-            "role {role_arn} via {} {via}{}",
-            match via_kind {
-                drs_core::RoleBase::Profile => "profile",
-                drs_core::RoleBase::Target => "target",
-            },
-            if *external_id_stored {
-                " (external ID in keychain)"
-            } else {
-                ""
-            }
-        ),
-        CredentialSource::AccessKeys {
-            access_key_id,
-            session_token_stored,
-        } => format!(
-            "access key {access_key_id} (secret{} in keychain)",
-            if *session_token_stored {
-                " and session token"
-            } else {
-                ""
-            }
-        ),
-    }
+    drs_app::diagnostics::describe_credentials(c)
 }

@@ -2,33 +2,13 @@
 
 use super::{with_store, CmdResult};
 use drs_app::credentials::{self, SaveMode, SecretInput};
+use drs_app::ipc::{AppInfo, KeychainState};
 use drs_app::App;
 use drs_aws::profiles::ProfileInfo;
 use drs_core::cloud::CallerIdentity;
 use drs_core::Target;
 use drs_store::AuditEntry;
-use serde::Serialize;
 use tauri::State;
-
-/// What the header and Settings page show.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    /// App version.
-    pub version: String,
-    /// The data directory.
-    pub data_dir: String,
-    /// The database file, when open.
-    pub database: Option<String>,
-    /// Why the database could not be opened.
-    pub store_error: Option<String>,
-    /// Who edits are recorded as.
-    pub actor: String,
-    /// The OS keychain: `checking`, `ok` or `unavailable` (with `keychainError`).
-    pub keychain: &'static str,
-    /// Why the keychain cannot be used.
-    pub keychain_error: Option<String>,
-}
 
 /// Version, data directory, database state and actor.
 #[tauri::command]
@@ -40,13 +20,23 @@ pub fn app_info(state: State<'_, App>) -> AppInfo {
         database: state.database().map(|p| p.display().to_string()),
         store_error: state.open_error().map(str::to_string),
         actor: state.actor().to_string(),
-        keychain: match &keychain {
-            None => "checking",
-            Some(Ok(())) => "ok",
-            Some(Err(_)) => "unavailable",
-        },
+        keychain: KeychainState::of(keychain.as_ref()),
         keychain_error: keychain.and_then(|r| r.err()),
     }
+}
+
+/// What support needs to know (version, data and log places, targets without secrets,
+/// background failures); the window copies its text.
+#[tauri::command]
+pub fn app_diagnostics(state: State<'_, App>) -> drs_app::diagnostics::DiagnosticsText {
+    state.diagnostics().into()
+}
+
+/// What failed in the app's background loops (schedules, health monitor, the follower of
+/// executions) and has not worked since; the Dashboard shows them.
+#[tauri::command]
+pub fn app_background_problems(state: State<'_, App>) -> Vec<drs_app::schedules::Problem> {
+    state.background_problems().list()
 }
 
 /// Environment variable that makes the app report its first painted frame on stdout (used by

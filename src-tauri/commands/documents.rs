@@ -2,22 +2,10 @@
 
 use super::{with_store, CmdResult, IpcError};
 use drs_app::files::read_yaml;
+use drs_app::ipc::ImportOutcome;
 use drs_app::App;
-use drs_core::Problem;
-use drs_store::ImportSummary;
-use serde::Serialize;
 use std::path::PathBuf;
 use tauri::State;
-
-/// What an import wrote, and its warnings.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportOutcome {
-    /// Groups and plans written.
-    pub summary: ImportSummary,
-    /// Warnings, with positions.
-    pub warnings: Vec<Problem>,
-}
 
 /// Imports a YAML text: all of it, or nothing when any document has an error.
 #[tauri::command]

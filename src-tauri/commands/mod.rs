@@ -28,3 +28,76 @@ pub(crate) fn with_store<T>(
 ) -> CmdResult<T> {
     app.with_store(|s| Ok(f(s)?))
 }
+
+/// The command names are written in four places that must agree: the handler registration
+/// (`lib.rs`), the build script (which makes an `allow-…` permission per command), the
+/// permission set the window is granted (`permissions/app-commands.toml`, named by
+/// `capabilities/default.json`), and the UI's calls (`ui/src/backend.ts`).
+#[cfg(test)]
+mod command_lists {
+    use std::collections::BTreeSet;
+
+    /// Each `"name"` (a quoted identifier) in `text` after `start` and before `end`.
+    fn quoted(text: &str, start: &str, end: &str) -> BTreeSet<String> {
+        let from = text.find(start).map_or(0, |i| i + start.len());
+        let body = &text[from..];
+        let body = &body[..body.find(end).unwrap_or(body.len())];
+        body.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn handlers() -> BTreeSet<String> {
+        let lib = include_str!("../lib.rs");
+        let from = lib
+            .find("generate_handler![")
+            .expect("lib.rs registers the handlers");
+        let body = &lib[from..];
+        let body = &body[..body.find("])").expect("the handler list ends")];
+        body.split(',')
+            .filter_map(|item| item.trim().rsplit("::").next())
+            .filter(|name| !name.is_empty() && !name.contains('['))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_four_command_lists_agree() {
+        let handlers = handlers();
+        assert!(handlers.len() > 60, "{handlers:?}");
+        let build = quoted(include_str!("../build.rs"), "fn drs_commands()", "\n}\n");
+        assert_eq!(
+            handlers, build,
+            "lib.rs generate_handler! vs build.rs drs_commands()"
+        );
+        let granted: BTreeSet<String> = quoted(
+            include_str!("../permissions/app-commands.toml"),
+            "permissions = [",
+            "]",
+        )
+        .into_iter()
+        .map(|p| p.strip_prefix("allow-").unwrap_or(&p).replace('-', "_"))
+        .collect();
+        assert_eq!(handlers, granted, "lib.rs vs permissions/app-commands.toml");
+        let capability = include_str!("../capabilities/default.json");
+        assert!(
+            capability.contains("\"app-commands\""),
+            "capabilities/default.json grants the app-commands set"
+        );
+        let called: BTreeSet<String> = include_str!("../../ui/src/backend.ts")
+            .split("call<")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(">(\"").map(|(_, after)| after))
+            .filter_map(|after| after.split('"').next())
+            .map(str::to_string)
+            .collect();
+        assert!(called.len() > 50, "{called:?}");
+        let unknown: Vec<&String> = called.difference(&handlers).collect();
+        assert!(
+            unknown.is_empty(),
+            "the UI calls unregistered commands: {unknown:?}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::{with_store, CmdResult};
 use drs_app::health::{self, TargetHealth};
+use drs_app::ipc::Progress;
 use drs_app::launch_settings::{GroupPreview, Members};
 use drs_app::schedules::{TagSchedule, TagScheduleState};
 use drs_app::tag_sync::TargetSync;
@@ -11,20 +12,9 @@ use drs_app::App;
 use drs_core::group_settings::LaunchApplication;
 use drs_core::readiness::Thresholds;
 use drs_core::ProtectionGroup;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tauri::ipc::Channel;
 use tauri::State;
-
-/// Progress of a long operation: servers done of servers in all.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Progress {
-    /// Done.
-    pub done: usize,
-    /// In all.
-    pub total: usize,
-}
 
 /// The servers a group being edited selects now, and its conflicts.
 #[tauri::command]

@@ -3,10 +3,10 @@
 //! folder while the app runs.
 
 use super::{with_store, CmdResult, ErrorCode, IpcError};
-use drs_app::reports::{self, Made, Preview, ReportFormat, Schedule, ScheduleRun};
+use drs_app::ipc::MadeReport;
+use drs_app::reports::{self, Made, ReportFormat, Schedule, ScheduleRun};
 use drs_app::schedules::ScheduleState;
 use drs_app::App;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::State;
@@ -46,16 +46,6 @@ impl MadeReports {
                 )
             })
     }
-}
-
-/// A report ready to save.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MadeReport {
-    /// Pass to `report_save`.
-    pub token: String,
-    /// What it says.
-    pub preview: Preview,
 }
 
 /// Checks the plans now (every plan when `plans` is empty) and makes their readiness report.

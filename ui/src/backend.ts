@@ -3,6 +3,8 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  BackgroundProblem,
+  DiagnosticsText,
   AuditEntry,
   CallerIdentity,
   Execution,
@@ -58,6 +60,8 @@ export function toBackendError(e: unknown): BackendError {
 export const backend = {
   appInfo: () => call<AppInfo>("app_info"),
   ready: () => call<void>("app_ready"),
+  diagnostics: () => call<DiagnosticsText>("app_diagnostics"),
+  backgroundProblems: () => call<BackgroundProblem[]>("app_background_problems"),
   targets: () => call<Target[]>("target_list"),
   testTarget: (name: string) => call<CallerIdentity>("target_test", { name }),
   saveTarget: (target: Target, secrets: SecretInput, mode: "add" | "edit") =>

@@ -12,6 +12,7 @@ import { useNavigate } from "react-router-dom";
 import { backend } from "../backend";
 import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
+import { BackgroundProblems } from "../components/Support";
 import { formatTime } from "./format";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatLag } from "./InventoryPage";
@@ -149,6 +150,7 @@ export function DashboardPage() {
   return (
     <ContentLayout header={<Header variant="h1" description="Plans, groups and recent changes at a glance.">Dashboard</Header>}>
       <SpaceBetween size="l">
+        <BackgroundProblems />
         <Container header={<Header variant="h2">Overview</Header>}>
           <ColumnLayout columns={3} variant="text-grid">
             {counter("Recovery plans", plans.length, "/plans")}

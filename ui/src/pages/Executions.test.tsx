@@ -121,7 +121,7 @@ describe("the live view", () => {
       s.status = "launched";
       s.endedAt = "2026-11-26T10:20:00Z";
     });
-    done.cleanup = { status: "verified", jobs: [["Sandbox", "drsjob-9"]], remaining: [], message: "every drill recovery instance is gone" };
+    done.cleanup = { status: "verified", listed: true, jobs: [["Sandbox", "drsjob-9"]], remaining: [], message: "every drill recovery instance is gone" };
     push(done);
     expect(await screen.findByText(/3\/3 launched · 0 failed · 20:00 elapsed/)).toBeInTheDocument();
     expect(screen.getByTestId("cleanup-proof")).toHaveTextContent("verified");
@@ -186,6 +186,7 @@ describe("who drives an execution", () => {
     e.waves[1].status = "completed";
     e.cleanup = {
       status: "running",
+      listed: false,
       jobs: [],
       remaining: [],
       retry: { attempts: 4, lastError: "drs:TerminateRecoveryInstances: access denied: not allowed" },

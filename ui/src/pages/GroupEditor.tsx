@@ -14,7 +14,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Textarea from "@cloudscape-design/components/textarea";
 import Toggle from "@cloudscape-design/components/toggle";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
@@ -159,12 +159,16 @@ export function GroupEditor() {
   }, [loaded.data]);
 
   const byTags = group?.selector.sourceServerIds === undefined;
-  const assembled: ProtectionGroup | null = group && {
-    ...group,
-    selector: byTags
-      ? { tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) }
-      : { sourceServerIds: ids.split(/[\s,]+/).filter(Boolean) },
-  };
+  const assembled: ProtectionGroup | null = useMemo(
+    () =>
+      group && {
+        ...group,
+        selector: byTags
+          ? { tags: Object.fromEntries(tags.map((t) => [t.key, t.value])) }
+          : { sourceServerIds: ids.split(/[\s,]+/).filter(Boolean) },
+      },
+    [group, byTags, tags, ids],
+  );
 
   const [initial, setInitial] = useState<string | null>(null);
   useEffect(() => {

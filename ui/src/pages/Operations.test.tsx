@@ -73,7 +73,7 @@ const applied: LaunchApplication = {
   startedAt: "2026-11-26T12:00:00Z",
   finishedAt: "2026-11-26T12:00:02Z",
   actor: "local:alice",
-  servers: [{ sourceServerId: "s-1", name: "web-01", changes: preview.servers[0].changes, status: "applied" }],
+  servers: [{ sourceServerId: "s-1", name: "web-01", before: { sourceServerId: "s-1" }, changes: preview.servers[0].changes, status: "applied", configurationWritten: true }],
 };
 
 beforeEach(() => {
@@ -153,8 +153,8 @@ describe("Health and settings", () => {
       target: "Sandbox",
       thresholds: { maxLagSeconds: 300, criticalLagSeconds: 1800, maxAgentSilenceSeconds: 900 },
       servers: [
-        { target: "Sandbox", sourceServerId: "s-1", name: "mq-03", replicationState: "STALLED", lagSeconds: 11520, agentDisconnected: true, level: "critical", reasons: ["replication is STALLED"] },
-        { target: "Sandbox", sourceServerId: "s-2", name: "web-01", replicationState: "CONTINUOUS", lagSeconds: 2, agentDisconnected: false, level: "healthy", reasons: [] },
+        { target: "Sandbox", sourceServerId: "s-1", name: "mq-03", replicationState: "STALLED", lagSeconds: 11520, agentSilenceSeconds: 3600, agentDisconnected: true, level: "critical", reasons: ["replication is STALLED"] },
+        { target: "Sandbox", sourceServerId: "s-2", name: "web-01", replicationState: "CONTINUOUS", lagSeconds: 2, agentSilenceSeconds: 30, agentDisconnected: false, level: "healthy", reasons: [] },
       ],
       summary: { servers: 2, critical: 1, warning: 0, healthy: 1, byState: { CONTINUOUS: 1, STALLED: 1 }, lagBuckets: [["≤ 1 min", 1], ["> 30 min", 1]] },
     };

@@ -34,6 +34,7 @@ const readiness: Readiness = {
   servers: 40,
   waves: [{ wave: "data", servers: 14, jobs: 1, batches: 1 }],
   pairs: [],
+  byServer: [],
   findings: [
     {
       severity: "blocker",

@@ -108,7 +108,6 @@ export function PairsPage() {
 
   useEffect(() => {
     if (planName) void load(planName);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [planName]);
 
   // The first plan when none is chosen.
@@ -116,12 +115,12 @@ export function PairsPage() {
     if (!planName && plans.data?.length) setParams({ plan: plans.data[0].name }, { replace: true });
   }, [planName, plans.data, setParams]);
 
-  const pairs = preview?.readiness.pairs ?? [];
   const byTab = useMemo(() => {
     const m: Record<Tab, Pair[]> = { valid: [], attention: [], unmatched: [], ambiguous: [], orphan: [] };
-    for (const p of pairs) m[tabOf(p)].push(p);
+    for (const p of preview?.readiness.pairs ?? []) m[tabOf(p)].push(p);
     return m;
-  }, [pairs]);
+  }, [preview]);
+  const pairs = preview?.readiness.pairs ?? [];
   const changes = useMemo(() => Object.values(preview?.apply ?? {}).flatMap((a) => a.changes), [preview]);
   const skipped = useMemo(() => Object.values(preview?.apply ?? {}).flatMap((a) => a.skipped), [preview]);
   const unchanged = Object.values(preview?.apply ?? {}).reduce((s, a) => s + a.unchanged, 0);

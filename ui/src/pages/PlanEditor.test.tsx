@@ -138,7 +138,7 @@ describe("PlanEditor", () => {
     const [plan, options] = api.savePlan.mock.calls[0];
     expect(plan.waves.map((w: { name: string }) => w.name)).toEqual(["database", "app", "wave 3"]);
     expect(plan.waves[2].dependsOn).toEqual(["app"]);
-    expect(options).toEqual({ originalName: "shop-dr", expectedRevision: 3 });
+    expect(options).toEqual({ originalName: "shop-dr", expectedRevision: 3, message: "" });
     expect(await screen.findByText("Revision 4")).toBeInTheDocument();
   });
 
@@ -194,7 +194,7 @@ describe("PlanEditor", () => {
     await user.click(screen.getByTestId("save-plan"));
     await waitFor(() => expect(api.savePlan).toHaveBeenCalled());
     expect(api.savePlan.mock.calls[0][0].name).toBe("fresh");
-    expect(api.savePlan.mock.calls[0][1]).toEqual({ originalName: null, expectedRevision: null });
+    expect(api.savePlan.mock.calls[0][1]).toEqual({ originalName: null, expectedRevision: null, message: "" });
     // Once created, the address follows the plan without asking about unsaved changes.
     await waitFor(() => expect(router.state.location.pathname).toBe("/plans/edit/fresh"));
   });

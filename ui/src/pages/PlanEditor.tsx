@@ -228,7 +228,7 @@ export function PlanEditor() {
     setSaving(true);
     setSaveError(undefined);
     try {
-      const saved = await backend.savePlan(plan, { originalName, expectedRevision: revision });
+      const saved = await backend.savePlan(plan, { originalName, expectedRevision: revision, message: "" });
       notify("success", `Saved "${saved.plan.name}" as revision ${saved.revision}.`);
       setRevision(saved.revision);
       setOriginalName(saved.plan.name);

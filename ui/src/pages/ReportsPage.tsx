@@ -304,7 +304,7 @@ function DrillReportTab({ initial }: { initial?: string }) {
   );
 }
 
-const NEW_SCHEDULE: ReportSchedule = { enabled: true, folder: "", cadence: "daily", weekday: 1, hour: 6, plans: [], format: "pdf" };
+const NEW_SCHEDULE: ReportSchedule = { enabled: true, folder: "", cadence: "daily", weekday: 1, hour: 6, plans: [], format: "pdf", savedAt: null };
 
 function ScheduleTab() {
   const state = useLoad(() => backend.reportSchedule());

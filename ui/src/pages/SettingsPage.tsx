@@ -8,6 +8,7 @@ import { backend } from "../backend";
 import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { TagSyncPanel, ThresholdsPanel } from "./OperationsSettings";
+import { SupportPanel } from "../components/Support";
 
 export function SettingsPage() {
   const info = useLoad(() => backend.appInfo());
@@ -37,6 +38,7 @@ export function SettingsPage() {
             ]}
           />
         </Container>
+        <SupportPanel />
       </SpaceBetween>
     </ContentLayout>
   );

@@ -18,23 +18,28 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// Secrets entered with a target. `None` keeps what is stored (when it still applies).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct SecretInput {
     /// Secret access key, for an access-key target.
     #[serde(default)]
+    #[ts(as = "Option<String>", optional)]
     pub secret_access_key: Option<SecretString>,
     /// Session token, for temporary access keys.
     #[serde(default)]
+    #[ts(as = "Option<String>", optional)]
     pub session_token: Option<SecretString>,
     /// External ID the role's trust policy requires.
     #[serde(default)]
+    #[ts(as = "Option<String>", optional)]
     pub external_id: Option<SecretString>,
 }
 
 /// Add a new target, or edit an existing one (the name identifies it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum SaveMode {
     /// The name must be free.
     Add,

@@ -12,8 +12,9 @@ use drs_store::StoreError;
 use serde::Serialize;
 
 /// What kind of failure, as the window branches on it and the CLI exits with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "ipc.ts")]
 pub enum ErrorCode {
     /// The input breaks a rule; `problems` lists each with its field path (CLI exit 2).
     Invalid,
@@ -49,9 +50,10 @@ impl ErrorCode {
 }
 
 /// A failure of a use case, with what to show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 #[error("{message}")]
+#[ts(export_to = "ipc.ts", rename = "BackendError")]
 pub struct AppError {
     /// What kind.
     pub code: ErrorCode,
@@ -59,6 +61,7 @@ pub struct AppError {
     pub message: String,
     /// Validation problems, for `invalid`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<_>", optional)]
     pub problems: Vec<Problem>,
 }
 

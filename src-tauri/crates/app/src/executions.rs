@@ -160,8 +160,9 @@ pub fn notices(before: Option<&Execution>, now: &Execution) -> Vec<Notice> {
 }
 
 /// One execution, its events, and who drives it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ExecutionDetail {
     /// The state.
     pub execution: Execution,
@@ -176,8 +177,9 @@ pub struct ExecutionDetail {
 }
 
 /// What a request did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct RequestOutcome {
     /// Who drives the execution now (and so acts on the request).
     pub driver: drs_store::Driver,
@@ -187,8 +189,9 @@ pub struct RequestOutcome {
 }
 
 /// An unfinished execution no live process drives.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Orphan {
     /// The execution.
     #[serde(flatten)]
@@ -254,6 +257,9 @@ struct Listening<'a> {
 impl Journal for Listening<'_> {
     fn record(&self, e: &Execution, event: &Event) -> Result<(), JournalError> {
         self.inner.record(e, event)?;
+        if !event.is_routine() {
+            tracing::info!(execution = %e.id, status = e.status.as_str(), "{event}");
+        }
         if let Some(l) = self.listener {
             l(e, event);
         }
@@ -315,6 +321,12 @@ impl App {
             .journal()
             .record(&ready.execution, &Event::Created)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        tracing::info!(
+            execution = %ready.execution.id,
+            "{:?} of plan \"{plan}\" started by {} ({face})",
+            options.kind,
+            self.actor()
+        );
         Ok(Ready {
             execution: ready.execution,
             clouds: ready.clouds,
@@ -358,6 +370,12 @@ impl App {
             .journal()
             .record(&e, &Event::Resumed)
             .map_err(|err| AppError::new(ErrorCode::Conflict, err.to_string()))?;
+        tracing::info!(
+            execution = %id,
+            "resumed by {} ({face}){}",
+            self.actor(),
+            if take_over { ", taking over" } else { "" }
+        );
         Ok(Some(Ready {
             execution: e,
             clouds,
@@ -401,6 +419,7 @@ impl App {
         tokio::spawn(async move {
             let id = ready.execution.id.clone();
             if let Err(err) = app.drive(ready, None).await {
+                tracing::error!(execution = %id, "driving stopped: {}", err.message);
                 app.notify(&format!("Execution {id} stopped"), &err.message);
             }
         });
@@ -416,6 +435,7 @@ impl App {
     ) -> Result<RequestOutcome, AppError> {
         let r = parse_request(request, wave)?;
         let actor = self.actor().to_string();
+        tracing::info!(execution = %id, "{request} asked by {actor}");
         let (driver, kind) = self.with_store(|s| {
             s.request(id, r, &actor)?;
             Ok((s.driver(id)?, s.execution(id)?.kind))
@@ -497,7 +517,10 @@ impl App {
                 })
                 .await;
                 let changed = match changed {
-                    Ok(Ok(c)) => c,
+                    Ok(Ok(c)) => {
+                        app.background_problems().clear("following executions");
+                        c
+                    }
                     Ok(Err(e)) => {
                         app.background_problems()
                             .report("following executions", &e.message);

@@ -68,8 +68,9 @@ pub fn prepare(
 }
 
 /// One target's servers judged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TargetHealth {
     /// Target.
     pub target: String,
@@ -81,6 +82,7 @@ pub struct TargetHealth {
     pub summary: HealthSummary,
     /// The target could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub error: Option<String>,
 }
 

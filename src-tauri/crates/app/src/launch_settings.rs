@@ -111,8 +111,9 @@ pub fn prepare_draft(
 }
 
 /// Which servers a group selects now (one DescribeSourceServers, no launch settings read).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "GroupMembers")]
 pub struct Members {
     /// The servers.
     pub members: Vec<Member>,
@@ -157,8 +158,9 @@ pub async fn members(prepared: &Prepared, cloud: &dyn Cloud) -> Result<Members, 
 }
 
 /// One member of a group.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "GroupMember")]
 pub struct Member {
     /// `s-…`.
     pub source_server_id: String,
@@ -169,8 +171,9 @@ pub struct Member {
 }
 
 /// A server's difference from its group's settings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerDiff {
     /// `s-…`.
     pub source_server_id: String,
@@ -180,12 +183,14 @@ pub struct ServerDiff {
     pub changes: Vec<FieldChange>,
     /// Its configuration or template could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub error: Option<String>,
 }
 
 /// A group against the live inventory and what DRS and EC2 hold.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct GroupPreview {
     /// Group.
     pub group: String,

@@ -22,16 +22,21 @@
 //!   [`launch_settings`], [`execute`] and [`executions`] (start, resume, requests, follow),
 //!   [`reports`], [`health`], [`tag_sync`], [`schedules`] (the loops).
 //! - Plumbing: [`connect`] (a target to a `Cloud`), [`data_dir`], [`files`].
+//! - [`ipc`]: the window's own IPC shapes, and the test that keeps the UI's TypeScript types
+//!   (`ui/src/generated/ipc.ts`, generated from the Rust types) current.
 
 pub mod connect;
 pub mod credentials;
 pub mod data_dir;
+pub mod diagnostics;
 pub mod error;
 pub mod execute;
 pub mod executions;
 pub mod files;
 pub mod health;
+pub mod ipc;
 pub mod launch_settings;
+pub mod logs;
 pub mod readiness;
 pub mod reports;
 pub mod schedules;
@@ -82,7 +87,7 @@ pub struct LogNotifier;
 
 impl Notifier for LogNotifier {
     fn notify(&self, title: &str, body: &str) {
-        eprintln!("{title}: {body}");
+        tracing::info!("{title}: {body}");
     }
 }
 
@@ -207,16 +212,18 @@ impl App {
         let spawned = std::thread::Builder::new()
             .name("keychain-check".into())
             .spawn(move || {
-                let _ = app
-                    .inner
-                    .keychain_check
-                    .set(Keychain::new().check().map_err(|e| e.to_string()));
+                let result = Keychain::new().check().map_err(|e| e.to_string());
+                match &result {
+                    Ok(()) => tracing::info!("the OS keychain keeps secrets"),
+                    Err(e) => tracing::warn!("the OS keychain cannot be used: {e}"),
+                }
+                // Set once per app; a second check keeps the first answer.
+                let _ = app.inner.keychain_check.set(result);
             });
         if let Err(e) = spawned {
-            let _ = self
-                .inner
-                .keychain_check
-                .set(Err(format!("the keychain check could not start: {e}")));
+            let message = format!("the keychain check could not start: {e}");
+            tracing::warn!("{message}");
+            let _ = self.inner.keychain_check.set(Err(message));
         }
     }
 

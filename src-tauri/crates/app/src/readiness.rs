@@ -131,8 +131,9 @@ pub fn apply_plans(run: &Run) -> BTreeMap<String, ApplyPlan> {
 }
 
 /// What an apply or undo did, per target.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PairsOutcome {
     /// Per target.
     pub targets: BTreeMap<String, ApplyOutcome>,
@@ -247,8 +248,9 @@ pub async fn undo(
 }
 
 /// The pairs of a plan and what applying them would change, per target.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PairsPreview {
     /// The verdict (its `pairs` are the plan's pairs).
     pub readiness: Readiness,

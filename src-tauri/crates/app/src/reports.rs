@@ -20,8 +20,9 @@ pub const SCHEDULE_KEY: &str = "reports.schedule";
 pub const LAST_RUN_KEY: &str = "reports.schedule.lastRun";
 
 /// PDF for people, CSV (the server table) for spreadsheets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ReportFormat {
     /// A PDF.
     Pdf,
@@ -60,8 +61,9 @@ pub enum ReportError {
 }
 
 /// One plan's line in a readiness preview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "ReportPlanLine")]
 pub struct PlanLine {
     /// Plan.
     pub plan: String,
@@ -88,12 +90,13 @@ pub struct PlanLine {
 }
 
 /// What a report says, for the window's preview before saving.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
     tag = "kind"
 )]
+#[ts(export_to = "ipc.ts", rename = "ReportSummary")]
 pub enum Summary {
     /// A readiness report.
     Readiness {
@@ -141,8 +144,9 @@ pub struct Made {
 }
 
 /// What the window shows before saving.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "ReportPreview")]
 pub struct Preview {
     /// Document title.
     pub title: String,
@@ -520,8 +524,9 @@ pub fn write(made: &Made, path: &Path) -> Result<(), ReportError> {
 }
 
 /// How often the schedule writes reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export_to = "ipc.ts", rename = "ReportCadence")]
 pub enum Cadence {
     /// Every day at `hour`.
     Daily,
@@ -530,8 +535,9 @@ pub enum Cadence {
 }
 
 /// Readiness reports written into a folder while the app runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "ReportSchedule")]
 pub struct Schedule {
     /// On or off.
     pub enabled: bool,
@@ -564,8 +570,9 @@ fn pdf() -> ReportFormat {
 }
 
 /// The schedule's last run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ScheduleRun {
     /// When it ran (RFC 3339).
     pub at: String,

@@ -16,8 +16,9 @@ pub const TAG_SCHEDULE_KEY: &str = "tags.sync.schedule";
 pub const TAG_LAST_RUN_KEY: &str = "tags.sync.lastRun";
 
 /// Tag sync while the app runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TagSchedule {
     /// On or off.
     pub enabled: bool,
@@ -26,8 +27,9 @@ pub struct TagSchedule {
 }
 
 /// The last scheduled tag sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TagRun {
     /// When (RFC 3339).
     pub at: String,
@@ -38,8 +40,9 @@ pub struct TagRun {
 }
 
 /// The tag sync schedule and its last run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TagScheduleState {
     /// The schedule, if set.
     pub schedule: Option<TagSchedule>,
@@ -48,8 +51,9 @@ pub struct TagScheduleState {
 }
 
 /// The report schedule, its last run and its next.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ScheduleState {
     /// The schedule, if one was ever saved.
     pub schedule: Option<Schedule>,
@@ -60,8 +64,9 @@ pub struct ScheduleState {
 }
 
 /// A failure of a loop that runs while the app does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "BackgroundProblem")]
 pub struct Problem {
     /// Which loop.
     pub what: String,
@@ -80,7 +85,7 @@ pub struct Problems {
 impl Problems {
     /// Records a failure of `what` (and logs it).
     pub fn report(&self, what: &str, message: &str) {
-        eprintln!("{what}: {message}");
+        tracing::warn!(loop_name = what, "{what} failed: {message}");
         if let Ok(mut p) = self.latest.lock() {
             p.insert(
                 what.to_string(),
@@ -96,7 +101,9 @@ impl Problems {
     /// `what` worked again.
     pub fn clear(&self, what: &str) {
         if let Ok(mut p) = self.latest.lock() {
-            p.remove(what);
+            if p.remove(what).is_some() {
+                tracing::info!(loop_name = what, "{what} works again");
+            }
         }
     }
 
@@ -247,6 +254,10 @@ impl App {
                 .report("the report schedule", &e.message);
         }
         if run.errors.is_empty() {
+            tracing::info!(
+                "scheduled readiness report written: {}",
+                run.files.join(", ")
+            );
             self.background_problems().clear("the report schedule");
         } else {
             let text = run.errors.join("; ");
@@ -311,6 +322,7 @@ impl App {
             },
         };
         if run.errors.is_empty() {
+            tracing::info!("scheduled tag sync wrote {} tag(s)", run.written);
             self.background_problems().clear("the tag sync schedule");
         } else {
             self.background_problems()

@@ -33,8 +33,9 @@ pub fn prepare(
 }
 
 /// One target's sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TargetSync {
     /// Target.
     pub target: String,
@@ -46,6 +47,7 @@ pub struct TargetSync {
     pub failed: Vec<String>,
     /// The target could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub error: Option<String>,
 }
 

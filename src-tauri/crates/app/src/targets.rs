@@ -25,16 +25,22 @@ impl App {
             })
             .await?;
         let cloud = connect(resolved?, self.sandbox()).await?;
-        let me = cloud.caller_identity().await?;
+        let me = cloud.caller_identity().await.inspect_err(|e| {
+            tracing::warn!(target_name = name, "target \"{name}\" test failed: {e}");
+        })?;
         if me.account != target.account_id {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
-                    target.account_id, me.account, me.arn
-                ),
-            ));
+            let message = format!(
+                "target \"{name}\" is configured for account {} but its credentials act in account {} ({})",
+                target.account_id, me.account, me.arn
+            );
+            tracing::warn!(target_name = name, "{message}");
+            return Err(AppError::new(ErrorCode::Conflict, message));
         }
+        tracing::info!(
+            target_name = name,
+            "target \"{name}\": acting as {}",
+            me.arn
+        );
         Ok(me)
     }
 

@@ -11,8 +11,9 @@ use drs_core::cloud::CloudError;
 use serde::Serialize;
 
 /// One profile, as the target form shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ProfileInfo {
     /// Profile name.
     pub name: String,
@@ -20,9 +21,11 @@ pub struct ProfileInfo {
     pub sso: bool,
     /// The role the profile assumes, if it is a role profile.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub role_arn: Option<String>,
     /// The profile's default region.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub region: Option<String>,
 }
 

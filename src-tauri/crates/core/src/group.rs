@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How the group chooses its source servers. In YAML and JSON it is a mapping with exactly one
 /// of `tags` or `sourceServerIds`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "SelectorFields", into = "SelectorFields")]
+#[ts(export_to = "ipc.ts", as = "SelectorFields")]
 pub enum Selector {
     /// Every source server carrying all of these tags (key = value).
     Tags(BTreeMap<String, String>),
@@ -19,12 +20,14 @@ pub enum Selector {
 }
 
 /// The wire form of [`Selector`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SelectorFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     tags: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     source_server_ids: Option<Vec<String>>,
 }
 
@@ -75,8 +78,9 @@ impl Selector {
 }
 
 /// Where a recovery launches.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum LaunchMode {
     /// DRS launches new EC2 instances from the launch template.
     #[default]
@@ -86,8 +90,9 @@ pub enum LaunchMode {
 }
 
 /// State of the recovered instance after launch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum LaunchDisposition {
     /// Launched and left stopped.
     Stopped,
@@ -96,8 +101,9 @@ pub enum LaunchDisposition {
 }
 
 /// DRS instance right-sizing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum RightSizing {
     /// Use the launch template's instance type.
     None,
@@ -108,8 +114,9 @@ pub enum RightSizing {
 }
 
 /// DRS recovery mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum RecoveryMode {
     /// Faster launch from the latest snapshot.
     Fast,
@@ -118,38 +125,47 @@ pub enum RecoveryMode {
 }
 
 /// Launch settings applied to every server of a group (unset = leave DRS as it is).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct LaunchSettings {
     /// New instances or pre-provisioned DR instances.
     #[serde(default)]
     pub launch_mode: LaunchMode,
     /// Subnet of the recovered instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub subnet_id: Option<String>,
     /// Security groups of the recovered instances.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<String>,
     /// EC2 instance type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub instance_type: Option<String>,
     /// Started or stopped after launch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub launch_disposition: Option<LaunchDisposition>,
     /// Keep the source server's private IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub copy_private_ip: Option<bool>,
     /// Copy the source server's tags to the recovered instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub copy_tags: Option<bool>,
     /// Instance right-sizing method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub right_sizing: Option<RightSizing>,
     /// Bring your own OS licence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub os_byol: Option<bool>,
     /// Fast or optimal recovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub recovery_mode: Option<RecoveryMode>,
     /// Launch-into groups only: drills launch into the DR instances too (full fidelity); their
     /// cleanup stops the instances and disconnects the recovery instances instead of
@@ -159,12 +175,14 @@ pub struct LaunchSettings {
     /// Drill-only network: drills of this group launch into this isolated subnet and security
     /// groups; the recovery settings are put back afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub drill_network: Option<DrillNetwork>,
 }
 
 /// Where a group's drills launch instead of its recovery network.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct DrillNetwork {
     /// The isolated subnet.
     pub subnet_id: String,
@@ -174,25 +192,30 @@ pub struct DrillNetwork {
 }
 
 /// Per-server exceptions to the group's launch settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerOverride {
     /// The source server (`s-…`).
     pub source_server_id: String,
     /// Static private IPv4 address for the recovered instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub private_ip: Option<String>,
     /// Instance type for this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub instance_type: Option<String>,
     /// Subnet for this server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub subnet_id: Option<String>,
 }
 
 /// A named set of source servers in one target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct ProtectionGroup {
     /// Unique name.
     pub name: String,

@@ -32,8 +32,9 @@ pub struct Membership {
 }
 
 /// A server two or more groups select.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "GroupConflict")]
 pub struct Conflict {
     /// Target.
     pub target: String,
@@ -256,8 +257,9 @@ pub fn desired(group: &ProtectionGroup, source_server_id: &str, drill: bool) -> 
 }
 
 /// One field that differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct FieldChange {
     /// `launchDisposition`, `copyPrivateIp`, …, `template.subnetId`, `template.instanceType`.
     pub field: String,
@@ -557,8 +559,9 @@ pub fn named_instance_types(group: &ProtectionGroup) -> BTreeSet<String> {
 }
 
 /// Where one server of an apply is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ServerApplyStatus {
     /// Written down, not changed yet.
     Pending,
@@ -569,8 +572,9 @@ pub enum ServerApplyStatus {
 }
 
 /// One server of an apply: what it held before, what changes, and what happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerRecord {
     /// `s-…`.
     pub source_server_id: String,
@@ -580,6 +584,7 @@ pub struct ServerRecord {
     pub before: LaunchConfiguration,
     /// The launch template (default version) before, when the apply changes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub before_template: Option<LaunchTemplate>,
     /// The changes.
     pub changes: Vec<FieldChange>,
@@ -587,18 +592,21 @@ pub struct ServerRecord {
     pub status: ServerApplyStatus,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub error: Option<String>,
     /// The configuration was written.
     #[serde(default)]
     pub configuration_written: bool,
     /// The new default template version, when the template was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub template_version: Option<i64>,
 }
 
 /// An apply (or a rollback) of a group's launch settings, as recorded before and during it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct LaunchApplication {
     /// Record ID.
     pub id: i64,
@@ -612,14 +620,17 @@ pub struct LaunchApplication {
     pub started_at: String,
     /// When it finished (absent: interrupted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub finished_at: Option<String>,
     /// Who.
     pub actor: String,
     /// The rollback that undid it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rolled_back_by: Option<i64>,
     /// For a rollback: the apply it undoes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rolls_back: Option<i64>,
     /// Per server.
     pub servers: Vec<ServerRecord>,

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How a server's replication is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "HealthLevel")]
 pub enum Level {
     /// Beyond the critical threshold, stalled, disconnected or its agent silent.
     Critical,
@@ -21,8 +22,9 @@ pub enum Level {
 }
 
 /// One server's replication health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerHealth {
     /// Target.
     pub target: String,
@@ -169,8 +171,9 @@ pub fn alerts(before: &[ServerHealth], after: &[ServerHealth]) -> Vec<Alert> {
 }
 
 /// Servers by level and replication state, and the lag distribution, for the Dashboard.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct HealthSummary {
     /// Servers in all.
     pub servers: usize,

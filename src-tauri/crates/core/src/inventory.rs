@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// DRS `dataReplicationInfo.dataReplicationState`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export_to = "ipc.ts")]
 pub enum ReplicationState {
     /// Replication stopped.
     Stopped,
@@ -60,19 +61,22 @@ impl ReplicationState {
 }
 
 /// A replication error DRS reports for a server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ReplicationError {
     /// The error code, e.g. `AGENT_NOT_SEEN`.
     pub error: String,
     /// DRS's raw message, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub raw_error: Option<String>,
 }
 
 /// A DRS source server, with what readiness and monitoring need.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct SourceServer {
     /// `s-…`.
     pub id: String,
@@ -106,6 +110,7 @@ pub struct SourceServer {
     pub os: Option<String>,
     /// CPU architecture (`x86_64`, `arm64`) as far as the CPU model tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub architecture: Option<String>,
     /// `FAILOVER` or `FAILBACK`.
     pub replication_direction: Option<String>,
@@ -124,8 +129,9 @@ impl SourceServer {
 }
 
 /// EC2 instance state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export_to = "ipc.ts")]
 pub enum InstanceState {
     /// Launching.
     Pending,
@@ -166,8 +172,9 @@ impl InstanceState {
 }
 
 /// An EC2 instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Ec2Instance {
     /// `i-…`.
     pub id: String,
@@ -197,12 +204,14 @@ pub struct Ec2Instance {
     pub tags: BTreeMap<String, String>,
     /// When it was last launched or started (EC2's `LaunchTime`, RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub launch_time: Option<String>,
 }
 
 /// Everything read from the targets, and what could not be read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Inventory {
     /// Source servers of every target that answered.
     pub source_servers: Vec<SourceServer>,
@@ -213,8 +222,9 @@ pub struct Inventory {
 }
 
 /// A target whose inventory could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TargetFailure {
     /// Target name.
     pub target: String,

@@ -7,34 +7,43 @@ use serde::{Deserialize, Serialize};
 pub const AWSDRS_TAG: (&str, &str) = ("AWSDRS", "AllowLaunchingIntoThisInstance");
 
 /// A source server's DRS launch configuration (`GetLaunchConfiguration`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct LaunchConfiguration {
     /// `s-…`.
     pub source_server_id: String,
     /// The pre-provisioned instance DRS launches into, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub launch_into_instance_id: Option<String>,
     /// Keep the source's private IP (must be off when launching into an instance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub copy_private_ip: Option<bool>,
     /// Copy the source's tags (must be off when launching into an instance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub copy_tags: Option<bool>,
     /// `NONE`, `BASIC` or `IN_AWS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub right_sizing: Option<String>,
     /// `STOPPED` or `STARTED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub launch_disposition: Option<String>,
     /// The EC2 launch template DRS launches new instances from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ec2_launch_template_id: Option<String>,
     /// Bring your own OS licence (`licensing.osByol`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub os_byol: Option<bool>,
     /// `FAST` or `OPTIMAL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub recovery_mode: Option<String>,
 }
 
@@ -144,8 +153,9 @@ pub struct RecoveryInstance {
 
 /// The EC2 launch template a source server launches new instances from: the fields a
 /// protection group sets, as its default version holds them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct LaunchTemplate {
     /// `lt-…`.
     pub id: String,
@@ -153,15 +163,18 @@ pub struct LaunchTemplate {
     pub version: i64,
     /// Instance type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub instance_type: Option<String>,
     /// Subnet of the primary network interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub subnet_id: Option<String>,
     /// Security groups of the primary network interface.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_group_ids: Vec<String>,
     /// Static private IP of the primary network interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub private_ip: Option<String>,
 }
 

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One launch configuration to change: what it holds now and what it will hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PairChange {
     /// Protection group.
     pub group: String,
@@ -31,8 +32,9 @@ pub struct PairChange {
 }
 
 /// A pair that is not written, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Skipped {
     /// `s-…` (or the instance, for an orphan).
     pub subject: String,
@@ -43,8 +45,9 @@ pub struct Skipped {
 }
 
 /// What an apply (or undo) would do, for the confirmation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ApplyPlan {
     /// Launch configurations that change.
     pub changes: Vec<PairChange>,
@@ -55,8 +58,9 @@ pub struct ApplyPlan {
 }
 
 /// What an apply (or undo) did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ApplyOutcome {
     /// Written, with `after` as DRS returned it.
     pub applied: Vec<PairChange>,

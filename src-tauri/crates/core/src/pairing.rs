@@ -27,8 +27,9 @@ pub fn name_key(name: &str) -> Option<String> {
 }
 
 /// How a pair came about, or why there is none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum PairStatus {
     /// Matched by name.
     Matched,
@@ -43,8 +44,9 @@ pub enum PairStatus {
 }
 
 /// Which name matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum MatchedBy {
     /// The server's Name tag.
     NameTag,
@@ -57,8 +59,9 @@ pub enum MatchedBy {
 }
 
 /// One prerequisite of a pair: whether it holds, what was seen, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PairCheck {
     /// Stable ID (`awsdrsTag`, `stopped`, `architecture`, …).
     pub check: String,
@@ -68,6 +71,7 @@ pub struct PairCheck {
     pub message: String,
     /// What to do when it does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub remediation: Option<String>,
     /// Pairing sets this itself when applied (launch-configuration fields).
     #[serde(default)]
@@ -75,30 +79,37 @@ pub struct PairCheck {
 }
 
 /// A source server and the DR instance it recovers into (or why there is none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Pair {
     /// Status.
     pub status: PairStatus,
     /// The protection group of the server (none for an orphan instance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub group: Option<String>,
     /// Target (account + regions).
     pub target: String,
     /// `s-…`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub source_server_id: Option<String>,
     /// The server's name (Name tag or hostname).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub server_name: Option<String>,
     /// `i-…`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub instance_id: Option<String>,
     /// The instance's Name tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub instance_name: Option<String>,
     /// Which name matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub matched_by: Option<MatchedBy>,
     /// For ambiguous pairs: the competing instances or servers, as `id (name)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -15,8 +15,9 @@ pub const MAX_TIMEOUT_MINUTES: u32 = 7 * 24 * 60;
 const MAX_CYCLES_REPORTED: usize = 10;
 
 /// What happens to the rest of the plan when a server in a wave fails to launch.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum FailurePolicy {
     /// Stop the execution: later waves do not start.
     #[default]
@@ -26,8 +27,9 @@ pub enum FailurePolicy {
 }
 
 /// One step of a plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct Wave {
     /// Unique within the plan.
     pub name: String,
@@ -38,12 +40,14 @@ pub struct Wave {
     /// (as SRM, DRS's own recovery plans and the platform this replaces read a list of waves);
     /// `[]`: it starts with the first wave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub depends_on: Option<Vec<String>>,
     /// The wave waits for an explicit approval before it starts.
     #[serde(default)]
     pub approval_required: bool,
     /// Minutes the wave may take before it counts as failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub timeout_minutes: Option<u32>,
     /// What a failure in this wave does to the rest.
     #[serde(default)]
@@ -51,8 +55,9 @@ pub struct Wave {
 }
 
 /// A recovery plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct RecoveryPlan {
     /// Unique name.
     pub name: String,
@@ -61,6 +66,7 @@ pub struct RecoveryPlan {
     pub description: String,
     /// Recovery time objective for the whole plan, in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rto_target_minutes: Option<u32>,
     /// The waves, in display order.
     #[serde(default)]

@@ -28,8 +28,9 @@ pub const SERVERS_IN_ACTIVE_JOBS: usize = 500;
 const LAUNCH_CONFIG_CONCURRENCY: usize = 16;
 
 /// How strict the checks are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Thresholds {
     /// Replication lag above this is a warning (seconds).
     pub max_lag_seconds: u64,
@@ -131,8 +132,9 @@ pub struct Evidence {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts", rename = "FindingSeverity")]
 pub enum Severity {
     /// A launch would fail or be wrong: the plan is not ready.
     Blocker,
@@ -141,8 +143,9 @@ pub enum Severity {
 }
 
 /// One thing readiness found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Finding {
     /// Blocker or warning.
     pub severity: Severity,
@@ -150,31 +153,38 @@ pub struct Finding {
     pub check: String,
     /// The wave, when the finding is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub wave: Option<String>,
     /// The protection group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub group: Option<String>,
     /// `s-…`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub source_server_id: Option<String>,
     /// The server's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub server_name: Option<String>,
     /// What is wrong.
     pub message: String,
     /// The value seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub evidence: Option<String>,
     /// When it was seen (RFC 3339).
     pub observed_at: String,
     /// What to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub remediation: Option<String>,
 }
 
 /// How a wave will run against the DRS quotas.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct WavePlan {
     /// Wave name.
     pub wave: String,
@@ -187,8 +197,9 @@ pub struct WavePlan {
 }
 
 /// The verdict for a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Readiness {
     /// Plan name.
     pub plan: String,
@@ -214,8 +225,9 @@ pub struct Readiness {
 }
 
 /// One server's verdict: the worst of its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ServerVerdict {
     /// At least one blocker.
     Blocked,
@@ -237,8 +249,9 @@ impl ServerVerdict {
 }
 
 /// One server of a plan as the readiness check saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerReadiness {
     /// Wave.
     pub wave: String,
@@ -252,18 +265,22 @@ pub struct ServerReadiness {
     pub name: String,
     /// Replication state as DRS reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub replication_state: Option<String>,
     /// Replication lag in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub lag_seconds: Option<u64>,
     /// When DRS last heard from the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub last_seen: Option<String>,
     /// Its group launches into pre-provisioned DR instances.
     #[serde(default)]
     pub launch_into: bool,
     /// The DR instance it launches into, when its group launches into pre-provisioned instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub dr_instance: Option<String>,
     /// Its verdict.
     pub verdict: ServerVerdict,

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 pub const MAX_TAGS: usize = 50;
 
 /// One tag whose value changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TagValueChange {
     /// Key.
     pub key: String,
@@ -23,8 +24,9 @@ pub struct TagValueChange {
 }
 
 /// What syncing one source server would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerTagSync {
     /// `s-…`.
     pub source_server_id: String,
@@ -54,8 +56,9 @@ impl ServerTagSync {
 }
 
 /// What syncing a target's tags would do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct TagSyncPlan {
     /// Servers with something to write.
     pub servers: Vec<ServerTagSync>,

@@ -7,8 +7,9 @@ use crate::validation::Problem;
 use serde::{Deserialize, Serialize};
 
 /// Whose credentials assume a role: a named profile, or another target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum RoleBase {
     /// A profile from the AWS config files.
     #[default]
@@ -18,8 +19,9 @@ pub enum RoleBase {
 }
 
 /// Where a target's credentials come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub enum CredentialSource {
     /// The built-in simulated AWS estate (no AWS account needed).
     Sandbox,
@@ -41,6 +43,7 @@ pub enum CredentialSource {
         via_kind: RoleBase,
         /// Session name shown in CloudTrail.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         session_name: Option<String>,
         /// True when an external ID is kept in the OS keychain for this target.
         #[serde(default)]
@@ -83,8 +86,9 @@ impl CredentialSource {
 }
 
 /// An AWS account + regions the app talks to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
 pub struct Target {
     /// Unique name, e.g. `prod-workloads`.
     pub name: String,
@@ -96,6 +100,7 @@ pub struct Target {
     pub recovery_region: String,
     /// Endpoint override (the sandbox, or a VPC endpoint).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub endpoint_url: Option<String>,
     /// How credentials are obtained.
     pub credentials: CredentialSource,

@@ -550,6 +550,7 @@ pub(crate) fn start_recovery(
     };
     let body = json!({ "job": job.render(now) });
     region.jobs.insert(job_id, job);
+    region.record_peaks(now);
     json_ok(StatusCode::ACCEPTED, &body, &req.request_id)
 }
 

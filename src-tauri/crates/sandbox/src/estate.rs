@@ -76,6 +76,21 @@ pub struct RegionState {
     pub recovery_instances: BTreeMap<String, crate::jobs::RecoveryInstance>,
     /// Instances DRS has launched here (new instance IDs come from it).
     pub launched: u64,
+    /// The most recovery jobs active at once since the scenario was loaded (measured each time
+    /// a job starts, when the count can rise), so tests need not sample `/_sandbox/state`.
+    pub peak_active_jobs: usize,
+    /// The most source servers in active recovery jobs at once, measured the same way.
+    pub peak_servers_in_active_jobs: usize,
+}
+
+impl RegionState {
+    /// Records the jobs and servers active now if they are the most so far.
+    pub fn record_peaks(&mut self, now: OffsetDateTime) {
+        let active: Vec<&crate::jobs::Job> = self.jobs.values().filter(|j| j.active(now)).collect();
+        let servers: usize = active.iter().map(|j| j.servers.len()).sum();
+        self.peak_active_jobs = self.peak_active_jobs.max(active.len());
+        self.peak_servers_in_active_jobs = self.peak_servers_in_active_jobs.max(servers);
+    }
 }
 
 /// An EC2 launch template and its versions (version N is `versions[N - 1]`).
@@ -450,6 +465,8 @@ impl Estate {
                         "jobs": st.jobs.len(),
                         "activeJobs": active.len(),
                         "serversInActiveJobs": active.iter().map(|j| j.servers.len()).sum::<usize>(),
+                        "peakActiveJobs": st.peak_active_jobs,
+                        "peakServersInActiveJobs": st.peak_servers_in_active_jobs,
                         "recoveryInstances": st.recovery_instances.len(),
                         "drillRecoveryInstances": st.recovery_instances.values().filter(|r| r.is_drill).count(),
                     }),

@@ -5,8 +5,9 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 
 /// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct AuditEntry {
     /// Increasing sequence number.
     pub id: i64,
@@ -21,9 +22,11 @@ pub struct AuditEntry {
     /// The object's name.
     pub subject: String,
     /// Details as JSON (revision numbers, previous names, …).
+    #[ts(type = "unknown")]
     pub detail: serde_json::Value,
     /// The AWS identity (caller ARN) the action used, where it used one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub aws_identity: Option<String>,
 }
 

@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// One execution in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ExecutionSummary {
     /// ID.
     pub id: String,
@@ -35,8 +36,9 @@ pub struct ExecutionSummary {
 }
 
 /// An event of an execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ExecutionEvent {
     /// When.
     pub at: String,
@@ -94,8 +96,13 @@ pub struct Lease {
 }
 
 /// Who drives an execution, as the lease says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "state")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "state"
+)]
+#[ts(export_to = "ipc.ts")]
 pub enum Driver {
     /// Nobody: never driven, or its driver let go (ended, waits for a confirmation, paused
     /// with Ctrl-C).

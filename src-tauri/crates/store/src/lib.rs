@@ -50,8 +50,9 @@ pub struct Store {
 }
 
 /// What an import wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ImportSummary {
     /// Groups created or replaced.
     pub groups: Vec<String>,

@@ -11,8 +11,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One recorded apply of pairs to launch configurations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PairApplication {
     /// Its ID.
     pub id: i64,
@@ -31,8 +32,9 @@ pub struct PairApplication {
 }
 
 /// The latest readiness of a plan, in short.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ReadinessSummary {
     /// Plan name.
     pub plan: String,

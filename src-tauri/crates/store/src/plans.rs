@@ -8,8 +8,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 /// A plan as stored, with its current revision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct StoredPlan {
     /// The plan.
     pub plan: RecoveryPlan,
@@ -22,8 +23,9 @@ pub struct StoredPlan {
 }
 
 /// One line of the plan list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct PlanSummary {
     /// Plan name.
     pub name: String,
@@ -44,8 +46,9 @@ pub struct PlanSummary {
 }
 
 /// One revision of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct RevisionInfo {
     /// Revision number.
     pub revision: u32,
@@ -58,8 +61,9 @@ pub struct RevisionInfo {
 }
 
 /// How a plan is saved.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct SavePlan {
     /// The name the plan had when it was loaded (`None` for a new plan). Differs from the
     /// plan's name on a rename.

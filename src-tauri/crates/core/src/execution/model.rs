@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Drill or real recovery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ExecutionKind {
     /// `isDrill=true`, cleaned up afterwards.
     Drill,
@@ -20,8 +21,9 @@ pub enum ExecutionKind {
 }
 
 /// Where an execution is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ExecutionStatus {
     /// Written by earlier versions before the first wave; read as running.
     Preparing,
@@ -65,8 +67,9 @@ impl ExecutionStatus {
 }
 
 /// Where a wave is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum WaveStatus {
     /// Waiting for the waves it depends on.
     Pending,
@@ -90,8 +93,9 @@ impl WaveStatus {
 }
 
 /// Where a server is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum ServerStatus {
     /// Its wave has not started.
     Pending,
@@ -119,8 +123,9 @@ impl ServerStatus {
 
 /// One step of a server's timeline: a DRS job-log event with DRS's own time, or an engine
 /// check (`VERIFIED`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Step {
     /// `SNAPSHOT_START`, `CONVERSION_END`, `LAUNCH_START`, `LAUNCHED`, …
     pub event: String,
@@ -129,8 +134,9 @@ pub struct Step {
 }
 
 /// A server in an execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct ServerRun {
     /// `s-…`.
     pub source_server_id: String,
@@ -149,30 +155,38 @@ pub struct ServerRun {
     pub checked: bool,
     /// The batch it launched in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub batch: Option<String>,
     /// The recovery instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub recovery_instance_id: Option<String>,
     /// The EC2 instance launched (or launched into).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ec2_instance_id: Option<String>,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub failure: Option<String>,
     /// When its job was created (DRS's time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub started_at: Option<String>,
     /// When it launched (the EC2 instance's launch time) or failed (the job log's time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ended_at: Option<String>,
     /// Timeline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// A launch-into launch: the DR instance it must come up as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub expected_instance_id: Option<String>,
     /// A launch-into launch: the private IP it must keep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub expected_private_ip: Option<String>,
     /// Reading or preparing its launch settings, retried.
     #[serde(default, skip_serializing_if = "Retry::is_clear")]
@@ -204,8 +218,9 @@ impl ServerRun {
 }
 
 /// A wave in an execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct WaveRun {
     /// Name.
     pub name: String,
@@ -218,9 +233,11 @@ pub struct WaveRun {
     pub approval_required: bool,
     /// Who approved it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub approved_by: Option<String>,
     /// Timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub timeout_minutes: Option<u32>,
     /// The timeout passed: no new server of the wave starts; its jobs are followed to the end.
     #[serde(default)]
@@ -231,9 +248,11 @@ pub struct WaveRun {
     pub status: WaveStatus,
     /// Started (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub started_at: Option<String>,
     /// Ended (RFC 3339): its last server's launch or failure as DRS reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ended_at: Option<String>,
     /// Servers.
     pub servers: Vec<ServerRun>,
@@ -259,8 +278,9 @@ impl WaveRun {
 }
 
 /// One `StartRecovery` job of an execution.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Batch {
     /// Unique within the execution (`<wave index>-<n>`), also a job tag.
     pub key: String,
@@ -272,15 +292,19 @@ pub struct Batch {
     pub servers: Vec<String>,
     /// When it was written down (engine clock), before its first `StartRecovery`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub admitted_at: Option<String>,
     /// The DRS job, once started (or found again by its tags).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub job_id: Option<String>,
     /// When DRS created the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub job_created_at: Option<String>,
     /// When DRS ended the job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub job_ended_at: Option<String>,
     /// The last `StartRecovery` answered with an error whose outcome is unknown: look for the
     /// job by its tags before starting it again.
@@ -310,8 +334,9 @@ impl Batch {
 }
 
 /// What cleanup does with one recovery instance of the drill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum CleanupAction {
     /// A drill instance: terminate it (TerminateRecoveryInstances).
     Terminate,
@@ -321,8 +346,9 @@ pub enum CleanupAction {
 }
 
 /// Where one item of a cleanup is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub enum CleanupState {
     /// Found; nothing sent yet.
     Found,
@@ -335,8 +361,9 @@ pub enum CleanupState {
 }
 
 /// One recovery instance a drill's cleanup handles.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct CleanupItem {
     /// Target.
     pub target: String,
@@ -344,25 +371,31 @@ pub struct CleanupItem {
     pub recovery_instance_id: String,
     /// Its EC2 instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ec2_instance_id: Option<String>,
     /// Its source server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub source_server_id: Option<String>,
     /// The job that launched it (one of this execution's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub launched_by_job: Option<String>,
     /// Terminate, or stop and disconnect.
     pub action: CleanupAction,
     /// Why it is not terminated, when it is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub kept_because: Option<String>,
     /// Where it is.
     pub state: CleanupState,
     /// The TERMINATE job, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub job_id: Option<String>,
     /// When the terminate or stop was last sent (engine clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub sent_at: Option<String>,
     /// The last terminate answered with an error whose outcome is unknown.
     #[serde(default)]
@@ -370,8 +403,9 @@ pub struct CleanupItem {
 }
 
 /// A drill's cleanup.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Cleanup {
     /// `notNeeded`, `pending`, `awaitingConfirmation`, `running`, `verified`, `skipped`,
     /// `abandoned` (a person gave up; `remaining` lists what is left), or `failed` (earlier
@@ -391,6 +425,7 @@ pub struct Cleanup {
     pub remaining: Vec<String>,
     /// What happened, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub message: Option<String>,
     /// A step that failed, retried on later ticks.
     #[serde(default, skip_serializing_if = "Retry::is_clear")]
@@ -408,8 +443,9 @@ impl Cleanup {
 }
 
 /// A launch-into setting suspended for a drill, to restore afterwards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Suspended {
     /// Target.
     pub target: String,
@@ -429,8 +465,9 @@ pub struct Suspended {
 
 /// A server moved to its group's drill-only network for a drill: its launch template as it
 /// was (the recovery settings), written down before the move and put back after its wave.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Isolated {
     /// Target.
     pub target: String,
@@ -456,8 +493,9 @@ pub struct Isolated {
 
 /// A time the engine did not run (a sleeping laptop, a stopped process, a crash before a
 /// resume): shown as an event and not counted against wave timeouts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Gap {
     /// The last tick before it.
     pub from: String,
@@ -466,8 +504,9 @@ pub struct Gap {
 }
 
 /// One run of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Execution {
     /// `exec-…` (time-ordered, unique).
     pub id: String,
@@ -486,11 +525,13 @@ pub struct Execution {
     pub started_at: String,
     /// When it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub ended_at: Option<String>,
     /// Status.
     pub status: ExecutionStatus,
     /// The plan's RTO target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rto_target_minutes: Option<u32>,
     /// Clean up a drill without asking.
     pub auto_cleanup: bool,
@@ -513,9 +554,11 @@ pub struct Execution {
     pub gaps: Vec<Gap>,
     /// The engine's last tick (its clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub last_tick_at: Option<String>,
     /// Why it failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub failure: Option<String>,
     /// Where each server is (its wave and place), built on first use: servers never move once
     /// an execution is set up.

@@ -38,17 +38,20 @@ pub fn outcome(err: &CloudError) -> Outcome {
 }
 
 /// A step that failed and will be tried again.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct Retry {
     /// Failed attempts in a row.
     #[serde(default)]
     pub attempts: u32,
     /// Not before this time (the execution's clock, RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub next_at: Option<String>,
     /// What the last attempt got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub last_error: Option<String>,
 }
 

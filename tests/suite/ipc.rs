@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use drs_orchestrator::{context, setup};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -520,8 +520,10 @@ spec:
         }
     };
     // It follows what the terminal drives: the first wave's progress, then the approval.
+    // (The first wave's servers can be final a tick before its job is, so wait for both.)
     let d = wait("the web wave waits", &|d| {
         d["execution"]["waves"][1]["status"] == "waitingApproval"
+            && d["execution"]["waves"][0]["status"] == "completed"
     });
     let id = d["execution"]["id"].as_str().unwrap().to_string();
     assert_eq!(d["driving"], false, "the window does not drive it");

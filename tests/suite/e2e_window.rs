@@ -9,7 +9,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::Serve;
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;

@@ -9,7 +9,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use assert_cmd::Command;
 use common::Serve;
 use serde_json::Value;
@@ -192,8 +192,20 @@ fn keys_in_the_keychain_reach_the_sandbox_and_no_secret_leaks() {
         "{added}"
     );
 
-    let me = u.ok(&["--json", "target", "test", &keys], "");
-    let me: Value = serde_json::from_str(&me).unwrap();
+    // Logged in full detail (every crate at trace in the file, ours at debug on stderr): the
+    // secrets still appear nowhere (searched below, with the data directory and its logs).
+    let me = u.run_with(
+        &["-vv", "--json", "target", "test", &keys],
+        "",
+        &[("DRS_ORCH_LOG", "trace")],
+    );
+    assert_eq!(me.code, 0, "{}", me.stderr);
+    assert!(
+        me.stderr.contains("acting as"),
+        "-vv logs on stderr: {}",
+        me.stderr
+    );
+    let me: Value = serde_json::from_str(&me.stdout).unwrap();
     assert_eq!(me["account"], "111122223333");
     assert_eq!(me["arn"], "arn:aws:iam::111122223333:user/sandbox-admin");
 
@@ -256,7 +268,31 @@ fn keys_in_the_keychain_reach_the_sandbox_and_no_secret_leaks() {
     u.ok(&["--json", "target", "list"], "");
     u.ok(&["--json", "target", "show", &keys], "");
     u.ok(&["--json", "audit", "--limit", "100"], "");
+    let diagnostics = u.ok(&["diagnostics"], "");
+    assert!(
+        diagnostics.contains(&format!("{keys}: account 111122223333"))
+            && diagnostics.contains("access key AKIA…"),
+        "{diagnostics}"
+    );
     let mut searched = files(&u.data());
+    let logs: Vec<&PathBuf> = searched
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    assert_eq!(
+        logs.len(),
+        1,
+        "one log file for today in data/logs: {searched:?}"
+    );
+    let log = std::fs::read_to_string(logs[0]).unwrap();
+    assert!(
+        log.contains(&format!("target \"{keys}\": acting as")),
+        "{log}"
+    );
+    assert!(
+        log.contains("aws_smithy"),
+        "the SDK's trace reached the file"
+    );
     searched.push(export);
     assert!(searched
         .iter()

@@ -6,7 +6,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-const SHOP: &str = include_str!("fixtures/shop.yaml");
+const SHOP: &str = include_str!("../fixtures/shop.yaml");
 
 struct Cli {
     dir: tempfile::TempDir,

@@ -7,7 +7,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::{serve, Serve};
 use serde_json::Value;
 use std::process::Command;
@@ -710,19 +710,30 @@ fn instances_take_simulated_time_to_start_and_stop() {
         started["StartingInstances"][0]["PreviousState"]["Name"],
         "stopped"
     );
-    std::thread::sleep(std::time::Duration::from_millis(1200));
-    assert_eq!(
-        state(),
-        "running",
-        "30 simulated seconds are half a real second at 60x"
-    );
+    // 30 simulated seconds are half a real second at 60x.
+    until(&state, "running");
     let stopped = aws(&s, PROD, &["ec2", "stop-instances", "--instance-ids", &dr]);
     assert_eq!(
         stopped["StoppingInstances"][0]["CurrentState"]["Name"],
         "stopping"
     );
-    std::thread::sleep(std::time::Duration::from_millis(2000));
-    assert_eq!(state(), "stopped");
+    until(&state, "stopped");
+}
+
+/// Waits until `state()` reads `want` (the sandbox's clock moves the instance there).
+fn until(state: &dyn Fn() -> String, want: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = state();
+        if now == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the instance stayed {now}, never {want}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// The Python that runs the AWS CLI (its virtualenv), which has botocore and its service models.

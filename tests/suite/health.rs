@@ -5,7 +5,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 use common::Cli;
 use drs_core::health::Alert;
 use drs_orchestrator::connect::EmbeddedSandbox;
