@@ -36,6 +36,21 @@ if ! command -v cargo >/dev/null; then
   echo "error: Rust is not installed. Install it from https://rustup.rs (rustup), then run this again." >&2
   exit 1
 fi
+# The toolchain pinned in rust-toolchain.toml (rustup fetches it; where it cannot, an installed
+# stable of exactly that version is linked under its name).
+RUST_VERSION=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+if command -v rustup >/dev/null && ! rustup run "$RUST_VERSION" rustc --version >/dev/null 2>&1; then
+  echo "==> rustup: installing Rust $RUST_VERSION"
+  if ! rustup toolchain install "$RUST_VERSION" --profile minimal -c rustfmt -c clippy; then
+    stable_sysroot=$(rustc +stable --print sysroot 2>/dev/null || true)
+    if [[ -n "$stable_sysroot" ]] && rustc +stable --version | grep -q "^rustc $RUST_VERSION "; then
+      rustup toolchain link "$RUST_VERSION" "$stable_sysroot"
+    else
+      echo "error: Rust $RUST_VERSION (rust-toolchain.toml) cannot be installed; install it with rustup, then run this again." >&2
+      exit 1
+    fi
+  fi
+fi
 if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
   echo "error: Node.js 20.19 or newer is needed for the UI build (found: $(node --version 2>/dev/null || echo none))." >&2
   echo "       Install it from nodejs.org or your distribution's backports, then run this again." >&2

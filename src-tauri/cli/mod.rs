@@ -109,7 +109,7 @@ pub enum Command {
     /// EC2 → DRS tag sync.
     #[command(subcommand)]
     Tags(tags::TagsCommand),
-    /// The report and tag-sync schedules: run what is due now (for cron).
+    /// The report and tag-sync schedules: show them, set them, run what is due (for cron).
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
     /// Run what the window runs in the background, without a window: the report and tag-sync

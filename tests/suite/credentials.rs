@@ -13,7 +13,7 @@ use crate::common;
 use assert_cmd::Command;
 use common::Serve;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The sandbox's production account keys (any secret is accepted; the key ID selects the user).
 const PROD_KEY: &str = "AKIASANDBOXPROD00001";
@@ -128,23 +128,6 @@ impl User {
         );
         r.stderr
     }
-}
-
-/// Every file under `dir`, recursively.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -274,7 +257,7 @@ fn keys_in_the_keychain_reach_the_sandbox_and_no_secret_leaks() {
             && diagnostics.contains("access key AKIA…"),
         "{diagnostics}"
     );
-    let mut searched = files(&u.data());
+    let mut searched = common::files_under(&u.data());
     let logs: Vec<&PathBuf> = searched
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "log"))

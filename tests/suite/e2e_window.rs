@@ -550,8 +550,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     drop(sandbox);
 
     // The secret is nowhere in the data directory.
-    for entry in std::fs::read_dir(&data).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::files_under(&data) {
         let bytes = std::fs::read(&path).unwrap();
         assert!(
             !bytes

@@ -17,4 +17,5 @@ mod group_settings;
 mod health;
 mod ipc;
 mod pairs_cli;
+mod schedules;
 mod tags;
