@@ -55,14 +55,15 @@ YAML
   serve=$!
   for _ in $(seq 1 100); do grep -q '^}' "$tmp/serve.json" 2>/dev/null && break; sleep 0.1; done
   endpoint=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$tmp/serve.json")
+  token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["adminToken"])' "$tmp/serve.json")
   export DRS_ORCH_DATA_DIR="$tmp/data"
   "$bin" -q target edit Sandbox --endpoint-url "$endpoint" >/dev/null
   "$bin" -q group import "$tmp/group.yaml" >/dev/null
-  python3 -c 'import json,sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]+"/_sandbox/stats").read().decode())' "$endpoint" > "$tmp/before.json"
+  python3 -c 'import json,sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]+"/_sandbox/stats?token="+sys.argv[2]).read().decode())' "$endpoint" "$token" > "$tmp/before.json"
   start=$(date +%s.%N)
   "$bin" --json group apply bench-web --yes > "$tmp/apply.json"
   end=$(date +%s.%N)
-  python3 -c 'import json,sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]+"/_sandbox/stats").read().decode())' "$endpoint" > "$tmp/after.json"
+  python3 -c 'import json,sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]+"/_sandbox/stats?token="+sys.argv[2]).read().decode())' "$endpoint" "$token" > "$tmp/after.json"
   kill "$serve" 2>/dev/null || true
   wait "$serve" 2>/dev/null || true
   secs=$(python3 -c "print(f'{$end - $start:.2f}')")

@@ -44,8 +44,8 @@ impl<R: Runtime> drs_app::Notifier for DesktopNotifier<R> {
             .0
             .notification()
             .builder()
-            .title(title)
-            .body(body)
+            .title(drs_app::notification_text(title, false))
+            .body(drs_app::notification_text(body, true))
             .show();
     }
 }

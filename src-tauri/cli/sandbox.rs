@@ -75,12 +75,14 @@ pub fn run(cmd: &SandboxCommand, out: &Output) -> Result<u8, Failure> {
                 latency_ms: args.latency_ms,
             },
             seed: args.seed,
+            admin_token: None,
         })
         .await
         .map_err(|e| Failure::runtime(e.to_string()))?;
         let endpoint = running.endpoint();
         let keys = running.credentials();
-        out.value(&serde_json::json!({ "endpoint": endpoint, "scenario": name, "accounts": keys }), || {
+        let token = running.admin_token().to_string();
+        out.value(&serde_json::json!({ "endpoint": endpoint, "scenario": name, "accounts": keys, "adminToken": token }), || {
             let mut s = format!(
                 "DRS Orchestrator sandbox: scenario \"{name}\", time scale {}x, listening on {endpoint}\n\nAccounts (any secret is accepted; signatures are not verified):\n",
                 args.time_scale
@@ -97,7 +99,9 @@ pub fn run(cmd: &SandboxCommand, out: &Output) -> Result<u8, Failure> {
                     k.access_key_id
                 ));
             }
-            s.push_str("\nAdmin: GET /_sandbox/stats, GET /_sandbox/state, POST /_sandbox/reset. Press Ctrl-C to stop.");
+            s.push_str(&format!(
+                "\nAdmin (this run's token in an x-sandbox-token header or ?token=): GET /_sandbox/stats, GET /_sandbox/state, POST /_sandbox/reset\n  curl '{endpoint}/_sandbox/stats?token={token}'\nOnly requests to 127.0.0.1/localhost are answered. Press Ctrl-C to stop."
+            ));
             s
         });
         let _ = tokio::signal::ctrl_c().await;

@@ -89,11 +89,57 @@ pub struct AddArgs {
     /// Recovery region (where DRS runs).
     #[arg(long)]
     recovery_region: String,
-    /// Endpoint override (an external sandbox, or a VPC endpoint).
+    /// Endpoint of every service (an external sandbox, LocalStack); https:// unless on this
+    /// machine.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
     #[command(flatten)]
+    endpoints: EndpointArgs,
+    #[command(flatten)]
     credentials: CredentialArgs,
+}
+
+/// Endpoints of single services (VPC interface endpoints answer one service each).
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// DRS endpoint (e.g. a VPC interface endpoint); "" removes it.
+    #[arg(long, value_name = "URL")]
+    drs_endpoint: Option<String>,
+    /// EC2 endpoint; "" removes it.
+    #[arg(long, value_name = "URL")]
+    ec2_endpoint: Option<String>,
+    /// STS endpoint; "" removes it.
+    #[arg(long, value_name = "URL")]
+    sts_endpoint: Option<String>,
+}
+
+impl EndpointArgs {
+    /// `current` with what was given applied ("" removes one).
+    fn apply(
+        &self,
+        current: Option<drs_core::ServiceEndpoints>,
+    ) -> Option<drs_core::ServiceEndpoints> {
+        let mut e = current.unwrap_or_default();
+        for (given, slot) in [
+            (&self.drs_endpoint, &mut e.drs),
+            (&self.ec2_endpoint, &mut e.ec2),
+            (&self.sts_endpoint, &mut e.sts),
+        ] {
+            match given.as_deref() {
+                Some("") => *slot = None,
+                Some(url) => *slot = Some(url.to_string()),
+                None => {}
+            }
+        }
+        (e != drs_core::ServiceEndpoints::default()).then_some(e)
+    }
+}
+
+/// Validation warnings of a saved target (an endpoint outside AWS with real credentials).
+fn warn(t: &Target, out: &Output) {
+    for p in t.validate().iter().filter(|p| !p.is_error()) {
+        out.note(&format!("warning: {}: {}", p.path, p.message));
+    }
 }
 
 /// `target edit` options: only what is given changes.
@@ -117,6 +163,8 @@ pub struct EditArgs {
     /// Remove the endpoint override (use AWS's endpoints).
     #[arg(long)]
     no_endpoint_url: bool,
+    #[command(flatten)]
+    endpoints: EndpointArgs,
     /// The role needs no external ID any more (its stored one is deleted).
     #[arg(long, conflicts_with = "external_id_stdin")]
     no_external_id: bool,
@@ -260,7 +308,12 @@ fn show(t: &Target) -> String {
             (None, None, CredentialSource::Sandbox) => "the built-in sandbox".into(),
             (None, None, _) => "AWS default".into(),
         }
-    )
+    ) + &t
+        .endpoints
+        .iter()
+        .flat_map(|e| e.each())
+        .filter_map(|(service, url)| url.map(|u| format!("\n  {service}:      {u}")))
+        .collect::<String>()
 }
 
 /// Runs a target subcommand.
@@ -337,11 +390,13 @@ fn run_with(
                 primary_region: a.region.clone(),
                 recovery_region: a.recovery_region.clone(),
                 endpoint_url: a.endpoint_url.clone(),
+                endpoints: a.endpoints.apply(None),
                 credentials,
             };
             preflight(&t)?;
             let secrets = read_secrets(&a.credentials)?;
             let t = credentials::save(store, keychain, t, secrets, SaveMode::Add, actor)?;
+            warn(&t, out);
             out.value(&t, || format!("added target \"{}\"\n{}", t.name, show(&t)));
             Ok(0)
         }
@@ -361,6 +416,7 @@ fn run_with(
             } else if e.endpoint_url.is_some() {
                 t.endpoint_url.clone_from(&e.endpoint_url);
             }
+            t.endpoints = e.endpoints.apply(t.endpoints.take());
             if let Some(c) = source(&e.credentials, Some(&t.credentials))? {
                 t.credentials = c;
             }
@@ -388,6 +444,7 @@ fn run_with(
             preflight(&t)?;
             let secrets = read_secrets(&e.credentials)?;
             let t = credentials::save(store, keychain, t, secrets, SaveMode::Edit, actor)?;
+            warn(&t, out);
             out.value(&t, || {
                 format!("changed target \"{}\"\n{}", t.name, show(&t))
             });

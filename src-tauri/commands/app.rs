@@ -22,6 +22,7 @@ pub fn app_info(state: State<'_, App>) -> AppInfo {
         actor: state.actor().to_string(),
         keychain: KeychainState::of(keychain.as_ref()),
         keychain_error: keychain.and_then(|r| r.err()),
+        access_warnings: state.access_warnings().to_vec(),
     }
 }
 

@@ -246,7 +246,7 @@ fn throttled_cli_calls_succeed_after_retries() {
         let servers = aws(&s, PROD, &["drs", "describe-source-servers"]);
         assert_eq!(servers["items"].as_array().unwrap().len(), 40);
     }
-    let stats: Value = ureq::get(&format!("{}/_sandbox/stats", s.endpoint))
+    let stats: Value = ureq::get(&s.admin("stats"))
         .call()
         .unwrap()
         .body_mut()

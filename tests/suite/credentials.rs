@@ -635,3 +635,103 @@ fn bad_input_is_named_and_nothing_is_half_saved() {
     let list = u.ok(&["target", "list"], "");
     assert!(!list.contains("locked") && !list.contains("bad"), "{list}");
 }
+
+/// A listener on loopback that counts the connections it receives.
+fn trap() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (url, hits)
+}
+
+/// Endpoints: the target alone decides where its signed requests go — not `AWS_ENDPOINT_URL*`
+/// left in the environment, not a profile's `endpoint_url`; plain HTTP only to this machine;
+/// an endpoint outside AWS with real credentials is saved with a warning.
+#[test]
+fn the_target_alone_decides_where_its_requests_go() {
+    use std::sync::atomic::Ordering;
+    let u = User::new();
+    let (trap_url, hits) = trap();
+    u.aws_file(
+        "config",
+        &format!("[profile prod]\nregion = us-west-2\nendpoint_url = {trap_url}\n"),
+    );
+    u.aws_file(
+        "credentials",
+        "[prod]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n",
+    );
+    u.ok(
+        &[
+            "target",
+            "add",
+            "prod",
+            "--account",
+            "111122223333",
+            "--region",
+            "us-east-1",
+            "--recovery-region",
+            "us-west-2",
+            "--profile",
+            "prod",
+        ],
+        "",
+    );
+    // Someone once pointed every SDK at a local test service; a real target ignores it (the
+    // call goes to AWS, which this machine may not reach: either way not to the trap).
+    let env = [
+        ("AWS_ENDPOINT_URL", trap_url.as_str()),
+        ("AWS_ENDPOINT_URL_STS", trap_url.as_str()),
+        ("AWS_ENDPOINT_URL_DRS", trap_url.as_str()),
+    ];
+    let r = u.run_with(&["target", "test", "prod"], "", &env);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "{}", r.stderr);
+    // The control: set on the target itself, the endpoint is used.
+    let edit = u.run(&["target", "edit", "prod", "--sts-endpoint", &trap_url], "");
+    assert_eq!(edit.code, 0, "{}", edit.stderr);
+    assert!(
+        edit.stderr.contains("warning: endpoints.sts")
+            && edit.stderr.contains("not an AWS endpoint"),
+        "{}",
+        edit.stderr
+    );
+    let _ = u.run_with(&["target", "test", "prod"], "", &env);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while hits.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        hits.load(Ordering::SeqCst) > 0,
+        "the target's own endpoint was not used"
+    );
+    // Plain HTTP to another machine is refused, with keys or a profile alike.
+    let err = u.fails(
+        &[
+            "target",
+            "edit",
+            "prod",
+            "--endpoint-url",
+            "http://drs.internal.example.com",
+        ],
+        "",
+        2,
+    );
+    assert!(err.contains("must use https://"), "{err}");
+    let shown = u.ok(&["--json", "target", "show", "prod"], "");
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert!(
+        shown.get("endpointUrl").is_none(),
+        "nothing was saved: {shown}"
+    );
+    // Every change is in the audit log, field by field.
+    let audit = u.ok(&["--json", "audit", "--subject", "prod"], "");
+    assert!(audit.contains("endpoints.sts"), "{audit}");
+}

@@ -218,7 +218,7 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
         "{e}"
     );
     // No drill instance is left.
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
     let audit = cli.ok(&["audit", "--subject", &id]);
     assert!(audit.contains("execution.approve"), "{audit}");
 
@@ -312,8 +312,8 @@ fn a_three_wave_drill_with_an_approval_runs_to_a_verified_cleanup() {
 }
 
 /// The sandbox's drill recovery instances in the production account's recovery region.
-fn drill_instances(endpoint: &str) -> u64 {
-    let state = get(&format!("{endpoint}/_sandbox/state"));
+fn drill_instances(sandbox: &Serve) -> u64 {
+    let state = get(&sandbox.admin("state"));
     state["accounts"]["111122223333"]["us-west-2"]["drillRecoveryInstances"]
         .as_u64()
         .unwrap()
@@ -445,7 +445,7 @@ spec:
     let run = finish(child);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     // The sandbox measures the peaks itself, each time a job starts.
-    let state = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let state = get(&sandbox.admin("state"));
     let region = &state["accounts"]["111122223333"]["us-west-2"];
     let peak_servers = region["peakServersInActiveJobs"].as_u64().unwrap();
     let peak_jobs = region["peakActiveJobs"].as_u64().unwrap();
@@ -477,7 +477,7 @@ fn kill_9_at_random_points_then_resume_never_launches_a_server_twice() {
     let delays: Vec<u64> = (0..4).map(|_| rng.random_range(100..3_000)).collect();
     eprintln!("kill points (ms after start): {delays:?}; replay with DRS_TEST_SEED={seed}");
     for (round, delay_ms) in delays.into_iter().enumerate() {
-        let before = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+        let before = get(&sandbox.admin("stats"));
         let before_starts = before["calls"]["drs:StartRecovery"].as_u64().unwrap_or(0);
         let mut child = cli.spawn(&[
             "--json",
@@ -503,7 +503,7 @@ fn kill_9_at_random_points_then_resume_never_launches_a_server_twice() {
         assert_eq!(e["status"], "completed", "round {round}");
         assert_eq!(e["cleanup"]["status"], "verified", "round {round}");
         // One StartRecovery per batch: nothing started twice.
-        let after = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+        let after = get(&sandbox.admin("stats"));
         let starts = after["calls"]["drs:StartRecovery"].as_u64().unwrap() - before_starts;
         let batches = e["batches"].as_array().unwrap().len() as u64;
         assert_eq!(
@@ -518,7 +518,7 @@ fn kill_9_at_random_points_then_resume_never_launches_a_server_twice() {
             .sum();
         assert_eq!(servers, 32, "every server in exactly one batch");
         assert_eq!(
-            drill_instances(&sandbox.endpoint),
+            drill_instances(&sandbox),
             0,
             "round {round}: drill instances left"
         );
@@ -537,7 +537,7 @@ fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
     // Pair first: the launch configurations launch into the DR instances.
     cli.ok(&["pairs", "apply", "--plan", "shop-drill", "--yes"]);
     let pairs_before = cli.ok(&["--json", "pairs", "match", "--plan", "shop-drill"]);
-    let state_before = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let state_before = get(&sandbox.admin("state"));
     let run = cli.run(&[
         "--json",
         "drill",
@@ -552,7 +552,7 @@ fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
     let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
     let e = cli.execution(&id);
     assert_eq!(e["cleanup"]["status"], "verified");
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
     assert!(
         e["suspended"].as_array().unwrap().len() >= 20,
         "launch-into settings were suspended"
@@ -575,7 +575,7 @@ fn a_drill_never_harms_the_pre_provisioned_dr_instances() {
         }
     }
     // Every DR instance still exists and is stopped as before; every launch-into setting is back.
-    let state_after = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let state_after = get(&sandbox.admin("state"));
     let region = |s: &Value| s["accounts"]["111122223333"]["us-west-2"]["instanceStates"].clone();
     assert_eq!(
         region(&state_before)["stopped"],
@@ -729,7 +729,7 @@ fn a_drill_completes_through_throttling_and_server_errors() {
         "150",
     ]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let stats = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+    let stats = get(&sandbox.admin("stats"));
     let throttled: u64 = stats["throttled"]
         .as_object()
         .unwrap()
@@ -737,7 +737,7 @@ fn a_drill_completes_through_throttling_and_server_errors() {
         .map(|v| v.as_u64().unwrap())
         .sum();
     assert!(throttled > 10, "the faults were injected: {stats}");
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
 }
 
 #[test]
@@ -773,7 +773,7 @@ fn cleanup_stops_and_disconnects_an_instance_protected_from_termination() {
         "running",
         "listed as not finished"
     );
-    assert!(drill_instances(&sandbox.endpoint) > 0);
+    assert!(drill_instances(&sandbox) > 0);
     // Protect one drill instance against termination.
     let protected = e["waves"][0]["servers"][0]["ec2InstanceId"]
         .as_str()
@@ -822,7 +822,7 @@ fn cleanup_stops_and_disconnects_an_instance_protected_from_termination() {
             "stopped"
         );
     }
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
 }
 
 #[test]
@@ -953,7 +953,7 @@ spec:
         );
     }
     // The DR instances are there and stopped; no drill recovery instance is left; pairs as before.
-    let state = get(&format!("{}/_sandbox/state", sandbox.endpoint));
+    let state = get(&sandbox.admin("state"));
     let region = &state["accounts"]["111122223333"]["us-west-2"];
     assert_eq!(region["drillRecoveryInstances"], 0);
     assert_eq!(
@@ -1178,7 +1178,7 @@ fn a_leftover_launch_into_in_a_new_instances_group_never_costs_a_dr_instance() {
     }
     // Every DR instance is still there, as it was.
     assert_eq!(dr_instances(&sandbox.endpoint).unwrap(), before);
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
 }
 
 #[test]
@@ -1224,12 +1224,9 @@ spec:
         .as_str()
         .unwrap()
         .to_string();
-    ureq::post(&format!(
-        "{}/_sandbox/refuse/GetLaunchConfiguration/{victim}",
-        sandbox.endpoint
-    ))
-    .send("")
-    .unwrap();
+    ureq::post(&sandbox.admin(&format!("refuse/GetLaunchConfiguration/{victim}")))
+        .send("")
+        .unwrap();
     let run = cli.run(&[
         "--json",
         "drill",
@@ -1279,12 +1276,9 @@ fn a_lost_start_recovery_answer_is_found_by_its_tags_and_nothing_leaks() {
             .as_str(),
     );
     // The first two StartRecovery are carried out, then answered with a 500.
-    ureq::post(&format!(
-        "{}/_sandbox/lose-answer/StartRecovery/2",
-        sandbox.endpoint
-    ))
-    .send("")
-    .unwrap();
+    ureq::post(&sandbox.admin("lose-answer/StartRecovery/2"))
+        .send("")
+        .unwrap();
     let run = cli.run(&[
         "--json",
         "drill",
@@ -1308,14 +1302,14 @@ fn a_lost_start_recovery_answer_is_found_by_its_tags_and_nothing_leaks() {
         .flat_map(|w| w["servers"].as_array().unwrap())
         .all(|s| s["status"] == "launched"));
     // One StartRecovery per batch: the lost ones were found, not sent again.
-    let stats = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+    let stats = get(&sandbox.admin("stats"));
     assert_eq!(
         stats["calls"]["drs:StartRecovery"].as_u64().unwrap(),
         e["batches"].as_array().unwrap().len() as u64,
         "{stats}"
     );
     assert_eq!(stats["lostAnswers"]["drs:StartRecovery"], 2, "{stats}");
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
 }
 
 #[test]
@@ -1397,7 +1391,7 @@ fn two_resumes_at_once_leave_one_driver() {
     );
     let e = cli.execution(&id);
     assert_eq!(e["status"], "completed");
-    let stats = get(&format!("{}/_sandbox/stats", sandbox.endpoint));
+    let stats = get(&sandbox.admin("stats"));
     assert_eq!(
         stats["calls"]["drs:StartRecovery"].as_u64().unwrap(),
         e["batches"].as_array().unwrap().len() as u64
@@ -1468,5 +1462,5 @@ spec:
     );
     let shown = cli.ok(&["executions", "show", &id]);
     assert!(shown.contains("the engine did not run for"), "{shown}");
-    assert_eq!(drill_instances(&sandbox.endpoint), 0);
+    assert_eq!(drill_instances(&sandbox), 0);
 }

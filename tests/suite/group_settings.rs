@@ -298,7 +298,7 @@ fn settings_that_do_not_exist_in_aws_are_refused_before_any_change() {
     let r = cli.run(&["group", "apply", "retail-web", "--yes"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("launch.subnetId"), "{}", r.stderr);
-    let stats: Value = ureq::get(&format!("{}/_sandbox/stats", sandbox.endpoint))
+    let stats: Value = ureq::get(&sandbox.admin("stats"))
         .call()
         .unwrap()
         .body_mut()
@@ -396,12 +396,9 @@ fn a_failure_part_way_leaves_a_record_of_exactly_which_servers_changed() {
     let cli = Cli::new(&sandbox.endpoint);
     cli.import(WEB_GROUP);
     const WEB05: &str = "s-0005e7a1100000005";
-    let refused = ureq::post(&format!(
-        "{}/_sandbox/refuse/UpdateLaunchConfiguration/{WEB05}",
-        sandbox.endpoint
-    ))
-    .send_empty()
-    .unwrap();
+    let refused = ureq::post(&sandbox.admin(&format!("refuse/UpdateLaunchConfiguration/{WEB05}")))
+        .send_empty()
+        .unwrap();
     assert!(refused.status().is_success());
 
     let a = cli.json(&["group", "apply", "retail-web", "--yes"], 1);

@@ -93,7 +93,7 @@ fn the_health_view_thresholds_and_an_alert_when_an_agent_disconnects() {
     assert_eq!(first[0].servers.len(), 40);
     sink.extend(alerts);
     assert!(sink.is_empty(), "{sink:?}");
-    let status = ureq::post(&format!("{}/_sandbox/disconnect/{WEB01}", sandbox.endpoint))
+    let status = ureq::post(&sandbox.admin(&format!("disconnect/{WEB01}")))
         .send_empty()
         .unwrap()
         .status();

@@ -11,6 +11,22 @@ use std::process::{Child, Command, Stdio};
 pub struct Serve {
     pub child: Child,
     pub endpoint: String,
+    /// This run's admin token.
+    pub token: String,
+}
+
+#[allow(dead_code)]
+impl Serve {
+    /// An admin URL with the token: `admin("stats")`.
+    pub fn admin(&self, path: &str) -> String {
+        admin_url(&self.endpoint, &self.token, path)
+    }
+}
+
+/// `{endpoint}/_sandbox/{path}` with the admin token.
+#[allow(dead_code)]
+pub fn admin_url(endpoint: &str, token: &str, path: &str) -> String {
+    format!("{endpoint}/_sandbox/{path}?token={token}")
 }
 
 impl Drop for Serve {
@@ -42,6 +58,7 @@ pub fn serve(extra: &[&str]) -> Serve {
     Serve {
         child,
         endpoint: v["endpoint"].as_str().unwrap().to_string(),
+        token: v["adminToken"].as_str().unwrap().to_string(),
     }
 }
 

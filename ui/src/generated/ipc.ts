@@ -34,7 +34,11 @@ keychain: KeychainState,
 /**
  * Why the keychain cannot be used.
  */
-keychainError: string | null, };
+keychainError: string | null,
+/**
+ * The data directory or database when others may read them.
+ */
+accessWarnings: Array<string>, };
 
 /**
  * What an apply (or undo) did.
@@ -392,6 +396,10 @@ targets: Array<TargetLine>,
  * Unfinished executions.
  */
 unfinishedExecutions: number,
+/**
+ * The data directory or database when others may read them.
+ */
+accessWarnings: Array<string>,
 /**
  * What failed in the background and has not worked since.
  */
@@ -2260,6 +2268,23 @@ skipped: Array<string>, };
 export type ServerVerdict = "blocked" | "warning" | "ready";
 
 /**
+ * An endpoint per AWS service the app calls (a VPC interface endpoint answers one service).
+ */
+export type ServiceEndpoints = {
+/**
+ * Elastic Disaster Recovery.
+ */
+drs?: string,
+/**
+ * EC2 (instances, launch templates).
+ */
+ec2?: string,
+/**
+ * STS (who the app acts as, assuming roles).
+ */
+sts?: string, };
+
+/**
  * How bad a problem is.
  */
 export type Severity = "error" | "warning";
@@ -2521,9 +2546,14 @@ primaryRegion: string,
  */
 recoveryRegion: string,
 /**
- * Endpoint override (the sandbox, or a VPC endpoint).
+ * Endpoint override for every service (the sandbox, LocalStack).
  */
 endpointUrl?: string,
+/**
+ * Endpoints of single services (VPC interface endpoints: each answers one service),
+ * before `endpoint_url`.
+ */
+endpoints?: ServiceEndpoints,
 /**
  * How credentials are obtained.
  */

@@ -35,6 +35,11 @@ pub struct EmbeddedSandbox {
 }
 
 impl EmbeddedSandbox {
+    /// Whether it was started (by a user's action on a sandbox target).
+    pub fn is_running(&self) -> bool {
+        self.running.get().is_some()
+    }
+
     /// The endpoint URL, starting the sandbox if needed.
     pub async fn endpoint(&self) -> Result<String, CloudError> {
         let running = self
@@ -75,6 +80,11 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// Connecting starts the embedded sandbox (a sandbox target without an endpoint).
+    pub fn uses_embedded_sandbox(&self) -> bool {
+        self.embedded_sandbox
+    }
+
     /// The target is the sandbox (its executions live on the sandbox's simulated clock).
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
@@ -101,6 +111,7 @@ pub fn resolve(
             target: target.name.clone(),
             recovery_region: target.recovery_region.clone(),
             endpoint_url: endpoint.clone(),
+            endpoints: target.endpoints.clone().unwrap_or_default(),
             credentials,
         },
         embedded_sandbox: sandbox && endpoint.is_none(),

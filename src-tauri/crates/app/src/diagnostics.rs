@@ -54,6 +54,8 @@ pub struct Diagnostics {
     pub targets: Vec<TargetLine>,
     /// Unfinished executions.
     pub unfinished_executions: usize,
+    /// The data directory or database when others may read them.
+    pub access_warnings: Vec<String>,
     /// What failed in the background and has not worked since.
     pub background_problems: Vec<Problem>,
 }
@@ -166,6 +168,9 @@ impl Diagnostics {
                     .unwrap_or_default()
             ));
         }
+        for w in &self.access_warnings {
+            s.push_str(&format!("Warning: {w}\n"));
+        }
         if self.background_problems.is_empty() {
             s.push_str("Background: no failures\n");
         } else {
@@ -216,6 +221,7 @@ impl App {
                 })
                 .collect(),
             unfinished_executions: unfinished,
+            access_warnings: self.access_warnings().to_vec(),
             background_problems: self.background_problems().list(),
         }
     }
@@ -259,6 +265,7 @@ mod tests {
                 endpoint_url: None,
             }],
             unfinished_executions: 1,
+            access_warnings: vec![],
             background_problems: vec![Problem {
                 what: "the health monitor".into(),
                 message: "target prod: cannot reach AWS".into(),

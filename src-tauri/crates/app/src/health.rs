@@ -49,6 +49,18 @@ pub struct Prepared {
     targets: Vec<(String, Result<Resolved, CloudError>, Thresholds)>,
 }
 
+impl Prepared {
+    /// Leaves out the targets that would start the embedded sandbox (background loops look at
+    /// the sandbox only once someone used it: a user of real AWS alone never runs it).
+    pub fn without_idle_sandbox(mut self, sandbox: &crate::connect::EmbeddedSandbox) -> Self {
+        if !sandbox.is_running() {
+            self.targets
+                .retain(|(_, r, _)| !r.as_ref().is_ok_and(Resolved::uses_embedded_sandbox));
+        }
+        self
+    }
+}
+
 /// Reads the targets (one, or every one), their secrets and thresholds. Blocking.
 pub fn prepare(
     store: &Store,

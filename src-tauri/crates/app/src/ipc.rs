@@ -37,6 +37,8 @@ pub struct AppInfo {
     pub keychain: KeychainState,
     /// Why the keychain cannot be used.
     pub keychain_error: Option<String>,
+    /// The data directory or database when others may read them.
+    pub access_warnings: Vec<String>,
 }
 
 /// Where the startup check of the OS keychain is.

@@ -74,6 +74,28 @@ pub fn now() -> String {
     drs_core::timestamp::now()
 }
 
+/// `text` safe to show in a desktop notification: bidirectional controls and other control
+/// characters (but new lines) removed, and, for a body (which Linux notification servers read
+/// as markup), `&`, `<` and `>` escaped, so a server or plan name shows as written and cannot
+/// make a link or reorder what is read.
+pub fn notification_text(text: &str, markup: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if drs_core::rules::bidi_control(c.encode_utf8(&mut [0; 4])).is_some()
+            || (c.is_control() && c != '\n')
+        {
+            continue;
+        }
+        match c {
+            '&' if markup => out.push_str("&amp;"),
+            '<' if markup => out.push_str("&lt;"),
+            '>' if markup => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Tells people something while the app runs: a desktop notification in the window, a log line
 /// for the CLI's `daemon`.
 pub trait Notifier: Send + Sync {
@@ -94,6 +116,8 @@ impl Notifier for LogNotifier {
 struct Inner {
     store: Mutex<Option<Store>>,
     open_error: Option<String>,
+    /// The data directory or database when others may read them.
+    access_warnings: Vec<String>,
     data_dir: PathBuf,
     actor: String,
     sandbox: connect::EmbeddedSandbox,
@@ -126,10 +150,18 @@ impl App {
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let access_warnings = store
+            .as_ref()
+            .map(|s| s.access_warnings().to_vec())
+            .unwrap_or_default();
+        for w in &access_warnings {
+            tracing::warn!("{w}");
+        }
         Self {
             inner: Arc::new(Inner {
                 store: Mutex::new(store),
                 open_error,
+                access_warnings,
                 data_dir,
                 actor,
                 sandbox: connect::EmbeddedSandbox::default(),
@@ -140,6 +172,12 @@ impl App {
                 problems: schedules::Problems::default(),
             }),
         }
+    }
+
+    /// The data directory or database file when others than their owner may read or write
+    /// them (see [`Store::open`]).
+    pub fn access_warnings(&self) -> &[String] {
+        &self.inner.access_warnings
     }
 
     /// The data directory.
@@ -270,5 +308,23 @@ impl App {
                 format!("a background task failed: {e}"),
             )
         })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notification_text;
+
+    #[test]
+    fn notifications_show_names_as_written() {
+        assert_eq!(
+            notification_text("web-01 <a href=\"x\">fix</a> & co", true),
+            "web-01 &lt;a href=\"x\"&gt;fix&lt;/a&gt; &amp; co"
+        );
+        assert_eq!(notification_text("a<b", false), "a<b");
+        assert_eq!(
+            notification_text("retail\u{202E}rd-\u{7}\nnext", true),
+            "retailrd-\nnext"
+        );
     }
 }

@@ -375,6 +375,7 @@ impl App {
                     .await;
                 match prepared {
                     Ok(prepared) => {
+                        let prepared = prepared.without_idle_sandbox(app.sandbox());
                         let (_, alerts) = monitor.look(&prepared, app.sandbox()).await;
                         app.background_problems().clear("the health monitor");
                         for a in alerts {

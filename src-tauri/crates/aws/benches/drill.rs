@@ -72,8 +72,11 @@ fn rfc(s: &str) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
 }
 
+/// The sandboxes' admin token here (a fixed one: the benchmark starts several).
+const ADMIN_TOKEN: &str = "bench";
+
 async fn admin(endpoint: &str, method: &str, path: &str) -> serde_json::Value {
-    let url = format!("{endpoint}{path}");
+    let url = format!("{endpoint}{path}?token={ADMIN_TOKEN}");
     let method = method.to_string();
     tokio::task::spawn_blocking(move || {
         let mut r = if method == "POST" {
@@ -163,6 +166,7 @@ async fn sandbox(faults: FaultConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
         scenario: sc,
         time_scale: SCALE,
         faults,
+        admin_token: Some(ADMIN_TOKEN.into()),
         ..Default::default()
     })
     .await
@@ -172,6 +176,7 @@ async fn sandbox(faults: FaultConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
             target: TARGET.into(),
             recovery_region: "us-west-2".into(),
             endpoint_url: Some(sb.endpoint()),
+            endpoints: Default::default(),
             credentials: CredentialSpec::Static {
                 access_key_id: scenario::RETAIL_PROD_KEY.into(),
                 secret_access_key: "x".into(),

@@ -31,8 +31,11 @@ fn keys() -> CredentialSpec {
     }
 }
 
+/// The sandbox's admin token here.
+const ADMIN_TOKEN: &str = "bench";
+
 async fn stats(endpoint: &str) -> serde_json::Value {
-    let url = format!("{endpoint}/_sandbox/stats");
+    let url = format!("{endpoint}/_sandbox/stats?token={ADMIN_TOKEN}");
     tokio::task::spawn_blocking(move || {
         ureq::get(&url)
             .call()
@@ -46,7 +49,7 @@ async fn stats(endpoint: &str) -> serde_json::Value {
 }
 
 async fn reset(endpoint: &str) {
-    let url = format!("{endpoint}/_sandbox/reset");
+    let url = format!("{endpoint}/_sandbox/reset?token={ADMIN_TOKEN}");
     tokio::task::spawn_blocking(move || ureq::post(&url).send("").unwrap())
         .await
         .unwrap();
@@ -65,6 +68,7 @@ async fn main() {
     });
     let sandbox = drs_sandbox::start(SandboxConfig {
         scenario,
+        admin_token: Some(ADMIN_TOKEN.into()),
         ..Default::default()
     })
     .await
@@ -74,6 +78,7 @@ async fn main() {
         target: "bench".into(),
         recovery_region: "us-west-2".into(),
         endpoint_url: Some(ep.clone()),
+        endpoints: Default::default(),
         credentials: keys(),
     })
     .await

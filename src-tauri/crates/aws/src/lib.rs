@@ -85,10 +85,24 @@ pub struct TargetConnection {
     pub target: String,
     /// Region DRS runs in (the recovery region).
     pub recovery_region: String,
-    /// Endpoint override: the sandbox, or a VPC endpoint.
+    /// Endpoint override for every service: the sandbox, LocalStack.
     pub endpoint_url: Option<String>,
+    /// Endpoints of single services (VPC interface endpoints), before `endpoint_url`.
+    pub endpoints: drs_core::ServiceEndpoints,
     /// Credentials.
     pub credentials: CredentialSpec,
+}
+
+/// No configuration from the environment for single services: the SDK would otherwise take
+/// `AWS_ENDPOINT_URL_DRS` and its kin from the environment or the profile, and send a real
+/// target's signed requests wherever someone once pointed them for a test.
+#[derive(Debug)]
+struct TargetDecides;
+
+impl aws_types::service_config::LoadServiceConfig for TargetDecides {
+    fn load_config(&self, _key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        None
+    }
 }
 
 /// The SDK's retry settings used for every client: standard mode, 8 attempts, exponential
@@ -178,7 +192,12 @@ async fn sdk_config(
             loader = loader.credentials_provider(builder.build().await);
         }
     }
-    Ok(loader.load().await)
+    // The target alone decides where requests go: not `AWS_ENDPOINT_URL*` from the
+    // environment, not a profile's `endpoint_url`/`services` section.
+    let mut config = loader.load().await.into_builder();
+    config.set_endpoint_url(endpoint.map(str::to_string));
+    config.set_service_config(Some(TargetDecides));
+    Ok(config.build())
 }
 
 /// The `Cloud` port for one target over the AWS SDK.
@@ -230,6 +249,7 @@ impl AwsCloud {
             &conn.credentials,
         )
         .await?;
+        let endpoint = |one: &Option<String>| one.clone().or_else(|| conn.endpoint_url.clone());
         Ok(Self {
             sso_profile: sso_root(&conn.credentials).await,
             profile: root_profile(&conn.credentials).map(str::to_string),
@@ -237,17 +257,23 @@ impl AwsCloud {
                 CredentialSpec::AssumeRole { role_arn, .. } => Some(role_arn.clone()),
                 _ => None,
             },
-            drs: aws_sdk_drs::Client::from_conf(
-                aws_sdk_drs::config::Builder::from(&config)
-                    .retry_partition(retry_partition(&format!("drs-{}", conn.target)))
-                    .build(),
-            ),
-            ec2_recovery: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&config)
-                    .retry_partition(retry_partition(&format!("ec2-{}", conn.target)))
-                    .build(),
-            ),
-            sts: aws_sdk_sts::Client::new(&config),
+            drs: {
+                let mut b = aws_sdk_drs::config::Builder::from(&config)
+                    .retry_partition(retry_partition(&format!("drs-{}", conn.target)));
+                b.set_endpoint_url(endpoint(&conn.endpoints.drs));
+                aws_sdk_drs::Client::from_conf(b.build())
+            },
+            ec2_recovery: {
+                let mut b = aws_sdk_ec2::config::Builder::from(&config)
+                    .retry_partition(retry_partition(&format!("ec2-{}", conn.target)));
+                b.set_endpoint_url(endpoint(&conn.endpoints.ec2));
+                aws_sdk_ec2::Client::from_conf(b.build())
+            },
+            sts: {
+                let mut b = aws_sdk_sts::config::Builder::from(&config);
+                b.set_endpoint_url(endpoint(&conn.endpoints.sts));
+                aws_sdk_sts::Client::from_conf(b.build())
+            },
             target: conn.target,
             recovery_region: conn.recovery_region,
             config,

@@ -35,7 +35,25 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
             c as u32
         ));
     }
+    if let Some(c) = bidi_control(name) {
+        return Err(format!(
+            "{what} name contains the bidirectional control character U+{:04X}, which makes \
+             it read differently from what it is",
+            c as u32
+        ));
+    }
     Ok(())
+}
+
+/// The first Unicode bidirectional control character in `text` (embeddings, overrides,
+/// isolates and marks: what "Trojan Source" text uses to show one thing and be another).
+pub fn bidi_control(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+    })
 }
 
 fn tag_char_allowed(c: char) -> bool {
@@ -225,6 +243,18 @@ pub fn check_endpoint_url(text: &str) -> Result<(), String> {
         // Not echoed: the text holds what may be a password.
         return Err("endpoint URL must not carry a user name or password".into());
     }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(format!(
+            "endpoint URL \"{text}\" must use https:// (plain http:// is allowed only for this \
+             machine: localhost, 127.0.0.1, [::1]); credentials would cross the network in clear"
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
             "endpoint URL \"{text}\" must not have a query or fragment"
@@ -389,5 +419,13 @@ mod tests {
         );
         assert!(check_name("plan", " x").is_err());
         assert!(check_name("plan", "a\u{7}b").is_err());
+        // "retail-dr" shown, "rd-liater" stored: an override makes a name lie.
+        let lying = check_name("plan", "retail\u{202E}rd-").unwrap_err();
+        assert!(lying.contains("U+202E"), "{lying}");
+        assert!(check_name("wave", "a\u{2066}b\u{2069}").is_err());
+        assert!(
+            check_name("plan", "שלום DR").is_ok(),
+            "right-to-left letters are fine"
+        );
     }
 }

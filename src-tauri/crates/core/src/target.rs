@@ -98,12 +98,69 @@ pub struct Target {
     pub primary_region: String,
     /// Region DRS recovers into.
     pub recovery_region: String,
-    /// Endpoint override (the sandbox, or a VPC endpoint).
+    /// Endpoint override for every service (the sandbox, LocalStack).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub endpoint_url: Option<String>,
+    /// Endpoints of single services (VPC interface endpoints: each answers one service),
+    /// before `endpoint_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub endpoints: Option<ServiceEndpoints>,
     /// How credentials are obtained.
     pub credentials: CredentialSource,
+}
+
+/// An endpoint per AWS service the app calls (a VPC interface endpoint answers one service).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts")]
+pub struct ServiceEndpoints {
+    /// Elastic Disaster Recovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub drs: Option<String>,
+    /// EC2 (instances, launch templates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ec2: Option<String>,
+    /// STS (who the app acts as, assuming roles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sts: Option<String>,
+}
+
+impl ServiceEndpoints {
+    /// Each service with its endpoint, when set.
+    pub fn each(&self) -> [(&'static str, Option<&str>); 3] {
+        [
+            ("drs", self.drs.as_deref()),
+            ("ec2", self.ec2.as_deref()),
+            ("sts", self.sts.as_deref()),
+        ]
+    }
+}
+
+/// AWS's own domains (commercial, China, GovCloud and ISO partitions, the dual-stack `api.aws`).
+const AWS_DOMAINS: [&str; 6] = [
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "api.aws",
+    "c2s.ic.gov",
+    "sc2s.sgov.gov",
+    "amazonaws.eu",
+];
+
+/// Whether `url`'s host is in one of AWS's domains.
+pub fn is_aws_host(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|h| {
+            AWS_DOMAINS
+                .iter()
+                .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        })
 }
 
 impl Target {
@@ -115,8 +172,25 @@ impl Target {
             primary_region: "us-east-1".into(),
             recovery_region: "us-west-2".into(),
             endpoint_url: None,
+            endpoints: None,
             credentials: CredentialSource::Sandbox,
         }
+    }
+
+    /// Every endpoint set on the target, with its field path: `endpointUrl`, `endpoints.drs`…
+    pub fn endpoint_fields(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        if let Some(u) = &self.endpoint_url {
+            out.push(("endpointUrl".to_string(), u.as_str()));
+        }
+        if let Some(e) = &self.endpoints {
+            for (service, url) in e.each() {
+                if let Some(u) = url {
+                    out.push((format!("endpoints.{service}"), u));
+                }
+            }
+        }
+        out
     }
 
     /// Checks names and formats; returns every problem found.
@@ -134,9 +208,18 @@ impl Target {
         if let Err(m) = rules::check_region(&self.recovery_region) {
             problems.push(Problem::error("recoveryRegion", m));
         }
-        if let Some(url) = &self.endpoint_url {
+        for (path, url) in self.endpoint_fields() {
             if let Err(m) = rules::check_endpoint_url(url) {
-                problems.push(Problem::error("endpointUrl", m));
+                problems.push(Problem::error(path, m));
+            } else if !matches!(self.credentials, CredentialSource::Sandbox) && !is_aws_host(url) {
+                problems.push(Problem::warning(
+                    path,
+                    format!(
+                        "{url} is not an AWS endpoint: requests signed with this target's \
+                         credentials (and their session token) go there; set it only for an \
+                         endpoint you run"
+                    ),
+                ));
             }
         }
         match &self.credentials {
@@ -257,6 +340,28 @@ mod tests {
         }
         t.endpoint_url = Some("http://127.0.0.1:4566".into());
         assert!(t.validate().is_empty());
+        // Plain HTTP only to this machine; keys of a real account to a host outside AWS warn.
+        t.endpoint_url = Some("http://drs.example.com".into());
+        assert!(
+            t.validate()[0].message.contains("https://"),
+            "{:?}",
+            t.validate()
+        );
+        t.endpoint_url = None;
+        t.credentials = CredentialSource::Profile {
+            profile: "prod".into(),
+        };
+        t.endpoints = Some(ServiceEndpoints {
+            drs: Some("https://vpce-0abc-drs.drs.us-west-2.vpce.amazonaws.com".into()),
+            ec2: Some("https://ec2.internal.example.com".into()),
+            sts: None,
+        });
+        let p = t.validate();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].path, "endpoints.ec2");
+        assert!(!p[0].is_error());
+        assert!(is_aws_host("https://drs.us-west-2.amazonaws.com"));
+        assert!(!is_aws_host("https://amazonaws.com.evil.example"));
     }
 
     #[test]

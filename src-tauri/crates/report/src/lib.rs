@@ -109,13 +109,30 @@ pub(crate) fn col(header: &str, width: f32) -> layout::Column {
     }
 }
 
-/// CSV text from a header and rows (quoted as RFC 4180 asks, by the `csv` crate).
+/// A cell a spreadsheet would not run as a formula: text starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'` (as OWASP advises against CSV injection); a
+/// number, negative or not, stays a number.
+pub fn neutralise_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// CSV text from a header and rows (quoted as RFC 4180 asks, by the `csv` crate; every cell
+/// neutralised against formulas by [`neutralise_cell`]: server names, tags and AWS error texts
+/// come from outside).
 pub(crate) fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail; a failure would only drop the row.
     let _ = w.write_record(header);
     for r in rows {
-        let _ = w.write_record(&r);
+        let _ = w.write_record(r.iter().map(|c| neutralise_cell(c).into_owned()));
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -138,5 +155,27 @@ mod tests {
     fn csv_fields_are_quoted_when_they_must_be() {
         let t = csv_text(&["a", "b"], [vec!["x,y".into(), "say \"hi\"".into()]]);
         assert_eq!(t, "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_neutralised() {
+        let t = csv_text(
+            &["name", "n"],
+            [
+                vec!["=HYPERLINK(\"http://x\",\"y\")".into(), "-5".into()],
+                vec!["@SUM(A1)".into(), "+1.5".into()],
+                vec!["-cmd".into(), "web-01".into()],
+                vec!["\tx".into(), "ok".into()],
+            ],
+        );
+        let mut r = csv::Reader::from_reader(t.as_bytes());
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(rows[0], ["'=HYPERLINK(\"http://x\",\"y\")", "-5"]);
+        assert_eq!(rows[1], ["'@SUM(A1)", "+1.5"]);
+        assert_eq!(rows[2], ["'-cmd", "web-01"]);
+        assert_eq!(rows[3], ["'\tx", "ok"]);
     }
 }

@@ -51,6 +51,30 @@ impl Stats {
     }
 }
 
+/// Whether an admin request carries this run's token (`x-sandbox-token` or `?token=`).
+pub(crate) fn authorised(
+    token: &str,
+    headers: &axum::http::HeaderMap,
+    uri: &axum::http::Uri,
+) -> bool {
+    let header = headers.get("x-sandbox-token").and_then(|v| v.to_str().ok());
+    let query = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
+    header.or(query) == Some(token)
+}
+
+/// The answer to an admin request without the token.
+pub(crate) fn forbidden() -> Response {
+    use axum::response::IntoResponse;
+    (
+        StatusCode::FORBIDDEN,
+        "the sandbox's admin endpoints need this run's token (`x-sandbox-token` header or \
+         `?token=`); `drs-orchestrator sandbox serve` prints it",
+    )
+        .into_response()
+}
+
 pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
     match (method, path) {
         (&Method::GET, "/_sandbox/stats") => {

@@ -31,7 +31,7 @@ pub use scenario::{Scenario, ScenarioError};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use estate::Estate;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -52,6 +52,8 @@ pub struct SandboxConfig {
     pub faults: FaultConfig,
     /// Seed for everything random (faults, simulated durations).
     pub seed: u64,
+    /// The admin endpoints' token; `None` for a random one per run (benchmarks fix one).
+    pub admin_token: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -62,6 +64,7 @@ impl Default for SandboxConfig {
             time_scale: 60.0,
             faults: FaultConfig::default(),
             seed: 42,
+            admin_token: None,
         }
     }
 }
@@ -79,6 +82,8 @@ pub(crate) struct Shared {
     /// a 500 (`POST /_sandbox/lose-answer/{operation}[/{count}]`), as when a response is lost
     /// on the way back.
     pub(crate) lost_answers: Mutex<BTreeMap<String, u32>>,
+    /// What admin requests must carry (`x-sandbox-token` header or `token` query parameter).
+    pub(crate) admin_token: String,
 }
 
 /// Why the sandbox could not start.
@@ -111,6 +116,23 @@ impl RunningSandbox {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The token this run's admin endpoints require (`x-sandbox-token` header or `?token=`);
+    /// random per run.
+    pub fn admin_token(&self) -> &str {
+        &self.shared.admin_token
+    }
+
+    /// An admin URL with this run's token: `admin_url("stats")` is
+    /// `http://127.0.0.1:PORT/_sandbox/stats?token=…`.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!(
+            "{}/_sandbox/{}?token={}",
+            self.endpoint(),
+            path.trim_start_matches('/'),
+            self.shared.admin_token
+        )
     }
 
     /// Static credentials of each sandbox account.
@@ -156,6 +178,10 @@ pub async fn start(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
         stats: Mutex::new(admin::Stats::default()),
         refusals: Mutex::new(Vec::new()),
         lost_answers: Mutex::new(BTreeMap::new()),
+        admin_token: config
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>())),
         config,
     });
     let app = axum::Router::new()
@@ -184,8 +210,16 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = foreign_host(&headers) {
+        return refused;
+    }
     let path = uri.path().to_string();
     if path.starts_with("/_sandbox/") {
+        // The simulated clock is public (the app's engine reads it); the rest needs the token.
+        let public = method == Method::GET && path == "/_sandbox/clock";
+        if !public && !admin::authorised(&shared.admin_token, &headers, &uri) {
+            return admin::forbidden();
+        }
         return admin::handle(&shared, &method, &path);
     }
     let request = match protocol::Request::parse(&method, &uri, &headers, body) {
@@ -219,6 +253,33 @@ async fn handle(
         return protocol::fault_response(&request, &operation, faults::Fault::ServerError);
     }
     response
+}
+
+/// A request whose `Host` is not this machine's loopback is refused: a web page that
+/// re-points its own name at 127.0.0.1 (DNS rebinding) sends its own name as the `Host`.
+fn foreign_host(headers: &HeaderMap) -> Option<Response> {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(n, _)| n)
+    };
+    if matches!(name, "127.0.0.1" | "localhost" | "::1") {
+        return None;
+    }
+    Some(
+        (
+            axum::http::StatusCode::FORBIDDEN,
+            format!(
+                "the sandbox answers only requests addressed to this machine's loopback \
+                 (127.0.0.1, localhost or [::1]), not to \"{host}\""
+            ),
+        )
+            .into_response(),
+    )
 }
 
 impl Shared {

@@ -108,18 +108,37 @@ impl Keychain {
         keyring::Entry::new(&self.service, name).map_err(|e| map(name, e))
     }
 
-    /// Proves that a real store is active: writes, reads back and deletes a probe entry.
+    /// Proves that a persistent store is active: writes a probe entry with a value never used
+    /// before, reads it back through a second, independent handle (keyring's in-memory mock
+    /// keeps a value only in the handle that wrote it), then deletes it.
     pub fn check(&self) -> Result<(), SecretsError> {
-        let probe = self.entry("_probe")?;
-        probe.set_password("probe").map_err(|e| map("_probe", e))?;
-        let back = probe.get_password().map_err(|e| map("_probe", e))?;
-        let _ = probe.delete_credential();
-        if back == "probe" {
-            Ok(())
-        } else {
-            Err(SecretsError::NotPersistent)
+        let value = probe_value();
+        let writer = self.entry("_probe")?;
+        writer.set_password(&value).map_err(|e| map("_probe", e))?;
+        let reader = self.entry("_probe")?;
+        let back = reader.get_password();
+        let _ = writer.delete_credential();
+        match back {
+            Ok(v) if v == value => Ok(()),
+            Ok(_) | Err(keyring::Error::NoEntry) => Err(SecretsError::NotPersistent),
+            Err(e) => Err(map("_probe", e)),
         }
     }
+}
+
+/// A value no earlier probe wrote: the process, the time and a counter.
+fn probe_value() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "probe-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl Default for Keychain {
@@ -151,5 +170,22 @@ impl Secrets for Keychain {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map(&name, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// keyring's in-memory mock, the store keyring falls back to, is caught: what it keeps
+    /// cannot be read back through another handle. (This test binary sets the mock as the
+    /// default store; the real store is checked by the integration suite under a real Secret
+    /// Service.)
+    #[test]
+    fn an_in_memory_store_is_not_taken_for_a_keychain() {
+        keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+        let k = Keychain::with_service("drs-orchestrator-test-mock");
+        assert!(matches!(k.check(), Err(SecretsError::NotPersistent)));
+        assert_ne!(probe_value(), probe_value());
     }
 }

@@ -47,6 +47,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    access_warnings: Vec<String>,
 }
 
 /// What an import wrote.
@@ -64,14 +65,78 @@ fn now() -> String {
     drs_core::timestamp::now()
 }
 
+/// Creates `dir` (and its parents) when missing; `dir` itself readable by its owner only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    match b.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
+    }
+}
+
+/// Creates the empty database file readable by its owner only, when missing (SQLite gives
+/// its `-wal` and `-shm` files the same mode).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Why `path` is too open: others than its owner may read or write it (Unix).
+fn too_open(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let what = if path.is_dir() { "directory" } else { "file" };
+            let fix = if path.is_dir() { "700" } else { "600" };
+            return Some(format!(
+                "the {what} {} can be read by other users (mode {mode:o}); run `chmod {fix} {}` \
+                 so only you can",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir` and migrates it to the current schema.
+    ///
+    /// The directory is created readable by its owner only (0700) and the database file too
+    /// (0600): the database decides which endpoints get credentials and which keychain entries
+    /// are read. An existing directory or file others can read or write is used, with a
+    /// warning ([`Store::access_warnings`]).
     pub fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        let dir_error = |source| StoreError::DataDir {
             path: data_dir.to_path_buf(),
             source,
-        })?;
+        };
+        private_dir(data_dir).map_err(dir_error)?;
         let path = data_dir.join(DB_FILE);
+        private_file(&path).map_err(dir_error)?;
+        let access_warnings = [data_dir, path.as_path()]
+            .iter()
+            .filter_map(|p| too_open(p))
+            .collect();
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -82,7 +147,11 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            access_warnings,
+        };
         store.prepare().map_err(|e| e.in_file(&store.path))?;
         Ok(store)
     }
@@ -104,6 +173,11 @@ impl Store {
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The data directory or database file when others than its owner may read or write it.
+    pub fn access_warnings(&self) -> &[String] {
+        &self.access_warnings
     }
 
     /// Runs `f` in one immediate transaction: all of it is written or none.

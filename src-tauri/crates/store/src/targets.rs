@@ -105,7 +105,19 @@ impl Store {
         }
         self.check_role_chain(target)?;
         let body = serde_json::to_string(target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let after = serde_json::to_value(target).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(|tx| {
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT body FROM targets WHERE name = ?1",
+                    params![target.name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let before: serde_json::Value = before
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .unwrap_or(serde_json::Value::Null);
+            let changes = changes(&before, &after);
             let existed = tx.execute(
                 "UPDATE targets SET body = ?2, updated_at = ?3 WHERE name = ?1",
                 params![target.name, body, now()],
@@ -122,9 +134,52 @@ impl Store {
                 "primaryRegion": target.primary_region,
                 "recoveryRegion": target.recovery_region,
                 "credentials": target.credentials.kind(),
+                "changes": changes,
             }))
         })
     }
+}
+
+/// Every field of a target's JSON as `path → value` (`credentials.roleArn`, `endpointUrl`).
+fn flatten(
+    v: &serde_json::Value,
+    path: &str,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten(v, &p, out);
+            }
+        }
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) => {
+            out.insert(path.to_string(), s.clone());
+        }
+        other => {
+            out.insert(path.to_string(), other.to_string());
+        }
+    }
+}
+
+/// What changed between two versions of a target, field by field: endpoint, role, key ID,
+/// regions. A target's JSON holds no secret (secrets live in the keychain; only whether one is
+/// stored is kept), so none can reach the audit log.
+fn changes(before: &serde_json::Value, after: &serde_json::Value) -> Vec<serde_json::Value> {
+    let (mut a, mut b) = (Default::default(), Default::default());
+    flatten(before, "", &mut a);
+    flatten(after, "", &mut b);
+    let fields: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    fields
+        .into_iter()
+        .filter(|f| a.get(*f) != b.get(*f))
+        .map(|f| serde_json::json!({ "field": f, "before": a.get(f), "after": b.get(f) }))
+        .collect()
 }
 
 impl Store {

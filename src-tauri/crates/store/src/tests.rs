@@ -659,3 +659,76 @@ fn unfinished_executions_holding_servers_are_found() {
     s.save_execution(&e, "ended").unwrap();
     assert!(s.executions_holding(&wanted).unwrap().is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_database_are_private_and_a_wider_one_is_flagged() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let store = Store::open(&dir).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(store.path()), 0o600);
+    let wal = dir.join(format!("{DB_FILE}-wal"));
+    if wal.exists() {
+        assert_eq!(
+            mode(&wal),
+            0o600,
+            "SQLite gives its WAL the database's mode"
+        );
+    }
+    assert!(store.access_warnings().is_empty());
+    drop(store);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let again = Store::open(&dir).unwrap();
+    assert_eq!(
+        again.access_warnings().len(),
+        1,
+        "{:?}",
+        again.access_warnings()
+    );
+    assert!(again.access_warnings()[0].contains("chmod 700"));
+    assert_eq!(
+        mode(&dir),
+        0o755,
+        "an existing directory is not changed behind the user's back"
+    );
+}
+
+#[test]
+fn a_target_change_is_audited_field_by_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path()).unwrap();
+    let mut t = drs_core::Target {
+        name: "prod".into(),
+        account_id: "111122223333".into(),
+        primary_region: "us-east-1".into(),
+        recovery_region: "us-west-2".into(),
+        endpoint_url: None,
+        endpoints: None,
+        credentials: drs_core::CredentialSource::Profile {
+            profile: "prod".into(),
+        },
+    };
+    store.save_target(&t, "ann").unwrap();
+    t.endpoint_url = Some("https://drs.us-west-2.amazonaws.com".into());
+    t.credentials = drs_core::CredentialSource::Profile {
+        profile: "prod-admin".into(),
+    };
+    store.save_target(&t, "bob").unwrap();
+    let entries = store.audit(Some("prod"), 10).unwrap();
+    let update = entries
+        .iter()
+        .find(|e| e.action == "target.update")
+        .unwrap();
+    assert_eq!(update.actor, "bob");
+    let changes = update.detail["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes.contains(&serde_json::json!({
+        "field": "endpointUrl", "before": null, "after": "https://drs.us-west-2.amazonaws.com"
+    })));
+    assert!(changes.contains(&serde_json::json!({
+        "field": "credentials.profile", "before": "prod", "after": "prod-admin"
+    })));
+}

@@ -134,6 +134,7 @@ async fn ec2_and_sts_against_moto() {
         target: "moto".into(),
         recovery_region: "us-west-2".into(),
         endpoint_url: Some(moto.endpoint.clone()),
+        endpoints: Default::default(),
         credentials: keys(),
     })
     .await
@@ -164,6 +165,7 @@ async fn ec2_and_sts_against_moto() {
         target: "moto-role".into(),
         recovery_region: "us-west-2".into(),
         endpoint_url: Some(moto.endpoint.clone()),
+        endpoints: Default::default(),
         credentials: CredentialSpec::AssumeRole {
             role_arn: "arn:aws:iam::123456789012:role/DRSOrchestrator".into(),
             external_id: Some("moto-external-id".into()),
@@ -270,6 +272,7 @@ async fn assume_role_needs_the_right_external_id_in_moto() {
             target: "moto-role".into(),
             recovery_region: "us-east-1".into(),
             endpoint_url: Some(moto.endpoint.clone()),
+            endpoints: Default::default(),
             credentials: CredentialSpec::AssumeRole {
                 role_arn: role.into(),
                 external_id: Some(external_id.into()),

@@ -21,6 +21,7 @@ async fn cloud(endpoint: &str, credentials: CredentialSpec) -> AwsCloud {
         target: "Sandbox".into(),
         recovery_region: "us-west-2".into(),
         endpoint_url: Some(endpoint.to_string()),
+        endpoints: Default::default(),
         credentials,
     })
     .await
@@ -28,8 +29,8 @@ async fn cloud(endpoint: &str, credentials: CredentialSpec) -> AwsCloud {
 }
 
 /// The sandbox's counters (a blocking call, so off the async worker threads).
-async fn stats(endpoint: &str) -> serde_json::Value {
-    let url = format!("{endpoint}/_sandbox/stats");
+async fn stats(sandbox: &drs_sandbox::RunningSandbox) -> serde_json::Value {
+    let url = sandbox.admin_url("stats");
     tokio::task::spawn_blocking(move || {
         ureq::get(&url)
             .call()
@@ -124,7 +125,7 @@ async fn every_page_is_read() {
     let c = cloud(&sandbox.endpoint(), prod_keys()).await;
     assert_eq!(c.source_servers().await.unwrap().len(), 2_540);
     assert_eq!(c.recovery_instances_ec2().await.unwrap().len(), 3_139);
-    let s = stats(&sandbox.endpoint()).await;
+    let s = stats(&sandbox).await;
     assert_eq!(s["calls"]["drs:DescribeSourceServers"], 3);
     assert_eq!(s["calls"]["ec2:DescribeInstances"], 4);
 }
@@ -211,7 +212,7 @@ async fn thirty_percent_throttling_is_absorbed_by_sdk_retries() {
         assert_eq!(c.source_servers().await.unwrap().len(), 40);
         assert_eq!(c.recovery_instances_ec2().await.unwrap().len(), 39);
     }
-    let s = stats(&sandbox.endpoint()).await;
+    let s = stats(&sandbox).await;
     let throttled: u64 = s["throttled"]
         .as_object()
         .unwrap()

@@ -23,6 +23,7 @@ async fn cloud(endpoint: &str) -> AwsCloud {
         target: "Sandbox".into(),
         recovery_region: "us-west-2".into(),
         endpoint_url: Some(endpoint.to_string()),
+        endpoints: Default::default(),
         credentials: CredentialSpec::Static {
             access_key_id: scenario::RETAIL_PROD_KEY.into(),
             secret_access_key: "anything".into(),
@@ -104,8 +105,8 @@ fn finding<'a>(r: &'a Readiness, server: &str, check: &str) -> &'a readiness::Fi
         .unwrap_or_else(|| panic!("no {check} finding for {server}: {:#?}", r.findings))
 }
 
-async fn stats(endpoint: &str) -> serde_json::Value {
-    let url = format!("{endpoint}/_sandbox/stats");
+async fn stats(sandbox: &drs_sandbox::RunningSandbox) -> serde_json::Value {
+    let url = sandbox.admin_url("stats");
     tokio::task::spawn_blocking(move || {
         ureq::get(&url)
             .call()
@@ -197,7 +198,7 @@ async fn the_scenario_problems_apply_a_drill_into_the_dr_instance_and_undo() {
         Some("CONTINUOUS")
     );
     assert_eq!(r.by_server[0].wave, r.waves[0].wave);
-    let s = stats(&endpoint).await;
+    let s = stats(&sandbox).await;
     eprintln!(
         "API calls of a full readiness check on 40 servers: {}",
         s["calls"]

@@ -44,6 +44,7 @@ async fn malformed_and_unknown_requests() {
     let sandbox = drs_sandbox::start(SandboxConfig::default()).await.unwrap();
     let ep = sandbox.endpoint();
     let ep2 = ep.clone();
+    let token = sandbox.admin_token().to_string();
     tokio::task::spawn_blocking(move || {
         let ep = ep2;
         // Not JSON.
@@ -147,7 +148,7 @@ async fn malformed_and_unknown_requests() {
         assert_eq!(r.status, 400);
         // Admin endpoints.
         let stats: serde_json::Value = agent()
-            .get(&format!("{ep}/_sandbox/stats"))
+            .get(&format!("{ep}/_sandbox/stats?token={token}"))
             .call()
             .unwrap()
             .body_mut()
@@ -158,7 +159,7 @@ async fn malformed_and_unknown_requests() {
             "{stats}"
         );
         let state: serde_json::Value = agent()
-            .get(&format!("{ep}/_sandbox/state"))
+            .get(&format!("{ep}/_sandbox/state?token={token}"))
             .call()
             .unwrap()
             .body_mut()
@@ -169,12 +170,12 @@ async fn malformed_and_unknown_requests() {
             40
         );
         let reset = agent()
-            .post(&format!("{ep}/_sandbox/reset"))
+            .post(&format!("{ep}/_sandbox/reset?token={token}"))
             .send("")
             .unwrap();
         assert_eq!(reset.status().as_u16(), 200);
         let stats: serde_json::Value = agent()
-            .get(&format!("{ep}/_sandbox/stats"))
+            .get(&format!("{ep}/_sandbox/stats?token={token}"))
             .call()
             .unwrap()
             .body_mut()
@@ -185,6 +186,75 @@ async fn malformed_and_unknown_requests() {
     .await
     .unwrap();
     // Still serving after all that.
-    assert!(ureq::get(&format!("{ep}/_sandbox/stats")).call().is_ok());
+    assert!(ureq::get(&sandbox.admin_url("stats")).call().is_ok());
+    sandbox.stop().await;
+}
+
+/// Defence in depth: only loopback names, only the sandbox's own keys, admin only with the
+/// run's token (the clock stays public: the engine reads it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_hosts_unknown_keys_and_tokenless_admin_are_refused() {
+    let sandbox = drs_sandbox::start(SandboxConfig::default()).await.unwrap();
+    let ep = sandbox.endpoint();
+    let token = sandbox.admin_token().to_string();
+    let port = sandbox.addr().port();
+    tokio::task::spawn_blocking(move || {
+        let call = |path: &str, host: Option<String>, auth: &str| {
+            let mut req = agent()
+                .post(&format!("{ep}{path}"))
+                .header("content-type", "application/json")
+                .header("authorization", auth);
+            if let Some(h) = host {
+                req = req.header("host", &h);
+            }
+            let mut resp = req.send("{}").unwrap();
+            (
+                resp.status().as_u16(),
+                resp.body_mut().read_to_string().unwrap(),
+            )
+        };
+        // A page that re-pointed its own name at 127.0.0.1 (DNS rebinding) is refused.
+        let (status, body) = call(
+            "/DescribeSourceServers",
+            Some(format!("attacker.example:{port}")),
+            AUTH_DRS,
+        );
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("attacker.example"), "{body}");
+        for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+            assert_eq!(call("/DescribeSourceServers", Some(host), AUTH_DRS).0, 200);
+        }
+        // A key the sandbox did not hand out is refused.
+        let (status, body) = call(
+            "/DescribeSourceServers",
+            None,
+            "AWS4-HMAC-SHA256 Credential=AKIAREALPRODUCTIONKEY/20261126/us-west-2/drs/aws4_request, SignedHeaders=host, Signature=0",
+        );
+        assert_eq!(status, 403, "{body}");
+        // Admin: refused without the token or with another one, served with it.
+        for url in [
+            format!("{ep}/_sandbox/stats"),
+            format!("{ep}/_sandbox/state?token=guess"),
+            format!("{ep}/_sandbox/reset"),
+        ] {
+            let r = agent().get(&url).call().unwrap();
+            assert_eq!(r.status().as_u16(), 403, "{url}");
+        }
+        let refused = agent()
+            .post(&format!("{ep}/_sandbox/reset"))
+            .send("")
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 403);
+        let with_header = agent()
+            .get(&format!("{ep}/_sandbox/stats"))
+            .header("x-sandbox-token", &token)
+            .call()
+            .unwrap();
+        assert_eq!(with_header.status().as_u16(), 200);
+        let clock = agent().get(&format!("{ep}/_sandbox/clock")).call().unwrap();
+        assert_eq!(clock.status().as_u16(), 200, "the clock is public");
+    })
+    .await
+    .unwrap();
     sandbox.stop().await;
 }
