@@ -13,6 +13,7 @@ want_test=0
 
 CACHE="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}"
 TAURI_DRIVER_VERSION=2.1.0
+CARGO_DENY_VERSION=0.19.0
 
 sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
@@ -67,6 +68,11 @@ if [[ $want_test -eq 1 ]]; then
     echo "==> pip: installing the AWS CLI and moto (independent peers for the AWS tests)"
     python3 -m venv "$CACHE/venv"
     "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli 'moto[server]'
+  fi
+  if ! "$CACHE/tools/bin/cargo-deny" --version 2>/dev/null | grep -q "^cargo-deny $CARGO_DENY_VERSION$"; then
+    echo "==> cargo: installing cargo-deny $CARGO_DENY_VERSION (dependency advisories and licences)"
+    CARGO_TARGET_DIR="$CACHE/tools-target" cargo install cargo-deny --locked \
+      --version "$CARGO_DENY_VERSION" --root "$CACHE/tools" --quiet
   fi
   if ! "$CACHE/tools/bin/tauri-driver" --help >/dev/null 2>&1; then
     echo "==> cargo: installing tauri-driver $TAURI_DRIVER_VERSION"

@@ -9,7 +9,7 @@ CACHE="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}"
 export PATH="$CACHE/tools/bin:$CACHE/venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-for tool in tauri-driver WebKitWebDriver xvfb-run import aws moto_server dbus-run-session gnome-keyring-daemon secret-tool; do
+for tool in cargo-deny tauri-driver WebKitWebDriver xvfb-run import aws moto_server dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing; run scripts/install-deps.sh --test" >&2; exit 1; }
 done
 
@@ -21,11 +21,25 @@ npm --prefix ui run build --silent
 step "UI: ESLint (no warnings)"
 npm --prefix ui run lint --silent
 
+step "Dependencies: cargo deny (advisories, licences, sources) and npm audit of the UI's runtime packages"
+scripts/deny.sh
+if audit=$(npm --prefix ui audit --omit=dev --audit-level=high 2>&1); then
+  echo "$audit" | tail -1
+elif grep -q "audit endpoint returned an error" <<<"$audit"; then
+  echo "npm audit: skipped, the registry's audit service cannot be reached from this network"
+else
+  echo "$audit"
+  exit 1
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo doc (no warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "Rust tests (core, store, IPC, CLI, AWS peers, the OS keychain, the real window over WebDriver)"
 rm -rf tests/artifacts

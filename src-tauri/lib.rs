@@ -23,6 +23,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod dialogs;
 
 pub use drs_app::{
     connect, credentials, data_dir, execute, files, health, launch_settings, now, open_store,
@@ -64,6 +65,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
         .plugin(tauri_plugin_notification::init())
         .manage(app)
         .manage(commands::report::MadeReports::default())
+        .manage(dialogs::Dialogs::default())
         .setup(|handle| {
             let app = handle.state::<App>().inner().clone();
             app.set_notifier(Arc::new(DesktopNotifier(handle.handle().clone())));
@@ -123,6 +125,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::report::report_save,
             commands::report::report_schedule_get,
             commands::report::report_schedule_set,
+            commands::report::report_schedule_choose_folder,
             commands::report::report_schedule_run_now,
             commands::operations::group_members,
             commands::operations::group_launch_preview,

@@ -1,12 +1,12 @@
 //! Protection group commands.
 
 use super::{with_store, CmdResult, IpcError};
+use crate::dialogs::{Dialogs, Pick, YAML};
 use drs_app::files::write_atomic;
 use drs_app::App;
 use drs_core::document::group_to_yaml;
 use drs_core::{Problem, ProtectionGroup};
-use std::path::PathBuf;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 /// Every group.
 #[tauri::command]
@@ -57,9 +57,24 @@ pub fn group_export_yaml(state: State<'_, App>, name: String) -> CmdResult<Strin
     with_store(&state, |s| s.group(&name)).map(|g| group_to_yaml(&g))
 }
 
-/// Writes a group's YAML to `path`.
+/// Writes a group's YAML where the user picks in the native save dialog (opened here: the web
+/// view names no path); the path written, or `null` when they cancelled.
 #[tauri::command]
-pub fn group_export_file(state: State<'_, App>, name: String, path: PathBuf) -> CmdResult<()> {
-    let yaml = group_export_yaml(state, name)?;
-    write_atomic(&path, &yaml).map_err(IpcError::from)
+pub async fn group_export_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, App>,
+    dialogs: State<'_, Dialogs>,
+    name: String,
+) -> CmdResult<Option<String>> {
+    let yaml = group_export_yaml(state, name.clone())?;
+    let pick = Pick::Save {
+        title: "Export as YAML",
+        file_name: format!("{name}.yaml"),
+        filter: YAML,
+    };
+    let Some(path) = dialogs.pick(&app, pick).await else {
+        return Ok(None);
+    };
+    write_atomic(&path, &yaml).map_err(IpcError::from)?;
+    Ok(Some(path.display().to_string()))
 }

@@ -100,4 +100,32 @@ mod command_lists {
             "the UI calls unregistered commands: {unknown:?}"
         );
     }
+
+    /// No command takes a file path from the web view: dialogs open in Rust (see `dialogs`).
+    #[test]
+    fn no_command_takes_a_path() {
+        let sources = [
+            include_str!("app.rs"),
+            include_str!("documents.rs"),
+            include_str!("execution.rs"),
+            include_str!("group.rs"),
+            include_str!("inventory.rs"),
+            include_str!("operations.rs"),
+            include_str!("plan.rs"),
+            include_str!("readiness.rs"),
+            include_str!("report.rs"),
+        ];
+        let mut commands = 0;
+        for source in sources {
+            for part in source.split("#[tauri::command]").skip(1) {
+                let signature = &part[..part.find('{').unwrap_or(part.len())];
+                commands += 1;
+                assert!(
+                    !signature.contains("PathBuf") && !signature.contains("Path>"),
+                    "a command takes a path: {signature}"
+                );
+            }
+        }
+        assert!(commands > 60, "{commands} commands read");
+    }
 }

@@ -2,13 +2,13 @@
 //! diff, restore, export.
 
 use super::{with_store, CmdResult, IpcError};
+use crate::dialogs::{Dialogs, Pick, YAML};
 use drs_app::files::write_atomic;
 use drs_app::App;
 use drs_core::document::plan_to_yaml;
 use drs_core::{Problem, RecoveryPlan};
 use drs_store::{PlanSummary, RevisionInfo, SavePlan, StoredPlan};
-use std::path::PathBuf;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 /// Every plan's summary.
 #[tauri::command]
@@ -95,9 +95,24 @@ pub fn plan_export_yaml(state: State<'_, App>, name: String) -> CmdResult<String
     with_store(&state, |s| s.plan(&name)).map(|p| plan_to_yaml(&p.plan))
 }
 
-/// Writes a plan's YAML to `path` (chosen in the native save dialog).
+/// Writes a plan's YAML where the user picks in the native save dialog (opened here: the web
+/// view names no path); the path written, or `null` when they cancelled.
 #[tauri::command]
-pub fn plan_export_file(state: State<'_, App>, name: String, path: PathBuf) -> CmdResult<()> {
-    let yaml = plan_export_yaml(state, name)?;
-    write_atomic(&path, &yaml).map_err(IpcError::from)
+pub async fn plan_export_file<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, App>,
+    dialogs: State<'_, Dialogs>,
+    name: String,
+) -> CmdResult<Option<String>> {
+    let yaml = plan_export_yaml(state, name.clone())?;
+    let pick = Pick::Save {
+        title: "Export as YAML",
+        file_name: format!("{name}.yaml"),
+        filter: YAML,
+    };
+    let Some(path) = dialogs.pick(&app, pick).await else {
+        return Ok(None);
+    };
+    write_atomic(&path, &yaml).map_err(IpcError::from)?;
+    Ok(Some(path.display().to_string()))
 }

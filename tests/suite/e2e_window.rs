@@ -81,6 +81,11 @@ impl Driver {
         let child = Command::new(&driver)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("DRS_ORCH_DATA_DIR", data_dir)
+            // Debug builds answer file dialogs from this file (a test cannot click them).
+            .env(
+                "DRS_ORCH_TEST_DIALOG_ANSWER",
+                data_dir.with_file_name("dialog-answer"),
+            )
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("DRS_ORCH_SANDBOX_TIME_SCALE", "900")
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
@@ -249,15 +254,6 @@ impl Session<'_> {
         // Close the dropdown.
         self.cmd("POST", "/actions", Some(json!({ "actions": [{ "type": "key", "id": "kbd", "actions": [
             { "type": "keyDown", "value": "\u{E00C}" }, { "type": "keyUp", "value": "\u{E00C}" } ] }] })));
-    }
-
-    /// Runs `script` in the page (WebDriver execute/sync) and returns its value.
-    fn script(&self, script: &str) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            Some(json!({ "script": script, "args": [] })),
-        )
     }
 
     fn wait_for_text(&self, text: &str) {
@@ -442,10 +438,11 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     );
     s.screenshot("12-drill-report-preview");
     let drill_pdf = tmp.path().join("drill report.pdf");
-    s.script(&format!(
-        "window.sessionStorage.setItem('drs.e2e.path', {});",
-        json!(drill_pdf)
-    ));
+    std::fs::write(
+        tmp.path().join("dialog-answer"),
+        drill_pdf.to_str().unwrap(),
+    )
+    .unwrap();
     s.click(&s.css("[data-testid='report-save']"));
     s.wait_for_text("Saved to");
     if let Some(text) = common::pdf_text(&drill_pdf) {
@@ -459,17 +456,17 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.wait_for_text("Blocked servers");
     s.screenshot("13-readiness-report-preview");
     let readiness_pdf = tmp.path().join("readiness.pdf");
-    s.script(&format!(
-        "window.sessionStorage.setItem('drs.e2e.path', {});",
-        json!(readiness_pdf)
-    ));
+    std::fs::write(
+        tmp.path().join("dialog-answer"),
+        readiness_pdf.to_str().unwrap(),
+    )
+    .unwrap();
     s.click(&s.css("[data-testid='report-save']"));
     s.wait_for_text("Saved to");
     if let Some(text) = common::pdf_text(&readiness_pdf) {
         assert!(text.contains("Overview of all plans"), "every plan: {text}");
         assert!(text.contains("Plan retail-dr"), "{text}");
     }
-    s.script("window.sessionStorage.removeItem('drs.e2e.path');");
     s.click(&s.tab("Schedule"));
     s.css("[data-testid='schedule-files']");
     s.screenshot("14-report-schedule");

@@ -62,6 +62,13 @@ fn invoke_on(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Res
 }
 
 impl Harness {
+    /// The next file dialog returns `answer` (debug builds answer dialogs for tests).
+    fn answer(&self, answer: Option<&std::path::Path>) {
+        self._app
+            .state::<drs_orchestrator::dialogs::Dialogs>()
+            .answer_next(answer.map(std::path::Path::to_path_buf));
+    }
+
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         invoke_on(&self.main, cmd, args)
     }
@@ -259,9 +266,13 @@ fn import_and_export_files() {
         "apiVersion: drs-orchestrator/v1\nkind: ProtectionGroup\nmetadata:\n  name: web\nspec:\n  target: Sandbox\n  selector:\n    tags: {Tier: web}\n---\napiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: web-dr\nspec:\n  rtoTargetMinutes: 30\n  waves:\n    - name: web\n      groups: [web]\n",
     )
     .expect("write");
-    let out = h.ok("import_file", json!({ "path": file }));
+    // The web view names no file: the dialog (opened by Rust) does.
+    h.answer(Some(&file));
+    let out = h.ok("import_file", json!({}));
     assert_eq!(out["summary"]["groups"], json!(["web"]));
     assert_eq!(out["summary"]["plans"], json!([["web-dr", 1]]));
+    h.answer(None);
+    assert_eq!(h.ok("import_file", json!({})), Value::Null, "cancelled");
 
     let bad = dir.path().join("bad.yaml");
     std::fs::write(
@@ -269,32 +280,89 @@ fn import_and_export_files() {
         b"apiVersion: drs-orchestrator/v1\nkind: RecoveryPlan\nmetadata:\n  name: \xff\n",
     )
     .expect("write");
-    let err = h
-        .call("import_file", json!({ "path": bad }))
-        .expect_err("not utf-8");
+    h.answer(Some(&bad));
+    let err = h.call("import_file", json!({})).expect_err("not utf-8");
     assert_eq!(err["code"], "invalid");
     assert!(err["message"].as_str().unwrap_or("").contains("not UTF-8"));
     assert_eq!(err["problems"][0]["line"], 4);
 
     let exported = dir.path().join("out.yaml");
-    h.ok(
-        "plan_export_file",
-        json!({ "name": "web-dr", "path": exported }),
-    );
+    h.answer(Some(&exported));
+    let written = h.ok("plan_export_file", json!({ "name": "web-dr" }));
+    assert_eq!(written, json!(exported.display().to_string()));
     let text = std::fs::read_to_string(&exported).expect("exported");
     assert!(text.contains("name: web-dr"));
 
-    let missing = h
-        .call(
-            "import_file",
-            json!({ "path": dir.path().join("missing.yaml") }),
-        )
-        .expect_err("missing file");
+    h.answer(Some(&dir.path().join("missing.yaml")));
+    let missing = h.call("import_file", json!({})).expect_err("missing file");
     assert_eq!(missing["code"], "io");
     assert!(missing["message"]
         .as_str()
         .unwrap_or("")
         .contains("missing.yaml"));
+}
+
+/// A path from the web view is never used: the commands take none (an extra `path` argument
+/// is ignored), and the report schedule accepts only a folder the folder dialog returned.
+#[test]
+fn no_path_comes_from_the_web_view() {
+    let h = harness();
+    let dir = tempfile::tempdir().expect("dir");
+    let victim = dir.path().join("bashrc");
+    h.answer(None);
+    let out = h.ok(
+        "plan_export_file",
+        json!({ "name": "retail-dr", "path": victim }),
+    );
+    assert_eq!(out, Value::Null, "cancelled in the dialog: nothing written");
+    assert!(!victim.exists(), "the web view's path was not used");
+
+    let schedule = |folder: &std::path::Path| {
+        json!({ "schedule": {
+            "enabled": true, "folder": folder, "cadence": "daily", "weekday": 1, "hour": 6,
+            "plans": [], "format": "pdf", "savedAt": null
+        }})
+    };
+    let refused = h
+        .call("report_schedule_set", schedule(dir.path()))
+        .expect_err("a folder typed by the web view");
+    assert_eq!(refused["code"], "invalid");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("folder dialog"));
+    h.answer(Some(dir.path()));
+    let chosen = h.ok("report_schedule_choose_folder", json!({}));
+    assert_eq!(chosen, json!(dir.path().display().to_string()));
+    let saved = h.ok("report_schedule_set", schedule(dir.path()));
+    assert_eq!(saved["schedule"]["folder"], json!(dir.path()));
+    // Saved once, the same folder can be saved again (hour changed) after a restart.
+    let again = h.ok("report_schedule_set", schedule(dir.path()));
+    assert!(again["nextRun"].is_string());
+}
+
+/// The production bundle carries no test hook (dialogs were once answered from
+/// sessionStorage in the page).
+#[test]
+fn the_bundle_has_no_test_hook() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/dist");
+    let files = common::files_under(&dist);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "js")),
+        "build the UI first (npm --prefix ui run build)"
+    );
+    for f in files {
+        let text = std::fs::read(&f).expect("read");
+        for hook in ["drs.e2e", "DRS_ORCH_TEST_DIALOG", "plugin:dialog"] {
+            assert!(
+                !text.windows(hook.len()).any(|w| w == hook.as_bytes()),
+                "{hook} in {}",
+                f.display()
+            );
+        }
+    }
 }
 
 #[test]

@@ -80,7 +80,8 @@ export const backend = {
   revision: (name: string, revision: number) => call<StoredPlan>("plan_revision_get", { name, revision }),
   diff: (name: string, from: number, to: number) => call<string>("plan_revision_diff", { name, from, to }),
   restore: (name: string, revision: number) => call<StoredPlan>("plan_restore", { name, revision }),
-  exportPlanFile: (name: string, path: string) => call<void>("plan_export_file", { name, path }),
+  /** Opens the save dialog (in Rust) and writes the plan there; the path, or null when cancelled. */
+  exportPlanFile: (name: string) => call<string | null>("plan_export_file", { name }),
 
   groups: () => call<ProtectionGroup[]>("group_list"),
   group: (name: string) => call<ProtectionGroup>("group_get", { name }),
@@ -89,9 +90,11 @@ export const backend = {
   saveGroup: (group: ProtectionGroup, originalName?: string | null) =>
     call<ProtectionGroup>("group_save", { group, originalName }),
   deleteGroup: (name: string) => call<void>("group_delete", { name }),
-  exportGroupFile: (name: string, path: string) => call<void>("group_export_file", { name, path }),
+  /** Opens the save dialog (in Rust) and writes the group there; the path, or null when cancelled. */
+  exportGroupFile: (name: string) => call<string | null>("group_export_file", { name }),
 
-  importFile: (path: string) => call<ImportOutcome>("import_file", { path }),
+  /** Opens the open dialog (in Rust) and imports the file; null when cancelled. */
+  importFile: () => call<ImportOutcome | null>("import_file"),
 
   inventory: (target?: string) => call<Inventory>("inventory_load", { target }),
 
@@ -135,7 +138,10 @@ export const backend = {
   /** Checks the plans now (all when empty) and makes their readiness report. */
   readinessReport: (plans: string[], format: ReportFormat) => call<MadeReport>("report_readiness", { plans, format }),
   drillReport: (execution: string, format: ReportFormat) => call<MadeReport>("report_drill", { execution, format }),
-  saveReport: (token: string, path: string) => call<void>("report_save", { token, path }),
+  /** Opens the save dialog (in Rust) and writes the report there; the path, or null when cancelled. */
+  saveReport: (token: string) => call<string | null>("report_save", { token }),
+  /** Opens the folder dialog (in Rust); the folder, or null when cancelled. */
+  chooseScheduleFolder: () => call<string | null>("report_schedule_choose_folder"),
   reportSchedule: () => call<ScheduleState>("report_schedule_get"),
   saveReportSchedule: (schedule: ReportSchedule) => call<ScheduleState>("report_schedule_set", { schedule }),
   runReportSchedule: () => call<ScheduleRun>("report_schedule_run_now"),

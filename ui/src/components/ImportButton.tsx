@@ -1,7 +1,6 @@
 import Button from "@cloudscape-design/components/button";
 import { useState } from "react";
 import { backend, toBackendError } from "../backend";
-import { chooseYamlToOpen } from "./files";
 import { useFlash } from "./flash";
 
 /** Imports a YAML file of plans and groups: all of it or, if anything is invalid, nothing. */
@@ -14,11 +13,10 @@ export function ImportButton({ onImported }: { onImported: () => void }) {
       loading={busy}
       data-testid="import-yaml"
       onClick={async () => {
-        const path = await chooseYamlToOpen();
-        if (!path) return;
         setBusy(true);
         try {
-          const out = await backend.importFile(path);
+          const out = await backend.importFile();
+          if (!out) return;
           const parts = [
             ...out.summary.groups.map((g) => `group "${g}"`),
             ...out.summary.plans.map(([p, r]) => `plan "${p}" (revision ${r})`),

@@ -23,6 +23,7 @@ const diagnostics: DiagnosticsText = {
     keychain: "ok",
     targets: [],
     unfinishedExecutions: 0,
+    accessWarnings: [],
     backgroundProblems: [],
   },
   text: "DRS Orchestrator 0.1.0\ntarget Prod: access key AKIA…3456",

@@ -12,7 +12,6 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
-import { chooseYamlToSave } from "../components/files";
 import { useFlash } from "../components/flash";
 import { ImportButton } from "../components/ImportButton";
 import { EmptyState, ErrorState } from "../components/PageState";
@@ -83,11 +82,9 @@ export function GroupsPage() {
                     if (e.detail.id === "delete") setConfirm(true);
                     if (e.detail.id === "launch") navigate(`/groups/launch/${encodeURIComponent(current.name)}`);
                     if (e.detail.id === "export") {
-                      const path = await chooseYamlToSave(current.name);
-                      if (!path) return;
                       backend
-                        .exportGroupFile(current.name, path)
-                        .then(() => notify("success", `Exported "${current.name}" to ${path}.`))
+                        .exportGroupFile(current.name)
+                        .then((path) => path && notify("success", `Exported "${current.name}" to ${path}.`))
                         .catch((err) => notify("error", toBackendError(err).message, "Export failed"));
                     }
                   }}

@@ -14,7 +14,6 @@ import TextFilter from "@cloudscape-design/components/text-filter";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
-import { chooseYamlToSave } from "../components/files";
 import { useFlash } from "../components/flash";
 import { ImportButton } from "../components/ImportButton";
 import { EmptyState, ErrorState } from "../components/PageState";
@@ -79,11 +78,9 @@ export function PlansPage() {
 
   const exportPlan = async () => {
     if (!current) return;
-    const path = await chooseYamlToSave(current.name);
-    if (!path) return;
     try {
-      await backend.exportPlanFile(current.name, path);
-      notify("success", `Exported "${current.name}" to ${path}.`);
+      const path = await backend.exportPlanFile(current.name);
+      if (path) notify("success", `Exported "${current.name}" to ${path}.`);
     } catch (e) {
       notify("error", toBackendError(e).message, "Export failed");
     }

@@ -14,6 +14,7 @@ const api = vi.hoisted(() => ({
   readinessReport: vi.fn(),
   drillReport: vi.fn(),
   saveReport: vi.fn(),
+  chooseScheduleFolder: vi.fn(),
   reportSchedule: vi.fn(),
   saveReportSchedule: vi.fn(),
   runReportSchedule: vi.fn(),
@@ -22,8 +23,6 @@ vi.mock("../backend", () => ({
   backend: api,
   toBackendError: (e: unknown) => (e && typeof e === "object" && "code" in e ? e : { code: "internal", message: String(e) }),
 }));
-const files = vi.hoisted(() => ({ chooseReportToSave: vi.fn(), chooseFolder: vi.fn() }));
-vi.mock("../components/files", () => files);
 
 
 const at = (path: string) =>
@@ -78,8 +77,6 @@ const readinessMade: MadeReport = {
 
 beforeEach(() => {
   for (const f of Object.values(api)) f.mockReset();
-  files.chooseReportToSave.mockReset();
-  files.chooseFolder.mockReset();
   api.plans.mockResolvedValue([{ name: "retail-dr", waves: 4, groups: 6, revision: 3 }]);
   api.executions.mockResolvedValue([
     { id: "exec-20261126-1", plan: "retail-dr", kind: "drill", status: "running", startedAt: "2026-11-26T10:00:00Z", startedBy: "local:alice", cleanup: "notNeeded" },
@@ -99,8 +96,7 @@ describe("clock", () => {
 describe("Readiness report", () => {
   it("checks every plan when none is chosen, previews the summary and saves where the dialog says", async () => {
     api.readinessReport.mockResolvedValue(readinessMade);
-    api.saveReport.mockResolvedValue(undefined);
-    files.chooseReportToSave.mockResolvedValue("/home/alice/readiness.pdf");
+    api.saveReport.mockResolvedValue("/home/alice/readiness.pdf");
     at("/reports");
     await userEvent.click(await screen.findByTestId("make-readiness-report"));
     expect(api.readinessReport).toHaveBeenCalledWith([], "pdf");
@@ -111,19 +107,18 @@ describe("Readiness report", () => {
     expect(within(preview).getByText("28:59 of 30:00")).toBeInTheDocument();
     expect(within(preview).getByText(/Blockers first: retail-mq-03/)).toBeInTheDocument();
     await userEvent.click(screen.getByTestId("report-save"));
-    expect(files.chooseReportToSave).toHaveBeenCalledWith("readiness-retail-dr-2026-11-26.pdf", "pdf");
-    await waitFor(() => expect(api.saveReport).toHaveBeenCalledWith("report-1", "/home/alice/readiness.pdf"));
+    await waitFor(() => expect(api.saveReport).toHaveBeenCalledWith("report-1"));
     expect(await screen.findByText(/Saved to \/home\/alice\/readiness.pdf/)).toBeInTheDocument();
   });
 
   it("saves nothing when the dialog is cancelled and says why a save failed", async () => {
     api.readinessReport.mockResolvedValue(readinessMade);
-    files.chooseReportToSave.mockResolvedValueOnce(null);
+    api.saveReport.mockResolvedValueOnce(null);
     at("/reports");
     await userEvent.click(await screen.findByTestId("make-readiness-report"));
     await userEvent.click(await screen.findByTestId("report-save"));
-    expect(api.saveReport).not.toHaveBeenCalled();
-    files.chooseReportToSave.mockResolvedValueOnce("/proc/r.pdf");
+    await waitFor(() => expect(api.saveReport).toHaveBeenCalledTimes(1));
+    expect(screen.queryByText(/Saved to/)).not.toBeInTheDocument();
     api.saveReport.mockRejectedValue({ code: "io", message: "/proc/r.pdf: No such file or directory" });
     await userEvent.click(screen.getByTestId("report-save"));
     expect(await screen.findByText(/The report was not saved/)).toBeInTheDocument();
@@ -187,14 +182,16 @@ describe("Schedule", () => {
       message: "the schedule is not valid",
       problems: [{ severity: "error", path: "folder", message: "/nope is not an existing folder" }],
     });
+    api.chooseScheduleFolder.mockResolvedValueOnce("/nope");
     at("/reports?tab=schedule");
-    await userEvent.type(await screen.findByTestId("schedule-folder"), "/nope");
+    await userEvent.click(await screen.findByTestId("schedule-choose-folder"));
+    await waitFor(() => expect(screen.getByTestId("schedule-folder").querySelector("input")).toHaveValue("/nope"));
     await userEvent.click(screen.getByTestId("schedule-save"));
     expect(await screen.findByText("/nope is not an existing folder")).toBeInTheDocument();
 
     api.saveReportSchedule.mockImplementation(async (s) => ({ schedule: s, lastRun: null, nextRun: "2026-11-27T06:00:00Z" }));
-    files.chooseFolder.mockResolvedValue("/home/alice/reports");
-    await userEvent.click(screen.getByText("Choose…"));
+    api.chooseScheduleFolder.mockResolvedValue("/home/alice/reports");
+    await userEvent.click(screen.getByTestId("schedule-choose-folder"));
     await waitFor(() => expect(screen.getByTestId("schedule-folder").querySelector("input")).toHaveValue("/home/alice/reports"));
     await userEvent.click(screen.getByTestId("schedule-save"));
     await waitFor(() =>

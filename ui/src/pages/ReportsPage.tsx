@@ -24,7 +24,6 @@ import Toggle from "@cloudscape-design/components/toggle";
 import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
-import { chooseFolder, chooseReportToSave } from "../components/files";
 import { useFlash } from "../components/flash";
 import { EmptyState, ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
@@ -143,12 +142,10 @@ function useSave() {
   const { notify } = useFlash();
   const [saving, setSaving] = useState(false);
   const save = async (made: MadeReport) => {
-    const path = await chooseReportToSave(made.preview.fileName, made.preview.format);
-    if (!path) return;
     setSaving(true);
     try {
-      await backend.saveReport(made.token, path);
-      notify("success", `Saved to ${path}`, made.preview.title);
+      const path = await backend.saveReport(made.token);
+      if (path) notify("success", `Saved to ${path}`, made.preview.title);
     } catch (e) {
       notify("error", toBackendError(e).message, "The report was not saved");
     } finally {
@@ -406,14 +403,15 @@ function ScheduleTab() {
                 />
               </FormField>
             </ColumnLayout>
-            <FormField label="Folder" description="An existing folder this app can write to." errorText={fieldError("folder")}>
+            <FormField label="Folder" description="An existing folder this app can write to, chosen in the folder dialog." errorText={fieldError("folder")}>
               <SpaceBetween direction="horizontal" size="xs">
                 <div style={{ minWidth: 420 }}>
-                  <Input value={s.folder} onChange={(e) => set({ folder: e.detail.value })} placeholder="/home/me/dr-reports" data-testid="schedule-folder" />
+                  <Input value={s.folder} readOnly placeholder="No folder chosen" data-testid="schedule-folder" />
                 </div>
                 <Button
+                  data-testid="schedule-choose-folder"
                   onClick={async () => {
-                    const f = await chooseFolder("Folder for scheduled reports");
+                    const f = await backend.chooseScheduleFolder().catch(() => null);
                     if (f) set({ folder: f });
                   }}
                 >

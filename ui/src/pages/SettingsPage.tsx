@@ -1,3 +1,4 @@
+import Alert from "@cloudscape-design/components/alert";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
@@ -18,6 +19,13 @@ export function SettingsPage() {
   return (
     <ContentLayout header={<Header variant="h1">Settings</Header>}>
       <SpaceBetween size="l">
+        {d.accessWarnings.length > 0 && (
+          <Alert type="warning" header="Other users of this computer can read the app's data" data-testid="access-warnings">
+            {d.accessWarnings.map((w) => (
+              <div key={w}>{w}</div>
+            ))}
+          </Alert>
+        )}
         <ThresholdsPanel />
         <TagSyncPanel />
         <Container header={<Header variant="h2" description="Set DRS_ORCH_DATA_DIR (or --data-dir on the command line) to use another directory.">Local data</Header>}>

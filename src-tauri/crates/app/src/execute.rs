@@ -443,7 +443,7 @@ pub struct Driver {
 
 impl Driver {
     /// Takes the lease of a new execution (the caller then writes it to the journal with
-    /// [`Event::Created`]).
+    /// [`Event::Created`](drs_core::execution::journal::Event::Created)).
     pub fn begin(data_dir: &Path, id: &str, face: &str) -> Result<Self, StoreError> {
         let lease = Store::open(data_dir)?.acquire_lease(id, &owner(face), false)?;
         Self::with(data_dir, lease)

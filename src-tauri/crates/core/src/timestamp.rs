@@ -24,7 +24,7 @@ pub fn parse(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-/// Now on the system clock, as [`format`].
+/// Now on the system clock, as [`format()`].
 pub fn now() -> String {
     format(SystemClock.now())
 }
