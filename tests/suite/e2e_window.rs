@@ -543,6 +543,12 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.css("[data-testid='use-target']"));
     s.wait_for_text("dr-keys: 444455556666 user/sandbox-admin");
     s.screenshot("19-keys-target-tested");
+    // Support: where the logs are, and the diagnostics to copy.
+    s.click(&s.text("Settings"));
+    s.css("[data-testid='support']");
+    s.wait_for_text("Copy diagnostics");
+    s.wait_for_text("drs-orchestrator.");
+    s.screenshot("20-settings-support");
     s.close();
     drop(sandbox);
 

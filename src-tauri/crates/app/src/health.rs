@@ -177,3 +177,55 @@ impl crate::App {
         Ok(check(&prepared, self.sandbox()).await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drs_secrets::{SecretKind, SecretsError};
+    use std::sync::Arc;
+
+    struct NoSecrets;
+
+    impl Secrets for NoSecrets {
+        fn put(&self, _: &str, _: SecretKind, _: &str) -> Result<(), SecretsError> {
+            Ok(())
+        }
+        fn get(&self, _: &str, _: SecretKind) -> Result<Option<String>, SecretsError> {
+            Ok(None)
+        }
+        fn delete(&self, _: &str, _: SecretKind) -> Result<(), SecretsError> {
+            Ok(())
+        }
+    }
+
+    /// A user of real AWS alone never runs the sandbox: the background monitor leaves out the
+    /// sandbox target until someone uses it, and then looks at it too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_monitor_does_not_start_a_sandbox_nobody_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::App::with_keychain(dir.path().to_path_buf(), Arc::new(NoSecrets));
+        let prepare_all = || app.with_store_and_keychain(move |s, k| Ok(prepare(s, k, None)?));
+        let prepared = prepare_all().await.unwrap();
+        assert_eq!(prepared.targets.len(), 1, "the sandbox target exists");
+        let prepared = prepared.without_idle_sandbox(app.sandbox());
+        let (health, _) = Monitor::default().look(&prepared, app.sandbox()).await;
+        assert!(health.is_empty());
+        assert!(!app.sandbox().is_running(), "no sandbox listening");
+        // Once a person uses it (here: its inventory), the monitor includes it.
+        let used = app.health_check(None).await.unwrap();
+        assert_eq!(used.len(), 1);
+        assert!(app.sandbox().is_running());
+        let prepared = prepare_all()
+            .await
+            .unwrap()
+            .without_idle_sandbox(app.sandbox());
+        assert_eq!(
+            Monitor::default()
+                .look(&prepared, app.sandbox())
+                .await
+                .0
+                .len(),
+            1
+        );
+    }
+}

@@ -290,16 +290,23 @@ impl App {
         }
     }
 
-    /// Runs `f` with the open store and the keychain on a blocking thread: keychain calls block
-    /// (D-Bus) and must not run on the async runtime.
+    /// Runs `f` with a store and the keychain on a blocking thread: keychain calls block (D-Bus,
+    /// and an unlock prompt may wait for the user), so they run neither on the async runtime
+    /// nor under the lock of the store every other command uses: `f` gets a connection of its
+    /// own to the same database (SQLite serialises writes).
     pub async fn with_store_and_keychain<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store, &dyn Secrets) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
+            if let Some(e) = app.open_error() {
+                return Err(AppError::new(ErrorCode::StoreUnavailable, e));
+            }
+            let mut store = Store::open(app.data_dir())
+                .map_err(|e| AppError::new(ErrorCode::StoreUnavailable, e.to_string()))?;
             let keychain = app.keychain();
-            app.with_store(|s| f(s, keychain.as_ref()))
+            f(&mut store, keychain.as_ref())
         })
         .await
         .map_err(|e| {
@@ -314,6 +321,72 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::notification_text;
+    use super::{App, AppError, ErrorCode};
+    use drs_secrets::{SecretKind, Secrets, SecretsError};
+    use std::sync::{mpsc, Arc, Mutex};
+
+    /// A keychain waiting for the user to unlock it: `get` blocks until released.
+    struct Locked {
+        asked: Mutex<mpsc::Sender<()>>,
+        unlock: Mutex<mpsc::Receiver<()>>,
+    }
+
+    impl Secrets for Locked {
+        fn put(&self, _: &str, _: SecretKind, _: &str) -> Result<(), SecretsError> {
+            Ok(())
+        }
+        fn get(&self, _: &str, _: SecretKind) -> Result<Option<String>, SecretsError> {
+            if let Ok(tx) = self.asked.lock() {
+                let _ = tx.send(());
+            }
+            if let Ok(rx) = self.unlock.lock() {
+                let _ = rx.recv_timeout(std::time::Duration::from_secs(30));
+            }
+            Ok(None)
+        }
+        fn delete(&self, _: &str, _: SecretKind) -> Result<(), SecretsError> {
+            Ok(())
+        }
+    }
+
+    /// A keychain prompt does not hold up the store: while a keychain call waits, every other
+    /// command still reads and writes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_keychain_does_not_hold_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let (asked_tx, asked) = mpsc::channel();
+        let (unlock, unlock_rx) = mpsc::channel();
+        let app = App::with_keychain(
+            dir.path().to_path_buf(),
+            Arc::new(Locked {
+                asked: Mutex::new(asked_tx),
+                unlock: Mutex::new(unlock_rx),
+            }),
+        );
+        let waiting = tokio::spawn({
+            let app = app.clone();
+            async move {
+                app.with_store_and_keychain(|s, k| {
+                    k.get("Sandbox", SecretKind::SecretAccessKey)
+                        .map_err(|e| AppError::new(ErrorCode::Keychain, e.to_string()))?;
+                    Ok(s.targets()?.len())
+                })
+                .await
+            }
+        });
+        asked
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        // The keychain is waiting; the store answers and takes a write.
+        let targets = app.with_store(|s| Ok(s.targets()?.len())).unwrap();
+        assert_eq!(targets, 1, "the sandbox target");
+        app.with_store(|s| {
+            Ok(s.audit_event("test", "probe", "app", "x", serde_json::json!({}))?)
+        })
+        .unwrap();
+        unlock.send(()).unwrap();
+        assert_eq!(waiting.await.unwrap().unwrap(), 1);
+    }
 
     #[test]
     fn notifications_show_names_as_written() {
