@@ -343,10 +343,14 @@ fn test(name: &str, cx: &Cx) -> Result<u8, Failure> {
             _ => e.into(),
         })?;
     cx.out.value(&me, || {
-        format!(
+        let mut s = format!(
             "target \"{name}\": acting as {} in account {}",
-            me.arn, me.account
-        )
+            me.identity.arn, me.identity.account
+        );
+        for e in &me.endpoints {
+            s.push_str(&format!("\n  {:<4} {}", e.service, e.url));
+        }
+        s
     });
     Ok(0)
 }

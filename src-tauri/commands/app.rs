@@ -5,7 +5,6 @@ use drs_app::credentials::{self, SaveMode, SecretInput};
 use drs_app::ipc::{AppInfo, KeychainState};
 use drs_app::App;
 use drs_aws::profiles::ProfileInfo;
-use drs_core::cloud::CallerIdentity;
 use drs_core::Target;
 use drs_store::AuditEntry;
 use tauri::State;
@@ -64,7 +63,10 @@ pub fn target_list(state: State<'_, App>) -> CmdResult<Vec<Target>> {
 
 /// Calls STS GetCallerIdentity through a target's credentials and checks the account.
 #[tauri::command]
-pub async fn target_test(state: State<'_, App>, name: String) -> CmdResult<CallerIdentity> {
+pub async fn target_test(
+    state: State<'_, App>,
+    name: String,
+) -> CmdResult<drs_app::targets::TargetTest> {
     state.test_target(&name).await
 }
 

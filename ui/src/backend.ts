@@ -6,7 +6,7 @@ import type {
   BackgroundProblem,
   DiagnosticsText,
   AuditEntry,
-  CallerIdentity,
+  TargetTest,
   Execution,
   ExecutionDetail,
   ExecutionKind,
@@ -63,7 +63,7 @@ export const backend = {
   diagnostics: () => call<DiagnosticsText>("app_diagnostics"),
   backgroundProblems: () => call<BackgroundProblem[]>("app_background_problems"),
   targets: () => call<Target[]>("target_list"),
-  testTarget: (name: string) => call<CallerIdentity>("target_test", { name }),
+  testTarget: (name: string) => call<TargetTest>("target_test", { name }),
   saveTarget: (target: Target, secrets: SecretInput, mode: "add" | "edit") =>
     call<Target>("target_save", { target, secrets, mode }),
   removeTarget: (name: string) => call<void>("target_remove", { name }),

@@ -1,10 +1,11 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { backend, toBackendError } from "../backend";
+import type { EndpointInUse } from "../types";
 
 /** The result of testing one target's credentials (STS GetCallerIdentity). */
 export type IdentityCheck =
   | { state: "testing" }
-  | { state: "ok"; arn: string; account: string }
+  | { state: "ok"; arn: string; account: string; endpoints: EndpointInUse[] }
   | { state: "failed"; message: string };
 
 interface IdentityState {
@@ -46,7 +47,7 @@ export function IdentityProvider({ children, autoTest = true }: { children: Reac
     setChecks((c) => ({ ...c, [name]: { state: "testing" } }));
     try {
       const me = await backend.testTarget(name);
-      setChecks((c) => ({ ...c, [name]: { state: "ok", arn: me.arn, account: me.account } }));
+      setChecks((c) => ({ ...c, [name]: { state: "ok", arn: me.arn, account: me.account, endpoints: me.endpoints } }));
     } catch (e) {
       setChecks((c) => ({ ...c, [name]: { state: "failed", message: toBackendError(e).message } }));
     }

@@ -514,6 +514,19 @@ tags: { [key in string]: string },
 launchTime?: string, };
 
 /**
+ * Where one service's requests go.
+ */
+export type EndpointInUse = {
+/**
+ * `drs`, `ec2` or `sts`.
+ */
+service: string,
+/**
+ * The URL, or how AWS's own is reached.
+ */
+url: string, };
+
+/**
  * What kind of failure, as the window branches on it and the CLI exits with it.
  */
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "not_ready" | "store_unavailable" | "io" | "aws" | "keychain" | "internal";
@@ -2650,6 +2663,27 @@ failed: Array<string>,
  * The target could not be read.
  */
 error?: string, };
+
+/**
+ * A tested target: who its credentials act as, and where its requests go.
+ */
+export type TargetTest = {
+/**
+ * Where each service's requests go (the target alone decides).
+ */
+endpoints: Array<EndpointInUse>,
+/**
+ * Account ID.
+ */
+account: string,
+/**
+ * Caller ARN.
+ */
+arn: string,
+/**
+ * User ID.
+ */
+userId: string, };
 
 /**
  * How strict the checks are.

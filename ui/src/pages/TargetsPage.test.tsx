@@ -136,14 +136,24 @@ describe("TargetsPage", () => {
     expect(await screen.findByTestId("keychain-alert")).toHaveTextContent("no D-Bus");
   });
 
-  it("tests a connection and shows the caller ARN", async () => {
+  it("tests a connection and shows the caller ARN and where each service's requests go", async () => {
     const user = userEvent.setup();
-    api.testTarget.mockResolvedValue({ account: "111122223333", arn: "arn:aws:iam::111122223333:user/sandbox-admin", userId: "AIDA" });
+    api.testTarget.mockResolvedValue({
+      account: "111122223333",
+      arn: "arn:aws:iam::111122223333:user/sandbox-admin",
+      userId: "AIDA",
+      endpoints: [
+        { service: "drs", url: "https://vpce-0abc.drs.us-west-2.vpce.amazonaws.com" },
+        { service: "ec2", url: "AWS (ec2.us-west-2.amazonaws.com)" },
+        { service: "sts", url: "AWS (sts.us-west-2.amazonaws.com)" },
+      ],
+    });
     inApp();
     await selectRow(user, "prod-keys");
     await user.click(screen.getByTestId("test-target"));
     expect(await screen.findByText("arn:aws:iam::111122223333:user/sandbox-admin")).toBeInTheDocument();
     expect(api.testTarget).toHaveBeenCalledWith("prod-keys");
+    expect(screen.getByTestId("target-endpoints")).toHaveTextContent("DRS: https://vpce-0abc.drs.us-west-2.vpce.amazonaws.com · EC2: AWS (ec2.us-west-2.amazonaws.com)");
   });
 });
 
@@ -152,7 +162,7 @@ describe("identity label", () => {
     expect(identityLabel(null, undefined)).toBe("No target");
     expect(identityLabel("prod", undefined)).toBe("prod: not tested");
     expect(identityLabel("prod", { state: "failed", message: "x" })).toBe("prod: cannot connect");
-    expect(identityLabel("rec", { state: "ok", account: "444455556666", arn: "arn:aws:sts::444455556666:assumed-role/R/s" })).toBe(
+    expect(identityLabel("rec", { state: "ok", account: "444455556666", arn: "arn:aws:sts::444455556666:assumed-role/R/s", endpoints: [] })).toBe(
       "rec: 444455556666 assumed-role/R/s",
     );
     expect(shortArn("weird")).toBe("weird");

@@ -161,7 +161,15 @@ export function TargetsPage() {
               const c = identity.checks[t.name];
               if (!c) return <Box color="text-status-inactive">not tested</Box>;
               if (c.state === "testing") return <StatusIndicator type="loading">Testing…</StatusIndicator>;
-              if (c.state === "ok") return <StatusIndicator type="success">{c.arn}</StatusIndicator>;
+              if (c.state === "ok")
+                return (
+                  <SpaceBetween size="xxs">
+                    <StatusIndicator type="success">{c.arn}</StatusIndicator>
+                    <Box variant="small" data-testid="target-endpoints">
+                      {c.endpoints.map((e) => `${e.service.toUpperCase()}: ${e.url}`).join(" · ")}
+                    </Box>
+                  </SpaceBetween>
+                );
               return <StatusIndicator type="error">{c.message}</StatusIndicator>;
             },
           },

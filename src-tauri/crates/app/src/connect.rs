@@ -94,6 +94,41 @@ impl Resolved {
     pub fn endpoint(&self) -> Option<&str> {
         self.connection.endpoint_url.as_deref()
     }
+
+    /// Where each service's requests go, as the target decides (never the environment).
+    pub fn endpoints_in_use(&self) -> Vec<EndpointInUse> {
+        let e = &self.connection.endpoints;
+        e.each()
+            .into_iter()
+            .map(|(service, own)| EndpointInUse {
+                service: service.to_string(),
+                url: if self.embedded_sandbox && own.is_none() {
+                    "the built-in sandbox".into()
+                } else {
+                    own.or(self.connection.endpoint_url.as_deref()).map_or_else(
+                        || {
+                            format!(
+                                "AWS ({service}.{}.amazonaws.com)",
+                                self.connection.recovery_region
+                            )
+                        },
+                        str::to_string,
+                    )
+                },
+            })
+            .collect()
+    }
+}
+
+/// Where one service's requests go.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct EndpointInUse {
+    /// `drs`, `ec2` or `sts`.
+    pub service: String,
+    /// The URL, or how AWS's own is reached.
+    pub url: String,
 }
 
 /// Reads what `target` needs from the keychain and the targets it assumes a role from. Blocking

@@ -153,6 +153,7 @@ mod typescript {
         v.visit::<SecretInput>();
         v.visit::<SaveMode>();
         v.visit::<CallerIdentity>();
+        v.visit::<crate::targets::TargetTest>();
         v.visit::<ProfileInfo>();
         v.visit::<AuditEntry>();
         // Plans and groups (commands/plan.rs, group.rs, documents.rs).

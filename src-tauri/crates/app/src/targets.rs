@@ -2,15 +2,29 @@
 //! credentials must act in the account it names) and the inventory of every target read in
 //! parallel (a target that fails is listed with why; the others are still read).
 
-use crate::connect::{connect, resolve_targets};
+use crate::connect::{connect, resolve_targets, EndpointInUse};
 use crate::{App, AppError, ErrorCode};
 use drs_core::cloud::CallerIdentity;
 use drs_core::inventory::{collect, Inventory, TargetFailure};
+use serde::Serialize;
+
+/// A tested target: who its credentials act as, and where its requests go.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct TargetTest {
+    /// Who the credentials act as.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub identity: CallerIdentity,
+    /// Where each service's requests go (the target alone decides).
+    pub endpoints: Vec<EndpointInUse>,
+}
 
 impl App {
     /// Calls STS GetCallerIdentity through `name`'s credentials; credentials that act in
     /// another account than the target names are refused (`conflict`).
-    pub async fn test_target(&self, name: &str) -> Result<CallerIdentity, AppError> {
+    pub async fn test_target(&self, name: &str) -> Result<TargetTest, AppError> {
         let lookup = name.to_string();
         let (target, resolved) = self
             .with_store_and_keychain(move |s, keychain| {
@@ -24,7 +38,9 @@ impl App {
                     })
             })
             .await?;
-        let cloud = connect(resolved?, self.sandbox()).await?;
+        let resolved = resolved?;
+        let endpoints = resolved.endpoints_in_use();
+        let cloud = connect(resolved, self.sandbox()).await?;
         let me = cloud.caller_identity().await.inspect_err(|e| {
             tracing::warn!(target_name = name, "target \"{name}\" test failed: {e}");
         })?;
@@ -41,7 +57,10 @@ impl App {
             "target \"{name}\": acting as {}",
             me.arn
         );
-        Ok(me)
+        Ok(TargetTest {
+            identity: me,
+            endpoints,
+        })
     }
 
     /// The source servers and recovery-region instances of every target (or one), read in
