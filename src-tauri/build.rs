@@ -70,6 +70,7 @@ fn drs_commands() -> &'static [&'static str] {
         "report_schedule_get",
         "report_schedule_set",
         "report_schedule_choose_folder",
+        "execution_confirm_step",
         "report_schedule_run_now",
         "group_members",
         "group_launch_preview",

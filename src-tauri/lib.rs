@@ -126,6 +126,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::report::report_schedule_get,
             commands::report::report_schedule_set,
             commands::report::report_schedule_choose_folder,
+            commands::execution::execution_confirm_step,
             commands::report::report_schedule_run_now,
             commands::operations::group_members,
             commands::operations::group_launch_preview,

@@ -112,6 +112,17 @@ pub enum ExecutionsCommand {
         /// Execution ID.
         id: String,
     },
+    /// Confirm a wave's manual step (what it asked is done).
+    Confirm {
+        /// Execution ID.
+        id: String,
+        /// The step.
+        #[arg(long)]
+        step: String,
+        /// Its wave (needed only when two waves have a step of that name).
+        #[arg(long)]
+        wave: Option<String>,
+    },
 }
 
 /// Prints progress as the journal is written: a bar on a terminal, JSON lines with `--json`.
@@ -492,6 +503,20 @@ pub fn executions(cmd: &ExecutionsCommand, cx: &Cx) -> Result<u8, Failure> {
         ),
         ExecutionsCommand::Abandon { id } => {
             request(cx, id, "abandon", None, "cleanup and restores abandoned")
+        }
+        ExecutionsCommand::Confirm { id, step, wave } => {
+            let outcome = cx.app.confirm_step(id, wave.as_deref(), step)?;
+            cx.out.value(&outcome, || {
+                match &outcome.driver {
+                    drs_store::Driver::Live { owner, .. } => format!(
+                        "{id}: step \"{step}\" confirmed; {owner} drives it and acts on its next tick"
+                    ),
+                    _ => format!(
+                        "{id}: step \"{step}\" confirmed; no process drives it now: it is acted on when it is resumed (drs-orchestrator executions resume {id})"
+                    ),
+                }
+            });
+            Ok(0)
         }
     }
 }

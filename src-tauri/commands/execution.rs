@@ -91,6 +91,17 @@ pub async fn execution_request(
         .await
 }
 
+/// A person confirms a wave's step (a manual step); the driving engine acts on it.
+#[tauri::command]
+pub fn execution_confirm_step(
+    state: State<'_, App>,
+    id: String,
+    wave: String,
+    step: String,
+) -> CmdResult<RequestOutcome> {
+    state.confirm_step(&id, Some(&wave), &step)
+}
+
 /// Drives here an execution that no process drives.
 #[tauri::command]
 pub async fn execution_resume(

@@ -411,7 +411,11 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.css("[data-testid='start-execution']"));
     s.css("[data-testid='execution-summary']");
     s.click(&s.css("[data-testid='approve-web']"));
+    // The web wave's manual step waits for a person, shown like an approval.
+    s.css("[data-testid='step-waiting-payment provider notified']");
     s.screenshot("09-drill-live");
+    s.click(&s.css("[data-testid='confirm-step-payment provider notified']"));
+    s.wait_for_text("confirmed by local:");
     s.wait_for_text("Cleanup");
     s.find(
         "xpath",

@@ -1464,3 +1464,217 @@ spec:
     assert!(shown.contains("the engine did not run for"), "{shown}");
     assert_eq!(drill_instances(&sandbox), 0);
 }
+
+const WITH_STEPS: &str = "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-steps
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-db]
+      after:
+        - name: dba checks replication
+          kind: manual
+          instruction: Check that the database accepts writes.
+    - name: web
+      groups: [retail-web]
+      dependsOn: [data]
+      before:
+        - name: payment provider notified
+          kind: manual
+          instruction: Tell the payment provider traffic moves to the recovery region.
+        - name: only in a real recovery
+          kind: manual
+          instruction: Announce the failover on the status page.
+          inDrills: false
+";
+
+/// Manual steps: the wave after the launch waits for its after-step, the next wave for its
+/// before-step; each is confirmed from the command line while the drill runs, who and when are
+/// recorded, a recovery-only step is skipped in a drill, and the wave ends when its steps do.
+#[test]
+fn manual_steps_wait_for_a_person_and_are_confirmed_from_the_cli() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(WITH_STEPS);
+    let child = cli.spawn(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-steps",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "150",
+    ]);
+    let id = cli.wait_for_execution();
+    let wait_for = |what: &str, f: &dyn Fn(&Value) -> bool| -> Value {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let e = cli.execution(&id);
+            if f(&e) {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "never: {what}: {e}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    };
+    let e = wait_for("the data wave's after-step waits", &|e| {
+        e["waves"][0]["steps"][0]["status"] == "waiting"
+    });
+    assert_eq!(
+        e["waves"][0]["status"], "running",
+        "not over before its step"
+    );
+    assert_eq!(
+        e["waves"][1]["status"], "pending",
+        "web waits for data's steps"
+    );
+    assert!(e["waves"][0]["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "launched"));
+    // A step that does not exist, or a wave that does not, is named.
+    let r = cli.run(&["executions", "confirm", &id, "--step", "nope"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("no step \"nope\""), "{}", r.stderr);
+    cli.ok(&[
+        "executions",
+        "confirm",
+        &id,
+        "--step",
+        "dba checks replication",
+    ]);
+    let e = wait_for("web's before-step waits", &|e| {
+        e["waves"][1]["steps"][0]["status"] == "waiting"
+    });
+    assert_eq!(e["waves"][0]["status"], "completed");
+    assert!(e["waves"][0]["steps"][0]["confirmedBy"]
+        .as_str()
+        .unwrap()
+        .starts_with("local:"));
+    assert_eq!(e["waves"][1]["steps"][1]["status"], "skipped");
+    assert!(
+        e["waves"][1]["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "pending" && s["batch"].is_null()),
+        "nothing of web launched before its step: {e}"
+    );
+    cli.ok(&[
+        "executions",
+        "confirm",
+        &id,
+        "--wave",
+        "web",
+        "--step",
+        "payment provider notified",
+    ]);
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "completed");
+    assert_eq!(e["waves"][1]["steps"][0]["status"], "done");
+    // The data wave ended when its step was confirmed, after its last launch.
+    let data = &e["waves"][0];
+    let last_launch = data["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["endedAt"].as_str())
+        .max()
+        .unwrap()
+        .to_string();
+    assert!(data["endedAt"].as_str().unwrap() >= last_launch.as_str());
+    assert_eq!(data["endedAt"], data["steps"][0]["endedAt"]);
+    // Confirming a step that is over is refused.
+    let r = cli.run(&[
+        "executions",
+        "confirm",
+        &id,
+        "--step",
+        "payment provider notified",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    let shown = cli.ok(&["executions", "show", &id]);
+    assert!(
+        shown.contains("step \"payment provider notified\" confirmed by local:"),
+        "{shown}"
+    );
+    // The drill report lists the steps with who confirmed them.
+    let pdf = cli.data().join("steps.pdf");
+    cli.ok(&[
+        "report",
+        "drill",
+        "--execution",
+        &id,
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&pdf) {
+        assert!(text.contains("Steps"), "{text}");
+        assert!(text.contains("payment provider notified"), "{text}");
+        assert!(text.contains("confirmed by local:"), "{text}");
+        assert!(text.contains("runs in recoveries only"), "{text}");
+    }
+}
+
+/// A step nobody confirms within its timeout fails; with policy stop its wave fails before any
+/// server launches, and the waves after it do not run.
+#[test]
+fn an_unconfirmed_step_times_out_and_its_policy_stops_the_plan() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-timeout
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-db]
+      before:
+        - name: change window open
+          kind: manual
+          instruction: Confirm the change window is open.
+          timeoutMinutes: 2
+          onFailure: stop
+    - name: web
+      groups: [retail-web]
+",
+    );
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-timeout",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "100",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let id = cli.wait_for_execution();
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "failed", "{e}");
+    let step = &e["waves"][0]["steps"][0];
+    assert_eq!(step["status"], "failed");
+    assert!(
+        step["note"].as_str().unwrap().contains("within 2 min"),
+        "{step}"
+    );
+    assert_eq!(e["waves"][0]["status"], "failed");
+    assert!(e["waves"][0]["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "notRun"));
+    assert_eq!(e["waves"][1]["status"], "skipped");
+    assert_eq!(e["batches"], serde_json::json!([]), "nothing launched");
+}

@@ -129,6 +129,8 @@ export const backend = {
   execution: (id: string) => call<ExecutionDetail>("execution_get", { id }),
   requestExecution: (id: string, request: "pause" | "resume" | "cancel" | "approve" | "cleanup" | "abandon", wave?: string) =>
     call<RequestOutcome>("execution_request", { id, request, wave }),
+  /** Confirms a wave's manual step. */
+  confirmStep: (id: string, wave: string, step: string) => call<RequestOutcome>("execution_confirm_step", { id, wave, step }),
   /** Drives here an execution nobody drives (a recovery needs its plan's name; a stopped driver needs `takeOver`). */
   resumeExecution: (id: string, options: { confirm?: string; takeOver?: boolean } = {}) =>
     call<void>("execution_resume", { id, confirm: options.confirm ?? null, takeOver: options.takeOver ?? false }),

@@ -1413,6 +1413,36 @@ apply: { [key in string]: ApplyPlan },
 undoable: Array<PairApplication>, };
 
 /**
+ * A step of a wave's runbook, run before its servers launch or after they have.
+ */
+export type PlanStep = {
+/**
+ * Unique within the wave.
+ */
+name: string,
+/**
+ * What it is.
+ */
+kind: StepKind,
+/**
+ * What the person is asked to do (manual steps).
+ */
+instruction?: string,
+/**
+ * Minutes the step may take (for a manual step: wait for its confirmation); none: no
+ * limit.
+ */
+timeoutMinutes?: number,
+/**
+ * A failed (timed-out) step: `stop` fails the wave like a failed server; `continue` goes on.
+ */
+onFailure: FailurePolicy,
+/**
+ * Run in drills too (`false`: recoveries only).
+ */
+inDrills?: boolean, };
+
+/**
  * One line of the plan list.
  */
 export type PlanSummary = {
@@ -2411,6 +2441,70 @@ event: string,
 at: string, };
 
 /**
+ * What kind of step.
+ */
+export type StepKind = "manual";
+
+/**
+ * When a step runs.
+ */
+export type StepPhase = "before" | "after";
+
+/**
+ * One step of a wave in an execution.
+ */
+export type StepRun = {
+/**
+ * Name (unique within the wave).
+ */
+name: string,
+/**
+ * Before or after the launch.
+ */
+phase: StepPhase,
+/**
+ * What it is.
+ */
+kind: StepKind,
+/**
+ * What a person is asked to do.
+ */
+instruction?: string,
+/**
+ * Its timeout, in minutes.
+ */
+timeoutMinutes?: number,
+/**
+ * What its failure does.
+ */
+onFailure: FailurePolicy,
+/**
+ * Where it is.
+ */
+status: StepStatus,
+/**
+ * When it started (RFC 3339).
+ */
+startedAt?: string,
+/**
+ * When it ended.
+ */
+endedAt?: string,
+/**
+ * Who confirmed it.
+ */
+confirmedBy?: string,
+/**
+ * Why it failed or was skipped.
+ */
+note?: string, };
+
+/**
+ * Where a step is.
+ */
+export type StepStatus = "pending" | "waiting" | "done" | "failed" | "skipped";
+
+/**
  * A plan as stored, with its current revision.
  */
 export type StoredPlan = {
@@ -2732,7 +2826,16 @@ timeoutMinutes?: number,
 /**
  * What a failure in this wave does to the rest.
  */
-onFailure: FailurePolicy, };
+onFailure: FailurePolicy,
+/**
+ * Steps run, in order, before the wave's servers launch.
+ */
+before?: Array<PlanStep>,
+/**
+ * Steps run, in order, once the wave's servers have launched; the wave (and its RTO to
+ * "application up") ends when they are done.
+ */
+after?: Array<PlanStep>, };
 
 /**
  * How a wave will run against the DRS quotas.
@@ -2803,7 +2906,11 @@ endedAt?: string,
 /**
  * Servers.
  */
-servers: Array<ServerRun>, };
+servers: Array<ServerRun>,
+/**
+ * Its before- and after-steps, in the order they run.
+ */
+steps?: Array<StepRun>, };
 
 /**
  * Where a wave is.

@@ -21,7 +21,7 @@ import { ErrorState, Loading } from "../components/PageState";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
-import type { BackendError, Driver, Execution, ExecutionDetail, Retry, ServerRun, WaveRun } from "../types";
+import type { BackendError, Driver, Execution, ExecutionDetail, Retry, ServerRun, StepStatus, WaveRun } from "../types";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatTime } from "./format";
 import "./execution-view.css";
@@ -29,6 +29,16 @@ import "./execution-view.css";
 const FINAL = ["completed", "failed", "cancelled"];
 
 /** `mm:ss` or `h:mm:ss`. */
+
+/** How each step status shows. */
+const STEP_STATUS: Record<StepStatus, "pending" | "in-progress" | "success" | "error" | "stopped"> = {
+  pending: "pending",
+  waiting: "in-progress",
+  done: "success",
+  failed: "error",
+  skipped: "stopped",
+};
+
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const h = Math.floor(s / 3600);
@@ -258,9 +268,25 @@ export function ExecutionView() {
     }
   };
 
+  const confirm = async (wave: string, step: string) => {
+    setBusy(`step:${wave}/${step}`);
+    try {
+      const outcome = await backend.confirmStep(e.id, wave, step);
+      const said = `Step "${step}" confirmed.`;
+      notify("success", outcome.drivenHere || outcome.driver.state === "live" ? said : `${said} No process drives this execution now: it is acted on when it is resumed.`);
+      void load();
+    } catch (err) {
+      notify("error", toBackendError(err).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+
   const c = counts(e);
   const final = FINAL.includes(e.status);
   const waiting = e.waves.filter((w) => w.status === "waitingApproval");
+  const waitingSteps = e.waves.flatMap((w) => (w.steps ?? []).filter((s) => s.status === "waiting").map((s) => ({ wave: w.name, step: s })));
+  const steps = e.waves.flatMap((w) => (w.steps ?? []).map((s) => ({ wave: w.name, step: s })));
   const driver = detail?.driver;
   const drivenHere = !!detail?.driving;
   const orphaned = detail && !drivenHere && !final && driver?.state !== "live" && e.cleanup.status !== "awaitingConfirmation";
@@ -337,6 +363,37 @@ export function ExecutionView() {
               {w.servers.length} servers launch when it is approved.
             </Alert>
           ))}
+          {waitingSteps.map(({ wave, step }) => (
+            <Alert
+              key={`${wave}/${step.name}`}
+              type="warning"
+              header={`Wave "${wave}": confirm "${step.name}"`}
+              data-testid={`step-waiting-${step.name}`}
+              action={
+                <Button variant="primary" onClick={() => void confirm(wave, step.name)} loading={busy === `step:${wave}/${step.name}`} data-testid={`confirm-step-${step.name}`}>
+                  Confirm done
+                </Button>
+              }
+            >
+              {step.instruction}
+              {step.timeoutMinutes ? ` (fails after ${step.timeoutMinutes} min without a confirmation)` : ""}
+            </Alert>
+          ))}
+          {steps.length > 0 && (
+            <Container header={<Header variant="h2" description="Before and after each wave's launch, in order.">Steps</Header>} data-testid="steps">
+              <SpaceBetween size="xs">
+                {steps.map(({ wave, step }) => (
+                  <div key={`${wave}/${step.name}`} data-testid={`step-${step.name}`}>
+                    <StatusIndicator type={STEP_STATUS[step.status]}>
+                      {`${wave} · ${step.phase === "before" ? "before launch" : "after launch"} · ${step.name}: ${step.status}`}
+                    </StatusIndicator>
+                    {step.confirmedBy && <Box variant="small">{` confirmed by ${step.confirmedBy}${step.endedAt ? ` at ${formatTime(step.endedAt)}` : ""}`}</Box>}
+                    {step.note && <Box variant="small">{` ${step.note}`}</Box>}
+                  </div>
+                ))}
+              </SpaceBetween>
+            </Container>
+          )}
           {e.cleanup.status === "awaitingConfirmation" && (
             <Alert
               type="warning"

@@ -14,6 +14,7 @@ const api = vi.hoisted(() => ({
   watchExecution: vi.fn(),
   startExecution: vi.fn(),
   requestExecution: vi.fn(),
+  confirmStep: vi.fn(),
   resumeExecution: vi.fn(),
   orphanedExecutions: vi.fn(),
 }));
@@ -102,6 +103,30 @@ describe("the live view", () => {
     expect(within(screen.getByTestId("execution-servers")).getByText("5:00")).toBeInTheDocument();
     await user.click(screen.getByTestId("approve-web"));
     await waitFor(() => expect(api.requestExecution).toHaveBeenCalledWith("exec-1", "approve", "web"));
+  });
+
+  it("shows a manual step like an approval, confirms it, and lists every step", async () => {
+    const e = execution();
+    e.waves[1].status = "pending";
+    e.waves[1].approvedBy = "local:alice";
+    e.waves[1].steps = [
+      { name: "payment provider notified", phase: "before", kind: "manual", instruction: "Tell the payment provider.", timeoutMinutes: 30, onFailure: "stop", status: "waiting", startedAt: "2026-11-26T10:06:00Z" },
+      { name: "status page", phase: "before", kind: "manual", instruction: "Post it.", onFailure: "stop", status: "skipped", note: "runs in recoveries only" },
+    ];
+    e.waves[0].steps = [
+      { name: "dba check", phase: "after", kind: "manual", instruction: "Check writes.", onFailure: "stop", status: "done", confirmedBy: "local:bob", endedAt: "2026-11-26T10:05:00Z" },
+    ];
+    api.execution.mockResolvedValue({ execution: e, events: [], ...here });
+    api.watchExecution.mockResolvedValue(e);
+    api.confirmStep.mockResolvedValue({ driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 0 }, drivenHere: true });
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    const waiting = await screen.findByTestId("step-waiting-payment provider notified");
+    expect(waiting).toHaveTextContent("Tell the payment provider. (fails after 30 min without a confirmation)");
+    expect(screen.getByTestId("step-dba check")).toHaveTextContent("confirmed by local:bob");
+    expect(screen.getByTestId("step-status page")).toHaveTextContent("runs in recoveries only");
+    await user.click(screen.getByTestId("confirm-step-payment provider notified"));
+    await waitFor(() => expect(api.confirmStep).toHaveBeenCalledWith("exec-1", "web", "payment provider notified"));
   });
 
   it("follows the states streamed from Rust", async () => {

@@ -459,6 +459,56 @@ impl App {
         })
     }
 
+    /// A person confirms a wave's step (a manual step). Without a wave, the step's name must
+    /// be unique in the execution.
+    pub fn confirm_step(
+        &self,
+        id: &str,
+        wave: Option<&str>,
+        step: &str,
+    ) -> Result<RequestOutcome, AppError> {
+        let actor = self.actor().to_string();
+        let driver = self.with_store(|s| {
+            let e = s.execution(id)?;
+            let wave = match wave {
+                Some(w) => w.to_string(),
+                None => {
+                    let holders: Vec<&str> = e
+                        .waves
+                        .iter()
+                        .filter(|w| w.steps.iter().any(|x| x.name == step))
+                        .map(|w| w.name.as_str())
+                        .collect();
+                    match holders.as_slice() {
+                        [one] => one.to_string(),
+                        [] => {
+                            return Err(AppError::new(
+                                ErrorCode::NotFound,
+                                format!("execution {id} has no step \"{step}\""),
+                            ))
+                        }
+                        many => {
+                            return Err(AppError::new(
+                                ErrorCode::Invalid,
+                                format!(
+                                    "step \"{step}\" is in waves {}: name the wave with --wave",
+                                    many.join(", ")
+                                ),
+                            ))
+                        }
+                    }
+                }
+            };
+            s.request(id, Request::ConfirmStep { wave: &wave, step }, &actor)?;
+            tracing::info!(execution = %id, "step \"{step}\" of wave \"{wave}\" confirmed by {actor}");
+            Ok(s.driver(id)?)
+        })?;
+        Ok(RequestOutcome {
+            driver,
+            driven_here: self.executions().is_driving(id),
+        })
+    }
+
     /// One execution with its events and who drives it.
     pub fn execution_detail(&self, id: &str) -> Result<ExecutionDetail, AppError> {
         let (execution, events, driver) =

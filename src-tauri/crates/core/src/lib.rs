@@ -40,6 +40,6 @@ mod yaml_index;
 
 pub use document::{Document, DocumentKind, ParseError, API_VERSION};
 pub use group::{LaunchMode, LaunchSettings, ProtectionGroup, Selector, ServerOverride};
-pub use plan::{FailurePolicy, RecoveryPlan, Wave};
+pub use plan::{FailurePolicy, RecoveryPlan, Step, StepKind, Wave};
 pub use target::{CredentialSource, RoleBase, ServiceEndpoints, Target};
 pub use validation::{Problem, Severity};

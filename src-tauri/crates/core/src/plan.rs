@@ -52,6 +52,115 @@ pub struct Wave {
     /// What a failure in this wave does to the rest.
     #[serde(default)]
     pub on_failure: FailurePolicy,
+    /// Steps run, in order, before the wave's servers launch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<Step>,
+    /// Steps run, in order, once the wave's servers have launched; the wave (and its RTO to
+    /// "application up") ends when they are done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<Step>,
+}
+
+/// Longest a step may wait: one day, in minutes.
+pub const MAX_STEP_TIMEOUT_MINUTES: u32 = 24 * 60;
+/// Most steps one wave may hold (before and after together).
+pub const MAX_STEPS_PER_WAVE: usize = 50;
+/// Longest step instruction, in characters.
+pub const MAX_INSTRUCTION_CHARS: usize = 2000;
+
+/// What kind of step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum StepKind {
+    /// A checklist item a person confirms (who and when are recorded).
+    #[default]
+    Manual,
+}
+
+/// A step of a wave's runbook, run before its servers launch or after they have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(export_to = "ipc.ts", rename = "PlanStep")]
+pub struct Step {
+    /// Unique within the wave.
+    pub name: String,
+    /// What it is.
+    #[serde(default)]
+    pub kind: StepKind,
+    /// What the person is asked to do (manual steps).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub instruction: String,
+    /// Minutes the step may take (for a manual step: wait for its confirmation); none: no
+    /// limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub timeout_minutes: Option<u32>,
+    /// A failed (timed-out) step: `stop` fails the wave like a failed server; `continue` goes on.
+    #[serde(default)]
+    pub on_failure: FailurePolicy,
+    /// Run in drills too (`false`: recoveries only).
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub in_drills: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+impl Step {
+    /// Checks one step; `base` is its path (`waves[0].after[1]`).
+    fn validate(&self, base: &str, wave: &str, problems: &mut Vec<Problem>) {
+        if let Err(m) = rules::check_name("step", &self.name) {
+            problems.push(Problem::error(format!("{base}.name"), m));
+        }
+        match self.kind {
+            StepKind::Manual => {
+                if self.instruction.trim().is_empty() {
+                    problems.push(Problem::error(
+                        format!("{base}.instruction"),
+                        format!(
+                            "manual step \"{}\" of wave \"{wave}\" says nothing to do: write the instruction the person confirms",
+                            self.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let chars = self.instruction.chars().count();
+        if chars > MAX_INSTRUCTION_CHARS {
+            problems.push(Problem::error(
+                format!("{base}.instruction"),
+                format!("instruction is {chars} characters long; at most {MAX_INSTRUCTION_CHARS} are allowed"),
+            ));
+        }
+        if let Some(c) = rules::bidi_control(&self.instruction) {
+            problems.push(Problem::error(
+                format!("{base}.instruction"),
+                format!(
+                    "instruction contains the bidirectional control character U+{:04X}",
+                    c as u32
+                ),
+            ));
+        }
+        match self.timeout_minutes {
+            Some(0) => problems.push(Problem::error(
+                format!("{base}.timeoutMinutes"),
+                "timeout must be at least 1 minute",
+            )),
+            Some(t) if t > MAX_STEP_TIMEOUT_MINUTES => problems.push(Problem::error(
+                format!("{base}.timeoutMinutes"),
+                format!(
+                    "a step may wait at most a day ({MAX_STEP_TIMEOUT_MINUTES} minutes), not {t}"
+                ),
+            )),
+            _ => {}
+        }
+    }
 }
 
 /// A recovery plan.
@@ -169,6 +278,32 @@ impl RecoveryPlan {
                         &path,
                         format!("wave \"{}\" depends on unknown wave \"{dep}\"", wave.name),
                     ));
+                }
+            }
+            let steps = wave.before.len() + wave.after.len();
+            if steps > MAX_STEPS_PER_WAVE {
+                problems.push(Problem::error(
+                    format!("{base}.after"),
+                    format!(
+                        "wave \"{}\" has {steps} steps; at most {MAX_STEPS_PER_WAVE} are allowed",
+                        wave.name
+                    ),
+                ));
+            }
+            let mut step_names = BTreeSet::new();
+            for (phase, list) in [("before", &wave.before), ("after", &wave.after)] {
+                for (j, step) in list.iter().enumerate() {
+                    let path = format!("{base}.{phase}[{j}]");
+                    step.validate(&path, &wave.name, &mut problems);
+                    if !step_names.insert(step.name.as_str()) {
+                        problems.push(Problem::error(
+                            format!("{path}.name"),
+                            format!(
+                                "wave \"{}\" has two steps named \"{}\"",
+                                wave.name, step.name
+                            ),
+                        ));
+                    }
                 }
             }
             match wave.timeout_minutes {
@@ -503,5 +638,43 @@ mod tests {
             messages(&plan(vec![w])),
             vec!["timeout must be at least 1 minute"]
         );
+    }
+
+    #[test]
+    fn steps_are_checked_where_they_are() {
+        let manual = |name: &str, instruction: &str| Step {
+            name: name.into(),
+            instruction: instruction.into(),
+            in_drills: true,
+            ..Default::default()
+        };
+        let mut w = wave("db", &["db"], &[]);
+        w.before = vec![manual("notify", "Tell the payment provider.")];
+        w.after = vec![
+            manual("notify", "Again."),
+            manual("check", " "),
+            Step {
+                timeout_minutes: Some(2000),
+                ..manual("wait", "Wait for the DBA.")
+            },
+        ];
+        let p = plan(vec![w]).validate(&groups());
+        let at = |path: &str| {
+            p.iter()
+                .find(|x| x.path == path)
+                .map(|x| x.message.clone())
+                .unwrap_or_else(|| panic!("nothing at {path}: {p:?}"))
+        };
+        assert!(at("waves[0].after[0].name").contains("two steps named \"notify\""));
+        assert!(at("waves[0].after[1].instruction").contains("says nothing to do"));
+        assert!(at("waves[0].after[2].timeoutMinutes").contains("at most a day"));
+        assert_eq!(p.len(), 3, "{p:?}");
+        // As read from a document: a step runs in drills unless it says not.
+        let step: Step = serde_json::from_str(
+            r#"{"name": "announce", "kind": "manual", "instruction": "Post on the status page."}"#,
+        )
+        .unwrap();
+        assert!(step.in_drills);
+        assert_eq!(step.on_failure, FailurePolicy::Stop);
     }
 }

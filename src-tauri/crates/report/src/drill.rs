@@ -447,6 +447,71 @@ pub fn drill_pdf(
         );
     }
 
+    // The runbook's steps.
+    let steps: Vec<_> = e
+        .waves
+        .iter()
+        .flat_map(|w| w.steps.iter().map(move |s| (w, s)))
+        .collect();
+    if !steps.is_empty() {
+        d.heading("Steps", 1);
+        d.table(
+            &[
+                col("Wave", 90.0),
+                col("Step", 150.0),
+                col("Outcome", 139.0),
+                col("When", 120.0),
+            ],
+            &steps
+                .iter()
+                .map(|(w, s)| {
+                    use drs_core::execution::StepStatus;
+                    let outcome = match s.status {
+                        StepStatus::Done => format!(
+                            "done{}",
+                            s.confirmed_by
+                                .as_deref()
+                                .map(|b| format!(", confirmed by {b}"))
+                                .unwrap_or_default()
+                        ),
+                        StepStatus::Failed => {
+                            format!("failed: {}", s.note.as_deref().unwrap_or("no reason"))
+                        }
+                        StepStatus::Skipped => {
+                            format!("skipped: {}", s.note.as_deref().unwrap_or("not run"))
+                        }
+                        StepStatus::Waiting => "waiting for a person".into(),
+                        StepStatus::Pending => "not reached".into(),
+                    };
+                    let colour = match s.status {
+                        StepStatus::Done => INK,
+                        StepStatus::Failed => RED,
+                        _ => AMBER,
+                    };
+                    Row::new(
+                        vec![
+                            w.name.clone(),
+                            format!(
+                                "{} ({})",
+                                s.name,
+                                match s.phase {
+                                    drs_core::execution::StepPhase::Before => "before launch",
+                                    drs_core::execution::StepPhase::After => "after launch",
+                                }
+                            ),
+                            outcome,
+                            s.ended_at
+                                .as_deref()
+                                .map(when)
+                                .unwrap_or_else(|| "—".into()),
+                        ],
+                        colour,
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+
     // Decisions.
     d.heading("Approvals and requests", 1);
     let gated: Vec<_> = e.waves.iter().filter(|w| w.approval_required).collect();

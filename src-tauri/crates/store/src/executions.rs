@@ -78,6 +78,13 @@ pub enum Request<'a> {
     /// Stop retrying a drill's cleanup and restores; the execution ends with what is left
     /// listed.
     Abandon,
+    /// A person confirms a wave's step (a manual step).
+    ConfirmStep {
+        /// Wave.
+        wave: &'a str,
+        /// Step.
+        step: &'a str,
+    },
 }
 
 /// A lease that has not been renewed for this long belongs to a driver that is gone (or
@@ -441,11 +448,47 @@ impl Store {
             }
             Request::ConfirmCleanup => ("cleanup", None),
             Request::Abandon => ("abandon", None),
+            Request::ConfirmStep { wave, step } => {
+                let Some(w) = e.waves.iter().find(|x| x.name == wave) else {
+                    return Err(StoreError::NotFound {
+                        kind: "wave",
+                        name: format!("{wave} (in execution {id})"),
+                    });
+                };
+                let Some(s) = w.steps.iter().find(|x| x.name == step) else {
+                    return Err(StoreError::NotFound {
+                        kind: "step",
+                        name: format!(
+                            "{step} (wave \"{wave}\" has {})",
+                            if w.steps.is_empty() {
+                                "no steps".to_string()
+                            } else {
+                                w.steps
+                                    .iter()
+                                    .map(|x| format!("\"{}\"", x.name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    });
+                };
+                if s.status.is_final() {
+                    return Err(StoreError::Conflict(format!(
+                        "step \"{step}\" of wave \"{wave}\" is over already ({:?})",
+                        s.status
+                    )));
+                }
+                ("confirm", Some(wave))
+            }
+        };
+        let step = match request {
+            Request::ConfirmStep { step, .. } => Some(step),
+            _ => None,
         };
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO execution_requests (execution, at, actor, request, wave) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, now(), actor, text, wave],
+                "INSERT INTO execution_requests (execution, at, actor, request, wave, step) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, now(), actor, text, wave, step],
             )?;
             audit::append(
                 tx,
@@ -453,7 +496,7 @@ impl Store {
                 &format!("execution.{text}"),
                 "execution",
                 id,
-                serde_json::json!({ "plan": e.plan, "wave": wave }),
+                serde_json::json!({ "plan": e.plan, "wave": wave, "step": step }),
             )
         })
     }
@@ -492,18 +535,23 @@ impl Store {
     /// What people asked of an execution so far.
     pub fn control(&self, id: &str) -> Result<Control> {
         let mut stmt = self.conn.prepare(
-            "SELECT request, wave, actor FROM execution_requests WHERE execution = ?1 ORDER BY id",
+            "SELECT request, wave, actor, step FROM execution_requests WHERE execution = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         let mut c = Control::default();
         for row in rows {
-            let (request, wave, actor) = row?;
+            let (request, wave, actor, step) = row?;
+            if let ("confirm", Some(w), Some(s)) = (request.as_str(), &wave, step) {
+                c.confirmations.entry((w.clone(), s)).or_insert(actor);
+                continue;
+            }
             match (request.as_str(), wave) {
                 ("pause", _) => c.pause = true,
                 ("resume", _) => c.pause = false,

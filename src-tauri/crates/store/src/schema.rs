@@ -165,6 +165,8 @@ const MIGRATIONS: &[&str] = &[
     // 9: a wave without `dependsOn` now waits for the wave before it (the hook writes
     // `dependsOn: []` into existing plans so they keep starting such waves with the first).
     "CREATE INDEX IF NOT EXISTS executions_status ON executions (status);",
+    // 10: a person confirms a wave's step (manual steps): the request names the step.
+    "ALTER TABLE execution_requests ADD COLUMN step TEXT;",
 ];
 
 /// Migration 9's hook: a new revision of every plan whose waves after the first say nothing

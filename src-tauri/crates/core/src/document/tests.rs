@@ -237,6 +237,7 @@ fn wave() -> impl Strategy<Value = Wave> {
             } else {
                 FailurePolicy::Stop
             },
+            ..Default::default()
         })
 }
 

@@ -18,6 +18,8 @@ pub struct Control {
     /// A person decided to stop retrying a drill's cleanup and restores: the execution ends
     /// (failed) with what is left listed.
     pub abandon: bool,
+    /// Confirmed steps, by (wave, step), with who confirmed.
+    pub confirmations: BTreeMap<(String, String), String>,
 }
 
 /// Why the journal refused a write.
@@ -85,6 +87,31 @@ pub enum Event {
     WaveWaitingApproval {
         /// Wave.
         wave: String,
+    },
+    /// A step waits for a person to confirm it.
+    StepWaiting {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+    },
+    /// A person confirmed a step.
+    StepConfirmed {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// Who.
+        by: String,
+    },
+    /// A step failed.
+    StepFailed {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// Why.
+        why: String,
     },
     /// A wave passed its timeout.
     WaveTimedOut {
@@ -330,6 +357,9 @@ impl std::fmt::Display for Event {
             ),
             Self::WaveStarted { wave } => write!(f, "wave \"{wave}\" started"),
             Self::WaveWaitingApproval { wave } => write!(f, "wave \"{wave}\" waits for an approval"),
+            Self::StepWaiting { wave, step } => write!(f, "wave \"{wave}\": step \"{step}\" waits for a person to confirm it"),
+            Self::StepConfirmed { wave, step, by } => write!(f, "wave \"{wave}\": step \"{step}\" confirmed by {by}"),
+            Self::StepFailed { wave, step, why } => write!(f, "wave \"{wave}\": step \"{step}\" failed: {why}"),
             Self::WaveTimedOut { wave, minutes, not_started, jobs_running } => write!(
                 f,
                 "wave \"{wave}\" timed out after {minutes} min: {not_started} server(s) not started; {jobs_running} job(s) followed to their end"

@@ -4,7 +4,10 @@
 //! reading each job to its end (its log, its recovery instances, the EC2 launch times).
 
 use super::journal::Event;
-use super::model::{Batch, ExecutionKind, ExecutionStatus, ServerStatus, Step, WaveStatus};
+use super::model::{
+    Batch, ExecutionKind, ExecutionStatus, ServerStatus, Step, StepPhase, StepRun, StepStatus,
+    WaveStatus,
+};
 use super::retry::{outcome, Outcome};
 use super::{rfc3339, Engine, EngineError, Execution};
 use crate::cloud::{Cloud, CloudError};
@@ -28,6 +31,16 @@ fn batch_tags(e: &Execution, b: &Batch) -> BTreeMap<String, String> {
         (jobs::tags::WAVE.to_string(), b.wave.clone()),
         (jobs::tags::BATCH.to_string(), b.key.clone()),
     ])
+}
+
+/// Every step of `w` not over yet is skipped, with why.
+fn skip_steps(w: &mut super::model::WaveRun, why: &str) {
+    for s in &mut w.steps {
+        if !s.status.is_final() {
+            s.status = StepStatus::Skipped;
+            s.note = Some(why.to_string());
+        }
+    }
 }
 
 impl Engine<'_> {
@@ -68,6 +81,28 @@ impl Engine<'_> {
             if !matches!(w.status, WaveStatus::Pending | WaveStatus::WaitingApproval) {
                 continue;
             }
+            // Its before-steps, in order; a failed one whose policy is stop fails the wave
+            // before any of its servers launches.
+            if let Some(failed) = w
+                .steps
+                .iter()
+                .find(|s| s.phase == StepPhase::Before && s.stops())
+                .map(|s| s.name.clone())
+            {
+                let why = format!("not launched: step \"{failed}\" failed");
+                for s in &mut w.servers {
+                    s.status = ServerStatus::NotRun;
+                    s.failure = Some(why.clone());
+                }
+                skip_steps(w, &format!("not run: step \"{failed}\" failed"));
+                w.status = WaveStatus::Failed;
+                w.ended_at = Some(rfc3339(now));
+                events.push(Event::WaveEnded {
+                    wave: w.name.clone(),
+                    status: WaveStatus::Failed,
+                });
+                continue;
+            }
             if halted {
                 w.status = WaveStatus::Skipped;
                 for s in &mut w.servers {
@@ -75,6 +110,7 @@ impl Engine<'_> {
                     s.failure =
                         Some("not run: an earlier wave failed and its policy is stop".into());
                 }
+                skip_steps(w, "not run: an earlier wave failed and its policy is stop");
                 skipped.push(w.name.clone());
                 continue;
             }
@@ -90,6 +126,19 @@ impl Engine<'_> {
                     w.status = WaveStatus::WaitingApproval;
                     events.push(Event::WaveWaitingApproval {
                         wave: w.name.clone(),
+                    });
+                }
+                waiting = true;
+                continue;
+            }
+            let wave_name = w.name.clone();
+            if let Some(step) = w.next_step(StepPhase::Before) {
+                if step.status == StepStatus::Pending {
+                    step.status = StepStatus::Waiting;
+                    step.started_at = Some(rfc3339(now));
+                    events.push(Event::StepWaiting {
+                        wave: wave_name,
+                        step: step.name.clone(),
                     });
                 }
                 waiting = true;
@@ -182,16 +231,33 @@ impl Engine<'_> {
             let jobs_done = e.batches.iter().filter(|b| b.wave == name).all(|b| b.done);
             let w = &mut e.waves[i];
             if jobs_done && w.servers.iter().all(|s| s.status.is_final()) {
-                w.status =
-                    if w.timed_out || w.servers.iter().any(|s| s.status == ServerStatus::Failed) {
-                        WaveStatus::Failed
-                    } else {
-                        WaveStatus::Completed
-                    };
+                let servers_failed =
+                    w.timed_out || w.servers.iter().any(|s| s.status == ServerStatus::Failed);
+                // After-steps run once the servers are up (not after a failure that stops the
+                // plan); the wave ends when they are over.
+                if servers_failed && w.on_failure == crate::plan::FailurePolicy::Stop {
+                    skip_steps(w, "not run: the wave failed");
+                }
+                if let Some(step) = w.next_step(StepPhase::After) {
+                    if step.status == StepStatus::Pending {
+                        step.status = StepStatus::Waiting;
+                        step.started_at = Some(now_text.clone());
+                        let step = step.name.clone();
+                        self.record(e, Event::StepWaiting { wave: name, step })?;
+                    }
+                    continue;
+                }
+                let w = &mut e.waves[i];
+                w.status = if servers_failed || w.steps.iter().any(StepRun::stops) {
+                    WaveStatus::Failed
+                } else {
+                    WaveStatus::Completed
+                };
                 w.ended_at = w
                     .servers
                     .iter()
                     .filter_map(|s| s.ended_at.clone())
+                    .chain(w.steps.iter().filter_map(|s| s.ended_at.clone()))
                     .max()
                     .or_else(|| Some(now_text.clone()));
                 let status = w.status;
@@ -214,6 +280,11 @@ impl Engine<'_> {
             }
             if matches!(w.status, WaveStatus::Pending | WaveStatus::WaitingApproval) {
                 w.status = WaveStatus::Skipped;
+                changed = true;
+            }
+            // Steps not done will not run (a cancelled execution waits for nobody).
+            if w.steps.iter().any(|s| !s.status.is_final()) {
+                skip_steps(w, "cancelled");
                 changed = true;
             }
         }

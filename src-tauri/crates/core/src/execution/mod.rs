@@ -198,7 +198,11 @@ impl<'a> Engine<'a> {
                 || awaiting
                 || e.waves
                     .iter()
-                    .any(|w| w.status == WaveStatus::WaitingApproval),
+                    .any(|w| w.status == WaveStatus::WaitingApproval)
+                || e.waves
+                    .iter()
+                    .flat_map(|w| &w.steps)
+                    .any(|s| s.status == StepStatus::Waiting),
             cleanup_awaits_confirmation: awaiting,
             ended: end || e.status.is_final(),
             next_in,
@@ -280,13 +284,35 @@ impl<'a> Engine<'a> {
     }
 
     fn apply_requests(&mut self, e: &mut Execution, control: &Control) -> Result<(), EngineError> {
+        let now = rfc3339(self.clock.now());
+        let mut events = Vec::new();
         for w in &mut e.waves {
             if w.approved_by.is_none() {
                 if let Some(by) = control.approvals.get(&w.name) {
                     w.approved_by = Some(by.clone());
                 }
             }
+            for s in &mut w.steps {
+                if s.status != StepStatus::Waiting {
+                    continue;
+                }
+                let key = (w.name.clone(), s.name.clone());
+                if let Some(by) = control.confirmations.get(&key) {
+                    s.status = StepStatus::Done;
+                    s.confirmed_by = Some(by.clone());
+                    s.ended_at = Some(now.clone());
+                    events.push(Event::StepConfirmed {
+                        wave: key.0,
+                        step: key.1,
+                        by: by.clone(),
+                    });
+                }
+            }
         }
+        for ev in events {
+            self.record(e, ev)?;
+        }
+        self.time_out_steps(e)?;
         if control.cancel
             && matches!(
                 e.status,
@@ -306,6 +332,42 @@ impl<'a> Engine<'a> {
         } else if !control.pause && e.status == ExecutionStatus::Paused {
             e.status = ExecutionStatus::Running;
             self.record(e, Event::Unpaused)?;
+        }
+        Ok(())
+    }
+
+    /// A waiting step past its timeout fails (the time the engine did not run does not count).
+    fn time_out_steps(&mut self, e: &mut Execution) -> Result<(), EngineError> {
+        let now = rfc3339(self.clock.now());
+        let mut events = Vec::new();
+        for wi in 0..e.waves.len() {
+            for si in 0..e.waves[wi].steps.len() {
+                let s = &e.waves[wi].steps[si];
+                let (Some(limit), Some(start), StepStatus::Waiting) =
+                    (s.timeout_minutes, s.started_at.clone(), s.status)
+                else {
+                    continue;
+                };
+                let elapsed = crate::readiness::seconds_between(&start, &now).unwrap_or(0)
+                    - e.gap_seconds_between(&start, &now);
+                if elapsed < i64::from(limit) * 60 {
+                    continue;
+                }
+                let why = format!("nobody confirmed it within {limit} min");
+                let wave = e.waves[wi].name.clone();
+                let s = &mut e.waves[wi].steps[si];
+                s.status = StepStatus::Failed;
+                s.ended_at = Some(now.clone());
+                s.note = Some(why.clone());
+                events.push(Event::StepFailed {
+                    wave,
+                    step: s.name.clone(),
+                    why,
+                });
+            }
+        }
+        for ev in events {
+            self.record(e, ev)?;
         }
         Ok(())
     }

@@ -256,24 +256,146 @@ pub struct WaveRun {
     pub ended_at: Option<String>,
     /// Servers.
     pub servers: Vec<ServerRun>,
+    /// Its before- and after-steps, in the order they run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepRun>,
 }
 
 impl WaveRun {
-    /// Every server of the wave has launched, failed or been left out: the waves that depend on
-    /// it may start (its jobs may still be ending).
+    /// Every server of the wave has launched, failed or been left out, and its after-steps
+    /// are over: the waves that depend on it may start (its jobs may still be ending).
     pub fn settled(&self) -> bool {
-        self.status.is_final() || self.servers.iter().all(|s| s.status.is_final())
+        self.status.is_final()
+            || (self.servers.iter().all(|s| s.status.is_final())
+                && self
+                    .steps
+                    .iter()
+                    .filter(|s| s.phase == StepPhase::After)
+                    .all(|s| s.status.is_final()))
     }
 
-    /// Settled with a failure (a server failed or the wave timed out).
+    /// Settled with a failure (a server failed, the wave timed out, or a step whose policy
+    /// is stop failed).
     pub fn failed(&self) -> bool {
         self.status == WaveStatus::Failed
+            || self.steps.iter().any(StepRun::stops)
             || (self.settled()
                 && (self.timed_out
                     || self
                         .servers
                         .iter()
                         .any(|s| s.status == ServerStatus::Failed)))
+    }
+
+    /// The first step of `phase` not yet over.
+    pub fn next_step(&mut self, phase: StepPhase) -> Option<&mut StepRun> {
+        self.steps
+            .iter_mut()
+            .find(|s| s.phase == phase && !s.status.is_final())
+    }
+}
+
+/// When a step runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum StepPhase {
+    /// Before the wave's servers launch.
+    #[default]
+    Before,
+    /// After they have.
+    After,
+}
+
+/// Where a step is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum StepStatus {
+    /// Not reached yet.
+    #[default]
+    Pending,
+    /// Waiting for a person to confirm it.
+    Waiting,
+    /// Done (confirmed).
+    Done,
+    /// Failed (timed out).
+    Failed,
+    /// Not run (a drill and the step runs in recoveries only, or its wave did not run).
+    Skipped,
+}
+
+impl StepStatus {
+    /// Over, one way or another.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Skipped)
+    }
+}
+
+/// One step of a wave in an execution.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct StepRun {
+    /// Name (unique within the wave).
+    pub name: String,
+    /// Before or after the launch.
+    pub phase: StepPhase,
+    /// What it is.
+    pub kind: crate::plan::StepKind,
+    /// What a person is asked to do.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub instruction: String,
+    /// Its timeout, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub timeout_minutes: Option<u32>,
+    /// What its failure does.
+    pub on_failure: FailurePolicy,
+    /// Where it is.
+    pub status: StepStatus,
+    /// When it started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub started_at: Option<String>,
+    /// When it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ended_at: Option<String>,
+    /// Who confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub confirmed_by: Option<String>,
+    /// Why it failed or was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub note: Option<String>,
+}
+
+impl StepRun {
+    /// A step of the plan as it starts in an execution of `kind`.
+    pub fn new(step: &crate::plan::Step, phase: StepPhase, kind: ExecutionKind) -> Self {
+        let skipped = kind == ExecutionKind::Drill && !step.in_drills;
+        Self {
+            name: step.name.clone(),
+            phase,
+            kind: step.kind,
+            instruction: step.instruction.clone(),
+            timeout_minutes: step.timeout_minutes,
+            on_failure: step.on_failure,
+            status: if skipped {
+                StepStatus::Skipped
+            } else {
+                StepStatus::Pending
+            },
+            note: skipped.then(|| "runs in recoveries only".to_string()),
+            ..Self::default()
+        }
+    }
+
+    /// Failed with policy stop: its wave fails.
+    pub fn stops(&self) -> bool {
+        self.status == StepStatus::Failed && self.on_failure == FailurePolicy::Stop
     }
 }
 

@@ -2,7 +2,9 @@
 //! effective wave order, and what the engine needs to know about the plan's groups.
 
 use super::model::WaveStatus;
-use super::model::{Cleanup, Execution, ExecutionKind, ExecutionStatus, ServerRun, WaveRun};
+use super::model::{
+    Cleanup, Execution, ExecutionKind, ExecutionStatus, ServerRun, StepPhase, StepRun, WaveRun,
+};
 use crate::group::{DrillNetwork, LaunchMode, ProtectionGroup};
 use crate::inventory::SourceServer;
 use crate::launch::LaunchConfiguration;
@@ -88,6 +90,16 @@ pub fn prepare(
             started_at: None,
             ended_at: None,
             servers: runs,
+            steps: w
+                .before
+                .iter()
+                .map(|s| StepRun::new(s, StepPhase::Before, kind))
+                .chain(
+                    w.after
+                        .iter()
+                        .map(|s| StepRun::new(s, StepPhase::After, kind)),
+                )
+                .collect(),
         });
     }
     if waves.iter().all(|w| w.servers.is_empty()) {

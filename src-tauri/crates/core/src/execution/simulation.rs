@@ -1105,6 +1105,9 @@ fn scenario(rng: &mut StdRng, world: &mut World) -> Scenario {
             } else {
                 FailurePolicy::Continue
             },
+            // Manual steps, some with a timeout nobody may meet.
+            before: manual_steps(rng, "before"),
+            after: manual_steps(rng, "after"),
         });
     }
     Scenario {
@@ -1246,6 +1249,13 @@ pub fn run_traced(seed: u64, trace: bool) -> Report {
                         l.control
                             .approvals
                             .insert(wv.name.clone(), "sim-approver".into());
+                    }
+                    for st in &wv.steps {
+                        if st.status == super::StepStatus::Waiting && rng.random::<f64>() < 0.3 {
+                            l.control
+                                .confirmations
+                                .insert((wv.name.clone(), st.name.clone()), "sim-person".into());
+                        }
                     }
                 }
                 if clock.now() < lock(&world).faults.until {
@@ -1392,6 +1402,40 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
         ));
         return;
     }
+    // Steps: all over; a confirmed one says who; no server of a wave launched before its
+    // before-steps let it.
+    for wv in &e.waves {
+        for st in &wv.steps {
+            if !st.status.is_final() {
+                report.violations.push(format!(
+                    "step {}/{} is {:?} after the execution ended",
+                    wv.name, st.name, st.status
+                ));
+            }
+            if st.status == super::StepStatus::Done && st.confirmed_by.is_none() {
+                report.violations.push(format!(
+                    "step {}/{} done without a confirmation",
+                    wv.name, st.name
+                ));
+            }
+        }
+        let cleared = wv
+            .steps
+            .iter()
+            .filter(|st| st.phase == super::StepPhase::Before)
+            .all(|st| match st.status {
+                super::StepStatus::Done => true,
+                super::StepStatus::Skipped => st.note.as_deref() == Some("runs in recoveries only"),
+                super::StepStatus::Failed => st.on_failure == FailurePolicy::Continue,
+                _ => false,
+            });
+        if !cleared && wv.servers.iter().any(|sv| sv.batch.is_some()) {
+            report.violations.push(format!(
+                "wave {} launched servers although its before-steps did not let it",
+                wv.name
+            ));
+        }
+    }
     let ours: BTreeSet<&String> = w
         .jobs
         .values()
@@ -1470,6 +1514,29 @@ pub fn run_many(seeds: impl IntoIterator<Item = u64>) -> (Vec<Report>, Report) {
         }
     }
     (failing, total)
+}
+
+/// Zero to two manual steps, some in recoveries only, some with a timeout and either policy.
+fn manual_steps(rng: &mut impl rand::Rng, phase: &str) -> Vec<crate::plan::Step> {
+    let n = if rng.random::<f64>() < 0.25 {
+        rng.random_range(1..=2)
+    } else {
+        0
+    };
+    (0..n)
+        .map(|i| crate::plan::Step {
+            name: format!("{phase}-{i}"),
+            kind: crate::plan::StepKind::Manual,
+            instruction: "confirm it".into(),
+            timeout_minutes: (rng.random::<f64>() < 0.3).then(|| rng.random_range(1..30)),
+            on_failure: if rng.random::<bool>() {
+                FailurePolicy::Stop
+            } else {
+                FailurePolicy::Continue
+            },
+            in_drills: rng.random::<f64>() < 0.9,
+        })
+        .collect()
 }
 
 #[cfg(test)]
