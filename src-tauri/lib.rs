@@ -14,6 +14,7 @@
 //! - [`commands`]: `#[tauri::command]` functions, one file per area; each parses, calls one
 //!   `App` use case and returns its result; every error crosses the IPC boundary as one
 //!   `{code, message, problems?}` shape (`drs_app::AppError`).
+//! - [`dialogs`]: native file dialogs opened from Rust (no command takes a path from the page).
 //! - [`cli`]: clap subcommands with human output by default and `--json` for machines; each
 //!   calls the same use cases and renders them; errors exit with `AppError`'s exit code.
 //!

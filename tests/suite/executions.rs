@@ -1156,6 +1156,14 @@ fn a_leftover_launch_into_in_a_new_instances_group_never_costs_a_dr_instance() {
         std::thread::sleep(Duration::from_millis(150));
     }
     cli.ok(&["executions", "approve", &id, "--wave", "web"]);
+    // The sample plan's web wave asks a person to confirm a step before it launches.
+    cli.ok(&[
+        "executions",
+        "confirm",
+        &id,
+        "--step",
+        "payment provider notified",
+    ]);
     let run = finish(child);
     let e = cli.execution(&id);
     assert_eq!(e["cleanup"]["status"], "verified", "{}\n{e}", run.stderr);

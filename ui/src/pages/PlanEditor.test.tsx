@@ -142,6 +142,25 @@ describe("PlanEditor", () => {
     expect(await screen.findByText("Revision 4")).toBeInTheDocument();
   });
 
+  it("adds a manual step to a wave, moves it before the launch and saves it", async () => {
+    api.savePlan.mockImplementation(async (plan: RecoveryPlan) => ({ ...stored, plan, revision: 4 }));
+    const user = userEvent.setup();
+    renderAt("/plans/edit/shop-dr");
+    await screen.findByDisplayValue("database");
+    await user.click(screen.getByTestId("add-step-1"));
+    const name = screen.getByTestId("step-name-1-after-0").querySelector("input")!;
+    await user.clear(name);
+    await user.type(name, "payment provider notified");
+    await user.type(screen.getByTestId("step-instruction-1-after-0").querySelector("input")!, "Tell them.");
+    await user.click(screen.getByTestId("save-plan"));
+    await waitFor(() => expect(api.savePlan).toHaveBeenCalledTimes(1));
+    const [plan] = api.savePlan.mock.calls[0];
+    expect(plan.waves[1].after).toEqual([{ name: "payment provider notified", kind: "manual", instruction: "Tell them.", onFailure: "stop" }]);
+    expect(plan.waves[0].after).toBeUndefined();
+    await user.click(screen.getByTestId("remove-step-1-after-0"));
+    await waitFor(() => expect(screen.queryByTestId("step-name-1-after-0")).not.toBeInTheDocument());
+  });
+
   it("reorders and removes waves", async () => {
     const user = userEvent.setup();
     renderAt("/plans/edit/shop-dr");

@@ -24,7 +24,7 @@ import { UnsavedChangesGuard } from "../components/UnsavedChangesGuard";
 import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
 import { WaveGraph } from "../components/WaveGraph";
-import type { Problem, RecoveryPlan, Wave } from "../types";
+import type { PlanStep, Problem, RecoveryPlan, Wave } from "../types";
 
 const EMPTY_PLAN: RecoveryPlan = { name: "", description: "", rtoTargetMinutes: 60, waves: [] };
 
@@ -172,7 +172,74 @@ function WaveEditor({
           </Checkbox>
         </FormField>
       </ColumnLayout>
+      <StepsEditor wave={wave} index={index} problems={problems} onChange={onChange} />
     </Container>
+  );
+}
+
+const STEP_PHASES = [
+  { value: "before", label: "Before the launch" },
+  { value: "after", label: "After the launch" },
+];
+
+/** A wave's manual steps: a person confirms each, before its servers launch or after. */
+function StepsEditor({ wave, index, problems, onChange }: { wave: Wave; index: number; problems: Problem[] | undefined; onChange: (w: Wave) => void }) {
+  const base = `waves[${index}]`;
+  const rows: { phase: "before" | "after"; at: number; step: PlanStep }[] = [
+    ...(wave.before ?? []).map((step, at) => ({ phase: "before" as const, at, step })),
+    ...(wave.after ?? []).map((step, at) => ({ phase: "after" as const, at, step })),
+  ];
+  const set = (phase: "before" | "after", list: PlanStep[]) => onChange({ ...wave, [phase]: list.length ? list : undefined });
+  const update = (phase: "before" | "after", at: number, step: PlanStep) => set(phase, (wave[phase] ?? []).map((s, i) => (i === at ? step : s)));
+  const remove = (phase: "before" | "after", at: number) => set(phase, (wave[phase] ?? []).filter((_, i) => i !== at));
+  const move = (from: "before" | "after", at: number, to: "before" | "after") => {
+    if (from === to) return;
+    const step = (wave[from] ?? [])[at];
+    onChange({
+      ...wave,
+      [from]: (wave[from] ?? []).filter((_, i) => i !== at).length ? (wave[from] ?? []).filter((_, i) => i !== at) : undefined,
+      [to]: [...(wave[to] ?? []), step],
+    });
+  };
+  return (
+    <SpaceBetween size="s">
+      <Box variant="h4">Manual steps</Box>
+      {rows.length === 0 && <Box color="text-body-secondary">None: the wave ends when its servers have launched.</Box>}
+      {rows.map(({ phase, at, step }) => {
+        const path = `${base}.${phase}[${at}]`;
+        const id = `${index}-${phase}-${at}`;
+        return (
+          <ColumnLayout key={id} columns={4}>
+            <FormField label="Step" errorText={errorAt(problems, `${path}.name`)}>
+              <Input value={step.name} onChange={(e) => update(phase, at, { ...step, name: e.detail.value })} data-testid={`step-name-${id}`} />
+            </FormField>
+            <FormField label="When">
+              <Select
+                selectedOption={STEP_PHASES.find((p) => p.value === phase) ?? STEP_PHASES[0]}
+                options={STEP_PHASES}
+                onChange={(e) => move(phase, at, e.detail.selectedOption.value as "before" | "after")}
+              />
+            </FormField>
+            <FormField label="What the person confirms" errorText={errorAt(problems, `${path}.instruction`)}>
+              <Input value={step.instruction ?? ""} onChange={(e) => update(phase, at, { ...step, instruction: e.detail.value })} data-testid={`step-instruction-${id}`} />
+            </FormField>
+            <FormField label="Timeout (minutes)" errorText={errorAt(problems, `${path}.timeoutMinutes`)} description="Empty: wait as long as it takes.">
+              <SpaceBetween direction="horizontal" size="xs">
+                <Input type="number" value={step.timeoutMinutes?.toString() ?? ""} onChange={(e) => update(phase, at, { ...step, timeoutMinutes: numberOrUndefined(e.detail.value) })} />
+                <Button iconName="remove" variant="icon" ariaLabel={`Remove step ${step.name}`} onClick={() => remove(phase, at)} data-testid={`remove-step-${id}`} />
+              </SpaceBetween>
+            </FormField>
+          </ColumnLayout>
+        );
+      })}
+      <Button
+        iconName="add-plus"
+        onClick={() => set("after", [...(wave.after ?? []), { name: `step ${rows.length + 1}`, kind: "manual", instruction: "", onFailure: "stop" }])}
+        data-testid={`add-step-${index}`}
+      >
+        Add manual step
+      </Button>
+    </SpaceBetween>
   );
 }
 

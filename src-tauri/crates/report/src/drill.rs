@@ -213,6 +213,25 @@ pub fn drill_pdf(
         Weight::Regular,
         INK,
     );
+    if let (Some(up), Some(launched)) = (rto.application_up_seconds, rto.measured_seconds) {
+        if up != launched {
+            d.paragraph(
+                &format!(
+                    "With the runbook's steps done, the application was up {} after the start{}.",
+                    clock(up),
+                    rto.target_seconds
+                        .map(|t| format!(
+                            " ({} the RTO target)",
+                            if up <= t { "within" } else { "OUTSIDE" }
+                        ))
+                        .unwrap_or_default()
+                ),
+                10.0,
+                Weight::Regular,
+                INK,
+            );
+        }
+    }
     if let Some(f) = &e.failure {
         d.paragraph(&format!("Why it failed: {f}"), 10.0, Weight::Regular, RED);
     }

@@ -848,6 +848,11 @@ pub struct RtoMeasure {
     /// when every server that was to launch has launched; `None` while it runs or when servers
     /// failed or were not run.
     pub measured_seconds: Option<i64>,
+    /// From the start to "application up": the last server launched *and* every wave's
+    /// after-steps done (the same as `measured_seconds` for a plan without steps); `None`
+    /// unless every server launched and no step failed.
+    #[serde(default)]
+    pub application_up_seconds: Option<i64>,
     /// The plan's RTO target, in seconds.
     pub target_seconds: Option<i64>,
     /// Measured within the target (`None` when either is unknown).
@@ -926,8 +931,22 @@ impl Execution {
         } else {
             None
         };
+        let steps_ok = self
+            .waves
+            .iter()
+            .flat_map(|w| &w.steps)
+            .all(|s| matches!(s.status, StepStatus::Done | StepStatus::Skipped));
+        let application_up = measured.filter(|_| steps_ok).map(|launched| {
+            self.waves
+                .iter()
+                .flat_map(|w| &w.steps)
+                .filter_map(|s| s.ended_at.as_deref())
+                .filter_map(|end| seconds_between(&self.started_at, end))
+                .fold(launched, i64::max)
+        });
         RtoMeasure {
             measured_seconds: measured,
+            application_up_seconds: application_up,
             target_seconds: target,
             within_target: within(measured),
             waves,
@@ -960,6 +979,36 @@ mod tests {
             "batches": [], "suspended": [], "cleanup": {"status": "verified"},
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn application_up_ends_when_the_last_after_step_is_done() {
+        let mut e = execution(&[("app", "launched", "2026-11-26T10:20:00Z")], Some(30));
+        assert_eq!(
+            e.rto().application_up_seconds,
+            Some(20 * 60),
+            "no steps: the launch"
+        );
+        e.waves[0].steps = vec![StepRun {
+            name: "smoke test".into(),
+            phase: StepPhase::After,
+            status: StepStatus::Done,
+            ended_at: Some("2026-11-26T10:26:40Z".into()),
+            ..StepRun::default()
+        }];
+        let r = e.rto();
+        assert_eq!(
+            r.measured_seconds,
+            Some(20 * 60),
+            "launch-only kept alongside"
+        );
+        assert_eq!(r.application_up_seconds, Some(26 * 60 + 40));
+        e.waves[0].steps[0].status = StepStatus::Failed;
+        assert_eq!(
+            e.rto().application_up_seconds,
+            None,
+            "a failed step: not up"
+        );
     }
 
     #[test]
