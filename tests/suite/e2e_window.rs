@@ -339,6 +339,10 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.css("[data-testid='add-wave']"));
     s.css("[data-testid='wave-1']");
     s.choose("wave-groups-1", "shop-app");
+    // A manual step after the second wave's launch, written in the editor.
+    s.click(&s.css("[data-testid='add-step-1']"));
+    let instruction = s.css("[data-testid='step-instruction-1-after-0'] input");
+    s.type_into(&instruction, "Check the shop answers on its recovery URL.");
     s.wait_for_text("No problems: the plan can be saved.");
     s.screenshot("02-plan-editor");
     s.click(&s.css("[data-testid='save-plan']"));
@@ -359,6 +363,10 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     assert_eq!(
         s.value_of(&s.css("[data-testid='wave-name-1'] input")),
         "wave 2"
+    );
+    assert_eq!(
+        s.value_of(&s.css("[data-testid='step-instruction-1-after-0'] input")),
+        "Check the shop answers on its recovery URL."
     );
     s.click(&s.text("Dependency graph"));
     s.css("[data-testid='wave-graph'] .react-flow__node");
@@ -580,5 +588,9 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     assert_eq!(waves[0]["groups"], json!(["shop-db"]));
     assert_eq!(waves[1]["groups"], json!(["shop-app"]));
     assert_eq!(waves[1]["dependsOn"], json!(["wave 1"]));
+    assert_eq!(
+        waves[1]["after"],
+        json!([{ "name": "step 1", "kind": "manual", "instruction": "Check the shop answers on its recovery URL.", "onFailure": "stop" }])
+    );
     assert_eq!(v["problems"], json!([]));
 }

@@ -545,7 +545,11 @@ spec:
   rtoTargetMinutes: 60
   waves:
     - {name: data, groups: [retail-db]}
-    - {name: web, groups: [retail-web], approvalRequired: true}
+    - name: web
+      groups: [retail-web]
+      approvalRequired: true
+      before:
+        - {name: notify, kind: manual, instruction: Tell the payment provider.}
 ",
     );
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drs-orchestrator"))
@@ -619,6 +623,18 @@ spec:
     .unwrap();
     assert_eq!(outcome["drivenHere"], false);
     assert_eq!(outcome["driver"]["state"], "live");
+    // Its manual step waits; the window sees it, a terminal confirms it.
+    wait("the web wave's step waits", &|d| {
+        d["execution"]["waves"][1]["steps"][0]["status"] == "waiting"
+    });
+    cli.ok(&["executions", "confirm", &id, "--step", "notify"]);
+    let d = wait("the step is done", &|d| {
+        d["execution"]["waves"][1]["steps"][0]["status"] == "done"
+    });
+    assert!(d["execution"]["waves"][1]["steps"][0]["confirmedBy"]
+        .as_str()
+        .unwrap()
+        .starts_with("local:"));
     let d = wait("the drill ends", &|d| {
         d["execution"]["status"] == "completed"
     });
