@@ -635,7 +635,11 @@ driving: boolean,
 /**
  * What is being retried now and why.
  */
-retries: Array<[string, string]>, };
+retries: Array<[string, string]>,
+/**
+ * Its recovery time so far: launch-only and to "application up".
+ */
+rto: RtoMeasure, };
 
 /**
  * An event of an execution.
@@ -1930,6 +1934,35 @@ export type RightSizing = "none" | "basic" | "inAws";
 export type RoleBase = "profile" | "target";
 
 /**
+ * An execution's recovery time, measured from its own journal.
+ */
+export type RtoMeasure = {
+/**
+ * From the start of the execution to the last server launched (as DRS and EC2 report it),
+ * when every server that was to launch has launched; `None` while it runs or when servers
+ * failed or were not run.
+ */
+measuredSeconds: number | null,
+/**
+ * From the start to "application up": the last server launched *and* every wave's
+ * after-steps done (the same as `measured_seconds` for a plan without steps); `None`
+ * unless every server launched and no step failed.
+ */
+applicationUpSeconds: number | null,
+/**
+ * The plan's RTO target, in seconds.
+ */
+targetSeconds: number | null,
+/**
+ * Measured within the target (`None` when either is unknown).
+ */
+withinTarget: boolean | null,
+/**
+ * Per wave.
+ */
+waves: Array<WaveRto>, };
+
+/**
  * Add a new target, or edit an existing one (the name identifies it).
  */
 export type SaveMode = "add" | "edit";
@@ -2857,6 +2890,44 @@ jobs: number,
  * Batches the jobs run in (≤ 20 concurrent jobs and ≤ 500 servers in active jobs).
  */
 batches: number, };
+
+/**
+ * One wave's share of the recovery time.
+ */
+export type WaveRto = {
+/**
+ * Wave name.
+ */
+wave: string,
+/**
+ * Its status.
+ */
+status: WaveStatus,
+/**
+ * How long the wave itself ran (its start to its end).
+ */
+durationSeconds: number | null,
+/**
+ * From the start of the execution to the end of the wave: the recovery time of the
+ * servers in it, which the plan's RTO target applies to.
+ */
+sinceStartSeconds: number | null,
+/**
+ * `since_start_seconds` within the plan's target.
+ */
+withinTarget: boolean | null,
+/**
+ * Servers launched.
+ */
+launched: number,
+/**
+ * Servers failed.
+ */
+failed: number,
+/**
+ * Servers in the wave.
+ */
+servers: number, };
 
 /**
  * A wave in an execution.

@@ -21,7 +21,7 @@ import { ErrorState, Loading } from "../components/PageState";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
-import type { BackendError, Driver, Execution, ExecutionDetail, Retry, ServerRun, StepStatus, WaveRun } from "../types";
+import type { BackendError, Driver, Execution, ExecutionDetail, Retry, RtoMeasure, ServerRun, StepStatus, WaveRun } from "../types";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatTime } from "./format";
 import "./execution-view.css";
@@ -29,6 +29,15 @@ import "./execution-view.css";
 const FINAL = ["completed", "failed", "cancelled"];
 
 /** `mm:ss` or `h:mm:ss`. */
+
+
+/** The measured recovery time: servers launched, and the application up (after-steps done). */
+export function recoveryTime(rto: RtoMeasure | undefined): string {
+  if (!rto || rto.measuredSeconds === null) return "measured when every server has launched";
+  const launched = `servers launched ${clock(rto.measuredSeconds)}`;
+  if (rto.applicationUpSeconds === null || rto.applicationUpSeconds === rto.measuredSeconds) return launched;
+  return `${launched} · application up ${clock(rto.applicationUpSeconds)}`;
+}
 
 /** How each step status shows. */
 const STEP_STATUS: Record<StepStatus, "pending" | "in-progress" | "success" | "error" | "stopped"> = {
@@ -336,7 +345,11 @@ export function ExecutionView() {
             <SpaceBetween size="s">
               <div className="summary-line">{summaryLine(e, now)}</div>
               <ExecutionStatusIndicator status={e.status} />
-              <ColumnLayout columns={2} variant="text-grid">
+              <ColumnLayout columns={3} variant="text-grid">
+                <div data-testid="recovery-time">
+                  <Box variant="awsui-key-label">Recovery time</Box>
+                  {recoveryTime(detail?.rto)}
+                </div>
                 <div data-testid="driver">
                   <Box variant="awsui-key-label">Driven by</Box>
                   {final ? "— (ended)" : driverText(driver, drivenHere)}

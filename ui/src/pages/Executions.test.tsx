@@ -4,7 +4,7 @@ import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { FlashProvider } from "../components/flash";
 import type { Execution } from "../types";
-import { ExecutionView, clock, summaryLine } from "./ExecutionView";
+import { ExecutionView, clock, recoveryTime, summaryLine } from "./ExecutionView";
 import { ExecutionsPage } from "./ExecutionsPage";
 
 const api = vi.hoisted(() => ({
@@ -74,13 +74,28 @@ const execution = (): Execution =>
     cleanup: { status: "pending", jobs: [], remaining: [] },
   }) as unknown as Execution;
 
-const here = { driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 1 }, driving: true, retries: [] };
+const here = {
+  driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 1 },
+  driving: true,
+  retries: [],
+  rto: { measuredSeconds: null, applicationUpSeconds: null, targetSeconds: 5400, withinTarget: null, waves: [] },
+};
 
 beforeEach(() => {
   vi.clearAllMocks();
   api.orphanedExecutions.mockResolvedValue([]);
   api.requestExecution.mockResolvedValue({ driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 0 }, drivenHere: false });
   api.plans.mockResolvedValue([{ name: "retail-dr", description: "", waves: 3, groups: 6, revision: 1, updatedAt: "", updatedBy: "" }]);
+});
+
+describe("the recovery time", () => {
+  it("says launch-only and application up apart when steps moved it", () => {
+    const rto = { measuredSeconds: null, applicationUpSeconds: null, targetSeconds: 5400, withinTarget: null, waves: [] };
+    expect(recoveryTime(undefined)).toBe("measured when every server has launched");
+    expect(recoveryTime(rto)).toBe("measured when every server has launched");
+    expect(recoveryTime({ ...rto, measuredSeconds: 1200, applicationUpSeconds: 1200 })).toBe("servers launched 20:00");
+    expect(recoveryTime({ ...rto, measuredSeconds: 1200, applicationUpSeconds: 1600 })).toBe("servers launched 20:00 · application up 26:40");
+  });
 });
 
 describe("the live view", () => {

@@ -174,6 +174,8 @@ pub struct ExecutionDetail {
     pub driving: bool,
     /// What is being retried now and why.
     pub retries: Vec<(String, String)>,
+    /// Its recovery time so far: launch-only and to "application up".
+    pub rto: drs_core::execution::RtoMeasure,
 }
 
 /// What a request did.
@@ -514,6 +516,7 @@ impl App {
         let (execution, events, driver) =
             self.with_store(|s| Ok((s.execution(id)?, s.execution_events(id)?, s.driver(id)?)))?;
         Ok(ExecutionDetail {
+            rto: execution.rto(),
             driving: self.executions().is_driving(id),
             retries: execution.retries(),
             execution,

@@ -841,8 +841,9 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 /// An execution's recovery time, measured from its own journal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct RtoMeasure {
     /// From the start of the execution to the last server launched (as DRS and EC2 report it),
     /// when every server that was to launch has launched; `None` while it runs or when servers
@@ -862,8 +863,9 @@ pub struct RtoMeasure {
 }
 
 /// One wave's share of the recovery time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
 pub struct WaveRto {
     /// Wave name.
     pub wave: String,
