@@ -399,9 +399,9 @@ export function ExecutionView() {
                   <div key={`${wave}/${step.name}`} data-testid={`step-${step.name}`}>
                     <StatusIndicator type={STEP_STATUS[step.status]}>
                       {`${wave} · ${step.phase === "before" ? "before launch" : "after launch"} · ${step.name}: ${step.status}`}
+                      {step.confirmedBy ? ` — confirmed by ${step.confirmedBy}${step.endedAt ? ` at ${formatTime(step.endedAt)}` : ""}` : ""}
+                      {step.note ? ` — ${step.note}` : ""}
                     </StatusIndicator>
-                    {step.confirmedBy && <Box variant="small">{` confirmed by ${step.confirmedBy}${step.endedAt ? ` at ${formatTime(step.endedAt)}` : ""}`}</Box>}
-                    {step.note && <Box variant="small">{` ${step.note}`}</Box>}
                   </div>
                 ))}
               </SpaceBetween>
