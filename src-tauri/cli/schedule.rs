@@ -113,16 +113,21 @@ fn weekday_name(d: u8) -> &'static str {
     }
 }
 
+/// `; failed: a; b` when a run had errors.
+fn failures(errors: &[String]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        format!("; failed: {}", errors.join("; "))
+    }
+}
+
 fn report_run_line(r: &ScheduleRun) -> String {
     format!(
         "{}: wrote {} file(s){}",
         r.at,
         r.files.len(),
-        if r.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; failed: {}", r.errors.join("; "))
-        }
+        failures(&r.errors)
     )
 }
 
@@ -131,11 +136,7 @@ fn tag_run_line(t: &TagRun) -> String {
         "{}: tagged {} server(s){}",
         t.at,
         t.written,
-        if t.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; failed: {}", t.errors.join("; "))
-        }
+        failures(&t.errors)
     )
 }
 

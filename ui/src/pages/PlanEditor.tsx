@@ -195,11 +195,8 @@ function StepsEditor({ wave, index, problems, onChange }: { wave: Wave; index: n
   const move = (from: "before" | "after", at: number, to: "before" | "after") => {
     if (from === to) return;
     const step = (wave[from] ?? [])[at];
-    onChange({
-      ...wave,
-      [from]: (wave[from] ?? []).filter((_, i) => i !== at).length ? (wave[from] ?? []).filter((_, i) => i !== at) : undefined,
-      [to]: [...(wave[to] ?? []), step],
-    });
+    const left = (wave[from] ?? []).filter((_, i) => i !== at);
+    onChange({ ...wave, [from]: left.length ? left : undefined, [to]: [...(wave[to] ?? []), step] });
   };
   return (
     <SpaceBetween size="s">

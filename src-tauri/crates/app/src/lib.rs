@@ -81,9 +81,7 @@ pub fn now() -> String {
 pub fn notification_text(text: &str, markup: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if drs_core::rules::bidi_control(c.encode_utf8(&mut [0; 4])).is_some()
-            || (c.is_control() && c != '\n')
-        {
+        if drs_core::rules::is_bidi_control(c) || (c.is_control() && c != '\n') {
             continue;
         }
         match c {

@@ -48,12 +48,15 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
 /// The first Unicode bidirectional control character in `text` (embeddings, overrides,
 /// isolates and marks: what "Trojan Source" text uses to show one thing and be another).
 pub fn bidi_control(text: &str) -> Option<char> {
-    text.chars().find(|c| {
-        matches!(
-            c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
-    })
+    text.chars().find(|&c| is_bidi_control(c))
+}
+
+/// Whether `c` is a Unicode bidirectional control character (see [`bidi_control`]).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 fn tag_char_allowed(c: char) -> bool {

@@ -194,8 +194,7 @@ impl Engine<'_> {
                 e.waves[i].started_at.clone(),
                 e.waves[i].timed_out,
             ) {
-                let elapsed = crate::readiness::seconds_between(&start, &now_text).unwrap_or(0)
-                    - e.gap_seconds_between(&start, &now_text);
+                let elapsed = e.counted_seconds_between(&start, &now_text);
                 if elapsed >= i64::from(limit) * 60 {
                     let name = e.waves[i].name.clone();
                     let w = &mut e.waves[i];

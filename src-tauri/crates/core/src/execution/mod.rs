@@ -348,8 +348,7 @@ impl<'a> Engine<'a> {
                 else {
                     continue;
                 };
-                let elapsed = crate::readiness::seconds_between(&start, &now).unwrap_or(0)
-                    - e.gap_seconds_between(&start, &now);
+                let elapsed = e.counted_seconds_between(&start, &now);
                 if elapsed < i64::from(limit) * 60 {
                     continue;
                 }

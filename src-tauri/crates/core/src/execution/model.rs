@@ -765,6 +765,12 @@ impl Execution {
         self.batches.iter().all(|b| b.done)
     }
 
+    /// Seconds from `from` to `to` that count against a timeout: the time the engine did not
+    /// run (its `gaps`) left out.
+    pub fn counted_seconds_between(&self, from: &str, to: &str) -> i64 {
+        seconds_between(from, to).unwrap_or(0) - self.gap_seconds_between(from, to)
+    }
+
     /// Seconds of `gaps` inside `[from, to]`.
     pub fn gap_seconds_between(&self, from: &str, to: &str) -> i64 {
         let (Some(a), Some(b)) = (parse(from), parse(to)) else {
