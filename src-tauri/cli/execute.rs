@@ -306,6 +306,43 @@ fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
         }
     }
     s.push_str(&t.to_string());
+    let steps: Vec<_> = e
+        .waves
+        .iter()
+        .flat_map(|w| w.steps.iter().map(move |st| (w, st)))
+        .collect();
+    if !steps.is_empty() {
+        s.push_str("\nSteps\n");
+        let mut t = output::table(&["WAVE", "STEP", "KIND", "WHEN", "STATUS", "ENDED", "NOTE"]);
+        for (w, st) in &steps {
+            let note = st
+                .confirmed_by
+                .as_ref()
+                .map(|b| format!("confirmed by {b}"))
+                .into_iter()
+                .chain(st.note.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            t.add_row(vec![
+                w.name.clone(),
+                st.name.clone(),
+                st.kind.label().to_string(),
+                format!("{:?}", st.phase).to_lowercase(),
+                format!("{:?}", st.status).to_lowercase(),
+                st.ended_at.clone().unwrap_or_default(),
+                note,
+            ]);
+        }
+        s.push_str(&t.to_string());
+        for (w, st) in steps {
+            if let Some(o) = st.output.as_deref().filter(|o| !o.trim().is_empty()) {
+                s.push_str(&format!("\n  {} / {} output:\n", w.name, st.name));
+                for line in o.lines().take(20) {
+                    s.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+    }
     s
 }
 

@@ -1686,3 +1686,353 @@ spec:
     assert_eq!(e["waves"][1]["status"], "skipped");
     assert_eq!(e["batches"], serde_json::json!([]), "nothing launched");
 }
+
+/// A plan with every kind of automated step: SSM command and automation, Route 53, checks.
+const RUNBOOK: &str = "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-runbook
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-db, retail-cache]
+      after:
+        - name: database answers
+          kind: ssmCommand
+          document: AWS-RunShellScript
+          parameters:
+            commands: [echo checking PostgreSQL, pg_isready -h localhost -p 5432]
+          servers: [retail-db-01]
+        - name: status checks
+          kind: check
+          check: ec2Status
+          servers: [retail-db-01, retail-cache-01]
+        - name: postgres port
+          kind: check
+          check: tcp
+          host: db.retail.internal
+          port: 5432
+          servers: [retail-db-01]
+        - name: cache endpoint
+          kind: route53
+          zoneId: Z05RETAILPROD
+          drillZoneId: Z05RETAILDRILL
+          record: cache.retail.internal
+          servers: [retail-cache-01]
+    - name: web
+      groups: [retail-web]
+      before:
+        - name: failover runbook
+          kind: ssmAutomation
+          document: Retail-SqlAlwaysOnFailover
+          parameters:
+            Listener: [sql-listener]
+      after:
+        - name: shop answers
+          kind: check
+          check: http
+          url: http://localhost/health
+";
+
+fn runbook(sandbox: &Serve) -> Value {
+    get(&sandbox.admin("runbook"))
+}
+
+/// Every kind of step runs in order and passes; the drill writes the cache record into the
+/// drill zone only (read back with the AWS CLI), and the recovery time runs to the last step.
+#[test]
+fn a_drill_runs_every_kind_of_step_and_writes_only_the_drill_zone() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(RUNBOOK);
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-runbook",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "100",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let id = cli.wait_for_execution();
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "completed", "{e}");
+    let steps: Vec<&Value> = e["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["steps"].as_array().unwrap())
+        .collect();
+    assert_eq!(steps.len(), 6);
+    for s in &steps {
+        assert_eq!(s["status"], "done", "{s}");
+    }
+    let out = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .get("output")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        out("database answers").contains("checking PostgreSQL"),
+        "{}",
+        out("database answers")
+    );
+    assert!(out("status checks").contains("2/2"));
+    assert!(out("postgres port").contains("port 5432 on db.retail.internal answered"));
+    // The record points at the recovered cache's private IP, in the drill zone only.
+    let cache = e["waves"][0]["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "retail-cache-01")
+        .unwrap()["ec2InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let records = |zone: &str| {
+        aws(
+            &sandbox.endpoint,
+            &[
+                "route53",
+                "list-resource-record-sets",
+                "--hosted-zone-id",
+                zone,
+            ],
+        )
+    };
+    if let Some(drill) = records("Z05RETAILDRILL") {
+        let sets = drill["ResourceRecordSets"].as_array().unwrap();
+        let rec = sets
+            .iter()
+            .find(|r| r["Name"] == "cache.retail.internal." && r["Type"] == "A")
+            .unwrap_or_else(|| panic!("no record in the drill zone: {drill}"));
+        let ip = rec["ResourceRecords"][0]["Value"].as_str().unwrap();
+        let described = aws(
+            &sandbox.endpoint,
+            &["ec2", "describe-instances", "--instance-ids", &cache],
+        );
+        // The instance is terminated by the cleanup but still described, with its IP.
+        if let Some(d) = described {
+            assert_eq!(
+                d["Reservations"][0]["Instances"][0]["PrivateIpAddress"], ip,
+                "{d}"
+            );
+        }
+        let prod = records("Z05RETAILPROD").unwrap();
+        let prod_rec = prod["ResourceRecordSets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["Name"] == "cache.retail.internal.")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            prod_rec["ResourceRecords"][0]["Value"], "10.10.2.41",
+            "production untouched"
+        );
+    }
+    // One automation, started once; the database command sent once.
+    let rb = runbook(&sandbox);
+    assert_eq!(rb["automations"].as_array().unwrap().len(), 1, "{rb}");
+    let stats = get(&sandbox.admin("stats"));
+    assert_eq!(stats["calls"]["ssm:StartAutomationExecution"], 1, "{stats}");
+    assert!(
+        stats["calls"]["route53:ChangeResourceRecordSets"] == 1,
+        "{stats}"
+    );
+    // Recovery time runs to "application up": the web wave's last step, after its launches.
+    let web = &e["waves"][1];
+    let last_launch = web["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["endedAt"].as_str())
+        .max()
+        .unwrap()
+        .to_string();
+    assert!(web["steps"][1]["endedAt"].as_str().unwrap() >= last_launch.as_str());
+    assert_eq!(web["endedAt"], web["steps"][1]["endedAt"]);
+    let pdf = cli.data().join("runbook.pdf");
+    cli.ok(&[
+        "report",
+        "drill",
+        "--execution",
+        &id,
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&pdf) {
+        assert!(text.contains("application was up"), "{text}");
+        assert!(text.contains("route53"), "{text}");
+        assert!(text.contains("Z05RETAILDRILL"), "{text}");
+    }
+    let shown = cli.ok(&["executions", "show", &id]);
+    assert!(shown.contains("Steps"), "{shown}");
+    assert!(shown.contains("cache endpoint"), "{shown}");
+    assert!(shown.contains("Z05RETAILDRILL"), "{shown}");
+}
+
+/// A check that never passes times out with its last answer; a failing SSM command whose
+/// policy is stop fails its wave, and the next wave does not run.
+#[test]
+fn a_failing_command_stops_the_plan_and_a_check_that_never_passes_times_out() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-failing
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-cache]
+      after:
+        - name: legacy port
+          kind: check
+          check: tcp
+          port: 9999
+          servers: [retail-cache-01]
+          timeoutMinutes: 2
+          onFailure: continue
+        - name: replication healthy
+          kind: ssmCommand
+          document: AWS-RunShellScript
+          parameters:
+            commands: [echo replication lag too high, exit 3]
+          servers: [retail-cache-02]
+          onFailure: stop
+    - name: web
+      groups: [retail-web]
+",
+    );
+    let run = cli.run(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-failing",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "100",
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let id = cli.wait_for_execution();
+    let e = cli.execution(&id);
+    assert_eq!(e["status"], "failed", "{e}");
+    let port = &e["waves"][0]["steps"][0];
+    assert_eq!(port["status"], "failed", "{port}");
+    let note = port["note"].as_str().unwrap();
+    assert!(note.contains("did not succeed within 2 min"), "{note}");
+    assert!(
+        note.contains("port 9999"),
+        "the last answer is the reason: {note}"
+    );
+    assert!(port["tries"].as_u64().unwrap() >= 2, "{port}");
+    let cmd = &e["waves"][0]["steps"][1];
+    assert_eq!(cmd["status"], "failed", "{cmd}");
+    assert!(cmd["note"].as_str().unwrap().contains("exit 3"), "{cmd}");
+    assert!(cmd["output"]
+        .as_str()
+        .unwrap()
+        .contains("replication lag too high"));
+    assert_eq!(e["waves"][0]["status"], "failed");
+    assert_eq!(e["waves"][1]["status"], "skipped");
+    assert_eq!(drill_instances(&sandbox), 0, "cleaned up all the same");
+}
+
+/// The answer to SendCommand is lost and the driver is killed while the step runs: the
+/// command is found by its comment, never sent twice.
+#[test]
+fn a_step_command_is_sent_once_through_a_lost_answer_and_a_kill() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: shop-once
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-cache]
+      after:
+        - name: warm the cache
+          kind: ssmCommand
+          document: AWS-RunShellScript
+          parameters:
+            commands: [echo warming]
+          servers: [retail-cache-01]
+        - name: hold
+          kind: manual
+          instruction: Confirm the cache is warm.
+",
+    );
+    ureq::post(&sandbox.admin("lose-answer/SendCommand/1"))
+        .send("")
+        .unwrap();
+    let child = cli.spawn(&[
+        "--json",
+        "drill",
+        "--plan",
+        "shop-once",
+        "--yes",
+        "--override-readiness",
+        "--tick-ms",
+        "100",
+    ]);
+    let id = cli.wait_for_execution();
+    // Killed once the command has been sent (its answer lost).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if runbook(&sandbox)["commands"].as_array().unwrap().len() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the command was never sent");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut child = child;
+    let _ = child.child.kill(); // SIGKILL
+    let _ = child.child.wait();
+    let resumed = cli.spawn(&["--json", "executions", "resume", &id, "--tick-ms", "100"]);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let e = cli.execution(&id);
+        if e["waves"][0]["steps"][1]["status"] == "waiting" {
+            assert_eq!(e["waves"][0]["steps"][0]["status"], "done", "{e}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never got to the manual step: {e}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cli.ok(&["executions", "confirm", &id, "--step", "hold"]);
+    let run = finish(resumed);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rb = runbook(&sandbox);
+    assert_eq!(
+        rb["commands"].as_array().unwrap().len(),
+        1,
+        "sent once: {rb}"
+    );
+    let stats = get(&sandbox.admin("stats"));
+    assert_eq!(stats["calls"]["ssm:SendCommand"], 1, "{stats}");
+    assert_eq!(stats["lostAnswers"]["ssm:SendCommand"], 1, "{stats}");
+    let shown = cli.ok(&["--json", "executions", "show", &id]);
+    assert!(
+        shown.contains("accepted as"),
+        "found by its comment: {shown}"
+    );
+}

@@ -218,6 +218,11 @@ arn: string,
 userId: string, };
 
 /**
+ * What a check step verifies.
+ */
+export type CheckKind = "ec2Status" | "ssmAgent" | "tcp" | "http";
+
+/**
  * A drill's cleanup.
  */
 export type Cleanup = {
@@ -1417,7 +1422,8 @@ apply: { [key in string]: ApplyPlan },
 undoable: Array<PairApplication>, };
 
 /**
- * A step of a wave's runbook, run before its servers launch or after they have.
+ * A step of a wave's runbook, run before its servers launch or after they have. Fields that
+ * belong to another kind are refused when the plan is saved.
  */
 export type PlanStep = {
 /**
@@ -1433,16 +1439,72 @@ kind: StepKind,
  */
 instruction?: string,
 /**
- * Minutes the step may take (for a manual step: wait for its confirmation); none: no
- * limit.
+ * The SSM document (SSM command and automation steps), e.g. `AWS-RunShellScript`.
+ */
+document?: string,
+/**
+ * The document's parameters, each a list of values as SSM takes them.
+ */
+parameters?: { [key in string]: Array<string> },
+/**
+ * Servers (by name) the step is about: where an SSM command or a network check runs, whose
+ * instances a status check reads, whose recovered private IP a Route 53 record gets. None:
+ * the wave's recovered instances (Route 53: the wave's only server).
+ */
+servers?: Array<string>,
+/**
+ * Route 53: the hosted zone written in a recovery.
+ */
+zoneId?: string,
+/**
+ * Route 53: the hosted zone written in a drill (a zone of the same name seen only from the
+ * drill network). A drill never writes `zoneId`.
+ */
+drillZoneId?: string,
+/**
+ * Route 53: the record name, e.g. `cache.retail.internal`.
+ */
+record?: string,
+/**
+ * Route 53: the record type (A, AAAA, CNAME or TXT); A when absent.
+ */
+recordType?: string,
+/**
+ * Route 53: the record's TTL in seconds; 60 when absent.
+ */
+ttl?: number,
+/**
+ * Route 53: the value written; absent: the recovered private IP of the server.
+ */
+value?: string,
+/**
+ * Check: what is checked.
+ */
+check?: CheckKind,
+/**
+ * TCP check: the host tried (a name or an address); absent: the instance itself.
+ */
+host?: string,
+/**
+ * TCP check: the port tried.
+ */
+port?: number,
+/**
+ * HTTP check: the URL fetched.
+ */
+url?: string,
+/**
+ * Minutes the step may take (a manual step: wait for its confirmation; a check: keep
+ * trying). None: no limit for a manual step, 30 minutes for the others.
  */
 timeoutMinutes?: number,
 /**
- * A failed (timed-out) step: `stop` fails the wave like a failed server; `continue` goes on.
+ * What its failure does: `stop`, `continue` or `ask`.
  */
-onFailure: FailurePolicy,
+onFailure: StepFailure,
 /**
- * Run in drills too (`false`: recoveries only).
+ * Run in drills too (`false`: recoveries only). A Route 53 step runs in drills only into
+ * its drill zone.
  */
 inDrills?: boolean, };
 
@@ -2358,7 +2420,15 @@ ec2?: string,
 /**
  * STS (who the app acts as, assuming roles).
  */
-sts?: string, };
+sts?: string,
+/**
+ * Systems Manager (wave steps: commands, automations, checks).
+ */
+ssm?: string,
+/**
+ * Route 53 (wave steps: record changes).
+ */
+route53?: string, };
 
 /**
  * How bad a problem is.
@@ -2474,9 +2544,14 @@ event: string,
 at: string, };
 
 /**
+ * What a failed step does to the rest of the plan.
+ */
+export type StepFailure = "stop" | "continue" | "ask";
+
+/**
  * What kind of step.
  */
-export type StepKind = "manual";
+export type StepKind = "manual" | "ssmCommand" | "ssmAutomation" | "route53" | "check";
 
 /**
  * When a step runs.
@@ -2510,7 +2585,7 @@ timeoutMinutes?: number,
 /**
  * What its failure does.
  */
-onFailure: FailurePolicy,
+onFailure: StepFailure,
 /**
  * Where it is.
  */
@@ -2530,12 +2605,52 @@ confirmedBy?: string,
 /**
  * Why it failed or was skipped.
  */
-note?: string, };
+note?: string,
+/**
+ * The step as the plan wrote it (automated steps): what the engine runs.
+ */
+spec?: PlanStep,
+/**
+ * An action written in the journal before it was sent and whose outcome is not known yet:
+ * its token (an SSM command's comment, an automation's client token). Looked up by it,
+ * never sent blindly again.
+ */
+attempt?: string,
+/**
+ * What AWS gave back for it: SSM command IDs, an automation execution ID, a Route 53
+ * change ID.
+ */
+actionIds?: Array<string>,
+/**
+ * The EC2 instances it acts on or reads.
+ */
+instances?: Array<string>,
+/**
+ * What it reported: SSM output, the record read back, the check's last answer (an
+ * excerpt).
+ */
+output?: string,
+/**
+ * When the engine looks at it again (RFC 3339).
+ */
+nextAt?: string,
+/**
+ * Tries made (a check tries until it passes or times out).
+ */
+tries?: number,
+/**
+ * AWS calls made for it.
+ */
+apiCalls?: number,
+/**
+ * It failed, its policy is ask, and it waits for a person to let the plan go on.
+ */
+asking?: boolean, };
 
 /**
  * Where a step is.
  */
-export type StepStatus = "pending" | "waiting" | "done" | "failed" | "skipped";
+export type StepStatus = "pending" | "waiting" | "running" | "done" | "failed" | "skipped";
 
 /**
  * A plan as stored, with its current revision.

@@ -39,10 +39,20 @@ export function recoveryTime(rto: RtoMeasure | undefined): string {
   return `${launched} · application up ${clock(rto.applicationUpSeconds)}`;
 }
 
+/** How each step kind reads. */
+const STEP_KIND_LABEL: Record<string, string> = {
+  manual: "manual",
+  ssmCommand: "SSM command",
+  ssmAutomation: "SSM automation",
+  route53: "Route 53",
+  check: "check",
+};
+
 /** How each step status shows. */
 const STEP_STATUS: Record<StepStatus, "pending" | "in-progress" | "success" | "error" | "stopped"> = {
   pending: "pending",
   waiting: "in-progress",
+  running: "in-progress",
   done: "success",
   failed: "error",
   skipped: "stopped",
@@ -379,29 +389,35 @@ export function ExecutionView() {
           {waitingSteps.map(({ wave, step }) => (
             <Alert
               key={`${wave}/${step.name}`}
-              type="warning"
-              header={`Wave "${wave}": confirm "${step.name}"`}
+              type={step.asking ? "error" : "warning"}
+              header={step.asking ? `Wave "${wave}": step "${step.name}" failed — go on?` : `Wave "${wave}": confirm "${step.name}"`}
               data-testid={`step-waiting-${step.name}`}
               action={
                 <Button variant="primary" onClick={() => void confirm(wave, step.name)} loading={busy === `step:${wave}/${step.name}`} data-testid={`confirm-step-${step.name}`}>
-                  Confirm done
+                  {step.asking ? "Go on with the plan" : "Confirm done"}
                 </Button>
               }
             >
-              {step.instruction}
-              {step.timeoutMinutes ? ` (fails after ${step.timeoutMinutes} min without a confirmation)` : ""}
+              {step.asking ? `${step.note ?? "It failed."} Cancel the execution to stop here.` : step.instruction}
+              {!step.asking && step.timeoutMinutes ? ` (fails after ${step.timeoutMinutes} min without a confirmation)` : ""}
             </Alert>
           ))}
           {steps.length > 0 && (
-            <Container header={<Header variant="h2" description="Before and after each wave's launch, in order.">Steps</Header>} data-testid="steps">
+            <Container header={<Header variant="h2" description="Before and after each wave's launch, in order: what a person confirmed, what SSM ran, which records changed, which checks passed.">Steps</Header>} data-testid="steps">
               <SpaceBetween size="xs">
                 {steps.map(({ wave, step }) => (
                   <div key={`${wave}/${step.name}`} data-testid={`step-${step.name}`}>
                     <StatusIndicator type={STEP_STATUS[step.status]}>
-                      {`${wave} · ${step.phase === "before" ? "before launch" : "after launch"} · ${step.name}: ${step.status}`}
+                      {`${wave} · ${step.phase === "before" ? "before launch" : "after launch"} · ${STEP_KIND_LABEL[step.kind] ?? step.kind} · ${step.name}: ${step.status}`}
                       {step.confirmedBy ? ` — confirmed by ${step.confirmedBy}${step.endedAt ? ` at ${formatTime(step.endedAt)}` : ""}` : ""}
                       {step.note ? ` — ${step.note}` : ""}
+                      {step.tries ? ` (${step.tries} ${step.tries === 1 ? "try" : "tries"})` : ""}
                     </StatusIndicator>
+                    {step.output && (
+                      <ExpandableSection headerText="Output" variant="footer" data-testid={`step-output-${step.name}`}>
+                        <pre className="step-output">{step.output}</pre>
+                      </ExpandableSection>
+                    )}
                   </div>
                 ))}
               </SpaceBetween>

@@ -183,6 +183,159 @@ const STEP_PHASES = [
 ];
 
 /** A wave's manual steps: a person confirms each, before its servers launch or after. */
+const STEP_KINDS = [
+  { value: "manual", label: "Manual (a person confirms)" },
+  { value: "ssmCommand", label: "SSM command" },
+  { value: "ssmAutomation", label: "SSM automation" },
+  { value: "route53", label: "Route 53 record" },
+  { value: "check", label: "Check" },
+];
+
+const STEP_POLICIES = [
+  { value: "stop", label: "Fail the wave" },
+  { value: "continue", label: "Record and go on" },
+  { value: "ask", label: "Ask a person" },
+];
+
+const CHECKS = [
+  { value: "ec2Status", label: "EC2 status checks 2/2" },
+  { value: "ssmAgent", label: "SSM agent online" },
+  { value: "tcp", label: "TCP port answers" },
+  { value: "http", label: "HTTP URL answers" },
+];
+
+/** A step of another kind: what every step has is kept, the kind's own fields start empty. */
+export function withKind(step: PlanStep, kind: PlanStep["kind"]): PlanStep {
+  const base: PlanStep = { name: step.name, kind, onFailure: step.onFailure, timeoutMinutes: step.timeoutMinutes, inDrills: step.inDrills };
+  switch (kind) {
+    case "manual":
+      return { ...base, instruction: "" };
+    case "ssmCommand":
+      return { ...base, document: "AWS-RunShellScript", parameters: { commands: [] } };
+    case "ssmAutomation":
+      return { ...base, document: "" };
+    case "route53":
+      return { ...base, zoneId: "", drillZoneId: "", record: "" };
+    case "check":
+      return { ...base, check: "ec2Status" };
+  }
+}
+
+/** Servers written as a comma-separated list. */
+function serverList(text: string): string[] | undefined {
+  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+/** `Key=value` lines as SSM parameters (a key repeated gives several values). */
+export function parseParameters(text: string): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const at = line.indexOf("=");
+    const key = (at < 0 ? line : line.slice(0, at)).trim();
+    const value = at < 0 ? "" : line.slice(at + 1).trim();
+    (out[key] ??= []).push(value);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function parametersText(p: PlanStep["parameters"]): string {
+  return Object.entries(p ?? {})
+    .flatMap(([k, vs]) => (vs ?? []).map((v) => `${k}=${v}`))
+    .join("\n");
+}
+
+function StepFields({ step, path, id, problems, onChange }: { step: PlanStep; path: string; id: string; problems: Problem[] | undefined; onChange: (s: PlanStep) => void }) {
+  const at = (field: string) => errorAt(problems, `${path}.${field}`);
+  switch (step.kind) {
+    case "manual":
+      return (
+        <FormField label="What the person confirms" errorText={at("instruction")} stretch>
+          <Input value={step.instruction ?? ""} onChange={(e) => onChange({ ...step, instruction: e.detail.value })} data-testid={`step-instruction-${id}`} />
+        </FormField>
+      );
+    case "ssmCommand":
+      return (
+        <ColumnLayout columns={3}>
+          <FormField label="SSM document" errorText={at("document")} description="AWS-RunShellScript, AWS-RunPowerShellScript or your own.">
+            <Input value={step.document ?? ""} onChange={(e) => onChange({ ...step, document: e.detail.value })} data-testid={`step-document-${id}`} />
+          </FormField>
+          <FormField label="Commands (one per line)" errorText={at("parameters")}>
+            <Textarea
+              rows={3}
+              value={(step.parameters?.commands ?? []).join("\n")}
+              onChange={(e) => onChange({ ...step, parameters: { ...(step.parameters ?? {}), commands: e.detail.value.split("\n") } })}
+              data-testid={`step-commands-${id}`}
+            />
+          </FormField>
+          <FormField label="On servers" errorText={at("servers")} description="Names, comma-separated. Empty: the wave's recovered servers.">
+            <Input value={(step.servers ?? []).join(", ")} onChange={(e) => onChange({ ...step, servers: serverList(e.detail.value) })} />
+          </FormField>
+        </ColumnLayout>
+      );
+    case "ssmAutomation":
+      return (
+        <ColumnLayout columns={2}>
+          <FormField label="Automation runbook" errorText={at("document")}>
+            <Input value={step.document ?? ""} onChange={(e) => onChange({ ...step, document: e.detail.value })} data-testid={`step-document-${id}`} />
+          </FormField>
+          <FormField label="Parameters (Key=value per line)" errorText={at("parameters")}>
+            <Textarea rows={3} value={parametersText(step.parameters)} onChange={(e) => onChange({ ...step, parameters: parseParameters(e.detail.value) })} />
+          </FormField>
+        </ColumnLayout>
+      );
+    case "route53":
+      return (
+        <ColumnLayout columns={4}>
+          <FormField label="Record" errorText={at("record")}>
+            <Input value={step.record ?? ""} placeholder="cache.retail.internal" onChange={(e) => onChange({ ...step, record: e.detail.value })} data-testid={`step-record-${id}`} />
+          </FormField>
+          <FormField label="Hosted zone (recoveries)" errorText={at("zoneId")}>
+            <Input value={step.zoneId ?? ""} onChange={(e) => onChange({ ...step, zoneId: e.detail.value })} data-testid={`step-zone-${id}`} />
+          </FormField>
+          <FormField label="Drill zone" errorText={at("drillZoneId")} description="Drills write only here, never the production record.">
+            <Input value={step.drillZoneId ?? ""} onChange={(e) => onChange({ ...step, drillZoneId: e.detail.value || undefined })} data-testid={`step-drill-zone-${id}`} />
+          </FormField>
+          <FormField label="Points at" errorText={at("servers") ?? at("value")} description="A server's recovered private IP (its name), or a fixed value.">
+            <SpaceBetween size="xxs">
+              <Input value={(step.servers ?? []).join(", ")} placeholder="server name" onChange={(e) => onChange({ ...step, servers: serverList(e.detail.value) })} data-testid={`step-server-${id}`} />
+              <Input value={step.value ?? ""} placeholder="or a value" onChange={(e) => onChange({ ...step, value: e.detail.value || undefined })} />
+            </SpaceBetween>
+          </FormField>
+        </ColumnLayout>
+      );
+    case "check":
+      return (
+        <ColumnLayout columns={3}>
+          <FormField label="Check" errorText={at("check")}>
+            <Select
+              selectedOption={CHECKS.find((c) => c.value === step.check) ?? null}
+              options={CHECKS}
+              onChange={(e) => onChange({ ...step, check: e.detail.selectedOption.value as PlanStep["check"], host: undefined, port: undefined, url: undefined })}
+            />
+          </FormField>
+          {step.check === "tcp" && (
+            <FormField label="Host and port" errorText={at("host") ?? at("port")} description="Tried from a recovered server. Empty host: the server itself.">
+              <SpaceBetween direction="horizontal" size="xs">
+                <Input value={step.host ?? ""} placeholder="db.retail.internal" onChange={(e) => onChange({ ...step, host: e.detail.value || undefined })} />
+                <Input type="number" value={step.port?.toString() ?? ""} placeholder="5432" onChange={(e) => onChange({ ...step, port: numberOrUndefined(e.detail.value) })} />
+              </SpaceBetween>
+            </FormField>
+          )}
+          {step.check === "http" && (
+            <FormField label="URL" errorText={at("url")} description="Fetched from a recovered server.">
+              <Input value={step.url ?? ""} placeholder="http://localhost/health" onChange={(e) => onChange({ ...step, url: e.detail.value })} />
+            </FormField>
+          )}
+          <FormField label="Servers" errorText={at("servers")} description="Names, comma-separated. Empty: the wave's.">
+            <Input value={(step.servers ?? []).join(", ")} onChange={(e) => onChange({ ...step, servers: serverList(e.detail.value) })} />
+          </FormField>
+        </ColumnLayout>
+      );
+  }
+}
+
 function StepsEditor({ wave, index, problems, onChange }: { wave: Wave; index: number; problems: Problem[] | undefined; onChange: (w: Wave) => void }) {
   const base = `waves[${index}]`;
   const rows: { phase: "before" | "after"; at: number; step: PlanStep }[] = [
@@ -200,33 +353,57 @@ function StepsEditor({ wave, index, problems, onChange }: { wave: Wave; index: n
   };
   return (
     <SpaceBetween size="s">
-      <Box variant="h4">Manual steps</Box>
+      <Box variant="h4">Steps</Box>
       {rows.length === 0 && <Box color="text-body-secondary">None: the wave ends when its servers have launched.</Box>}
       {rows.map(({ phase, at, step }) => {
         const path = `${base}.${phase}[${at}]`;
         const id = `${index}-${phase}-${at}`;
         return (
-          <ColumnLayout key={id} columns={4}>
-            <FormField label="Step" errorText={errorAt(problems, `${path}.name`)}>
-              <Input value={step.name} onChange={(e) => update(phase, at, { ...step, name: e.detail.value })} data-testid={`step-name-${id}`} />
-            </FormField>
-            <FormField label="When">
-              <Select
-                selectedOption={STEP_PHASES.find((p) => p.value === phase) ?? STEP_PHASES[0]}
-                options={STEP_PHASES}
-                onChange={(e) => move(phase, at, e.detail.selectedOption.value as "before" | "after")}
-              />
-            </FormField>
-            <FormField label="What the person confirms" errorText={errorAt(problems, `${path}.instruction`)}>
-              <Input value={step.instruction ?? ""} onChange={(e) => update(phase, at, { ...step, instruction: e.detail.value })} data-testid={`step-instruction-${id}`} />
-            </FormField>
-            <FormField label="Timeout (minutes)" errorText={errorAt(problems, `${path}.timeoutMinutes`)} description="Empty: wait as long as it takes.">
-              <SpaceBetween direction="horizontal" size="xs">
-                <Input type="number" value={step.timeoutMinutes?.toString() ?? ""} onChange={(e) => update(phase, at, { ...step, timeoutMinutes: numberOrUndefined(e.detail.value) })} />
+          <Container key={id} data-testid={`step-${id}`}>
+            <SpaceBetween size="xs">
+              <ColumnLayout columns={4}>
+                <FormField label="Step" errorText={errorAt(problems, `${path}.name`)}>
+                  <Input value={step.name} onChange={(e) => update(phase, at, { ...step, name: e.detail.value })} data-testid={`step-name-${id}`} />
+                </FormField>
+                <FormField label="Kind">
+                  <Select
+                    selectedOption={STEP_KINDS.find((k) => k.value === (step.kind ?? "manual")) ?? STEP_KINDS[0]}
+                    options={STEP_KINDS}
+                    onChange={(e) => update(phase, at, withKind(step, e.detail.selectedOption.value as PlanStep["kind"]))}
+                    data-testid={`step-kind-${id}`}
+                  />
+                </FormField>
+                <FormField label="When">
+                  <Select
+                    selectedOption={STEP_PHASES.find((p) => p.value === phase) ?? STEP_PHASES[0]}
+                    options={STEP_PHASES}
+                    onChange={(e) => move(phase, at, e.detail.selectedOption.value as "before" | "after")}
+                  />
+                </FormField>
+                <FormField label="If it fails">
+                  <Select
+                    selectedOption={STEP_POLICIES.find((p) => p.value === (step.onFailure ?? "stop")) ?? STEP_POLICIES[0]}
+                    options={STEP_POLICIES}
+                    onChange={(e) => update(phase, at, { ...step, onFailure: e.detail.selectedOption.value as PlanStep["onFailure"] })}
+                  />
+                </FormField>
+              </ColumnLayout>
+              <StepFields step={step} path={path} id={id} problems={problems} onChange={(s) => update(phase, at, s)} />
+              <SpaceBetween direction="horizontal" size="l" alignItems="center">
+                <FormField
+                  label="Timeout (minutes)"
+                  errorText={errorAt(problems, `${path}.timeoutMinutes`)}
+                  description={(step.kind ?? "manual") === "manual" ? "Empty: wait as long as it takes." : "Empty: 30 minutes."}
+                >
+                  <Input type="number" value={step.timeoutMinutes?.toString() ?? ""} onChange={(e) => update(phase, at, { ...step, timeoutMinutes: numberOrUndefined(e.detail.value) })} />
+                </FormField>
+                <Checkbox checked={step.inDrills !== false} onChange={(e) => update(phase, at, { ...step, inDrills: e.detail.checked ? undefined : false })}>
+                  Run in drills
+                </Checkbox>
                 <Button iconName="remove" variant="icon" ariaLabel={`Remove step ${step.name}`} onClick={() => remove(phase, at)} data-testid={`remove-step-${id}`} />
               </SpaceBetween>
-            </FormField>
-          </ColumnLayout>
+            </SpaceBetween>
+          </Container>
         );
       })}
       <Button
@@ -234,7 +411,7 @@ function StepsEditor({ wave, index, problems, onChange }: { wave: Wave; index: n
         onClick={() => set("after", [...(wave.after ?? []), { name: `step ${rows.length + 1}`, kind: "manual", instruction: "", onFailure: "stop" }])}
         data-testid={`add-step-${index}`}
       >
-        Add manual step
+        Add step
       </Button>
     </SpaceBetween>
   );

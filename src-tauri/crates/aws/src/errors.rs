@@ -150,7 +150,9 @@ fn classify(
         "ThrottlingException"
         | "Throttling"
         | "RequestLimitExceeded"
-        | "TooManyRequestsException" => CloudError::Throttled {
+        | "TooManyRequestsException"
+        // Route 53: the previous change to the same records is still being applied.
+        | "PriorRequestNotComplete" => CloudError::Throttled {
             operation,
             request_id,
         },
@@ -169,7 +171,14 @@ fn classify(
         "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
             CloudError::Credentials(format!("{operation}: {code}: {message}"))
         }
-        "ResourceNotFoundException" => CloudError::NotFound {
+        "ResourceNotFoundException"
+        // SSM and Route 53.
+        | "InvalidDocument"
+        | "InvalidCommandId"
+        | "AutomationDefinitionNotFoundException"
+        | "AutomationExecutionNotFoundException"
+        | "NoSuchHostedZone"
+        | "NoSuchChange" => CloudError::NotFound {
             operation,
             message,
             request_id,
@@ -183,7 +192,13 @@ fn classify(
         | "ValidationError"
         | "InvalidParameterValue"
         | "InvalidParameterCombination"
-        | "MissingParameter" => CloudError::Validation {
+        | "MissingParameter"
+        // SSM and Route 53.
+        | "InvalidInstanceId"
+        | "InvalidParameters"
+        | "InvalidAutomationExecutionParametersException"
+        | "InvalidInput"
+        | "InvalidChangeBatch" => CloudError::Validation {
             operation,
             message,
             fields: field_list(body),

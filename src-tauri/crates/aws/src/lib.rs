@@ -1,7 +1,7 @@
 //! # drs-aws — the `Cloud` port over the AWS SDK for Rust
 //!
 //! One client set per target (account + regions): DRS and EC2 in the recovery region, STS for
-//! identity. The same code reaches real AWS or the sandbox; only the endpoint URL differs.
+//! identity, SSM and Route 53 for wave steps. The same code reaches real AWS or the sandbox; only the endpoint URL differs.
 //!
 //! - Credentials come from aws-config's providers: static keys, named profiles (SSO and
 //!   `credential_process` included) and `AssumeRoleProvider` with an external ID. No parser of
@@ -18,13 +18,17 @@
 mod convert;
 pub mod errors;
 pub mod profiles;
+mod runbook;
 
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use drs_core::cloud::{CallerIdentity, Cloud, CloudError};
+use drs_core::cloud::{
+    AutomationRun, CallerIdentity, Cloud, CloudError, CommandRequest, CommandResult, HostedZone,
+    ManagedInstance, RecordSet, StatusChecks,
+};
 use drs_core::group_settings::NetworkFacts;
 use drs_core::inventory::{Ec2Instance, SourceServer};
 use drs_core::jobs::{Job, JobLogItem};
@@ -208,6 +212,10 @@ pub struct AwsCloud {
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
+    /// SSM in the recovery region (wave steps).
+    ssm: aws_sdk_ssm::Client,
+    /// Route 53 (global; wave steps).
+    route53: aws_sdk_route53::Client,
     /// The SDK configuration, for clients of other regions (origin instances).
     config: SdkConfig,
     /// The profile at the root of these credentials, if any.
@@ -273,6 +281,20 @@ impl AwsCloud {
                 let mut b = aws_sdk_sts::config::Builder::from(&config);
                 b.set_endpoint_url(endpoint(&conn.endpoints.sts));
                 aws_sdk_sts::Client::from_conf(b.build())
+            },
+            ssm: {
+                let mut b = aws_sdk_ssm::config::Builder::from(&config)
+                    .retry_partition(retry_partition(&format!("ssm-{}", conn.target)));
+                b.set_endpoint_url(endpoint(&conn.endpoints.ssm));
+                aws_sdk_ssm::Client::from_conf(b.build())
+            },
+            route53: {
+                // A global service: signed for us-east-1 whatever the recovery region.
+                let mut b = aws_sdk_route53::config::Builder::from(&config)
+                    .region(Region::new("us-east-1"))
+                    .retry_partition(retry_partition(&format!("route53-{}", conn.target)));
+                b.set_endpoint_url(endpoint(&conn.endpoints.route53));
+                aws_sdk_route53::Client::from_conf(b.build())
             },
             target: conn.target,
             recovery_region: conn.recovery_region,
@@ -907,5 +929,65 @@ impl Cloud for AwsCloud {
             .await
             .map_err(|e| self.explain(map_err("drs:TagResource", e)))?;
         Ok(())
+    }
+
+    async fn managed_instances(&self, ids: &[String]) -> Result<Vec<ManagedInstance>, CloudError> {
+        self.ssm_managed_instances(ids).await
+    }
+
+    async fn status_checks(&self, ids: &[String]) -> Result<Vec<StatusChecks>, CloudError> {
+        self.ec2_status_checks(ids).await
+    }
+
+    async fn send_command(&self, request: &CommandRequest) -> Result<String, CloudError> {
+        self.ssm_send_command(request).await
+    }
+
+    async fn find_command(&self, comment: &str, since: &str) -> Result<Option<String>, CloudError> {
+        self.ssm_find_command(comment, since).await
+    }
+
+    async fn command_results(&self, command_id: &str) -> Result<Vec<CommandResult>, CloudError> {
+        self.ssm_command_results(command_id).await
+    }
+
+    async fn start_automation(
+        &self,
+        document: &str,
+        parameters: &BTreeMap<String, Vec<String>>,
+        client_token: &str,
+    ) -> Result<String, CloudError> {
+        self.ssm_start_automation(document, parameters, client_token)
+            .await
+    }
+
+    async fn automation(&self, id: &str) -> Result<AutomationRun, CloudError> {
+        self.ssm_automation(id).await
+    }
+
+    async fn hosted_zones(&self) -> Result<Vec<HostedZone>, CloudError> {
+        self.r53_hosted_zones().await
+    }
+
+    async fn upsert_record(
+        &self,
+        zone_id: &str,
+        record: &RecordSet,
+        comment: &str,
+    ) -> Result<String, CloudError> {
+        self.r53_upsert(zone_id, record, comment).await
+    }
+
+    async fn change_in_sync(&self, change_id: &str) -> Result<bool, CloudError> {
+        self.r53_change_in_sync(change_id).await
+    }
+
+    async fn record(
+        &self,
+        zone_id: &str,
+        name: &str,
+        record_type: &str,
+    ) -> Result<Option<RecordSet>, CloudError> {
+        self.r53_record(zone_id, name, record_type).await
     }
 }

@@ -128,6 +128,137 @@ fn fields_text(fields: &[String]) -> String {
     }
 }
 
+/// An EC2 instance as SSM sees it (`DescribeInstanceInformation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedInstance {
+    /// EC2 instance ID.
+    pub id: String,
+    /// `Online`, `ConnectionLost` or `Inactive`.
+    pub ping_status: String,
+    /// `Linux`, `Windows` or `MacOS`.
+    pub platform: String,
+}
+
+/// An instance's EC2 status checks (`DescribeInstanceStatus`): `ok`, `impaired`,
+/// `initializing`, `insufficient-data` or `not-applicable`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChecks {
+    /// EC2 instance ID.
+    pub id: String,
+    /// The system status check.
+    pub system: String,
+    /// The instance status check.
+    pub instance: String,
+}
+
+impl StatusChecks {
+    /// How many of the two checks passed.
+    pub fn passed(&self) -> u8 {
+        u8::from(self.system == "ok") + u8::from(self.instance == "ok")
+    }
+}
+
+/// An SSM document to run on instances (`SendCommand`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandRequest {
+    /// Document name.
+    pub document: String,
+    /// Its parameters.
+    pub parameters: BTreeMap<String, Vec<String>>,
+    /// Instances it runs on.
+    pub instance_ids: Vec<String>,
+    /// The command's comment: the token it is found by if the answer is lost.
+    pub comment: String,
+    /// Seconds each instance may take.
+    pub timeout_seconds: u32,
+}
+
+/// How a command went on one instance (`ListCommandInvocations` with details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandResult {
+    /// Instance.
+    pub instance_id: String,
+    /// `Pending`, `InProgress`, `Delayed`, `Success`, `Cancelled`, `TimedOut`, `Failed`, …
+    pub status: String,
+    /// Exit code of the script, when it ran.
+    pub response_code: Option<i32>,
+    /// Output (SSM keeps the first 2,500 characters), standard error included.
+    pub output: String,
+}
+
+impl CommandResult {
+    /// The command is over on this instance.
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self.status.as_str(),
+            "Pending" | "InProgress" | "Delayed" | "Cancelling"
+        )
+    }
+}
+
+/// An SSM automation execution (`GetAutomationExecution`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomationRun {
+    /// Execution ID.
+    pub id: String,
+    /// `Pending`, `InProgress`, `Waiting`, `Success`, `TimedOut`, `Cancelled`, `Failed`, …
+    pub status: String,
+    /// Why it failed.
+    pub failure: Option<String>,
+    /// Its outputs.
+    pub outputs: BTreeMap<String, Vec<String>>,
+}
+
+impl AutomationRun {
+    /// The automation is over.
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self.status.as_str(),
+            "Pending" | "InProgress" | "Waiting" | "Cancelling" | "RunbookInProgress" | "Scheduled"
+        )
+    }
+}
+
+/// A Route 53 record set (simple routing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordSet {
+    /// Name (as Route 53 returns it, with its final dot).
+    pub name: String,
+    /// Type: A, AAAA, CNAME, TXT, …
+    pub record_type: String,
+    /// TTL in seconds.
+    pub ttl: Option<i64>,
+    /// Values.
+    pub values: Vec<String>,
+}
+
+/// A Route 53 hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostedZone {
+    /// ID without `/hostedzone/`.
+    pub id: String,
+    /// Domain name, with its final dot.
+    pub name: String,
+    /// Private (seen from associated VPCs only).
+    pub private: bool,
+}
+
+fn unsupported(operation: &str) -> CloudError {
+    CloudError::Service {
+        operation: operation.to_string(),
+        code: "NotSupported".into(),
+        message: "this connection cannot run wave steps".into(),
+        request_id: None,
+    }
+}
+
 /// The AWS operations the app needs, for one target (account + regions).
 #[async_trait::async_trait]
 pub trait Cloud: Send + Sync {
@@ -218,4 +349,71 @@ pub trait Cloud: Send + Sync {
         arn: &str,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), CloudError>;
+
+    /// SSM's view of recovery-region instances (agent online or not); IDs SSM does not know
+    /// are left out.
+    async fn managed_instances(&self, _ids: &[String]) -> Result<Vec<ManagedInstance>, CloudError> {
+        Err(unsupported("DescribeInstanceInformation"))
+    }
+    /// EC2 status checks of recovery-region instances (stopped ones are left out).
+    async fn status_checks(&self, _ids: &[String]) -> Result<Vec<StatusChecks>, CloudError> {
+        Err(unsupported("DescribeInstanceStatus"))
+    }
+    /// Sends an SSM command; returns its command ID.
+    async fn send_command(&self, _request: &CommandRequest) -> Result<String, CloudError> {
+        Err(unsupported("SendCommand"))
+    }
+    /// The command sent at or after `since` (RFC 3339) whose comment is `comment`: how a command
+    /// whose `SendCommand` answer was lost is found again.
+    async fn find_command(
+        &self,
+        _comment: &str,
+        _since: &str,
+    ) -> Result<Option<String>, CloudError> {
+        Err(unsupported("ListCommands"))
+    }
+    /// How a command went on each of its instances.
+    async fn command_results(&self, _command_id: &str) -> Result<Vec<CommandResult>, CloudError> {
+        Err(unsupported("ListCommandInvocations"))
+    }
+    /// Starts an SSM automation; `client_token` (a UUID) makes a repeat of the same start return
+    /// the same execution. Returns its execution ID.
+    async fn start_automation(
+        &self,
+        _document: &str,
+        _parameters: &BTreeMap<String, Vec<String>>,
+        _client_token: &str,
+    ) -> Result<String, CloudError> {
+        Err(unsupported("StartAutomationExecution"))
+    }
+    /// An automation execution.
+    async fn automation(&self, _id: &str) -> Result<AutomationRun, CloudError> {
+        Err(unsupported("GetAutomationExecution"))
+    }
+    /// The account's Route 53 hosted zones, all pages.
+    async fn hosted_zones(&self) -> Result<Vec<HostedZone>, CloudError> {
+        Err(unsupported("ListHostedZones"))
+    }
+    /// UPSERTs one simple record set; returns the change ID.
+    async fn upsert_record(
+        &self,
+        _zone_id: &str,
+        _record: &RecordSet,
+        _comment: &str,
+    ) -> Result<String, CloudError> {
+        Err(unsupported("ChangeResourceRecordSets"))
+    }
+    /// Whether a Route 53 change has reached every authoritative server (`INSYNC`).
+    async fn change_in_sync(&self, _change_id: &str) -> Result<bool, CloudError> {
+        Err(unsupported("GetChange"))
+    }
+    /// The record set of this name and type in a zone, if there is one.
+    async fn record(
+        &self,
+        _zone_id: &str,
+        _name: &str,
+        _record_type: &str,
+    ) -> Result<Option<RecordSet>, CloudError> {
+        Err(unsupported("ListResourceRecordSets"))
+    }
 }

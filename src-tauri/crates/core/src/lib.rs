@@ -6,6 +6,7 @@
 //! - [`target`]: an AWS account + regions the app talks to, and how its credentials are found.
 //! - [`group`]: protection groups — which source servers (tags or explicit IDs) and how they launch.
 //! - [`plan`]: recovery plans — ordered waves of groups with dependencies, approvals, timeouts.
+//! - [`step`]: a wave's runbook steps (manual, SSM command and automation, Route 53, checks).
 //! - [`validation`]: the [`Problem`] every check reports (field path, message, severity).
 //! - [`rules`]: AWS formats (account IDs, regions, tag rules, resource IDs).
 //! - [`inventory`]: what DRS and EC2 report (source servers, replication, instances), in our types.
@@ -32,6 +33,7 @@ pub mod pairing;
 pub mod plan;
 pub mod readiness;
 pub mod rules;
+pub mod step;
 pub mod tag_sync;
 pub mod target;
 pub mod timestamp;
@@ -40,6 +42,7 @@ mod yaml_index;
 
 pub use document::{Document, DocumentKind, ParseError, API_VERSION};
 pub use group::{LaunchMode, LaunchSettings, ProtectionGroup, Selector, ServerOverride};
-pub use plan::{FailurePolicy, RecoveryPlan, Step, StepKind, Wave};
+pub use plan::{FailurePolicy, RecoveryPlan, Wave};
+pub use step::{CheckKind, Step, StepFailure, StepKind};
 pub use target::{CredentialSource, RoleBase, ServiceEndpoints, Target};
 pub use validation::{Problem, Severity};

@@ -61,107 +61,10 @@ pub struct Wave {
     pub after: Vec<Step>,
 }
 
-/// Longest a step may wait: one day, in minutes.
-pub const MAX_STEP_TIMEOUT_MINUTES: u32 = 24 * 60;
-/// Most steps one wave may hold (before and after together).
-pub const MAX_STEPS_PER_WAVE: usize = 50;
-/// Longest step instruction, in characters.
-pub const MAX_INSTRUCTION_CHARS: usize = 2000;
-
-/// What kind of step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export_to = "ipc.ts")]
-pub enum StepKind {
-    /// A checklist item a person confirms (who and when are recorded).
-    #[default]
-    Manual,
-}
-
-/// A step of a wave's runbook, run before its servers launch or after they have.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[ts(export_to = "ipc.ts", rename = "PlanStep")]
-pub struct Step {
-    /// Unique within the wave.
-    pub name: String,
-    /// What it is.
-    #[serde(default)]
-    pub kind: StepKind,
-    /// What the person is asked to do (manual steps).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub instruction: String,
-    /// Minutes the step may take (for a manual step: wait for its confirmation); none: no
-    /// limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub timeout_minutes: Option<u32>,
-    /// A failed (timed-out) step: `stop` fails the wave like a failed server; `continue` goes on.
-    #[serde(default)]
-    pub on_failure: FailurePolicy,
-    /// Run in drills too (`false`: recoveries only).
-    #[serde(default = "yes", skip_serializing_if = "is_yes")]
-    pub in_drills: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn is_yes(b: &bool) -> bool {
-    *b
-}
-
-impl Step {
-    /// Checks one step; `base` is its path (`waves[0].after[1]`).
-    fn validate(&self, base: &str, wave: &str, problems: &mut Vec<Problem>) {
-        if let Err(m) = rules::check_name("step", &self.name) {
-            problems.push(Problem::error(format!("{base}.name"), m));
-        }
-        match self.kind {
-            StepKind::Manual => {
-                if self.instruction.trim().is_empty() {
-                    problems.push(Problem::error(
-                        format!("{base}.instruction"),
-                        format!(
-                            "manual step \"{}\" of wave \"{wave}\" says nothing to do: write the instruction the person confirms",
-                            self.name
-                        ),
-                    ));
-                }
-            }
-        }
-        let chars = self.instruction.chars().count();
-        if chars > MAX_INSTRUCTION_CHARS {
-            problems.push(Problem::error(
-                format!("{base}.instruction"),
-                format!("instruction is {chars} characters long; at most {MAX_INSTRUCTION_CHARS} are allowed"),
-            ));
-        }
-        if let Some(c) = rules::bidi_control(&self.instruction) {
-            problems.push(Problem::error(
-                format!("{base}.instruction"),
-                format!(
-                    "instruction contains the bidirectional control character U+{:04X}",
-                    c as u32
-                ),
-            ));
-        }
-        match self.timeout_minutes {
-            Some(0) => problems.push(Problem::error(
-                format!("{base}.timeoutMinutes"),
-                "timeout must be at least 1 minute",
-            )),
-            Some(t) if t > MAX_STEP_TIMEOUT_MINUTES => problems.push(Problem::error(
-                format!("{base}.timeoutMinutes"),
-                format!(
-                    "a step may wait at most a day ({MAX_STEP_TIMEOUT_MINUTES} minutes), not {t}"
-                ),
-            )),
-            _ => {}
-        }
-    }
-}
+pub use crate::step::{
+    CheckKind, Step, StepFailure, StepKind, MAX_INSTRUCTION_CHARS, MAX_STEPS_PER_WAVE,
+    MAX_STEP_TIMEOUT_MINUTES,
+};
 
 /// A recovery plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -295,6 +198,21 @@ impl RecoveryPlan {
                 for (j, step) in list.iter().enumerate() {
                     let path = format!("{base}.{phase}[{j}]");
                     step.validate(&path, &wave.name, &mut problems);
+                    // Before its servers launch, a step on recovered servers must name them.
+                    let needs_servers = match step.kind {
+                        crate::step::StepKind::SsmCommand | crate::step::StepKind::Check => true,
+                        crate::step::StepKind::Route53 => step.value.is_empty(),
+                        _ => false,
+                    };
+                    if phase == "before" && needs_servers && step.servers.is_empty() {
+                        problems.push(Problem::error(
+                            format!("{path}.servers"),
+                            format!(
+                                "step \"{}\" runs before wave \"{}\" launches: name the servers (of earlier waves) it is about",
+                                step.name, wave.name
+                            ),
+                        ));
+                    }
                     if !step_names.insert(step.name.as_str()) {
                         problems.push(Problem::error(
                             format!("{path}.name"),
@@ -675,6 +593,6 @@ mod tests {
         )
         .unwrap();
         assert!(step.in_drills);
-        assert_eq!(step.on_failure, FailurePolicy::Stop);
+        assert_eq!(step.on_failure, crate::step::StepFailure::Stop);
     }
 }

@@ -713,6 +713,30 @@ pub fn assess(
         wave_plans.push(wp);
     }
 
+    // The servers wave steps name are in the plan (when every target could be read).
+    if evidence.targets.values().all(|t| t.error.is_none()) {
+        let names: BTreeSet<&str> = by_server.iter().map(|s| s.name.as_str()).collect();
+        for wave in &plan.waves {
+            for step in wave.before.iter().chain(&wave.after) {
+                for server in step.servers.iter().filter(|n| !names.contains(n.as_str())) {
+                    cx.add(
+                        Severity::Blocker,
+                        "step",
+                        Some(&wave.name),
+                        None,
+                        None,
+                        format!(
+                            "step \"{}\" names server \"{server}\", which is in none of the plan's protection groups",
+                            step.name
+                        ),
+                        Some(format!("{} servers in the plan", names.len())),
+                        Some("name a server the plan recovers, or add its group to a wave".into()),
+                    );
+                }
+            }
+        }
+    }
+
     let mut findings = cx.findings;
     findings.sort_by(|a, b| {
         (a.severity, &a.wave, &a.group, &a.server_name, &a.check).cmp(&(

@@ -128,15 +128,25 @@ pub struct ServiceEndpoints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub sts: Option<String>,
+    /// Systems Manager (wave steps: commands, automations, checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ssm: Option<String>,
+    /// Route 53 (wave steps: record changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub route53: Option<String>,
 }
 
 impl ServiceEndpoints {
     /// Each service with its endpoint, when set.
-    pub fn each(&self) -> [(&'static str, Option<&str>); 3] {
+    pub fn each(&self) -> [(&'static str, Option<&str>); 5] {
         [
             ("drs", self.drs.as_deref()),
             ("ec2", self.ec2.as_deref()),
             ("sts", self.sts.as_deref()),
+            ("ssm", self.ssm.as_deref()),
+            ("route53", self.route53.as_deref()),
         ]
     }
 }
@@ -354,7 +364,7 @@ mod tests {
         t.endpoints = Some(ServiceEndpoints {
             drs: Some("https://vpce-0abc-drs.drs.us-west-2.vpce.amazonaws.com".into()),
             ec2: Some("https://ec2.internal.example.com".into()),
-            sts: None,
+            ..ServiceEndpoints::default()
         });
         let p = t.validate();
         assert_eq!(p.len(), 1, "{p:?}");

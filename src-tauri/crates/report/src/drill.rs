@@ -486,13 +486,22 @@ pub fn drill_pdf(
                 .map(|(w, s)| {
                     use drs_core::execution::StepStatus;
                     let outcome = match s.status {
-                        StepStatus::Done => format!(
-                            "done{}",
-                            s.confirmed_by
-                                .as_deref()
-                                .map(|b| format!(", confirmed by {b}"))
-                                .unwrap_or_default()
-                        ),
+                        StepStatus::Done => match (&s.confirmed_by, &s.output) {
+                            (Some(b), _) => format!(
+                                "done, confirmed by {b}{}",
+                                s.note
+                                    .as_deref()
+                                    .map(|n| format!(" ({n})"))
+                                    .unwrap_or_default()
+                            ),
+                            (None, Some(o)) => {
+                                let first: String =
+                                    o.lines().next().unwrap_or("").chars().take(90).collect();
+                                format!("done: {first}")
+                            }
+                            (None, None) => "done".into(),
+                        },
+                        StepStatus::Running => "running".into(),
                         StepStatus::Failed => {
                             format!("failed: {}", s.note.as_deref().unwrap_or("no reason"))
                         }
@@ -511,8 +520,13 @@ pub fn drill_pdf(
                         vec![
                             w.name.clone(),
                             format!(
-                                "{} ({})",
+                                "{} ({}{})",
                                 s.name,
+                                if s.kind.automated() {
+                                    format!("{}, ", s.kind.label())
+                                } else {
+                                    String::new()
+                                },
                                 match s.phase {
                                     drs_core::execution::StepPhase::Before => "before launch",
                                     drs_core::execution::StepPhase::After => "after launch",

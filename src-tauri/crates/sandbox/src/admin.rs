@@ -200,13 +200,56 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 )
             }
         }
+        (&Method::POST, p) if p.starts_with("/_sandbox/ssm-agent-offline/") => {
+            // The SSM agent of an instance (or of a source server's recovered instances) never
+            // comes online.
+            let id = p
+                .trim_start_matches("/_sandbox/ssm-agent-offline/")
+                .to_string();
+            shared.with_estate(|e| e.runbook.agents_offline.insert(id.clone()));
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "agentOffline": id }),
+                "admin",
+            )
+        }
+        (&Method::POST, p) if p.starts_with("/_sandbox/automation-timeout/") => {
+            // Automations of this document time out instead of succeeding.
+            let doc = p
+                .trim_start_matches("/_sandbox/automation-timeout/")
+                .to_string();
+            shared.with_estate(|e| e.runbook.automation_timeouts.insert(doc.clone()));
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "automationTimesOut": doc }),
+                "admin",
+            )
+        }
+        (&Method::GET, "/_sandbox/runbook") => {
+            // What SSM and Route 53 hold: commands, automations, records.
+            let body = shared.with_estate(|e| {
+                serde_json::json!({
+                    "commands": e.runbook.commands.values().map(|c| serde_json::json!({
+                        "id": c.id, "document": c.document, "comment": c.comment,
+                        "instances": c.invocations.iter().map(|i| i.instance_id.clone()).collect::<Vec<_>>(),
+                    })).collect::<Vec<_>>(),
+                    "automations": e.runbook.automations.values().map(|a| serde_json::json!({
+                        "id": a.id, "document": a.document,
+                    })).collect::<Vec<_>>(),
+                    "records": e.runbook.zones.iter().flat_map(|(id, z)| z.records.iter().map(move |((n, t), r)| serde_json::json!({
+                        "zone": id, "name": n, "type": t, "values": r.values,
+                    }))).collect::<Vec<_>>(),
+                })
+            });
+            json_ok(StatusCode::OK, &body, "admin")
+        }
         (&Method::GET, "/_sandbox/state") => {
             let body = shared.with_estate(|e| e.summary());
             json_ok(StatusCode::OK, &body, "admin")
         }
         _ => json_ok(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}") }),
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}, POST /_sandbox/ssm-agent-offline/{{instanceOrServerId}}, POST /_sandbox/automation-timeout/{{DocumentName}}, GET /_sandbox/runbook") }),
             "admin",
         ),
     }

@@ -1,4 +1,5 @@
-//! EC2 (ec2 query protocol, XML): DescribeInstances with filters and pagination, CreateTags,
+//! EC2 (ec2 query protocol, XML): DescribeInstances with filters and pagination,
+//! DescribeInstanceStatus, CreateTags,
 //! DeleteTags, StartInstances, StopInstances, DescribeSubnets, DescribeSecurityGroups, and the
 //! launch templates DRS keeps per source server (DescribeLaunchTemplateVersions,
 //! CreateLaunchTemplateVersion, ModifyLaunchTemplate).
@@ -115,6 +116,7 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "DescribeInstances" => describe_instances(req, region, &account),
             "CreateTags" | "DeleteTags" => tags(req, region, op),
             "DescribeInstanceAttribute" => describe_attribute(req, region),
+            "DescribeInstanceStatus" => describe_status(req, region, now),
             "StartInstances" | "StopInstances" => start_stop(req, region, op, now),
             "DescribeSubnets" => describe_subnets(req, region),
             "DescribeSecurityGroups" => describe_security_groups(req),
@@ -205,6 +207,54 @@ fn describe_instances(req: &Request, region: &RegionState, account: &str) -> Res
 
 /// `DescribeInstanceAttribute` for `disableApiTermination` (termination protection, which the
 /// sandbox keeps as the tag `DisableApiTermination=true`).
+/// Simulated seconds from an instance's launch to its status checks passing.
+const STATUS_OK_AFTER: i64 = 75;
+
+/// Status checks of running instances: `initializing` for a while after launch, then `ok`.
+fn describe_status(req: &Request, region: &RegionState, now: time::OffsetDateTime) -> Response {
+    let ids = req.list("InstanceId");
+    for id in &ids {
+        if !region.instances.contains_key(id) {
+            return err(
+                req,
+                StatusCode::BAD_REQUEST,
+                "InvalidInstanceID.NotFound",
+                &format!("The instance ID '{id}' does not exist"),
+            );
+        }
+    }
+    let mut body = format!(
+        "<DescribeInstanceStatusResponse xmlns=\"{NS}\"><requestId>{}</requestId><instanceStatusSet>",
+        esc(&req.request_id)
+    );
+    for i in region.instances.values() {
+        if (!ids.is_empty() && !ids.contains(&i.id)) || i.state != "running" {
+            continue;
+        }
+        let launched = time::OffsetDateTime::parse(
+            &i.launch_time,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap_or(now);
+        let ok = (now - launched).whole_seconds() >= STATUS_OK_AFTER;
+        let (status, detail) = if ok {
+            ("ok", "passed")
+        } else {
+            ("initializing", "initializing")
+        };
+        let _ = write!(
+            body,
+            "<item><instanceId>{}</instanceId><availabilityZone>{}a</availabilityZone><instanceState><code>16</code><name>running</name></instanceState>\
+<systemStatus><status>{status}</status><details><item><name>reachability</name><status>{detail}</status></item></details></systemStatus>\
+<instanceStatus><status>{status}</status><details><item><name>reachability</name><status>{detail}</status></item></details></instanceStatus></item>",
+            esc(&i.id),
+            esc(&req.region)
+        );
+    }
+    body.push_str("</instanceStatusSet></DescribeInstanceStatusResponse>");
+    xml_ok(body)
+}
+
 fn describe_attribute(req: &Request, region: &RegionState) -> Response {
     let id = req.param("InstanceId").unwrap_or_default();
     let attribute = req.param("Attribute").unwrap_or_default();

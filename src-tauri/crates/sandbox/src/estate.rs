@@ -164,6 +164,8 @@ pub struct Estate {
     counter: u64,
     /// Seed for simulated durations.
     pub seed: u64,
+    /// SSM commands and automations, Route 53 zones and changes.
+    pub runbook: crate::ssm::RunbookState,
 }
 
 fn instance_from_spec(spec: &InstanceSpec, id: String, ip: String, launched: &str) -> Instance {
@@ -220,6 +222,38 @@ impl Estate {
             principals: HashMap::new(),
             counter: 0,
             seed,
+            runbook: crate::ssm::RunbookState {
+                documents: scenario.ssm_documents.iter().cloned().collect(),
+                open_ports: scenario.open_ports.iter().copied().collect(),
+                zones: scenario
+                    .hosted_zones
+                    .iter()
+                    .map(|z| {
+                        (
+                            z.id.clone(),
+                            crate::route53::Zone {
+                                account: z.account.clone(),
+                                name: crate::route53::fqdn(&z.name),
+                                private: z.private,
+                                records: z
+                                    .records
+                                    .iter()
+                                    .map(|r| {
+                                        (
+                                            (crate::route53::fqdn(&r.name), r.record_type.clone()),
+                                            crate::route53::Record {
+                                                ttl: r.ttl,
+                                                values: r.values.clone(),
+                                            },
+                                        )
+                                    })
+                                    .collect(),
+                            },
+                        )
+                    })
+                    .collect(),
+                ..Default::default()
+            },
         };
         for a in &scenario.accounts {
             e.principals.insert(

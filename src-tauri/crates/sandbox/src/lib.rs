@@ -1,7 +1,8 @@
 //! # drs-sandbox — a simulated AWS estate on loopback
 //!
 //! An HTTP server on 127.0.0.1 that speaks the real wire protocols of the AWS services the app
-//! uses — DRS (restJson1), EC2 (ec2 query, XML) and STS (query, XML) — so that the app, its tests
+//! uses — DRS (restJson1), EC2 (ec2 query, XML), STS (query, XML), SSM (awsJson1_1) and Route 53
+//! (restXml) — so that the app, its tests
 //! and independent clients such as the AWS CLI reach it through the same SDK code path as real
 //! AWS, only with another endpoint URL.
 //!
@@ -9,7 +10,8 @@
 //! - [`estate`]: the live state (accounts, regions, servers, instances) and the simulated clock.
 //! - `protocol`: SigV4 scope parsing (account from the access key, region from the scope) and
 //!   AWS-shaped errors for each protocol.
-//! - `drs`, `ec2`, `sts`: the operations.
+//! - `drs`, `ec2`, `sts`, `ssm`, `route53`: the operations (SSM runs simulated scripts on the
+//!   recovered instances, whose agents come online a while after launch).
 //! - `faults`: seeded fault injection (throttling, 5xx, latency).
 //! - `admin`: `/_sandbox/stats`, `/_sandbox/reset`, `/_sandbox/state` for tests and benchmarks.
 //!
@@ -22,7 +24,9 @@ pub mod estate;
 mod faults;
 pub mod jobs;
 mod protocol;
+mod route53;
 pub mod scenario;
+mod ssm;
 mod sts;
 
 pub use faults::FaultConfig;
@@ -242,6 +246,8 @@ async fn handle(
         protocol::Service::Drs => drs::handle(&shared, &request, &operation),
         protocol::Service::Ec2 => ec2::handle(&shared, &request, &operation),
         protocol::Service::Sts => sts::handle(&shared, &request, &operation),
+        protocol::Service::Ssm => ssm::handle(&shared, &request, &operation),
+        protocol::Service::Route53 => route53::handle(&shared, &request, &operation),
     };
     let failed = !response.status().is_success();
     shared.stats_record_result(&request.service, &operation, failed);
@@ -318,6 +324,18 @@ impl Shared {
             protocol::Service::Drs => protocol::json_error(
                 axum::http::StatusCode::FORBIDDEN,
                 "AccessDeniedException",
+                &message,
+                &request.request_id,
+            ),
+            protocol::Service::Ssm => protocol::json11_error(
+                axum::http::StatusCode::BAD_REQUEST,
+                "AccessDeniedException",
+                &message,
+                &request.request_id,
+            ),
+            protocol::Service::Route53 => protocol::route53_error(
+                axum::http::StatusCode::FORBIDDEN,
+                "AccessDenied",
                 &message,
                 &request.request_id,
             ),

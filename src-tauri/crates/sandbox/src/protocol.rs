@@ -17,6 +17,10 @@ pub enum Service {
     Ec2,
     /// STS (awsQuery).
     Sts,
+    /// Systems Manager (awsJson1_1: `X-Amz-Target: AmazonSSM.<Operation>`).
+    Ssm,
+    /// Route 53 (restXml, global: signed for us-east-1).
+    Route53,
 }
 
 impl Service {
@@ -26,6 +30,8 @@ impl Service {
             Service::Drs => "drs",
             Service::Ec2 => "ec2",
             Service::Sts => "sts",
+            Service::Ssm => "ssm",
+            Service::Route53 => "route53",
         }
     }
 }
@@ -47,8 +53,12 @@ pub struct Request {
     pub request_id: String,
     /// DRS: the JSON body (`{}` when empty).
     pub json: serde_json::Value,
-    /// EC2/STS: query-string and form parameters.
+    /// EC2/STS: query-string and form parameters; Route 53: the query string.
     pub params: Vec<(String, String)>,
+    /// SSM: the operation named by `X-Amz-Target`.
+    pub target: Option<String>,
+    /// Route 53: the XML body.
+    pub body: String,
 }
 
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
@@ -115,6 +125,8 @@ impl Request {
             "drs" => Service::Drs,
             "ec2" => Service::Ec2,
             "sts" => Service::Sts,
+            "ssm" => Service::Ssm,
+            "route53" => Service::Route53,
             other => {
                 return Err(Box::new(json_error(
                     StatusCode::BAD_REQUEST,
@@ -133,6 +145,11 @@ impl Request {
             request_id,
             json: serde_json::Value::Object(Default::default()),
             params: Vec::new(),
+            target: headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .map(|t| t.rsplit('.').next().unwrap_or(t).to_string()),
+            body: String::new(),
         };
         match service {
             Service::Drs => {
@@ -159,6 +176,27 @@ impl Request {
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
             }
+            Service::Ssm => {
+                if !body.is_empty() {
+                    match serde_json::from_slice::<serde_json::Value>(&body) {
+                        Ok(v @ serde_json::Value::Object(_)) => req.json = v,
+                        Ok(_) | Err(_) => {
+                            return Err(Box::new(json11_error(
+                                StatusCode::BAD_REQUEST,
+                                "SerializationException",
+                                "The request body is not a JSON object",
+                                &req.request_id,
+                            )))
+                        }
+                    }
+                }
+            }
+            Service::Route53 => {
+                req.params = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                req.body = String::from_utf8_lossy(&body).into_owned();
+            }
         }
         Ok(req)
     }
@@ -178,6 +216,8 @@ impl Request {
                 }
             }
             Service::Ec2 | Service::Sts => self.param("Action").unwrap_or_default().to_string(),
+            Service::Ssm => self.target.clone().unwrap_or_default(),
+            Service::Route53 => crate::route53::operation(&self.method, &self.path),
         }
     }
 
@@ -288,6 +328,46 @@ pub fn json_error_with(
     resp
 }
 
+/// An awsJson1_1 success response (SSM).
+pub fn json11_ok(body: &serde_json::Value, request_id: &str) -> Response {
+    let mut resp = Response::new(Body::from(body.to_string()));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// An awsJson1_1 error (SSM): `{"__type": code, "message": …}`.
+pub fn json11_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+    let mut resp = json11_ok(
+        &serde_json::json!({ "__type": code, "message": message }),
+        request_id,
+    );
+    *resp.status_mut() = status;
+    resp
+}
+
+/// A Route 53 error in its XML shape.
+pub fn route53_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        esc(code),
+        esc(message),
+        esc(request_id)
+    );
+    let mut resp = xml_ok(body);
+    *resp.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
 /// Escapes text for XML.
 pub fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
@@ -367,6 +447,30 @@ pub fn fault_response(req: &Request, operation: &str, fault: Fault) -> Response 
             StatusCode::BAD_REQUEST,
             "Throttling",
             "Rate exceeded",
+            &req.request_id,
+        ),
+        (Service::Ssm, Fault::Throttle) => json11_error(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            &format!("Rate exceeded for {operation}"),
+            &req.request_id,
+        ),
+        (Service::Ssm, Fault::ServerError) => json11_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "An internal error occurred (injected by the sandbox)",
+            &req.request_id,
+        ),
+        (Service::Route53, Fault::Throttle) => route53_error(
+            StatusCode::BAD_REQUEST,
+            "Throttling",
+            "Rate exceeded",
+            &req.request_id,
+        ),
+        (Service::Route53, Fault::ServerError) => route53_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            "An internal error occurred (injected by the sandbox)",
             &req.request_id,
         ),
         (Service::Sts, Fault::ServerError) => query_error(

@@ -190,6 +190,57 @@ pub struct Scenario {
     /// Bulk additions.
     #[serde(default)]
     pub generate: Option<GenerateSpec>,
+    /// Route 53 hosted zones.
+    #[serde(default)]
+    pub hosted_zones: Vec<HostedZoneSpec>,
+    /// SSM documents of the accounts' own (`AWS-…` documents always exist).
+    #[serde(default)]
+    pub ssm_documents: Vec<String>,
+    /// TCP ports the recovered instances answer on (what network checks find).
+    #[serde(default = "default_open_ports")]
+    pub open_ports: Vec<u16>,
+}
+
+fn default_open_ports() -> Vec<u16> {
+    vec![22, 80, 443, 1433, 3389, 5432, 5672, 6379, 8080]
+}
+
+/// A Route 53 hosted zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostedZoneSpec {
+    /// Account that owns it.
+    pub account: String,
+    /// Zone ID (`Z…`).
+    pub id: String,
+    /// Domain name (`retail.internal`).
+    pub name: String,
+    /// Private zone.
+    #[serde(default)]
+    pub private: bool,
+    /// Its records.
+    #[serde(default)]
+    pub records: Vec<RecordSpec>,
+}
+
+/// A simple record set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordSpec {
+    /// Full name.
+    pub name: String,
+    /// Type (A, CNAME, …).
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// TTL.
+    #[serde(default = "default_ttl")]
+    pub ttl: i64,
+    /// Values.
+    pub values: Vec<String>,
+}
+
+fn default_ttl() -> i64 {
+    300
 }
 
 fn default_state() -> String {
@@ -644,9 +695,47 @@ impl Scenario {
             source_servers: servers,
             instances,
             generate: None,
+            // The shop's private zone as production resolves it, and a zone of the same name
+            // that only the drill network sees.
+            hosted_zones: vec![
+                HostedZoneSpec {
+                    account: prod.into(),
+                    id: RETAIL_ZONE.into(),
+                    name: "retail.internal".into(),
+                    private: true,
+                    records: vec![
+                        RecordSpec {
+                            name: "cache.retail.internal".into(),
+                            record_type: "A".into(),
+                            ttl: 60,
+                            values: vec!["10.10.2.41".into()],
+                        },
+                        RecordSpec {
+                            name: "db.retail.internal".into(),
+                            record_type: "A".into(),
+                            ttl: 60,
+                            values: vec!["10.10.3.21".into()],
+                        },
+                    ],
+                },
+                HostedZoneSpec {
+                    account: prod.into(),
+                    id: RETAIL_DRILL_ZONE.into(),
+                    name: "retail.internal".into(),
+                    private: true,
+                    records: vec![],
+                },
+            ],
+            ssm_documents: vec!["Retail-SqlAlwaysOnFailover".into()],
+            open_ports: default_open_ports(),
         }
     }
 }
+
+/// The retail shop's production private zone (`retail.internal`).
+pub const RETAIL_ZONE: &str = "Z05RETAILPROD";
+/// The retail shop's drill zone (`retail.internal`, seen only from the drill network).
+pub const RETAIL_DRILL_ZONE: &str = "Z05RETAILDRILL";
 
 #[cfg(test)]
 mod tests {

@@ -104,6 +104,54 @@ pub enum Event {
         /// Who.
         by: String,
     },
+    /// The engine started running a step (SSM, Route 53, a check).
+    StepStarted {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// Its kind, as a plan writes it.
+        kind: String,
+    },
+    /// A step's action is about to be sent (written before the call): `action` says what,
+    /// `token` is how it is found again if the answer is lost.
+    StepSending {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// What is sent.
+        action: String,
+        /// Its token.
+        token: String,
+    },
+    /// AWS accepted a step's action.
+    StepSent {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// The command, automation or change ID.
+        id: String,
+    },
+    /// A step succeeded.
+    StepDone {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// What it reported, in a line.
+        summary: String,
+    },
+    /// A failed step whose policy is ask waits for a person to let the plan go on.
+    StepAsks {
+        /// Wave.
+        wave: String,
+        /// Step.
+        step: String,
+        /// Why it failed.
+        why: String,
+    },
     /// A step failed.
     StepFailed {
         /// Wave.
@@ -360,6 +408,11 @@ impl std::fmt::Display for Event {
             Self::StepWaiting { wave, step } => write!(f, "wave \"{wave}\": step \"{step}\" waits for a person to confirm it"),
             Self::StepConfirmed { wave, step, by } => write!(f, "wave \"{wave}\": step \"{step}\" confirmed by {by}"),
             Self::StepFailed { wave, step, why } => write!(f, "wave \"{wave}\": step \"{step}\" failed: {why}"),
+            Self::StepStarted { wave, step, kind } => write!(f, "wave \"{wave}\": {kind} step \"{step}\" started"),
+            Self::StepSending { wave, step, action, token } => write!(f, "wave \"{wave}\": step \"{step}\": sending {action} (token {token})"),
+            Self::StepSent { wave, step, id } => write!(f, "wave \"{wave}\": step \"{step}\": accepted as {id}"),
+            Self::StepDone { wave, step, summary } => write!(f, "wave \"{wave}\": step \"{step}\" done: {summary}"),
+            Self::StepAsks { wave, step, why } => write!(f, "wave \"{wave}\": step \"{step}\" failed ({why}); waits for a person to let the plan go on or cancel it"),
             Self::WaveTimedOut { wave, minutes, not_started, jobs_running } => write!(
                 f,
                 "wave \"{wave}\" timed out after {minutes} min: {not_started} server(s) not started; {jobs_running} job(s) followed to their end"

@@ -134,14 +134,9 @@ impl Engine<'_> {
             let wave_name = w.name.clone();
             if let Some(step) = w.next_step(StepPhase::Before) {
                 if step.status == StepStatus::Pending {
-                    step.status = StepStatus::Waiting;
-                    step.started_at = Some(rfc3339(now));
-                    events.push(Event::StepWaiting {
-                        wave: wave_name,
-                        step: step.name.clone(),
-                    });
+                    events.push(Self::begin_step(step, &wave_name, now));
                 }
-                waiting = true;
+                waiting |= step.status == StepStatus::Waiting;
                 continue;
             }
             w.status = WaveStatus::Running;
@@ -239,10 +234,8 @@ impl Engine<'_> {
                 }
                 if let Some(step) = w.next_step(StepPhase::After) {
                     if step.status == StepStatus::Pending {
-                        step.status = StepStatus::Waiting;
-                        step.started_at = Some(now_text.clone());
-                        let step = step.name.clone();
-                        self.record(e, Event::StepWaiting { wave: name, step })?;
+                        let event = Self::begin_step(step, &name, now);
+                        self.record(e, event)?;
                     }
                     continue;
                 }

@@ -47,6 +47,7 @@ mod launch;
 mod preparation;
 #[cfg(any(test, feature = "simulation"))]
 pub mod simulation;
+mod steps;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use journal::{Control, Event, Journal, JournalError};
@@ -184,6 +185,16 @@ impl<'a> Engine<'a> {
                 self.admit(e, now).await?;
             }
         }
+        // Automated steps move on; one that ended lets the next start in this tick.
+        for _ in 0..3 {
+            if !self.run_steps(e, now, acting).await? {
+                break;
+            }
+            self.settle_waves(e, now)?;
+            if e.status == ExecutionStatus::Running {
+                waiting = self.start_waves(e, now)? || waiting;
+            }
+        }
         let end = self.finish(e, now, &control, acting).await?;
         // When this tick ended: the next one measures the time it did not run from here.
         e.last_tick_at = Some(rfc3339(self.clock.now()));
@@ -298,6 +309,17 @@ impl<'a> Engine<'a> {
                 }
                 let key = (w.name.clone(), s.name.clone());
                 if let Some(by) = control.confirmations.get(&key) {
+                    if s.asking {
+                        let failed = s
+                            .note
+                            .as_deref()
+                            .unwrap_or("failed")
+                            .split("; confirm it")
+                            .next()
+                            .unwrap_or("failed")
+                            .to_string();
+                        s.note = Some(format!("{failed}; the plan went on (confirmed by {by})"));
+                    }
                     s.status = StepStatus::Done;
                     s.confirmed_by = Some(by.clone());
                     s.ended_at = Some(now.clone());
@@ -336,23 +358,44 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// A waiting step past its timeout fails (the time the engine did not run does not count).
+    /// A waiting or running step past its timeout fails (the time the engine did not run does
+    /// not count); one whose policy is ask waits for a person instead.
     fn time_out_steps(&mut self, e: &mut Execution) -> Result<(), EngineError> {
         let now = rfc3339(self.clock.now());
         let mut events = Vec::new();
+        let mut timed_out = Vec::new();
         for wi in 0..e.waves.len() {
             for si in 0..e.waves[wi].steps.len() {
                 let s = &e.waves[wi].steps[si];
-                let (Some(limit), Some(start), StepStatus::Waiting) =
-                    (s.timeout_minutes, s.started_at.clone(), s.status)
-                else {
+                let (Some(limit), Some(start)) = (s.timeout_minutes, s.started_at.clone()) else {
                     continue;
                 };
+                // A failed step that asks waits for a person without limit.
+                if !matches!(s.status, StepStatus::Waiting | StepStatus::Running) || s.asking {
+                    continue;
+                }
                 let elapsed = e.counted_seconds_between(&start, &now);
                 if elapsed < i64::from(limit) * 60 {
                     continue;
                 }
-                let why = format!("nobody confirmed it within {limit} min");
+                let why = if s.status == StepStatus::Waiting {
+                    format!("nobody confirmed it within {limit} min")
+                } else {
+                    let last = s
+                        .output
+                        .as_deref()
+                        .and_then(|o| o.lines().next())
+                        .map(|l| format!("; last: {l}"))
+                        .unwrap_or_default();
+                    format!("did not succeed within {limit} min{last}")
+                };
+                timed_out.push((wi, si, why));
+            }
+        }
+        for (wi, si, why) in timed_out {
+            if e.waves[wi].steps[si].status == StepStatus::Waiting
+                && e.waves[wi].steps[si].on_failure != crate::step::StepFailure::Ask
+            {
                 let wave = e.waves[wi].name.clone();
                 let s = &mut e.waves[wi].steps[si];
                 s.status = StepStatus::Failed;
@@ -363,6 +406,8 @@ impl<'a> Engine<'a> {
                     step: s.name.clone(),
                     why,
                 });
+            } else {
+                self.fail_step(e, wi, si, why)?;
             }
         }
         for ev in events {
@@ -398,6 +443,11 @@ impl<'a> Engine<'a> {
                 .filter_map(|s| s.retry.next()),
         );
         due.extend(e.cleanup.retry.next());
+        for s in e.waves.iter().flat_map(|w| &w.steps) {
+            if s.status == StepStatus::Running {
+                due.push(s.next_at.as_deref().and_then(model::parse).unwrap_or(now));
+            }
+        }
         let soonest = due.into_iter().min();
         let tick = self.options.tick.mul_f64(self.clock.rate().max(1.0));
         match soonest {

@@ -315,11 +315,13 @@ pub enum StepStatus {
     /// Not reached yet.
     #[default]
     Pending,
-    /// Waiting for a person to confirm it.
+    /// Waiting for a person to confirm it (a manual step, or a failed one whose policy is ask).
     Waiting,
-    /// Done (confirmed).
+    /// Being run by the engine (an SSM command, an automation, a record change, a check).
+    Running,
+    /// Done (confirmed, or succeeded).
     Done,
-    /// Failed (timed out).
+    /// Failed (timed out, or what it ran failed).
     Failed,
     /// Not run (a drill and the step runs in recoveries only, or its wave did not run).
     Skipped,
@@ -351,7 +353,7 @@ pub struct StepRun {
     #[ts(optional)]
     pub timeout_minutes: Option<u32>,
     /// What its failure does.
-    pub on_failure: FailurePolicy,
+    pub on_failure: crate::step::StepFailure,
     /// Where it is.
     pub status: StepStatus,
     /// When it started (RFC 3339).
@@ -370,6 +372,41 @@ pub struct StepRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub note: Option<String>,
+    /// The step as the plan wrote it (automated steps): what the engine runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub spec: Option<crate::step::Step>,
+    /// An action written in the journal before it was sent and whose outcome is not known yet:
+    /// its token (an SSM command's comment, an automation's client token). Looked up by it,
+    /// never sent blindly again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub attempt: Option<String>,
+    /// What AWS gave back for it: SSM command IDs, an automation execution ID, a Route 53
+    /// change ID.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_ids: Vec<String>,
+    /// The EC2 instances it acts on or reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
+    /// What it reported: SSM output, the record read back, the check's last answer (an
+    /// excerpt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub output: Option<String>,
+    /// When the engine looks at it again (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub next_at: Option<String>,
+    /// Tries made (a check tries until it passes or times out).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tries: u32,
+    /// AWS calls made for it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub api_calls: u32,
+    /// It failed, its policy is ask, and it waits for a person to let the plan go on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asking: bool,
 }
 
 impl StepRun {
@@ -381,8 +418,9 @@ impl StepRun {
             phase,
             kind: step.kind,
             instruction: step.instruction.clone(),
-            timeout_minutes: step.timeout_minutes,
+            timeout_minutes: step.effective_timeout(),
             on_failure: step.on_failure,
+            spec: step.kind.automated().then(|| step.clone()),
             status: if skipped {
                 StepStatus::Skipped
             } else {
@@ -395,7 +433,7 @@ impl StepRun {
 
     /// Failed with policy stop: its wave fails.
     pub fn stops(&self) -> bool {
-        self.status == StepStatus::Failed && self.on_failure == FailurePolicy::Stop
+        self.status == StepStatus::Failed && self.on_failure == crate::step::StepFailure::Stop
     }
 }
 

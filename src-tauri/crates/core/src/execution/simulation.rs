@@ -1426,7 +1426,7 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
             .all(|st| match st.status {
                 super::StepStatus::Done => true,
                 super::StepStatus::Skipped => st.note.as_deref() == Some("runs in recoveries only"),
-                super::StepStatus::Failed => st.on_failure == FailurePolicy::Continue,
+                super::StepStatus::Failed => st.on_failure == crate::step::StepFailure::Continue,
                 _ => false,
             });
         if !cleared && wv.servers.iter().any(|sv| sv.batch.is_some()) {
@@ -1530,11 +1530,12 @@ fn manual_steps(rng: &mut impl rand::Rng, phase: &str) -> Vec<crate::plan::Step>
             instruction: "confirm it".into(),
             timeout_minutes: (rng.random::<f64>() < 0.3).then(|| rng.random_range(1..30)),
             on_failure: if rng.random::<bool>() {
-                FailurePolicy::Stop
+                crate::step::StepFailure::Stop
             } else {
-                FailurePolicy::Continue
+                crate::step::StepFailure::Continue
             },
             in_drills: rng.random::<f64>() < 0.9,
+            ..crate::plan::Step::default()
         })
         .collect()
 }
