@@ -343,6 +343,26 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.click(&s.css("[data-testid='add-step-1']"));
     let instruction = s.css("[data-testid='step-instruction-1-after-0'] input");
     s.type_into(&instruction, "Check the shop answers on its recovery URL.");
+    // And a Route 53 step: in drills it writes only the drill zone.
+    s.click(&s.css("[data-testid='add-step-1']"));
+    s.choose("step-kind-1-after-1", "Route 53 record");
+    s.type_into(
+        &s.css("[data-testid='step-record-1-after-1'] input"),
+        "shop.retail.internal",
+    );
+    s.type_into(
+        &s.css("[data-testid='step-zone-1-after-1'] input"),
+        "Z05RETAILPROD",
+    );
+    s.wait_for_text("names no drill zone");
+    s.type_into(
+        &s.css("[data-testid='step-drill-zone-1-after-1'] input"),
+        "Z05RETAILDRILL",
+    );
+    s.type_into(
+        &s.css("[data-testid='step-server-1-after-1'] input"),
+        "shop-app-01",
+    );
     s.wait_for_text("No problems: the plan can be saved.");
     s.screenshot("02-plan-editor");
     s.click(&s.css("[data-testid='save-plan']"));
@@ -367,6 +387,10 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     assert_eq!(
         s.value_of(&s.css("[data-testid='step-instruction-1-after-0'] input")),
         "Check the shop answers on its recovery URL."
+    );
+    assert_eq!(
+        s.value_of(&s.css("[data-testid='step-drill-zone-1-after-1'] input")),
+        "Z05RETAILDRILL"
     );
     s.click(&s.text("Dependency graph"));
     s.css("[data-testid='wave-graph'] .react-flow__node");
@@ -424,6 +448,9 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     s.screenshot("09-drill-live");
     s.click(&s.css("[data-testid='confirm-step-payment provider notified']"));
     s.wait_for_text("confirmed by local:");
+    // The data wave's SSM command and Route 53 change ran before the web wave started.
+    s.wait_for_text("SSM command · database answers: done");
+    s.wait_for_text("Route 53 · cache endpoint: done");
     s.wait_for_text("Cleanup");
     s.find(
         "xpath",

@@ -144,6 +144,29 @@ describe("the live view", () => {
     await waitFor(() => expect(api.confirmStep).toHaveBeenCalledWith("exec-1", "web", "payment provider notified"));
   });
 
+  it("shows what automated steps reported, and a failed step that asks whether to go on", async () => {
+    const e = execution();
+    e.waves[0].steps = [
+      { name: "db answers", phase: "after", kind: "ssmCommand", onFailure: "stop", status: "done", output: "i-1 (db-01): Success, exit 0\nchecking PostgreSQL", endedAt: "2026-11-26T10:05:00Z" },
+      { name: "cache endpoint", phase: "after", kind: "route53", onFailure: "ask", status: "waiting", asking: true, note: "failed: read back cache.retail.internal A: 10.0.0.9 instead of 10.99.0.4; confirm it to go on, or cancel the execution" },
+      { name: "web port", phase: "after", kind: "check", onFailure: "stop", status: "running", tries: 2, output: "try 2: port 443 did not answer" },
+    ];
+    api.execution.mockResolvedValue({ execution: e, events: [], ...here });
+    api.watchExecution.mockResolvedValue(e);
+    api.confirmStep.mockResolvedValue({ driver: { state: "live", owner: "vm:7:window", secondsSinceHeartbeat: 0 }, drivenHere: true });
+    const user = userEvent.setup();
+    at("/executions/exec-1", "/executions/:id", <ExecutionView />);
+    const asking = await screen.findByTestId("step-waiting-cache endpoint");
+    expect(asking).toHaveTextContent("failed — go on?");
+    expect(asking).toHaveTextContent("instead of 10.99.0.4");
+    expect(screen.getByTestId("step-db answers")).toHaveTextContent("SSM command · db answers: done");
+    expect(screen.getByTestId("step-web port")).toHaveTextContent("(2 tries)");
+    await user.click(within(screen.getByTestId("step-output-db answers")).getByText("Output"));
+    expect(await screen.findByText(/checking PostgreSQL/)).toBeInTheDocument();
+    await user.click(screen.getByText("Go on with the plan"));
+    await waitFor(() => expect(api.confirmStep).toHaveBeenCalledWith("exec-1", "data", "cache endpoint"));
+  });
+
   it("follows the states streamed from Rust", async () => {
     let push: (e: Execution) => void = () => {};
     api.execution.mockResolvedValue({ execution: execution(), events: [], ...here });

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { RouterProvider, createMemoryRouter } from "react-router-dom";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Problem, RecoveryPlan, StoredPlan } from "../types";
-import { PlanEditor, newWave, numberOrUndefined, removeWave, renameWave } from "./PlanEditor";
+import { PlanEditor, newWave, numberOrUndefined, parseParameters, removeWave, renameWave, withKind } from "./PlanEditor";
 
 const api = vi.hoisted(() => ({
   plan: vi.fn(),
@@ -161,6 +161,36 @@ describe("PlanEditor", () => {
     await waitFor(() => expect(screen.queryByTestId("step-name-1-after-0")).not.toBeInTheDocument());
   });
 
+  it("turns a step into a Route 53 change and saves only that kind's fields", async () => {
+    api.savePlan.mockImplementation(async (plan: RecoveryPlan) => ({ ...stored, plan, revision: 4 }));
+    const user = userEvent.setup();
+    renderAt("/plans/edit/shop-dr");
+    await screen.findByDisplayValue("database");
+    await user.click(screen.getByTestId("add-step-1"));
+    await user.type(screen.getByTestId("step-instruction-1-after-0").querySelector("input")!, "left over");
+    await user.click(within(screen.getByTestId("step-kind-1-after-0")).getByRole("button"));
+    await user.click(await screen.findByText("Route 53 record"));
+    expect(screen.queryByTestId("step-instruction-1-after-0")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("step-record-1-after-0").querySelector("input")!, "cache.retail.internal");
+    await user.type(screen.getByTestId("step-zone-1-after-0").querySelector("input")!, "Z05RETAILPROD");
+    await user.type(screen.getByTestId("step-drill-zone-1-after-0").querySelector("input")!, "Z05RETAILDRILL");
+    await user.type(screen.getByTestId("step-server-1-after-0").querySelector("input")!, "cache-01");
+    await user.click(screen.getByTestId("save-plan"));
+    await waitFor(() => expect(api.savePlan).toHaveBeenCalledTimes(1));
+    const [plan] = api.savePlan.mock.calls[0];
+    expect(plan.waves[1].after[0]).toEqual({
+      name: "step 1",
+      kind: "route53",
+      onFailure: "stop",
+      timeoutMinutes: undefined,
+      inDrills: undefined,
+      zoneId: "Z05RETAILPROD",
+      drillZoneId: "Z05RETAILDRILL",
+      record: "cache.retail.internal",
+      servers: ["cache-01"],
+    });
+  });
+
   it("reorders and removes waves", async () => {
     const user = userEvent.setup();
     renderAt("/plans/edit/shop-dr");
@@ -216,5 +246,19 @@ describe("PlanEditor", () => {
     expect(api.savePlan.mock.calls[0][1]).toEqual({ originalName: null, expectedRevision: null, message: "" });
     // Once created, the address follows the plan without asking about unsaved changes.
     await waitFor(() => expect(router.state.location.pathname).toBe("/plans/edit/fresh"));
+  });
+});
+
+describe("step fields", () => {
+  it("a new kind keeps what every step has and drops the old kind's fields", () => {
+    const manual = { name: "db", kind: "manual" as const, instruction: "x", onFailure: "ask" as const, timeoutMinutes: 5 };
+    expect(withKind(manual, "check")).toEqual({ name: "db", kind: "check", onFailure: "ask", timeoutMinutes: 5, inDrills: undefined, check: "ec2Status" });
+    expect(withKind(manual, "ssmCommand").parameters).toEqual({ commands: [] });
+  });
+
+  it("reads Key=value lines as SSM parameters", () => {
+    expect(parseParameters("Listener=sql\nReplica=a\nReplica=b\n\n")).toEqual({ Listener: ["sql"], Replica: ["a", "b"] });
+    expect(parseParameters("  ")).toBeUndefined();
+    expect(parseParameters("Flag")).toEqual({ Flag: [""] });
   });
 });
