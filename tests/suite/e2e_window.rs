@@ -617,7 +617,10 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     assert_eq!(waves[1]["dependsOn"], json!(["wave 1"]));
     assert_eq!(
         waves[1]["after"],
-        json!([{ "name": "step 1", "kind": "manual", "instruction": "Check the shop answers on its recovery URL.", "onFailure": "stop" }])
+        json!([
+            { "name": "step 1", "kind": "manual", "instruction": "Check the shop answers on its recovery URL.", "onFailure": "stop" },
+            { "name": "step 2", "kind": "route53", "servers": ["shop-app-01"], "zoneId": "Z05RETAILPROD", "drillZoneId": "Z05RETAILDRILL", "record": "shop.retail.internal", "onFailure": "stop" }
+        ])
     );
     assert_eq!(v["problems"], json!([]));
 }

@@ -13,11 +13,15 @@
 //! - under **30 % throttling and 5 % 5xx**: 12 drills, how many completed with their cleanup
 //!   verified and how many drill instances were left, and the first-StartRecovery latency;
 //! - the time to **resume** after the engine is dropped mid-wave (as a kill would).
+//! - with `-- steps`: wave steps instead (see `support/steps.rs`).
 //!
 //! Launch configurations are read once before the start, as the readiness check does, and
 //! given to the engine (as the app does); those reads are reported separately.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+#[path = "support/steps.rs"]
+mod steps;
 
 use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
 use drs_core::cloud::Cloud;
@@ -393,6 +397,11 @@ async fn main() {
     // `cargo bench` only (the engine is tested elsewhere).
     if !std::env::args().any(|a| a == "--bench") {
         println!("drill bench: run it with cargo bench -p drs-aws --bench drill");
+        return;
+    }
+    // `--bench steps` measures wave steps instead (benches/support/steps.rs).
+    if std::env::args().any(|a| a == "steps") {
+        steps::run().await;
         return;
     }
     // `--bench faults` runs only the drills under faults.

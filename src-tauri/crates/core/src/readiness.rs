@@ -110,6 +110,12 @@ pub struct TargetEvidence {
     /// Launch configurations that could not be read, with why.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub launch_errors: BTreeMap<String, String>,
+    /// Route 53 hosted zones of the target's account (read when the plan changes records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted_zones: Option<Vec<crate::cloud::HostedZone>>,
+    /// Why the hosted zones could not be listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones_error: Option<String>,
     /// Why the target could not be read at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -454,12 +460,28 @@ async fn read_target(
         }
     }
     launch.sort_by(|a, b| a.source_server_id.cmp(&b.source_server_id));
+    // The hosted zones Route 53 steps write, when the plan has any.
+    let changes_records = plan
+        .waves
+        .iter()
+        .flat_map(|w| w.before.iter().chain(&w.after))
+        .any(|s| s.kind == crate::step::StepKind::Route53);
+    let (hosted_zones, zones_error) = if changes_records {
+        match cloud.hosted_zones().await {
+            Ok(z) => (Some(z), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, None)
+    };
     TargetEvidence {
         servers,
         instances,
         recovery_instances,
         launch,
         launch_errors,
+        hosted_zones,
+        zones_error,
         error: None,
     }
 }
@@ -711,6 +733,57 @@ pub fn assess(
             );
         }
         wave_plans.push(wp);
+    }
+
+    // The hosted zones Route 53 steps write exist in the plan's accounts.
+    let zones: BTreeSet<&str> = evidence
+        .targets
+        .values()
+        .filter_map(|t| t.hosted_zones.as_ref())
+        .flatten()
+        .map(|z| z.id.as_str())
+        .collect();
+    let listed = evidence.targets.values().any(|t| t.hosted_zones.is_some());
+    for (target, t) in &evidence.targets {
+        if let Some(e) = &t.zones_error {
+            cx.add(
+                Severity::Warning,
+                "step",
+                None,
+                None,
+                None,
+                format!("the hosted zones of target \"{target}\" could not be listed, so Route 53 steps are not checked: {e}"),
+                None,
+                Some("allow route53:ListHostedZones to the target's credentials".into()),
+            );
+        }
+    }
+    if listed {
+        for wave in &plan.waves {
+            for step in wave.before.iter().chain(&wave.after) {
+                if step.kind != crate::step::StepKind::Route53 {
+                    continue;
+                }
+                for zone in [&step.zone_id, &step.drill_zone_id] {
+                    let bare = zone.strip_prefix("/hostedzone/").unwrap_or(zone);
+                    if !bare.is_empty() && !zones.contains(bare) {
+                        cx.add(
+                            Severity::Blocker,
+                            "step",
+                            Some(&wave.name),
+                            None,
+                            None,
+                            format!(
+                                "Route 53 step \"{}\" writes hosted zone {bare}, which the plan's accounts do not have",
+                                step.name
+                            ),
+                            Some(format!("{} hosted zone(s) listed", zones.len())),
+                            Some("correct the zone ID in the plan (Route 53 console: Hosted zones)".into()),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     // The servers wave steps name are in the plan (when every target could be read).
@@ -1101,6 +1174,91 @@ mod tests {
         assert_eq!(elsewhere[0].status, PairStatus::Unmatched);
         let here = target_pairs("prod", &[group], &ev("prod"), &[]);
         assert_eq!(here[0].status, PairStatus::Matched);
+    }
+
+    #[test]
+    fn steps_name_servers_of_the_plan_and_zones_of_its_accounts() {
+        let server: SourceServer = serde_json::from_value(serde_json::json!({
+            "id": "s-0000000000000000a", "arn": "", "target": "prod", "name": "web-01",
+            "tags": {"Tier": "web"}
+        }))
+        .unwrap();
+        let group: ProtectionGroup = serde_json::from_value(serde_json::json!({
+            "name": "web", "target": "prod", "selector": {"tags": {"Tier": "web"}}
+        }))
+        .unwrap();
+        let step = |servers: &[&str], zone: &str| crate::step::Step {
+            name: "endpoint".into(),
+            kind: crate::step::StepKind::Route53,
+            zone_id: zone.into(),
+            drill_zone_id: "ZDRILL".into(),
+            record: "web.shop.internal".into(),
+            servers: servers.iter().map(|s| s.to_string()).collect(),
+            in_drills: true,
+            ..Default::default()
+        };
+        let plan = |servers: &[&str], zone: &str| RecoveryPlan {
+            name: "p".into(),
+            rto_target_minutes: Some(60),
+            waves: vec![crate::plan::Wave {
+                name: "web".into(),
+                groups: vec!["web".into()],
+                after: vec![step(servers, zone)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let zones = |ids: &[&str]| {
+            ids.iter()
+                .map(|id| crate::cloud::HostedZone {
+                    id: id.to_string(),
+                    name: "shop.internal.".into(),
+                    private: true,
+                })
+                .collect::<Vec<_>>()
+        };
+        let evidence = |z: Option<Vec<crate::cloud::HostedZone>>| Evidence {
+            observed_at: "2026-11-26T10:00:00Z".into(),
+            targets: BTreeMap::from([(
+                "prod".to_string(),
+                TargetEvidence {
+                    servers: vec![server.clone()],
+                    hosted_zones: z,
+                    ..Default::default()
+                },
+            )]),
+            ..Default::default()
+        };
+        let steps = |r: Readiness| {
+            r.findings
+                .into_iter()
+                .filter(|f| f.check == "step")
+                .map(|f| f.message)
+                .collect::<Vec<_>>()
+        };
+        let t = Thresholds::default();
+        let ok = assess(
+            &plan(&["web-01"], "ZPROD"),
+            std::slice::from_ref(&group),
+            &evidence(Some(zones(&["ZPROD", "ZDRILL"]))),
+            &t,
+        );
+        assert_eq!(steps(ok), Vec::<String>::new());
+        let bad = assess(
+            &plan(&["web-09"], "ZTYPO"),
+            std::slice::from_ref(&group),
+            &evidence(Some(zones(&["ZPROD", "ZDRILL"]))),
+            &t,
+        );
+        let found = steps(bad);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().any(|m| m.contains("hosted zone ZTYPO")));
+        assert!(found
+            .iter()
+            .any(|m| m.contains("\"web-09\", which is in none")));
+        // Zones not listed (no Route 53 read): not judged.
+        let unread = assess(&plan(&["web-01"], "ZTYPO"), &[group], &evidence(None), &t);
+        assert_eq!(steps(unread), Vec::<String>::new());
     }
 
     #[test]

@@ -168,6 +168,14 @@ impl<'a> Engine<'a> {
         self.resolve_unstarted(e, now, launching).await?;
         self.poll(e, now).await?;
         self.settle_waves(e, now)?;
+        // Automated steps move on; one that ended lets the next one (or the wave's end, and
+        // the waves after it) follow in this tick.
+        for _ in 0..4 {
+            if !self.run_steps(e, now, acting).await? {
+                break;
+            }
+            self.settle_waves(e, now)?;
+        }
         if e.status == ExecutionStatus::Cancelling {
             self.cancel_unstarted(e)?;
         }
@@ -183,16 +191,6 @@ impl<'a> Engine<'a> {
                 // in the same tick.
                 self.prepare(e, now, launching, false).await?;
                 self.admit(e, now).await?;
-            }
-        }
-        // Automated steps move on; one that ended lets the next start in this tick.
-        for _ in 0..3 {
-            if !self.run_steps(e, now, acting).await? {
-                break;
-            }
-            self.settle_waves(e, now)?;
-            if e.status == ExecutionStatus::Running {
-                waiting = self.start_waves(e, now)? || waiting;
             }
         }
         let end = self.finish(e, now, &control, acting).await?;
