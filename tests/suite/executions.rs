@@ -2036,3 +2036,133 @@ spec:
         "found by its comment: {shown}"
     );
 }
+
+/// A group's post-launch actions: written by `group apply` (read back with the AWS CLI),
+/// reported in DRS's job, and deciding what counts as recovered: a drill whose required action
+/// succeeds completes; one whose required action fails fails the server (not "launched").
+#[test]
+fn post_launch_actions_are_applied_read_back_and_decide_what_is_recovered() {
+    let sandbox = serve(&[]);
+    let cli = Cli::new(&sandbox.endpoint);
+    cli.import(
+        "apiVersion: drs-orchestrator/v1
+kind: ProtectionGroup
+metadata:
+  name: valkey-checked
+spec:
+  target: Sandbox
+  selector:
+    sourceServerIds: [s-0005e7a110000001d]
+  launch:
+    launchMode: newInstances
+    postLaunchActions:
+      - name: valkey ready
+        document: Retail-ValkeyCheck
+        parameters:
+          port: '6379'
+      - name: monitoring agent
+        document: AWS-ConfigureAWSPackage
+        category: monitoring
+        optional: true
+---
+apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata:
+  name: valkey-checked
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: cache
+      groups: [valkey-checked]
+",
+    );
+    // The sample estate's cache group selects the same server: out of the way.
+    cli.ok(&["plan", "delete", "retail-dr", "--yes"]);
+    cli.ok(&["group", "delete", "retail-cache"]);
+    // The preview names each missing action; apply writes them (and enables post-launch).
+    let preview = cli.json(&["group", "preview", "valkey-checked"], 0);
+    let fields: Vec<&str> = preview["servers"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            "postLaunchEnabled",
+            "action.valkey ready",
+            "action.monitoring agent"
+        ],
+        "{preview}"
+    );
+    cli.json(&["group", "apply", "valkey-checked", "--yes"], 0);
+    let drift = cli.json(&["group", "drift", "valkey-checked"], 0);
+    assert_eq!(
+        drift["servers"][0]["changes"],
+        serde_json::json!([]),
+        "{drift}"
+    );
+    if let Some(listed) = aws(
+        &sandbox.endpoint,
+        &[
+            "drs",
+            "list-launch-actions",
+            "--resource-id",
+            "s-0005e7a110000001d",
+        ],
+    ) {
+        let items = listed["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{listed}");
+        assert_eq!(items[0]["actionCode"], "Retail-ValkeyCheck");
+        assert_eq!(items[0]["optional"], false);
+        assert_eq!(items[0]["parameters"]["port"]["value"], "6379");
+        assert!(items[1]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("managed by drs-orchestrator"));
+    }
+    let drill = |code: i32| {
+        let before = cli.executions().len();
+        let run = cli.run(&[
+            "--json",
+            "drill",
+            "--plan",
+            "valkey-checked",
+            "--yes",
+            "--override-readiness",
+            "--tick-ms",
+            "100",
+        ]);
+        assert_eq!(run.code, code, "{}\n{}", run.stdout, run.stderr);
+        let list = cli.executions();
+        assert_eq!(list.len(), before + 1);
+        cli.execution(list[0]["id"].as_str().unwrap())
+    };
+    // Both actions succeed: the server is recovered once they reported.
+    let e = drill(0);
+    assert_eq!(e["status"], "completed", "{e}");
+    let s = &e["waves"][0]["servers"][0];
+    assert_eq!(s["status"], "launched");
+    assert!(s["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["status"] == "SUCCEEDED"));
+    // The required check fails: the server is failed, with why, and the wave with it.
+    ureq::post(&sandbox.admin("launch-action-fails/Retail-ValkeyCheck"))
+        .send("")
+        .unwrap();
+    let e = drill(3);
+    let s = &e["waves"][0]["servers"][0];
+    assert_eq!(s["status"], "failed", "{e}");
+    let why = s["failure"].as_str().unwrap();
+    assert!(why.starts_with("launched as i-"), "{why}");
+    assert!(why.contains("\"valkey ready\" failed"), "{why}");
+    assert_eq!(e["waves"][0]["status"], "failed");
+    assert_eq!(
+        drill_instances(&sandbox),
+        0,
+        "its instance is cleaned up all the same"
+    );
+}

@@ -4,6 +4,32 @@
 //   DRS_UPDATE_IPC_TYPES=1 cargo test -p drs-app --lib ipc
 
 /**
+ * What an action is for (DRS's category).
+ */
+export type ActionCategory = "validation" | "monitoring" | "configuration" | "security" | "other";
+
+/**
+ * How one action ran on a recovered server (from the job's `launchActionsStatus`).
+ */
+export type ActionRun = {
+/**
+ * Action name.
+ */
+name: string,
+/**
+ * `IN_PROGRESS`, `SUCCEEDED` or `FAILED`; `PENDING` before DRS reports a run.
+ */
+status: string,
+/**
+ * A failure does not count against the server.
+ */
+optional: boolean,
+/**
+ * Why it failed.
+ */
+failure?: string, };
+
+/**
  * What the header and Settings page show.
  */
 export type AppInfo = {
@@ -1014,6 +1040,47 @@ retry?: Retry, };
 export type KeychainState = "checking" | "ok" | "unavailable";
 
 /**
+ * A post-launch action as DRS holds it for one source server.
+ */
+export type LaunchAction = {
+/**
+ * DRS's action ID (a UUID).
+ */
+actionId: string,
+/**
+ * Name.
+ */
+name: string,
+/**
+ * The SSM document (`actionCode`).
+ */
+document: string,
+/**
+ * Order.
+ */
+order: number,
+/**
+ * `VALIDATION`, `MONITORING`, …
+ */
+category: string,
+/**
+ * Parameters.
+ */
+parameters: { [key in string]: string },
+/**
+ * Optional.
+ */
+optional: boolean,
+/**
+ * Active.
+ */
+active: boolean,
+/**
+ * Description (the app's actions say [`MANAGED`]).
+ */
+description: string, };
+
+/**
  * An apply (or a rollback) of a group's launch settings, as recorded before and during it.
  */
 export type LaunchApplication = {
@@ -1097,7 +1164,11 @@ osByol?: boolean,
 /**
  * `FAST` or `OPTIMAL`.
  */
-recoveryMode?: string, };
+recoveryMode?: string,
+/**
+ * DRS runs the server's post-launch actions.
+ */
+postLaunchEnabled?: boolean, };
 
 /**
  * State of the recovered instance after launch.
@@ -1163,7 +1234,13 @@ fullFidelityDrills?: boolean,
  * Drill-only network: drills of this group launch into this isolated subnet and security
  * groups; the recovery settings are put back afterwards.
  */
-drillNetwork?: DrillNetwork, };
+drillNetwork?: DrillNetwork,
+/**
+ * DRS post-launch actions every server of the group gets (SSM documents DRS runs on the
+ * recovered instance); a recovery counts a server recovered once its required actions
+ * succeeded.
+ */
+postLaunchActions?: Array<PostLaunchAction>, };
 
 /**
  * The EC2 launch template a source server launches new instances from: the fields a
@@ -1544,6 +1621,35 @@ updatedAt: string,
  * Who last saved it.
  */
 updatedBy: string, };
+
+/**
+ * A post-launch action a group declares for its servers.
+ */
+export type PostLaunchAction = {
+/**
+ * Unique within the group.
+ */
+name: string,
+/**
+ * The SSM document DRS runs (e.g. `AWS-RunShellScript` or the account's own).
+ */
+document: string,
+/**
+ * Its parameters (values as DRS passes them to the document).
+ */
+parameters?: { [key in string]: string },
+/**
+ * When it runs among the server's actions (2–10000); by default in the group's order.
+ */
+order?: number,
+/**
+ * What it is for.
+ */
+category: ActionCategory,
+/**
+ * A failure does not count against the server (it is still recovered).
+ */
+optional?: boolean, };
 
 /**
  * One finding of a validation.
@@ -2289,7 +2395,15 @@ configurationWritten: boolean,
 /**
  * The new default template version, when the template was written.
  */
-templateVersion?: number, };
+templateVersion?: number,
+/**
+ * Its post-launch actions before, when the apply changes them.
+ */
+beforeActions?: Array<LaunchAction>,
+/**
+ * Post-launch actions were written.
+ */
+actionsWritten?: boolean, };
 
 /**
  * A server in an execution.
@@ -2360,7 +2474,12 @@ expectedPrivateIp?: string,
 /**
  * Reading or preparing its launch settings, retried.
  */
-retry?: Retry, };
+retry?: Retry,
+/**
+ * Its group's post-launch actions and how they ran: a launched server counts as recovered
+ * once its required actions succeeded.
+ */
+actions?: Array<ActionRun>, };
 
 /**
  * Where a server is.

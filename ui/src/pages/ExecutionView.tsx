@@ -518,6 +518,18 @@ export function ExecutionView() {
                 header: "Recovery time",
                 cell: (s) => (s.status === "launched" && s.startedAt && s.endedAt ? clock((ms(s.endedAt) - ms(s.startedAt)) / 1000) : "—"),
               },
+              {
+                id: "actions",
+                header: "Post-launch actions",
+                cell: (s) => {
+                  const actions = s.actions ?? [];
+                  if (!actions.length) return "—";
+                  const done = actions.filter((a) => a.status === "SUCCEEDED").length;
+                  const pending = actions.filter((a) => !a.optional && a.status !== "SUCCEEDED" && a.status !== "FAILED").length;
+                  if (s.status === "launched" && pending) return <StatusIndicator type="in-progress">{`${done}/${actions.length} succeeded, running`}</StatusIndicator>;
+                  return `${done}/${actions.length} succeeded`;
+                },
+              },
               { id: "failure", header: "Failure", cell: (s) => s.failure ?? "" },
             ]}
           />

@@ -23,9 +23,19 @@ import { ProblemList, errorAt, problemsUnder } from "../components/ProblemList";
 import { UnsavedChangesGuard } from "../components/UnsavedChangesGuard";
 import { useLiveValidation } from "../components/useLiveValidation";
 import { useLoad } from "../components/useLoad";
-import type { BackendError, GroupMembers, LaunchSettings, ProtectionGroup, ServerOverride } from "../types";
+import type { BackendError, GroupMembers, LaunchSettings, PostLaunchAction, ProtectionGroup, ServerOverride } from "../types";
 
 type TagRow = { key: string; value: string };
+
+/** `Key=value` pairs separated by spaces, as a post-launch action's parameters. */
+export function actionParameters(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter(Boolean)) {
+    const at = pair.indexOf("=");
+    out[at < 0 ? pair : pair.slice(0, at)] = at < 0 ? "" : pair.slice(at + 1);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
 
 const emptyGroup = (target: string): ProtectionGroup => ({
   name: "",
@@ -185,6 +195,8 @@ export function GroupEditor() {
   const targets = loaded.data[1];
   const launch = group.launch;
   const setLaunch = (l: Partial<LaunchSettings>) => setGroup({ ...group, launch: { ...launch, ...l } });
+  const actions = launch.postLaunchActions ?? [];
+  const setAction = (i: number, a: Partial<PostLaunchAction>) => setLaunch({ postLaunchActions: actions.map((x, j) => (j === i ? { ...x, ...a } : x)) });
   const overrides = group.overrides ?? [];
   const setOverride = (i: number, o: Partial<ServerOverride>) =>
     setGroup({ ...group, overrides: overrides.map((x, j) => (j === i ? { ...x, ...o } : x)) });
@@ -421,6 +433,54 @@ export function GroupEditor() {
                   </FormField>
                 </ColumnLayout>
               </SpaceBetween>
+            </Container>
+            <Container
+              header={
+                <Header variant="h2" description="SSM documents DRS runs on every recovered server of the group. A server counts as recovered once its required actions succeeded.">
+                  Post-launch actions
+                </Header>
+              }
+            >
+              <AttributeEditor
+                items={actions}
+                addButtonText="Add action"
+                removeButtonText="Remove"
+                empty="No post-launch actions"
+                onAddButtonClick={() => setLaunch({ postLaunchActions: [...actions, { name: `check ${actions.length + 1}`, document: "AWS-RunShellScript", category: "validation" }] })}
+                onRemoveButtonClick={(e) => setLaunch({ postLaunchActions: actions.filter((_, i) => i !== e.detail.itemIndex) })}
+                definition={[
+                  {
+                    label: "Name",
+                    errorText: (_, i) => errorAt(problems, `launch.postLaunchActions[${i}].name`),
+                    control: (a, i) => <Input value={a.name} onChange={(e) => setAction(i, { name: e.detail.value })} data-testid={`action-name-${i}`} />,
+                  },
+                  {
+                    label: "SSM document",
+                    errorText: (_, i) => errorAt(problems, `launch.postLaunchActions[${i}].document`),
+                    control: (a, i) => <Input value={a.document} onChange={(e) => setAction(i, { document: e.detail.value })} data-testid={`action-document-${i}`} />,
+                  },
+                  {
+                    label: "Parameters (Key=value, space-separated)",
+                    errorText: (_, i) => errorAt(problems, `launch.postLaunchActions[${i}].parameters`),
+                    control: (a, i) => (
+                      <Input
+                        value={Object.entries(a.parameters ?? {})
+                          .map(([k, v]) => `${k}=${v}`)
+                          .join(" ")}
+                        onChange={(e) => setAction(i, { parameters: actionParameters(e.detail.value) })}
+                      />
+                    ),
+                  },
+                  {
+                    label: "Required",
+                    control: (a, i) => (
+                      <Toggle checked={!a.optional} onChange={(e) => setAction(i, { optional: !e.detail.checked || undefined })}>
+                        {a.optional ? "optional" : "required"}
+                      </Toggle>
+                    ),
+                  },
+                ]}
+              />
             </Container>
             <Container header={<Header variant="h2" description="Exceptions for single servers, such as a static private IP.">Per-server overrides</Header>}>
               <AttributeEditor

@@ -10,6 +10,7 @@ use drs_core::group_settings::{
     self as gs, Conflict, FieldChange, LaunchApplication, ServerApplyStatus, ServerRecord,
 };
 use drs_core::launch::{LaunchConfiguration, LaunchConfigurationUpdate, LaunchTemplate};
+use drs_core::launch_actions::{self as la, LaunchAction};
 use drs_core::validation::Problem;
 use drs_core::ProtectionGroup;
 use drs_secrets::Secrets;
@@ -232,6 +233,26 @@ pub async fn cloud(
 struct Current {
     lc: LaunchConfiguration,
     template: Option<LaunchTemplate>,
+    /// Its post-launch actions (read when the group declares any, or DRS runs them).
+    actions: Vec<LaunchAction>,
+}
+
+/// Whether a server's post-launch actions are read: the group declares some, or DRS runs
+/// them (and some may be the app's, left over from an earlier declaration).
+fn reads_actions(group: &ProtectionGroup, lc: &LaunchConfiguration) -> bool {
+    !group.launch.post_launch_actions.is_empty() || lc.post_launch_enabled == Some(true)
+}
+
+/// Everything that differs: launch configuration, template and post-launch actions.
+fn changes_of(group: &ProtectionGroup, id: &str, c: &Current) -> Vec<FieldChange> {
+    let mut changes = gs::diff(&gs::desired(group, id, false), &c.lc, c.template.as_ref());
+    if reads_actions(group, &c.lc) {
+        changes.extend(la::diff(
+            &la::desired(&group.name, &group.launch.post_launch_actions),
+            &c.actions,
+        ));
+    }
+    changes
 }
 
 /// Reads a server's launch configuration and (when the group sets template fields) its
@@ -251,7 +272,16 @@ async fn current(
         (Some(t), true) => Some(cloud.launch_template(t).await?),
         _ => None,
     };
-    Ok(Current { lc, template })
+    let actions = if reads_actions(group, &lc) {
+        cloud.launch_actions(id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Current {
+        lc,
+        template,
+        actions,
+    })
 }
 
 /// The group against the inventory, AWS's facts and each member's current settings.
@@ -264,11 +294,7 @@ pub async fn preview(prepared: &Prepared, cloud: &dyn Cloud) -> Result<GroupPrev
                 Ok(c) => ServerDiff {
                     source_server_id: m.source_server_id.clone(),
                     name: m.name.clone(),
-                    changes: gs::diff(
-                        &gs::desired(g, &m.source_server_id, false),
-                        &c.lc,
-                        c.template.as_ref(),
-                    ),
+                    changes: changes_of(g, &m.source_server_id, &c),
                     error: None,
                 },
                 Err(e) => ServerDiff {
@@ -363,7 +389,42 @@ async fn write_server(cloud: &dyn Cloud, group: &ProtectionGroup, record: &mut S
             }
         }
     }
+    if la::touches_actions(&record.changes) {
+        let want = la::desired(&group.name, &group.launch.post_launch_actions);
+        let (put, delete) = la::writes(&want, &record.before_actions, || {
+            uuid::Uuid::now_v7().to_string()
+        });
+        if let Err(e) = write_actions(cloud, &record.source_server_id, &put, &delete).await {
+            record.status = ServerApplyStatus::Failed;
+            record.error = Some(format!(
+                "{}{e}",
+                if record.configuration_written || record.template_version.is_some() {
+                    "the launch settings were changed, but not every post-launch action: "
+                } else {
+                    ""
+                }
+            ));
+            return;
+        }
+        record.actions_written = true;
+    }
     record.status = ServerApplyStatus::Applied;
+}
+
+/// Puts and deletes a server's post-launch actions.
+async fn write_actions(
+    cloud: &dyn Cloud,
+    server: &str,
+    put: &[LaunchAction],
+    delete: &[String],
+) -> Result<(), CloudError> {
+    for a in put {
+        cloud.put_launch_action(server, a).await?;
+    }
+    for id in delete {
+        cloud.delete_launch_action(server, id).await?;
+    }
+    Ok(())
 }
 
 /// Progress of an apply: (servers done, servers in all).
@@ -421,13 +482,14 @@ pub async fn apply(
     let mut records = Vec::new();
     for (id, name, c) in currents {
         let c = c?;
-        let changes = gs::diff(&gs::desired(g, &id, false), &c.lc, c.template.as_ref());
+        let changes = changes_of(g, &id, &c);
         if changes.is_empty() {
             continue;
         }
         records.push(ServerRecord {
             source_server_id: id,
             name,
+            before_actions: c.actions.clone(),
             before: c.lc,
             before_template: c.template,
             changes,
@@ -435,6 +497,7 @@ pub async fn apply(
             error: None,
             configuration_written: false,
             template_version: None,
+            actions_written: false,
         });
     }
     let app = with(store, |s| {
@@ -546,6 +609,39 @@ async fn restore_server(cloud: &dyn Cloud, original: &ServerRecord, record: &mut
         }
         record.configuration_written = true;
     }
+    if original.actions_written || original.status == ServerApplyStatus::Pending {
+        // The actions as they were: the app's own are put back or removed; others untouched.
+        let now = match cloud.launch_actions(&original.source_server_id).await {
+            Ok(a) => a,
+            Err(e) => {
+                record.status = ServerApplyStatus::Failed;
+                record.error = Some(e.to_string());
+                return;
+            }
+        };
+        let before: Vec<LaunchAction> = original
+            .before_actions
+            .iter()
+            .filter(|a| a.managed())
+            .cloned()
+            .collect();
+        let put: Vec<LaunchAction> = before
+            .iter()
+            .filter(|b| !now.iter().any(|n| n.action_id == b.action_id && n == *b))
+            .cloned()
+            .collect();
+        let delete: Vec<String> = now
+            .iter()
+            .filter(|n| n.managed() && !before.iter().any(|b| b.action_id == n.action_id))
+            .map(|n| n.action_id.clone())
+            .collect();
+        if let Err(e) = write_actions(cloud, &original.source_server_id, &put, &delete).await {
+            record.status = ServerApplyStatus::Failed;
+            record.error = Some(e.to_string());
+            return;
+        }
+        record.actions_written = true;
+    }
     if let (Some(before), Some(now)) = (&original.before_template, &record.before_template) {
         if original.template_version.is_some() || original.status == ServerApplyStatus::Pending {
             let restored = LaunchTemplate {
@@ -601,6 +697,7 @@ pub async fn rollback(
             s.status != ServerApplyStatus::Failed
                 || s.configuration_written
                 || s.template_version.is_some()
+                || s.actions_written
         })
         .cloned()
         .collect();
@@ -613,7 +710,11 @@ pub async fn rollback(
                         (Some(_), Some(t)) => cloud.launch_template(t).await.map(Some),
                         _ => Ok(None),
                     };
-                    template.map(|template| Current { lc, template })
+                    template.map(|template| Current {
+                        lc,
+                        template,
+                        actions: Vec::new(),
+                    })
                 }
                 Err(e) => Err(e),
             };
@@ -628,6 +729,7 @@ pub async fn rollback(
         records.push(ServerRecord {
             source_server_id: s.source_server_id.clone(),
             name: s.name.clone(),
+            before_actions: c.actions,
             before: c.lc,
             before_template: c.template,
             changes: s
@@ -643,6 +745,7 @@ pub async fn rollback(
             error: None,
             configuration_written: false,
             template_version: None,
+            actions_written: false,
         });
     }
     let app = with(store, |s| {

@@ -138,6 +138,34 @@ pub(crate) fn launch_configuration(
         ec2_launch_template_id: template.filter(|t| !t.is_empty()).map(str::to_string),
         os_byol: None,
         recovery_mode: None,
+        post_launch_enabled: None,
+    }
+}
+
+/// A DRS post-launch action in the app's types.
+pub(crate) fn launch_action(
+    a: &aws_sdk_drs::types::LaunchAction,
+) -> drs_core::launch_actions::LaunchAction {
+    drs_core::launch_actions::LaunchAction {
+        action_id: a.action_id().unwrap_or_default().to_string(),
+        name: a.name().unwrap_or_default().to_string(),
+        document: a.action_code().unwrap_or_default().to_string(),
+        order: a.order().and_then(|o| u32::try_from(o).ok()).unwrap_or(0),
+        category: a
+            .category()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        parameters: a
+            .parameters()
+            .map(|p| {
+                p.iter()
+                    .map(|(k, v)| (k.clone(), v.value().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        optional: a.optional().unwrap_or(false),
+        active: a.active().unwrap_or(true),
+        description: a.description().unwrap_or_default().to_string(),
     }
 }
 
@@ -183,6 +211,27 @@ pub(crate) fn job(j: &aws_sdk_drs::types::Job) -> drs_core::jobs::Job {
                     other => LaunchStatus::Other(other.unwrap_or_default().to_string()),
                 },
                 recovery_instance_id: p.recovery_instance_id().map(str::to_string),
+                action_runs: p
+                    .launch_actions_status()
+                    .map(|st| {
+                        st.runs()
+                            .iter()
+                            .map(|r| drs_core::launch_actions::ActionRun {
+                                name: r
+                                    .action()
+                                    .and_then(|a| a.name())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                                status: r
+                                    .status()
+                                    .map(|s| s.as_str().to_string())
+                                    .unwrap_or_default(),
+                                optional: r.action().and_then(|a| a.optional()).unwrap_or(false),
+                                failure: r.failure_reason().map(str::to_string),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect(),
     }

@@ -513,6 +513,7 @@ impl Cloud for AwsCloud {
         );
         lc.os_byol = out.licensing().and_then(|l| l.os_byol());
         lc.recovery_mode = out.recovery_mode().map(|m| m.as_str().to_string());
+        lc.post_launch_enabled = out.post_launch_enabled();
         Ok(lc)
     }
 
@@ -552,6 +553,7 @@ impl Cloud for AwsCloud {
                     .map(|b| Licensing::builder().os_byol(b).build()),
             )
             .set_recovery_mode(update.recovery_mode.as_deref().map(RecoveryMode::from))
+            .set_post_launch_enabled(update.post_launch_enabled)
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:UpdateLaunchConfiguration", e)))?;
@@ -567,6 +569,7 @@ impl Cloud for AwsCloud {
         );
         lc.os_byol = out.licensing().and_then(|l| l.os_byol());
         lc.recovery_mode = out.recovery_mode().map(|m| m.as_str().to_string());
+        lc.post_launch_enabled = out.post_launch_enabled();
         Ok(lc)
     }
 
@@ -989,5 +992,29 @@ impl Cloud for AwsCloud {
         record_type: &str,
     ) -> Result<Option<RecordSet>, CloudError> {
         self.r53_record(zone_id, name, record_type).await
+    }
+
+    async fn launch_actions(
+        &self,
+        source_server_id: &str,
+    ) -> Result<Vec<drs_core::launch_actions::LaunchAction>, CloudError> {
+        self.drs_launch_actions(source_server_id).await
+    }
+
+    async fn put_launch_action(
+        &self,
+        source_server_id: &str,
+        action: &drs_core::launch_actions::LaunchAction,
+    ) -> Result<drs_core::launch_actions::LaunchAction, CloudError> {
+        self.drs_put_launch_action(source_server_id, action).await
+    }
+
+    async fn delete_launch_action(
+        &self,
+        source_server_id: &str,
+        action_id: &str,
+    ) -> Result<(), CloudError> {
+        self.drs_delete_launch_action(source_server_id, action_id)
+            .await
     }
 }

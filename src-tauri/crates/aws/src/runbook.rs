@@ -356,6 +356,103 @@ impl AwsCloud {
     }
 }
 
+impl AwsCloud {
+    pub(crate) async fn drs_launch_actions(
+        &self,
+        source_server_id: &str,
+    ) -> Result<Vec<drs_core::launch_actions::LaunchAction>, CloudError> {
+        let mut pages = self
+            .drs
+            .list_launch_actions()
+            .resource_id(source_server_id)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.explain(map_err("drs:ListLaunchActions", e)))?;
+            out.extend(page.items().iter().map(crate::convert::launch_action));
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn drs_put_launch_action(
+        &self,
+        source_server_id: &str,
+        a: &drs_core::launch_actions::LaunchAction,
+    ) -> Result<drs_core::launch_actions::LaunchAction, CloudError> {
+        use aws_sdk_drs::types::{
+            LaunchActionCategory, LaunchActionParameter, LaunchActionParameterType,
+        };
+        let op = "drs:PutLaunchAction";
+        let mut params = std::collections::HashMap::new();
+        for (k, v) in &a.parameters {
+            params.insert(
+                k.clone(),
+                LaunchActionParameter::builder()
+                    .value(v)
+                    .r#type(LaunchActionParameterType::Dynamic)
+                    .build(),
+            );
+        }
+        let out = self
+            .drs
+            .put_launch_action()
+            .resource_id(source_server_id)
+            .action_id(&a.action_id)
+            .action_code(&a.document)
+            .name(&a.name)
+            .order(i32::try_from(a.order).unwrap_or(100))
+            .optional(a.optional)
+            .active(a.active)
+            .action_version("$DEFAULT")
+            .category(LaunchActionCategory::from(a.category.as_str()))
+            .description(&a.description)
+            .set_parameters((!params.is_empty()).then_some(params))
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err(op, e)))?;
+        Ok(drs_core::launch_actions::LaunchAction {
+            action_id: out.action_id().unwrap_or(&a.action_id).to_string(),
+            name: out.name().unwrap_or(&a.name).to_string(),
+            document: out.action_code().unwrap_or(&a.document).to_string(),
+            order: out
+                .order()
+                .and_then(|o| u32::try_from(o).ok())
+                .unwrap_or(a.order),
+            category: out
+                .category()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| a.category.clone()),
+            parameters: out
+                .parameters()
+                .map(|p| {
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), v.value().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_else(|| a.parameters.clone()),
+            optional: out.optional().unwrap_or(a.optional),
+            active: out.active().unwrap_or(a.active),
+            description: out.description().unwrap_or(&a.description).to_string(),
+        })
+    }
+
+    pub(crate) async fn drs_delete_launch_action(
+        &self,
+        source_server_id: &str,
+        action_id: &str,
+    ) -> Result<(), CloudError> {
+        self.drs
+            .delete_launch_action()
+            .resource_id(source_server_id)
+            .action_id(action_id)
+            .send()
+            .await
+            .map_err(|e| self.explain(map_err("drs:DeleteLaunchAction", e)))?;
+        Ok(())
+    }
+}
+
 fn build_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
     CloudError::Validation {
         operation: operation.to_string(),

@@ -416,4 +416,28 @@ pub trait Cloud: Send + Sync {
     ) -> Result<Option<RecordSet>, CloudError> {
         Err(unsupported("ListResourceRecordSets"))
     }
+    /// A source server's DRS post-launch actions, all pages.
+    async fn launch_actions(
+        &self,
+        _source_server_id: &str,
+    ) -> Result<Vec<crate::launch_actions::LaunchAction>, CloudError> {
+        Err(unsupported("ListLaunchActions"))
+    }
+    /// Creates or replaces one post-launch action of a source server (by its ID); returns it as
+    /// DRS now holds it.
+    async fn put_launch_action(
+        &self,
+        _source_server_id: &str,
+        _action: &crate::launch_actions::LaunchAction,
+    ) -> Result<crate::launch_actions::LaunchAction, CloudError> {
+        Err(unsupported("PutLaunchAction"))
+    }
+    /// Removes one post-launch action of a source server.
+    async fn delete_launch_action(
+        &self,
+        _source_server_id: &str,
+        _action_id: &str,
+    ) -> Result<(), CloudError> {
+        Err(unsupported("DeleteLaunchAction"))
+    }
 }

@@ -177,6 +177,11 @@ pub struct LaunchSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub drill_network: Option<DrillNetwork>,
+    /// DRS post-launch actions every server of the group gets (SSM documents DRS runs on the
+    /// recovered instance); a recovery counts a server recovered once its required actions
+    /// succeeded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_launch_actions: Vec<crate::launch_actions::PostLaunchAction>,
 }
 
 /// Where a group's drills launch instead of its recovery network.
@@ -335,6 +340,11 @@ impl ProtectionGroup {
                 problems.push(Problem::error("launch.instanceType", m));
             }
         }
+        crate::launch_actions::validate(
+            &l.post_launch_actions,
+            "launch.postLaunchActions",
+            problems,
+        );
         if let Some(n) = &l.drill_network {
             if let Err(m) = rules::check_subnet_id(&n.subnet_id) {
                 problems.push(Problem::error("launch.drillNetwork.subnetId", m));

@@ -192,6 +192,8 @@ pub struct Desired {
     pub security_group_ids: Vec<String>,
     /// Launch template: static private IP.
     pub private_ip: Option<String>,
+    /// DRS runs post-launch actions (set when the group declares any).
+    pub post_launch_enabled: Option<bool>,
 }
 
 /// DRS's word for a disposition.
@@ -243,6 +245,7 @@ pub fn desired(group: &ProtectionGroup, source_server_id: &str, drill: bool) -> 
             .or_else(|| l.subnet_id.clone()),
         security_group_ids: l.security_group_ids.clone(),
         private_ip: o.and_then(|o| o.private_ip.clone()),
+        post_launch_enabled: (!l.post_launch_actions.is_empty()).then_some(true),
     };
     if drill {
         if let Some(n) = &l.drill_network {
@@ -312,6 +315,11 @@ pub fn diff(
         lc.recovery_mode.clone(),
         want.recovery_mode.clone(),
     );
+    cmp(
+        "postLaunchEnabled",
+        text(&lc.post_launch_enabled),
+        text(&want.post_launch_enabled),
+    );
     let t = template.cloned().unwrap_or_default();
     cmp(
         "template.instanceType",
@@ -349,7 +357,9 @@ pub fn touches_template(changes: &[FieldChange]) -> bool {
 
 /// True when any change is to the DRS launch configuration.
 pub fn touches_configuration(changes: &[FieldChange]) -> bool {
-    changes.iter().any(|c| !c.field.starts_with("template."))
+    changes
+        .iter()
+        .any(|c| !c.field.starts_with("template.") && !c.field.starts_with("action."))
 }
 
 /// The launch-configuration update that brings `lc` to `want` (keeping its launch-into
@@ -364,6 +374,7 @@ pub fn configuration_update(want: &Desired, lc: &LaunchConfiguration) -> LaunchC
         launch_disposition: want.launch_disposition.clone(),
         os_byol: want.os_byol,
         recovery_mode: want.recovery_mode.clone(),
+        post_launch_enabled: want.post_launch_enabled,
     }
 }
 
@@ -601,6 +612,12 @@ pub struct ServerRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub template_version: Option<i64>,
+    /// Its post-launch actions before, when the apply changes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before_actions: Vec<crate::launch_actions::LaunchAction>,
+    /// Post-launch actions were written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub actions_written: bool,
 }
 
 /// An apply (or a rollback) of a group's launch settings, as recorded before and during it.

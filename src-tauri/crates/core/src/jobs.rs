@@ -59,6 +59,9 @@ pub struct JobServer {
     /// The recovery instance, once launched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_instance_id: Option<String>,
+    /// Its post-launch actions' runs, as DRS reports them (once the agent was discovered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_runs: Vec<crate::launch_actions::ActionRun>,
 }
 
 /// A DRS job.

@@ -45,6 +45,10 @@ pub struct LaunchConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub recovery_mode: Option<String>,
+    /// DRS runs the server's post-launch actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub post_launch_enabled: Option<bool>,
 }
 
 /// The launch-configuration fields pairing sets (and undo restores). `None` leaves a field as it
@@ -75,6 +79,9 @@ pub struct LaunchConfigurationUpdate {
     /// `FAST` or `OPTIMAL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_mode: Option<String>,
+    /// DRS runs the server's post-launch actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_launch_enabled: Option<bool>,
 }
 
 impl LaunchConfigurationUpdate {
@@ -102,6 +109,7 @@ impl LaunchConfigurationUpdate {
             launch_disposition: before.launch_disposition.clone(),
             os_byol: before.os_byol,
             recovery_mode: before.recovery_mode.clone(),
+            post_launch_enabled: before.post_launch_enabled,
         }
     }
 
@@ -124,6 +132,7 @@ impl LaunchConfigurationUpdate {
                 .recovery_mode
                 .clone()
                 .or_else(|| before.recovery_mode.clone()),
+            post_launch_enabled: self.post_launch_enabled.or(before.post_launch_enabled),
             ..before.clone()
         }
     }

@@ -15,6 +15,7 @@
 //!   export, with line/column for every problem.
 //! - [`execution`]: the execution engine (drills and recoveries) and its ports (`Journal`,
 //!   `Clock`), with a deterministic simulation of it.
+//! - [`launch_actions`]: DRS post-launch actions a group gives its servers, and their runs.
 //! - [`readiness`], [`pairing`], [`launch_into`], [`group_settings`], [`health`], [`tag_sync`]:
 //!   the judgements and plans of changes the app makes, as pure functions of what AWS reported.
 //! - [`timestamp`]: time, written and read one way (RFC 3339, UTC) and a clock.
@@ -28,6 +29,7 @@ pub mod health;
 pub mod inventory;
 pub mod jobs;
 pub mod launch;
+pub mod launch_actions;
 pub mod launch_into;
 pub mod pairing;
 pub mod plan;

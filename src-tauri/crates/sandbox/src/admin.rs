@@ -225,6 +225,18 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 "admin",
             )
         }
+        (&Method::POST, p) if p.starts_with("/_sandbox/launch-action-fails/") => {
+            // Post-launch actions running this SSM document fail.
+            let doc = p
+                .trim_start_matches("/_sandbox/launch-action-fails/")
+                .to_string();
+            shared.with_estate(|e| e.runbook.failing_actions.insert(doc.clone()));
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "launchActionFails": doc }),
+                "admin",
+            )
+        }
         (&Method::GET, "/_sandbox/runbook") => {
             // What SSM and Route 53 hold: commands, automations, records.
             let body = shared.with_estate(|e| {
@@ -249,7 +261,7 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
         }
         _ => json_ok(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}, POST /_sandbox/ssm-agent-offline/{{instanceOrServerId}}, POST /_sandbox/automation-timeout/{{DocumentName}}, GET /_sandbox/runbook") }),
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}, POST /_sandbox/ssm-agent-offline/{{instanceOrServerId}}, POST /_sandbox/automation-timeout/{{DocumentName}}, POST /_sandbox/launch-action-fails/{{DocumentName}}, GET /_sandbox/runbook") }),
             "admin",
         ),
     }

@@ -202,6 +202,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "DescribeRecoverySnapshots" => describe_recovery_snapshots(req, region, now),
             "DisconnectRecoveryInstance" => disconnect_recovery_instance(req, region),
             "ReverseReplication" => reverse_replication(req, region, &account),
+            "PutLaunchAction" => put_launch_action(req, region),
+            "ListLaunchActions" => list_launch_actions(req, region),
+            "DeleteLaunchAction" => delete_launch_action(req, region),
             other => json_error(
                 StatusCode::BAD_REQUEST,
                 "UnknownOperationException",
@@ -479,6 +482,8 @@ pub(crate) fn start_recovery(
     let seed = e.seed;
     let job_id = format!("drsjob-{}", &e.next_id("")[..17]);
     let region_name = req.region.clone();
+    let failing_actions = e.runbook.failing_actions.clone();
+    let offline = e.runbook.agents_offline.clone();
     let region = e.region_mut(account, &region_name);
     for id in &ids {
         if !region.servers.contains_key(id) {
@@ -531,6 +536,46 @@ pub(crate) fn start_recovery(
                 .and_then(Value::as_str)
                 .map(str::to_string),
             outcome: None,
+            // DRS runs the active actions of a server whose configuration enables them.
+            actions: if region
+                .launch_configs
+                .get(id)
+                .and_then(|c| c.get("postLaunchEnabled"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
+                let mut list: Vec<Value> = region
+                    .launch_actions
+                    .get(id)
+                    .map(|l| {
+                        l.iter()
+                            .filter(|a| a.get("active").and_then(Value::as_bool).unwrap_or(true))
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                list.sort_by_key(|a| a.get("order").and_then(Value::as_i64).unwrap_or(0));
+                list.into_iter()
+                    .map(|a| {
+                        let code = a.get("actionCode").and_then(Value::as_str).unwrap_or("");
+                        let failure = if offline.contains(id) {
+                            Some(
+                                "The SSM agent was not discovered on the recovered instance"
+                                    .to_string(),
+                            )
+                        } else if failing_actions.contains(code) {
+                            Some(format!(
+                                "SSM document {code} failed on the recovered instance (exit 1)"
+                            ))
+                        } else {
+                            None
+                        };
+                        (a, failure)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     let job = Job {
@@ -836,4 +881,154 @@ pub(crate) fn reverse_replication(
         &json!({ "reversedDirectionSourceServerArn": arn }),
         &req.request_id,
     )
+}
+
+/// The server a launch action request is about (`resourceId`), which must exist.
+fn action_server<'a>(req: &'a Request, region: &RegionState) -> Result<&'a str, Box<Response>> {
+    let id = req
+        .json
+        .get("resourceId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if id.is_empty() {
+        return Err(Box::new(validation(
+            req,
+            "resourceId is required",
+            &[("resourceId", "required")],
+        )));
+    }
+    if !region.servers.contains_key(id) {
+        return Err(Box::new(not_found(req, "SOURCE_SERVER", id)));
+    }
+    Ok(id)
+}
+
+fn matches(text: &str, ok: impl Fn(char) -> bool) -> bool {
+    !text.is_empty() && text.chars().all(ok)
+}
+
+/// PutLaunchAction: creates or replaces (by `actionId`) one action of a source server, with
+/// DRS's field rules.
+fn put_launch_action(req: &Request, region: &mut RegionState) -> Response {
+    let id = match action_server(req, region) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let j = &req.json;
+    let text = |k: &str| j.get(k).and_then(Value::as_str).unwrap_or("");
+    let action_id = text("actionId");
+    let uuid_like = action_id.len() == 36
+        && action_id.chars().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    let mut bad: Vec<(&str, &str)> = Vec::new();
+    if !uuid_like {
+        bad.push(("actionId", "must be a UUID"));
+    }
+    if !matches(text("actionCode"), |c| {
+        c.is_ascii_alphanumeric() || "-/:".contains(c)
+    }) {
+        bad.push(("actionCode", "invalid SSM document name"));
+    }
+    let name = text("name");
+    if !matches(name, |c| c.is_ascii_alphanumeric() || " /_-".contains(c))
+        || !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        bad.push(("name", "invalid name"));
+    }
+    let order = j.get("order").and_then(Value::as_i64).unwrap_or(0);
+    if !(2..=10_000).contains(&order) {
+        bad.push(("order", "must be 2-10000"));
+    }
+    if ![
+        "MONITORING",
+        "VALIDATION",
+        "CONFIGURATION",
+        "SECURITY",
+        "OTHER",
+    ]
+    .contains(&text("category"))
+    {
+        bad.push(("category", "invalid category"));
+    }
+    if !text("description")
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " ():/.,'-_#*;".contains(c))
+    {
+        bad.push(("description", "invalid characters"));
+    }
+    for k in ["optional", "active"] {
+        if !j.get(k).is_some_and(Value::is_boolean) {
+            bad.push((k, "required"));
+        }
+    }
+    if let Some(params) = j.get("parameters").and_then(Value::as_object) {
+        for (k, v) in params {
+            let value = v.get("value").and_then(Value::as_str).unwrap_or("");
+            if !matches(k, |c| c.is_ascii_alphanumeric())
+                || !matches(value, |c| c.is_ascii_alphanumeric() || ".-".contains(c))
+            {
+                bad.push(("parameters", "invalid parameter"));
+            }
+        }
+    }
+    if let Some((field, why)) = bad.first() {
+        return validation(req, &format!("Invalid value for {field}: {why}"), &bad);
+    }
+    let mut action = json!({
+        "actionId": action_id,
+        "actionCode": text("actionCode"),
+        "type": "SSM_COMMAND",
+        "name": name,
+        "active": j.get("active").and_then(Value::as_bool).unwrap_or(true),
+        "order": order,
+        "actionVersion": text("actionVersion"),
+        "optional": j.get("optional").and_then(Value::as_bool).unwrap_or(false),
+        "description": text("description"),
+        "category": text("category"),
+    });
+    if let Some(p) = j.get("parameters") {
+        action["parameters"] = p.clone();
+    }
+    let list = region.launch_actions.entry(id.clone()).or_default();
+    list.retain(|a| a.get("actionId").and_then(Value::as_str) != Some(action_id));
+    list.push(action.clone());
+    let mut body = action;
+    body["resourceId"] = json!(id);
+    json_ok(StatusCode::OK, &body, &req.request_id)
+}
+
+fn list_launch_actions(req: &Request, region: &mut RegionState) -> Response {
+    let id = match action_server(req, region) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let mut items = region.launch_actions.get(&id).cloned().unwrap_or_default();
+    items.sort_by_key(|a| a.get("order").and_then(Value::as_i64).unwrap_or(0));
+    json_ok(StatusCode::OK, &json!({ "items": items }), &req.request_id)
+}
+
+fn delete_launch_action(req: &Request, region: &mut RegionState) -> Response {
+    let id = match action_server(req, region) {
+        Ok(id) => id.to_string(),
+        Err(r) => return *r,
+    };
+    let action_id = req
+        .json
+        .get("actionId")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let list = region.launch_actions.entry(id.clone()).or_default();
+    let before = list.len();
+    list.retain(|a| a.get("actionId").and_then(Value::as_str) != Some(action_id));
+    if list.len() == before {
+        return not_found(req, "LAUNCH_ACTION", action_id);
+    }
+    let mut resp = json_ok(StatusCode::NO_CONTENT, &json!({}), &req.request_id);
+    *resp.body_mut() = axum::body::Body::empty();
+    resp
 }

@@ -58,6 +58,8 @@ pub struct Instance {
 /// One region of one account.
 #[derive(Debug, Default, Clone)]
 pub struct RegionState {
+    /// DRS post-launch actions by source server (as PutLaunchAction stored them).
+    pub launch_actions: BTreeMap<String, Vec<serde_json::Value>>,
     /// DRS source servers by ID.
     pub servers: BTreeMap<String, Server>,
     /// DRS launch configurations by source server ID.

@@ -34,7 +34,15 @@ pub struct ServerPlan {
     pub launch_into: Option<String>,
     /// Set once the launch step has been applied.
     pub outcome: Option<Outcome>,
+    /// The server's active post-launch actions when the job started (when DRS runs them), and
+    /// whether each one's run fails.
+    pub actions: Vec<(serde_json::Value, Option<String>)>,
 }
+
+/// Simulated seconds from a launch to DRS discovering the instance's SSM agent.
+const AGENT_DISCOVERED_AFTER: i64 = 40;
+/// Simulated seconds a post-launch action runs.
+const ACTION_RUNS_FOR: i64 = 20;
 
 /// How a server's launch ended.
 #[derive(Debug, Clone)]
@@ -171,6 +179,38 @@ impl Job {
             .collect()
     }
 
+    /// A launched server's post-launch action runs as of `now`: none before its agent is
+    /// discovered, then each in progress for a while and then succeeded (or failed).
+    fn action_runs(&self, p: &ServerPlan, now: OffsetDateTime) -> serde_json::Value {
+        let launched = self.created + Duration::seconds(10) + p.snapshot + p.conversion + p.launch;
+        let discovered = launched + Duration::seconds(AGENT_DISCOVERED_AFTER);
+        if now < discovered {
+            return serde_json::json!({ "runs": [] });
+        }
+        let done = now >= discovered + Duration::seconds(ACTION_RUNS_FOR);
+        let runs: Vec<serde_json::Value> = p
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, (action, failure))| {
+                let mut run = serde_json::json!({
+                    "action": action,
+                    "runId": format!("{}-run-{i}", self.id),
+                    "status": match (done, failure) {
+                        (false, _) => "IN_PROGRESS",
+                        (true, None) => "SUCCEEDED",
+                        (true, Some(_)) => "FAILED",
+                    },
+                });
+                if let (true, Some(f)) = (done, failure) {
+                    run["failureReason"] = serde_json::json!(f);
+                }
+                run
+            })
+            .collect();
+        serde_json::json!({ "ssmAgentDiscoveryDatetime": iso(discovered), "runs": runs })
+    }
+
     /// The job as DRS returns it.
     pub fn render(&self, now: OffsetDateTime) -> serde_json::Value {
         let participating: Vec<serde_json::Value> = self
@@ -186,6 +226,9 @@ impl Job {
                 }) = &p.outcome
                 {
                     v["recoveryInstanceID"] = serde_json::json!(recovery_instance_id);
+                    if !p.actions.is_empty() {
+                        v["launchActionsStatus"] = self.action_runs(p, now);
+                    }
                 }
                 v
             })

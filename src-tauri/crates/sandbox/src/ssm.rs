@@ -89,6 +89,8 @@ pub struct RunbookState {
     pub agents_offline: BTreeSet<String>,
     /// Automation documents that time out.
     pub automation_timeouts: BTreeSet<String>,
+    /// Post-launch action documents (DRS `actionCode`s) whose runs fail.
+    pub failing_actions: BTreeSet<String>,
     /// Custom SSM documents.
     pub documents: BTreeSet<String>,
     /// Ports the recovered instances answer on.

@@ -306,6 +306,7 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                         }
                     }),
                     os_byol: flag,
+                    post_launch_actions: vec![],
                     full_fidelity_drills: flag == Some(true),
                     drill_network: (flag == Some(false)).then(|| crate::group::DrillNetwork {
                         subnet_id: "subnet-0d0d0d0d".into(),

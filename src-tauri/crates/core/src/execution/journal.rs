@@ -152,6 +152,21 @@ pub enum Event {
         /// Why it failed.
         why: String,
     },
+    /// A launched server's required post-launch actions succeeded.
+    ActionsPassed {
+        /// Server name.
+        server: String,
+        /// Required actions.
+        actions: usize,
+    },
+    /// A launched server's required post-launch actions failed (or never reported): the
+    /// server is failed.
+    ActionsFailed {
+        /// Server name.
+        server: String,
+        /// Why.
+        why: String,
+    },
     /// A step failed.
     StepFailed {
         /// Wave.
@@ -408,6 +423,8 @@ impl std::fmt::Display for Event {
             Self::StepWaiting { wave, step } => write!(f, "wave \"{wave}\": step \"{step}\" waits for a person to confirm it"),
             Self::StepConfirmed { wave, step, by } => write!(f, "wave \"{wave}\": step \"{step}\" confirmed by {by}"),
             Self::StepFailed { wave, step, why } => write!(f, "wave \"{wave}\": step \"{step}\" failed: {why}"),
+            Self::ActionsPassed { server, actions } => write!(f, "{server}: {actions} required post-launch action(s) succeeded"),
+            Self::ActionsFailed { server, why } => write!(f, "{server} failed: {why}"),
             Self::StepStarted { wave, step, kind } => write!(f, "wave \"{wave}\": {kind} step \"{step}\" started"),
             Self::StepSending { wave, step, action, token } => write!(f, "wave \"{wave}\": step \"{step}\": sending {action} (token {token})"),
             Self::StepSent { wave, step, id } => write!(f, "wave \"{wave}\": step \"{step}\": accepted as {id}"),

@@ -224,7 +224,11 @@ impl Engine<'_> {
             let name = e.waves[i].name.clone();
             let jobs_done = e.batches.iter().filter(|b| b.wave == name).all(|b| b.done);
             let w = &mut e.waves[i];
-            if jobs_done && w.servers.iter().all(|s| s.status.is_final()) {
+            if jobs_done
+                && w.servers
+                    .iter()
+                    .all(|s| s.status.is_final() && !s.awaits_actions())
+            {
                 let servers_failed =
                     w.timed_out || w.servers.iter().any(|s| s.status == ServerStatus::Failed);
                 // After-steps run once the servers are up (not after a failure that stops the

@@ -42,6 +42,7 @@ pub mod model;
 pub mod retry;
 pub mod setup;
 
+mod actions;
 mod cleanup;
 mod launch;
 mod preparation;
@@ -110,6 +111,8 @@ pub struct Engine<'a> {
     clock: &'a dyn Clock,
     options: &'a DriveOptions,
     next_poll: BTreeMap<String, OffsetDateTime>,
+    /// When each job is read again for its servers' post-launch actions.
+    next_action_look: BTreeMap<String, OffsetDateTime>,
     planned: Option<Duration>,
     pauses: Option<&'a std::sync::Mutex<Vec<Gap>>>,
 }
@@ -128,6 +131,7 @@ impl<'a> Engine<'a> {
             clock,
             options,
             next_poll: BTreeMap::new(),
+            next_action_look: BTreeMap::new(),
             planned: None,
             pauses: None,
         }
@@ -167,6 +171,7 @@ impl<'a> Engine<'a> {
         self.prepare(e, now, launching, true).await?;
         self.resolve_unstarted(e, now, launching).await?;
         self.poll(e, now).await?;
+        self.follow_actions(e, now).await?;
         self.settle_waves(e, now)?;
         // Automated steps move on; one that ended lets the next one (or the wave's end, and
         // the waves after it) follow in this tick.
@@ -416,7 +421,12 @@ impl<'a> Engine<'a> {
 
     /// When something is next due, from now (clock time).
     fn next_in(&self, e: &Execution, now: OffsetDateTime) -> Duration {
-        let mut due: Vec<OffsetDateTime> = self.next_poll.values().copied().collect();
+        let mut due: Vec<OffsetDateTime> = self
+            .next_poll
+            .values()
+            .chain(self.next_action_look.values())
+            .copied()
+            .collect();
         due.extend(
             e.batches
                 .iter()

@@ -191,9 +191,19 @@ pub struct ServerRun {
     /// Reading or preparing its launch settings, retried.
     #[serde(default, skip_serializing_if = "Retry::is_clear")]
     pub retry: Retry,
+    /// Its group's post-launch actions and how they ran: a launched server counts as recovered
+    /// once its required actions succeeded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<crate::launch_actions::ActionRun>,
 }
 
 impl ServerRun {
+    /// Launched, and its required post-launch actions have not all reported yet.
+    pub fn awaits_actions(&self) -> bool {
+        self.status == ServerStatus::Launched
+            && self.actions.iter().any(|a| !a.optional && !a.is_final())
+    }
+
     /// A server of `group` on `target`, not started.
     pub fn new(id: &str, name: &str, group: &str, target: &str) -> Self {
         Self {
@@ -213,6 +223,7 @@ impl ServerRun {
             expected_instance_id: None,
             expected_private_ip: None,
             retry: Retry::default(),
+            actions: Vec::new(),
         }
     }
 }

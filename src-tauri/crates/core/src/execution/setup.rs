@@ -75,7 +75,19 @@ pub fn prepare(
                         second: g.clone(),
                     });
                 }
-                runs.push(ServerRun::new(&s.id, s.display_name(), g, &group.target));
+                let mut run = ServerRun::new(&s.id, s.display_name(), g, &group.target);
+                run.actions = group
+                    .launch
+                    .post_launch_actions
+                    .iter()
+                    .map(|a| crate::launch_actions::ActionRun {
+                        name: a.name.clone(),
+                        status: "PENDING".into(),
+                        optional: a.optional,
+                        failure: None,
+                    })
+                    .collect();
+                runs.push(run);
             }
         }
         waves.push(WaveRun {

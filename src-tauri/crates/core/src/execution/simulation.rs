@@ -329,6 +329,7 @@ impl World {
                         source_server_id: server,
                         launch_status: LaunchStatus::Terminated,
                         recovery_instance_id: Some(ri.clone()),
+                        action_runs: Vec::new(),
                     })
                 })
                 .collect()
@@ -344,6 +345,7 @@ impl World {
                         None => LaunchStatus::InProgress,
                     },
                     recovery_instance_id: l.outcome.clone().and_then(Result::ok),
+                    action_runs: Vec::new(),
                 })
                 .collect()
         };
