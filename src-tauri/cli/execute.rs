@@ -492,8 +492,22 @@ pub fn executions(cmd: &ExecutionsCommand, cx: &Cx) -> Result<u8, Failure> {
             let list = cx.with_store(|s| Ok(s.executions(*limit)?))?;
             out.table(
                 &list,
-                &["ID", "PLAN", "KIND", "STATUS", "STARTED", "ENDED", "BY"],
+                &[
+                    "ID",
+                    "PLAN",
+                    "KIND",
+                    "STATUS",
+                    "STARTED",
+                    "ENDED",
+                    "BY",
+                    "LAUNCHED IN",
+                    "APPLICATION UP IN",
+                ],
                 |e| {
+                    let time = |s: Option<i64>| {
+                        s.map(|s| drs_core::readiness::human_seconds(s.max(0) as u64))
+                            .unwrap_or_else(|| "—".into())
+                    };
                     vec![
                         e.id.clone(),
                         e.plan.clone(),
@@ -502,6 +516,8 @@ pub fn executions(cmd: &ExecutionsCommand, cx: &Cx) -> Result<u8, Failure> {
                         e.started_at.clone(),
                         e.ended_at.clone().unwrap_or_default(),
                         e.started_by.clone(),
+                        time(e.recovery_seconds),
+                        time(e.application_up_seconds),
                     ]
                 },
             );

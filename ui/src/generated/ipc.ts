@@ -734,7 +734,19 @@ startedBy: string,
 /**
  * A drill's cleanup status (`pending`, `awaitingConfirmation`, `verified`, `failed`, …).
  */
-cleanup: string, };
+cleanup: string,
+/**
+ * Recovery time to the last server's launch, once every server launched (seconds).
+ */
+recoverySeconds: number | null,
+/**
+ * Recovery time to "application up": the wave steps done too (seconds).
+ */
+applicationUpSeconds: number | null,
+/**
+ * The plan's RTO target (seconds).
+ */
+targetSeconds: number | null, };
 
 /**
  * What happens to the rest of the plan when a server in a wave fails to launch.
@@ -1329,7 +1341,19 @@ startedBy: string,
 /**
  * A drill's cleanup status (`pending`, `awaitingConfirmation`, `verified`, `failed`, …).
  */
-cleanup: string, };
+cleanup: string,
+/**
+ * Recovery time to the last server's launch, once every server launched (seconds).
+ */
+recoverySeconds: number | null,
+/**
+ * Recovery time to "application up": the wave steps done too (seconds).
+ */
+applicationUpSeconds: number | null,
+/**
+ * The plan's RTO target (seconds).
+ */
+targetSeconds: number | null, };
 
 /**
  * A source server and the DR instance it recovers into (or why there is none).

@@ -23,13 +23,10 @@ import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
 import type { BackendError, Driver, Execution, ExecutionDetail, Retry, RtoMeasure, ServerRun, StepStatus, WaveRun } from "../types";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
-import { formatTime } from "./format";
+import { clock, formatTime } from "./format";
 import "./execution-view.css";
 
 const FINAL = ["completed", "failed", "cancelled"];
-
-/** `mm:ss` or `h:mm:ss`. */
-
 
 /** The measured recovery time: servers launched, and the application up (after-steps done). */
 export function recoveryTime(rto: RtoMeasure | undefined): string {
@@ -58,13 +55,7 @@ const STEP_STATUS: Record<StepStatus, "pending" | "in-progress" | "success" | "e
   skipped: "stopped",
 };
 
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
+export { clock };
 
 const ms = (t?: string) => (t ? Date.parse(t) : NaN);
 

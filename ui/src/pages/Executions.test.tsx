@@ -283,6 +283,16 @@ describe("ExecutionsPage", () => {
     expect(await screen.findByTestId("orphans")).toHaveTextContent("recovery of retail-dr (exec-9)");
   });
 
+  it("shows each execution's recovery time, to launch and to application up, against its target", async () => {
+    api.executions.mockResolvedValue([
+      { id: "exec-1", plan: "retail-dr", kind: "drill", status: "completed", startedAt: "2026-11-26T10:00:00Z", endedAt: "2026-11-26T11:00:00Z", startedBy: "local:ann", cleanup: "verified", recoverySeconds: 1200, applicationUpSeconds: 1600, targetSeconds: 5400 },
+      { id: "exec-2", plan: "retail-dr", kind: "drill", status: "failed", startedAt: "2026-11-25T10:00:00Z", startedBy: "local:ann", cleanup: "verified", recoverySeconds: null, applicationUpSeconds: null, targetSeconds: 5400 },
+    ]);
+    api.orphanedExecutions.mockResolvedValue([]);
+    at("/executions", "/executions", <ExecutionsPage />);
+    expect(await screen.findByText("20:00 launched · 26:40 application up")).toBeInTheDocument();
+  });
+
   it("has an empty state", async () => {
     api.executions.mockResolvedValue([]);
     at("/executions", "/executions", <ExecutionsPage />);

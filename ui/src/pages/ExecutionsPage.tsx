@@ -21,8 +21,8 @@ import { useNavigate, useSearchParams } from "react-router-dom";
 import { backend, toBackendError } from "../backend";
 import { EmptyState, ErrorState } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
-import type { ExecutionKind } from "../types";
-import { formatTime } from "./format";
+import type { ExecutionKind, ExecutionSummary } from "../types";
+import { clock, formatTime } from "./format";
 
 /** A status word as an indicator. */
 export function ExecutionStatusIndicator({ status }: { status: string }) {
@@ -208,10 +208,25 @@ export function ExecutionsPage() {
           { id: "status", header: "Status", cell: (e) => <ExecutionStatusIndicator status={e.status} />, sortingField: "status" },
           { id: "started", header: "Started", cell: (e) => formatTime(e.startedAt), sortingField: "startedAt" },
           { id: "ended", header: "Ended", cell: (e) => (e.endedAt ? formatTime(e.endedAt) : "—") },
+          {
+            id: "rto",
+            header: "Recovery time",
+            cell: (e) => <RecoveryTimeCell e={e} />,
+          },
           { id: "by", header: "By", cell: (e) => e.startedBy },
         ]}
       />
       {starting && <StartExecutionModal initialPlan={params.get("start") || undefined} onClose={() => setStarting(false)} onStarted={(id) => navigate(`/executions/${id}`)} />}
     </>
   );
+}
+
+/** Launch-only and "application up" times of one execution, against its RTO target. */
+function RecoveryTimeCell({ e }: { e: ExecutionSummary }) {
+  if (e.recoverySeconds == null) return <>—</>;
+  const up = e.applicationUpSeconds;
+  const worst = up ?? e.recoverySeconds;
+  const text = up != null && up !== e.recoverySeconds ? `${clock(e.recoverySeconds)} launched · ${clock(up)} application up` : clock(e.recoverySeconds);
+  if (e.targetSeconds == null) return <>{text}</>;
+  return <StatusIndicator type={worst <= e.targetSeconds ? "success" : "warning"}>{text}</StatusIndicator>;
 }

@@ -33,6 +33,12 @@ pub struct ExecutionSummary {
     pub started_by: String,
     /// A drill's cleanup status (`pending`, `awaitingConfirmation`, `verified`, `failed`, …).
     pub cleanup: String,
+    /// Recovery time to the last server's launch, once every server launched (seconds).
+    pub recovery_seconds: Option<i64>,
+    /// Recovery time to "application up": the wave steps done too (seconds).
+    pub application_up_seconds: Option<i64>,
+    /// The plan's RTO target (seconds).
+    pub target_seconds: Option<i64>,
 }
 
 /// An event of an execution.
@@ -375,10 +381,14 @@ impl Store {
     pub fn executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, plan, kind, status, started_at, ended_at, started_by,
-                    coalesce(json_extract(body, '$.cleanup.status'), '') FROM executions
+                    coalesce(json_extract(body, '$.cleanup.status'), ''), body FROM executions
              ORDER BY started_at DESC, id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
+            // The recovery times come from the execution itself (an unreadable body shows none).
+            let rto = serde_json::from_str::<Execution>(&r.get::<_, String>(8)?)
+                .ok()
+                .map(|e| e.rto());
             Ok(ExecutionSummary {
                 id: r.get(0)?,
                 plan: r.get(1)?,
@@ -388,6 +398,9 @@ impl Store {
                 ended_at: r.get(5)?,
                 started_by: r.get(6)?,
                 cleanup: r.get(7)?,
+                recovery_seconds: rto.as_ref().and_then(|m| m.measured_seconds),
+                application_up_seconds: rto.as_ref().and_then(|m| m.application_up_seconds),
+                target_seconds: rto.as_ref().and_then(|m| m.target_seconds),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
