@@ -1046,6 +1046,7 @@ fn scenario(rng: &mut StdRng, world: &mut World) -> Scenario {
                 ec2_launch_template_id: Some(tid.clone()),
                 os_byol: None,
                 recovery_mode: None,
+                post_launch_enabled: None,
             };
             world.servers.insert(
                 id.clone(),
