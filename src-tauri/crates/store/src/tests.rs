@@ -527,6 +527,8 @@ fn a_launch_settings_apply_is_recorded_server_by_server_and_its_rollback_marks_i
         error: None,
         configuration_written: false,
         template_version: None,
+        before_actions: vec![],
+        actions_written: false,
     };
     let mut app = s
         .begin_launch_application(
