@@ -2774,6 +2774,10 @@ instances?: Array<string>,
  */
 output?: string,
 /**
+ * Route 53: the value the record was given (resolved once, then kept).
+ */
+value?: string,
+/**
  * When the engine looks at it again (RFC 3339).
  */
 nextAt?: string,

@@ -405,6 +405,10 @@ pub struct StepRun {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub output: Option<String>,
+    /// Route 53: the value the record was given (resolved once, then kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub value: Option<String>,
     /// When the engine looks at it again (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

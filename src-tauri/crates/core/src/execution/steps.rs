@@ -647,6 +647,9 @@ impl Engine<'_> {
         // The value: given, or the recovered private IP of the step's server.
         let value = if !spec.value.is_empty() {
             spec.value.clone()
+        } else if let Some(v) = e.waves[wi].steps[si].value.clone() {
+            // Resolved (and written in the journal) when the change was sent.
+            v
         } else {
             let instances = match step_instances(e, wi, spec) {
                 Ok(i) => i,
@@ -687,6 +690,7 @@ impl Engine<'_> {
             // An UPSERT of the same value is idempotent: after a lost answer it is sent again
             // (with a new token), and the read-back below is what counts.
             let token = format!("drs-orchestrator {}", uuid::Uuid::now_v7());
+            e.waves[wi].steps[si].value = Some(value.clone());
             self.journal_attempt(
                 e,
                 wi,
