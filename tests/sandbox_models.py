@@ -37,7 +37,7 @@ def problem(op, path, text):
 
 
 # ----------------------------------------------------------------------------------------------
-# JSON (DRS, restJson1)
+# JSON (DRS restJson1, SSM awsJson1_1)
 
 
 def walk_json(op, value, shape, path):
@@ -94,7 +94,7 @@ def walk_json(op, value, shape, path):
 
 
 # ----------------------------------------------------------------------------------------------
-# XML (EC2's ec2 protocol, STS's query protocol)
+# XML (EC2's ec2 protocol, STS's query protocol, Route 53's restXml)
 
 
 def local(tag):
@@ -154,7 +154,7 @@ def capture(service):
         shape = operation_model.output_shape
         if shape is None:
             return
-        if service == "drs":
+        if service in ("drs", "ssm"):
             if not body.strip():
                 return
             try:
@@ -240,6 +240,73 @@ def main():
     drs.describe_job_log_items(jobID=job["jobID"])
     ris = drs.describe_recovery_instances(filters={"sourceServerIDs": ids})["items"]
     drs.describe_recovery_instances()
+
+    # DRS: post-launch actions
+    action = {
+        "resourceId": sid,
+        "actionId": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "actionCode": "AWS-ConfigureAWSPackage",
+        "order": 100,
+        "optional": True,
+        "active": True,
+        "name": "monitoring agent",
+        "actionVersion": "$DEFAULT",
+        "category": "MONITORING",
+        "description": "managed by drs-orchestrator (protection group models)",
+        "parameters": {"name": {"value": "AmazonCloudWatchAgent", "type": "DYNAMIC"}},
+    }
+    drs.put_launch_action(**action)
+    drs.list_launch_actions(resourceId=sid)
+    drs.delete_launch_action(resourceId=sid, actionId=action["actionId"])
+
+    # SSM: on a drill instance whose agent is online, and automations
+    ssm = client(session, "ssm", endpoint)
+    route53 = client(session, "route53", endpoint)
+    ec2_ids = [r["ec2InstanceID"] for r in ris] if ris else []
+    if ec2_ids:
+        info = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": ec2_ids}])
+        online = [i["InstanceId"] for i in info["InstanceInformationList"] if i["PingStatus"] == "Online"]
+        if online:
+            cmd = ssm.send_command(
+                InstanceIds=online[:1],
+                DocumentName="AWS-RunShellScript",
+                Parameters={"commands": ["echo model check"]},
+                Comment="model-check",
+            )["Command"]
+            ssm.list_commands(Filters=[{"key": "InvokedAfter", "value": "2000-01-01T00:00:00Z"}])
+            ssm.list_command_invocations(CommandId=cmd["CommandId"], Details=True)
+            ssm.get_command_invocation(CommandId=cmd["CommandId"], InstanceId=online[0])
+    auto = ssm.start_automation_execution(
+        DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0"]}, ClientToken="0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
+    )
+    ssm.get_automation_execution(AutomationExecutionId=auto["AutomationExecutionId"])
+
+    # Route 53
+    zones = route53.list_hosted_zones()["HostedZones"]
+    zone = zones[0]["Id"]
+    route53.get_hosted_zone(Id=zone)
+    change = route53.change_resource_record_sets(
+        HostedZoneId=zone,
+        ChangeBatch={
+            "Comment": "model check",
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": "model.retail.internal",
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "10.0.0.1"}],
+                    },
+                }
+            ],
+        },
+    )["ChangeInfo"]
+    route53.get_change(Id=change["Id"])
+    route53.list_resource_record_sets(HostedZoneId=zone, StartRecordName="model.retail.internal", StartRecordType="A", MaxItems="1")
+
+    if ec2_ids:
+        ec2.describe_instance_status(InstanceIds=ec2_ids)
     if ris:
         drs.terminate_recovery_instances(recoveryInstanceIDs=[r["recoveryInstanceID"] for r in ris])
 

@@ -273,11 +273,15 @@ pub struct WaveRun {
 }
 
 impl WaveRun {
-    /// Every server of the wave has launched, failed or been left out, and its after-steps
-    /// are over: the waves that depend on it may start (its jobs may still be ending).
+    /// Every server of the wave has launched (its required post-launch actions succeeded),
+    /// failed or been left out, and its after-steps are over: the waves that depend on it may
+    /// start (its jobs may still be ending).
     pub fn settled(&self) -> bool {
         self.status.is_final()
-            || (self.servers.iter().all(|s| s.status.is_final())
+            || (self
+                .servers
+                .iter()
+                .all(|s| s.status.is_final() && !s.awaits_actions())
                 && self
                     .steps
                     .iter()
