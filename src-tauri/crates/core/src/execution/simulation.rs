@@ -164,6 +164,15 @@ struct World {
     launches: BTreeMap<(String, String), BTreeSet<String>>,
     /// Faults and crashes, in order.
     log: Vec<String>,
+    /// SSM commands sent: ID → (comment, document, when).
+    commands: BTreeMap<String, (String, String, OffsetDateTime)>,
+    /// SSM automations started: ID → (document, when); and client token → ID.
+    automations: BTreeMap<String, (String, OffsetDateTime)>,
+    tokens: BTreeMap<String, String>,
+    /// Route 53: (zone, name, type) → values; change ID → when; zones a drill wrote.
+    records: BTreeMap<(String, String, String), Vec<String>>,
+    changes: BTreeMap<String, OffsetDateTime>,
+    zones_written: BTreeSet<String>,
 }
 
 impl World {
@@ -903,6 +912,212 @@ impl Cloud for SimCloud {
     ) -> Result<(), CloudError> {
         Ok(())
     }
+
+    async fn managed_instances(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<crate::cloud::ManagedInstance>, CloudError> {
+        let ids = ids.to_vec();
+        self.call("ssm:DescribeInstanceInformation", false, move |w| {
+            let now = w.now();
+            Ok(ids
+                .iter()
+                .filter_map(|id| {
+                    let i = w.instances.get(id)?;
+                    // The agent registers a minute after launch.
+                    (i.state == InstanceState::Running).then(|| crate::cloud::ManagedInstance {
+                        id: id.clone(),
+                        ping_status: if (now - i.launch_time).whole_seconds() >= 60 {
+                            "Online".into()
+                        } else {
+                            "ConnectionLost".into()
+                        },
+                        platform: "Linux".into(),
+                    })
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn status_checks(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<crate::cloud::StatusChecks>, CloudError> {
+        let ids = ids.to_vec();
+        self.call("ec2:DescribeInstanceStatus", false, move |w| {
+            let now = w.now();
+            Ok(ids
+                .iter()
+                .filter_map(|id| {
+                    let i = w.instances.get(id)?;
+                    let ok = (now - i.launch_time).whole_seconds() >= 90;
+                    let status = if ok { "ok" } else { "initializing" };
+                    (i.state == InstanceState::Running).then(|| crate::cloud::StatusChecks {
+                        id: id.clone(),
+                        system: status.into(),
+                        instance: status.into(),
+                    })
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn send_command(&self, r: &crate::cloud::CommandRequest) -> Result<String, CloudError> {
+        let r = r.clone();
+        self.call("ssm:SendCommand", true, move |w| {
+            let id = w.id("cmd-");
+            let now = w.now();
+            w.commands
+                .insert(id.clone(), (r.comment.clone(), r.document.clone(), now));
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn find_command(
+        &self,
+        comment: &str,
+        _since: &str,
+    ) -> Result<Option<String>, CloudError> {
+        let comment = comment.to_string();
+        self.call("ssm:ListCommands", false, move |w| {
+            Ok(w.commands
+                .iter()
+                .find(|(_, (c, _, _))| *c == comment)
+                .map(|(id, _)| id.clone()))
+        })
+        .await
+    }
+
+    async fn command_results(
+        &self,
+        command_id: &str,
+    ) -> Result<Vec<crate::cloud::CommandResult>, CloudError> {
+        let id = command_id.to_string();
+        self.call("ssm:ListCommandInvocations", false, move |w| {
+            let now = w.now();
+            let Some((_, doc, at)) = w.commands.get(&id) else {
+                return Err(not_found("ssm:ListCommandInvocations", &id));
+            };
+            let done = (now - *at).whole_seconds() >= 6;
+            let fails = doc.contains("Fail");
+            Ok(vec![crate::cloud::CommandResult {
+                instance_id: "i-any".into(),
+                status: match (done, fails) {
+                    (false, _) => "InProgress".into(),
+                    (true, false) => "Success".into(),
+                    (true, true) => "Failed".into(),
+                },
+                response_code: done.then_some(i32::from(fails)),
+                output: String::new(),
+            }])
+        })
+        .await
+    }
+
+    async fn start_automation(
+        &self,
+        document: &str,
+        _parameters: &BTreeMap<String, Vec<String>>,
+        client_token: &str,
+    ) -> Result<String, CloudError> {
+        let (doc, token) = (document.to_string(), client_token.to_string());
+        self.call("ssm:StartAutomationExecution", true, move |w| {
+            // The client token makes a repeated start return the same execution.
+            if let Some(id) = w.tokens.get(&token) {
+                return Ok(id.clone());
+            }
+            let id = w.id("auto-");
+            let now = w.now();
+            w.automations.insert(id.clone(), (doc, now));
+            w.tokens.insert(token, id.clone());
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn automation(&self, id: &str) -> Result<crate::cloud::AutomationRun, CloudError> {
+        let id = id.to_string();
+        self.call("ssm:GetAutomationExecution", false, move |w| {
+            let now = w.now();
+            let Some((doc, at)) = w.automations.get(&id) else {
+                return Err(not_found("ssm:GetAutomationExecution", &id));
+            };
+            let done = (now - *at).whole_seconds() >= 30;
+            Ok(crate::cloud::AutomationRun {
+                id: id.clone(),
+                status: match (done, doc.contains("Fail")) {
+                    (false, _) => "InProgress".into(),
+                    (true, false) => "Success".into(),
+                    (true, true) => "Failed".into(),
+                },
+                failure: None,
+                outputs: BTreeMap::new(),
+            })
+        })
+        .await
+    }
+
+    async fn upsert_record(
+        &self,
+        zone_id: &str,
+        record: &crate::cloud::RecordSet,
+        _comment: &str,
+    ) -> Result<String, CloudError> {
+        let (zone, record) = (zone_id.to_string(), record.clone());
+        self.call("route53:ChangeResourceRecordSets", true, move |w| {
+            let id = w.id("C");
+            let now = w.now();
+            w.records.insert(
+                (
+                    zone.clone(),
+                    record.name.clone(),
+                    record.record_type.clone(),
+                ),
+                record.values.clone(),
+            );
+            w.zones_written.insert(zone);
+            w.changes.insert(id.clone(), now);
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn change_in_sync(&self, change_id: &str) -> Result<bool, CloudError> {
+        let id = change_id.to_string();
+        self.call("route53:GetChange", false, move |w| {
+            let now = w.now();
+            match w.changes.get(&id) {
+                Some(at) => Ok((now - *at).whole_seconds() >= 10),
+                None => Err(not_found("route53:GetChange", &id)),
+            }
+        })
+        .await
+    }
+
+    async fn record(
+        &self,
+        zone_id: &str,
+        name: &str,
+        record_type: &str,
+    ) -> Result<Option<crate::cloud::RecordSet>, CloudError> {
+        let key = (
+            zone_id.to_string(),
+            name.to_string(),
+            record_type.to_string(),
+        );
+        self.call("route53:ListResourceRecordSets", false, move |w| {
+            Ok(w.records.get(&key).map(|values| crate::cloud::RecordSet {
+                name: format!("{}.", key.1),
+                record_type: key.2.clone(),
+                ttl: Some(60),
+                values: values.clone(),
+            }))
+        })
+        .await
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1110,7 +1325,7 @@ fn scenario(rng: &mut StdRng, world: &mut World) -> Scenario {
             },
             // Manual steps, some with a timeout nobody may meet.
             before: manual_steps(rng, "before"),
-            after: manual_steps(rng, "after"),
+            after: [manual_steps(rng, "after"), automated_steps(rng, w)].concat(),
         });
     }
     Scenario {
@@ -1167,6 +1382,12 @@ pub fn run_traced(seed: u64, trace: bool) -> Report {
         violations: Vec::new(),
         launches: BTreeMap::new(),
         log: Vec::new(),
+        commands: BTreeMap::new(),
+        automations: BTreeMap::new(),
+        tokens: BTreeMap::new(),
+        records: BTreeMap::new(),
+        changes: BTreeMap::new(),
+        zones_written: BTreeSet::new(),
     };
     let sc = scenario(&mut rng, &mut world);
     let world = Arc::new(Mutex::new(world));
@@ -1405,6 +1626,50 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
         ));
         return;
     }
+    // Automated steps: an SSM command or automation sent at most once (each step has its own
+    // document); a done one names what it followed; a drill never wrote the production zone.
+    for wv in &e.waves {
+        for st in &wv.steps {
+            let Some(spec) = &st.spec else { continue };
+            let sent = match spec.kind {
+                crate::step::StepKind::SsmCommand => {
+                    w.commands.values().filter(|c| c.1 == spec.document).count()
+                }
+                crate::step::StepKind::SsmAutomation => w
+                    .automations
+                    .values()
+                    .filter(|a| a.0 == spec.document)
+                    .count(),
+                _ => 0,
+            };
+            if sent > 1 {
+                report.violations.push(format!(
+                    "step {}/{} ({}) was sent {sent} times",
+                    wv.name,
+                    st.name,
+                    spec.kind.label()
+                ));
+            }
+            if st.status == super::StepStatus::Done
+                && st.confirmed_by.is_none()
+                && matches!(
+                    spec.kind,
+                    crate::step::StepKind::SsmCommand | crate::step::StepKind::SsmAutomation
+                )
+                && st.action_ids.is_empty()
+            {
+                report.violations.push(format!(
+                    "step {}/{} done without the ID of what it ran",
+                    wv.name, st.name
+                ));
+            }
+        }
+    }
+    if e.kind == ExecutionKind::Drill && w.zones_written.contains("ZPROD") {
+        report
+            .violations
+            .push("a drill wrote the production hosted zone".into());
+    }
     // Steps: all over; a confirmed one says who; no server of a wave launched before its
     // before-steps let it.
     for wv in &e.waves {
@@ -1415,7 +1680,10 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
                     wv.name, st.name, st.status
                 ));
             }
-            if st.status == super::StepStatus::Done && st.confirmed_by.is_none() {
+            if st.status == super::StepStatus::Done
+                && st.confirmed_by.is_none()
+                && !st.kind.automated()
+            {
                 report.violations.push(format!(
                     "step {}/{} done without a confirmation",
                     wv.name, st.name
@@ -1539,6 +1807,63 @@ fn manual_steps(rng: &mut impl rand::Rng, phase: &str) -> Vec<crate::plan::Step>
             },
             in_drills: rng.random::<f64>() < 0.9,
             ..crate::plan::Step::default()
+        })
+        .collect()
+}
+
+/// Zero to two automated after-steps of wave `w` (an SSM command or automation, a Route 53
+/// change, an EC2 status check), some failing, with any policy. Each SSM step has a document of
+/// its own, so the cloud's record tells how many times it was sent.
+fn automated_steps(rng: &mut impl rand::Rng, w: usize) -> Vec<crate::plan::Step> {
+    use crate::step::{CheckKind, Step, StepFailure, StepKind};
+    let n = if rng.random::<f64>() < 0.3 {
+        rng.random_range(1..=2)
+    } else {
+        0
+    };
+    (0..n)
+        .map(|i| {
+            let fails = if rng.random::<f64>() < 0.15 {
+                "-Fail"
+            } else {
+                ""
+            };
+            let base = Step {
+                name: format!("auto-{i}"),
+                timeout_minutes: (rng.random::<f64>() < 0.3).then(|| rng.random_range(2..30)),
+                on_failure: match rng.random_range(0..3) {
+                    0 => StepFailure::Stop,
+                    1 => StepFailure::Continue,
+                    _ => StepFailure::Ask,
+                },
+                in_drills: rng.random::<f64>() < 0.9,
+                ..Step::default()
+            };
+            match rng.random_range(0..4) {
+                0 => Step {
+                    kind: StepKind::SsmCommand,
+                    document: format!("Doc-w{w}-{i}{fails}"),
+                    ..base
+                },
+                1 => Step {
+                    kind: StepKind::SsmAutomation,
+                    document: format!("Auto-w{w}-{i}{fails}"),
+                    ..base
+                },
+                2 => Step {
+                    kind: StepKind::Route53,
+                    zone_id: "ZPROD".into(),
+                    drill_zone_id: "ZDRILL".into(),
+                    record: format!("w{w}-{i}.sim.internal"),
+                    value: "10.0.0.1".into(),
+                    ..base
+                },
+                _ => Step {
+                    kind: StepKind::Check,
+                    check: Some(CheckKind::Ec2Status),
+                    ..base
+                },
+            }
         })
         .collect()
 }

@@ -549,21 +549,19 @@ impl Engine<'_> {
                 return Ok(Stage::LookAgainAt(now + POLL));
             }
             // The client token makes a repeated start (after a lost answer) return the same
-            // execution: the token is written down before the first call and reused.
-            let token = match s.attempt.clone() {
-                Some(t) => t,
-                None => {
-                    let t = uuid::Uuid::now_v7().to_string();
-                    self.journal_attempt(
-                        e,
-                        wi,
-                        si,
-                        format!("SSM automation {}", spec.document),
-                        &t,
-                    )?;
-                    t
-                }
-            };
+            // execution: the token is written down before the first call and reused. Every
+            // call is written down first (a driver that lost the lease is refused here).
+            let token = s
+                .attempt
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            self.journal_attempt(
+                e,
+                wi,
+                si,
+                format!("SSM automation {}", spec.document),
+                &token,
+            )?;
             Self::count_calls(e, wi, si, 1);
             return Ok(
                 match cloud
