@@ -166,12 +166,20 @@ async fn sandbox(faults: FaultConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
         source_servers: 500,
         instances: 500,
     });
-    let sb = drs_sandbox::start(SandboxConfig {
+    serve(SandboxConfig {
         scenario: sc,
         time_scale: SCALE,
         faults,
-        admin_token: Some(ADMIN_TOKEN.into()),
         ..Default::default()
+    })
+    .await
+}
+
+/// A sandbox with the benchmarks' admin token, and the Cloud port over the SDK pointed at it.
+async fn serve(config: SandboxConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
+    let sb = drs_sandbox::start(SandboxConfig {
+        admin_token: Some(ADMIN_TOKEN.into()),
+        ..config
     })
     .await
     .unwrap();

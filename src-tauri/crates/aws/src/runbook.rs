@@ -15,10 +15,6 @@ use std::collections::BTreeMap;
 /// Most instance IDs one `DescribeInstanceInformation` filter takes.
 const SSM_IDS_PER_CALL: usize = 50;
 
-fn bare_zone(id: &str) -> &str {
-    id.strip_prefix("/hostedzone/").unwrap_or(id)
-}
-
 fn fqdn(name: &str) -> String {
     if name.ends_with('.') {
         name.to_string()
@@ -251,7 +247,7 @@ impl AwsCloud {
                 .await
                 .map_err(|e| self.explain(map_err("route53:ListHostedZones", e)))?;
             out.extend(page.hosted_zones().iter().map(|z| HostedZone {
-                id: bare_zone(z.id()).to_string(),
+                id: drs_core::step::bare_zone_id(z.id()).to_string(),
                 name: z.name().to_string(),
                 private: z.config().is_some_and(|c| c.private_zone()),
             }));
@@ -297,7 +293,7 @@ impl AwsCloud {
         let out = self
             .route53
             .change_resource_record_sets()
-            .hosted_zone_id(bare_zone(zone_id))
+            .hosted_zone_id(drs_core::step::bare_zone_id(zone_id))
             .change_batch(batch)
             .send()
             .await
@@ -332,7 +328,7 @@ impl AwsCloud {
         let out = self
             .route53
             .list_resource_record_sets()
-            .hosted_zone_id(bare_zone(zone_id))
+            .hosted_zone_id(drs_core::step::bare_zone_id(zone_id))
             .start_record_name(&wanted)
             .start_record_type(RrType::from(record_type))
             .max_items(1)

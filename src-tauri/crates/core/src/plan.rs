@@ -336,6 +336,13 @@ impl RecoveryPlan {
         found
     }
 
+    /// Every step of the plan with its wave, wave by wave, before-steps first.
+    pub fn steps(&self) -> impl Iterator<Item = (&Wave, &Step)> {
+        self.waves
+            .iter()
+            .flat_map(|w| w.before.iter().chain(&w.after).map(move |s| (w, s)))
+    }
+
     /// The step at which each wave can start at the earliest: 0 for waves without dependencies,
     /// otherwise one more than the latest of its dependencies. `None` when the graph has a cycle
     /// or an unknown dependency.

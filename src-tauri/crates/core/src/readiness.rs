@@ -462,10 +462,8 @@ async fn read_target(
     launch.sort_by(|a, b| a.source_server_id.cmp(&b.source_server_id));
     // The hosted zones Route 53 steps write, when the plan has any.
     let changes_records = plan
-        .waves
-        .iter()
-        .flat_map(|w| w.before.iter().chain(&w.after))
-        .any(|s| s.kind == crate::step::StepKind::Route53);
+        .steps()
+        .any(|(_, s)| s.kind == crate::step::StepKind::Route53);
     let (hosted_zones, zones_error) = if changes_records {
         match cloud.hosted_zones().await {
             Ok(z) => (Some(z), None),
@@ -759,28 +757,26 @@ pub fn assess(
         }
     }
     if listed {
-        for wave in &plan.waves {
-            for step in wave.before.iter().chain(&wave.after) {
-                if step.kind != crate::step::StepKind::Route53 {
-                    continue;
-                }
-                for zone in [&step.zone_id, &step.drill_zone_id] {
-                    let bare = zone.strip_prefix("/hostedzone/").unwrap_or(zone);
-                    if !bare.is_empty() && !zones.contains(bare) {
-                        cx.add(
-                            Severity::Blocker,
-                            "step",
-                            Some(&wave.name),
-                            None,
-                            None,
-                            format!(
-                                "Route 53 step \"{}\" writes hosted zone {bare}, which the plan's accounts do not have",
-                                step.name
-                            ),
-                            Some(format!("{} hosted zone(s) listed", zones.len())),
-                            Some("correct the zone ID in the plan (Route 53 console: Hosted zones)".into()),
-                        );
-                    }
+        for (wave, step) in plan
+            .steps()
+            .filter(|(_, s)| s.kind == crate::step::StepKind::Route53)
+        {
+            for zone in [&step.zone_id, &step.drill_zone_id] {
+                let bare = crate::step::bare_zone_id(zone);
+                if !bare.is_empty() && !zones.contains(bare) {
+                    cx.add(
+                        Severity::Blocker,
+                        "step",
+                        Some(&wave.name),
+                        None,
+                        None,
+                        format!(
+                            "Route 53 step \"{}\" writes hosted zone {bare}, which the plan's accounts do not have",
+                            step.name
+                        ),
+                        Some(format!("{} hosted zone(s) listed", zones.len())),
+                        Some("correct the zone ID in the plan (Route 53 console: Hosted zones)".into()),
+                    );
                 }
             }
         }
@@ -789,23 +785,21 @@ pub fn assess(
     // The servers wave steps name are in the plan (when every target could be read).
     if evidence.targets.values().all(|t| t.error.is_none()) {
         let names: BTreeSet<&str> = by_server.iter().map(|s| s.name.as_str()).collect();
-        for wave in &plan.waves {
-            for step in wave.before.iter().chain(&wave.after) {
-                for server in step.servers.iter().filter(|n| !names.contains(n.as_str())) {
-                    cx.add(
-                        Severity::Blocker,
-                        "step",
-                        Some(&wave.name),
-                        None,
-                        None,
-                        format!(
-                            "step \"{}\" names server \"{server}\", which is in none of the plan's protection groups",
-                            step.name
-                        ),
-                        Some(format!("{} servers in the plan", names.len())),
-                        Some("name a server the plan recovers, or add its group to a wave".into()),
-                    );
-                }
+        for (wave, step) in plan.steps() {
+            for server in step.servers.iter().filter(|n| !names.contains(n.as_str())) {
+                cx.add(
+                    Severity::Blocker,
+                    "step",
+                    Some(&wave.name),
+                    None,
+                    None,
+                    format!(
+                        "step \"{}\" names server \"{server}\", which is in none of the plan's protection groups",
+                        step.name
+                    ),
+                    Some(format!("{} servers in the plan", names.len())),
+                    Some("name a server the plan recovers, or add its group to a wave".into()),
+                );
             }
         }
     }

@@ -453,10 +453,15 @@ pub fn check_document_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A hosted zone ID without the `/hostedzone/` Route 53 sometimes puts before it.
+pub fn bare_zone_id(id: &str) -> &str {
+    id.strip_prefix("/hostedzone/").unwrap_or(id)
+}
+
 /// A Route 53 hosted zone ID: `Z` and up to 31 upper-case letters and digits (a leading
 /// `/hostedzone/` is accepted).
 pub fn check_zone_id(id: &str) -> Result<(), String> {
-    let bare = id.strip_prefix("/hostedzone/").unwrap_or(id);
+    let bare = bare_zone_id(id);
     if bare.is_empty() {
         return Err("name the hosted zone (its ID, e.g. Z0123456789ABCDEFGHIJ)".into());
     }

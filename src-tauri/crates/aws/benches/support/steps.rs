@@ -12,11 +12,8 @@
 //!   the simulated waits dominate, for comparison.
 //! - **AWS calls per step kind**: as each step counted them, and the sandbox's own counts.
 
-use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
-use drs_core::cloud::Cloud;
 use drs_core::execution::{
     self, Clock, Control, DriveOptions, Event, Execution, ExecutionKind, Journal, JournalError,
-    ScaledClock,
 };
 use drs_core::group::{ProtectionGroup, Selector};
 use drs_core::plan::{RecoveryPlan, Wave};
@@ -24,11 +21,10 @@ use drs_core::step::{CheckKind, Step, StepKind};
 use drs_sandbox::scenario::{self, Scenario};
 use drs_sandbox::SandboxConfig;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const TARGET: &str = "bench";
-const ADMIN_TOKEN: &str = "bench";
+use super::TARGET;
 
 /// The journal in memory, noting when the after-steps started and the wave ended (real time).
 #[derive(Default)]
@@ -133,20 +129,6 @@ fn plan() -> (RecoveryPlan, Vec<ProtectionGroup>) {
     (plan, vec![group])
 }
 
-async fn admin(endpoint: &str, path: &str) -> serde_json::Value {
-    let url = format!("{endpoint}{path}?token={ADMIN_TOKEN}");
-    tokio::task::spawn_blocking(move || {
-        ureq::get(&url)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap_or_default()
-    })
-    .await
-    .unwrap()
-}
-
 struct Run {
     e: Execution,
     overhead: Duration,
@@ -155,38 +137,13 @@ struct Run {
 }
 
 async fn drill(scale: f64) -> Run {
-    let sb = drs_sandbox::start(SandboxConfig {
+    let (sb, cloud) = super::serve(SandboxConfig {
         scenario: Scenario::retail(),
         time_scale: scale,
-        admin_token: Some(ADMIN_TOKEN.into()),
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let cloud: Arc<dyn Cloud> = Arc::new(
-        AwsCloud::connect(TargetConnection {
-            target: TARGET.into(),
-            recovery_region: "us-west-2".into(),
-            endpoint_url: Some(sb.endpoint()),
-            endpoints: Default::default(),
-            credentials: CredentialSpec::Static {
-                access_key_id: scenario::RETAIL_PROD_KEY.into(),
-                secret_access_key: "x".into(),
-                session_token: None,
-            },
-        })
-        .await
-        .unwrap(),
-    );
-    let c = admin(&sb.endpoint(), "/_sandbox/clock").await;
-    let clock = ScaledClock::new(
-        time::OffsetDateTime::parse(
-            c["now"].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap(),
-        c["timeScale"].as_f64().unwrap(),
-    );
+    .await;
+    let clock = super::clock(&sb.endpoint()).await;
     let (plan, groups) = plan();
     let servers = cloud.source_servers().await.unwrap();
     let clouds: execution::Clouds = BTreeMap::from([(TARGET.to_string(), cloud.clone())]);
@@ -212,7 +169,7 @@ async fn drill(scale: f64) -> Run {
         .unwrap();
     let started = journal.steps_started.lock().unwrap().unwrap();
     let ended = journal.wave_ended.lock().unwrap().unwrap();
-    let stats = admin(&sb.endpoint(), "/_sandbox/stats").await;
+    let stats = super::admin(&sb.endpoint(), "GET", "/_sandbox/stats").await;
     let calls = stats["calls"]
         .as_object()
         .map(|o| {

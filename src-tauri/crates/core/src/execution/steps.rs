@@ -49,10 +49,6 @@ pub fn excerpt(text: &str, max: usize) -> String {
     format!("{cut}\n… (output cut)")
 }
 
-fn cloud_text(err: &CloudError) -> String {
-    err.to_string()
-}
-
 /// The recovered instances of the servers a step names (or of its wave's servers), by name.
 fn step_instances(e: &Execution, wi: usize, spec: &Step) -> Result<Vec<(String, String)>, String> {
     if spec.servers.is_empty() {
@@ -309,7 +305,7 @@ impl Engine<'_> {
     /// What an error from a call that acts means for the step.
     fn after_error(&self, err: &CloudError, now: OffsetDateTime) -> Stage {
         match outcome(err) {
-            Outcome::Refused => Stage::Failed(cloud_text(err)),
+            Outcome::Refused => Stage::Failed(err.to_string()),
             Outcome::NotDone | Outcome::Unknown => Stage::LookAgainAt(now + RETRY),
         }
     }
@@ -880,7 +876,7 @@ impl OrRefused for Stage {
     /// A read refused for good fails the step; anything else is looked at again.
     fn or_refused(self, err: &CloudError) -> Stage {
         if outcome(err) == Outcome::Refused {
-            Stage::Failed(cloud_text(err))
+            Stage::Failed(err.to_string())
         } else {
             self
         }
