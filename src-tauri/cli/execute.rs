@@ -236,15 +236,16 @@ fn progress(out: &Output) -> Option<ProgressBar> {
 fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
     let (launched, failed, _, not_run) = e.counts();
     let mut s = format!(
-        "Execution {} of plan \"{}\" (revision {}, {:?}) by {}: {}\n  started {}{}\n  {launched} launched, {failed} failed, {not_run} not run\n",
+        "Execution {} of plan \"{}\" (revision {}, {}) by {}: {}\n  started {}{}\n  {launched} {}, {failed} failed, {not_run} not run\n",
         e.id,
         e.plan,
         e.plan_revision,
-        e.kind,
+        e.label(),
         e.started_by,
         e.status.as_str(),
         e.started_at,
         e.ended_at.as_deref().map(|t| format!(", ended {t}")).unwrap_or_default(),
+        if e.kind == ExecutionKind::Reprotect { "replicating" } else { "launched" },
     );
     for (target, arn) in &e.identities {
         s.push_str(&format!("  acting as {arn} on {target}\n"));
@@ -282,6 +283,42 @@ fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
     }
     if let Some(f) = &e.failure {
         s.push_str(&format!("  {f}\n"));
+    }
+    if e.kind == ExecutionKind::Reprotect {
+        let mut t = output::table(&[
+            "WAVE",
+            "SERVER",
+            "RECOVERY INSTANCE",
+            "REPLICATES AS",
+            "REPLICATION",
+            "STATUS",
+            "FAILURE",
+        ]);
+        for w in &e.waves {
+            for srv in &w.servers {
+                let r = srv.reversal.clone().unwrap_or_default();
+                let progress = match (r.state.as_deref(), r.sync_percent, r.lag_seconds) {
+                    (Some("INITIAL_SYNC"), Some(p), _) => format!("initial sync {p}%"),
+                    (Some(st), _, Some(l)) => {
+                        format!("{st}, lag {}", drs_core::readiness::human_seconds(l))
+                    }
+                    (Some(st), _, None) => st.to_string(),
+                    (None, _, _) if r.sent => "sent".into(),
+                    (None, _, _) => "—".into(),
+                };
+                t.add_row(vec![
+                    w.name.clone(),
+                    srv.name.clone(),
+                    r.recovery_instance_id.clone(),
+                    r.source_server_id.clone().unwrap_or_default(),
+                    progress,
+                    format!("{:?}", srv.status),
+                    srv.failure.clone().unwrap_or_default(),
+                ]);
+            }
+        }
+        s.push_str(&t.to_string());
+        return s;
     }
     let mut t = output::table(&[
         "WAVE",
@@ -373,7 +410,7 @@ fn exit_code(e: &Execution) -> u8 {
 
 /// Drives `ready` until it ends (or waits for a cleanup confirmation); Ctrl-C records a pause
 /// and stops driving (the driver then lets the lease go).
-fn drive(ready: Ready, event: Event, cx: &Cx) -> Result<u8, Failure> {
+pub(super) fn drive(ready: Ready, event: Event, cx: &Cx) -> Result<u8, Failure> {
     let id = ready.execution.id.clone();
     let reporting = Reporting::new(&cx.out);
     reporting.hear(&ready.execution, &event);

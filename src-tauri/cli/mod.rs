@@ -4,6 +4,7 @@
 //! failure; 2 invalid input or usage; 3 "checked, and the answer is no".
 
 mod execute;
+mod failback;
 mod group;
 mod group_settings;
 mod health;
@@ -81,6 +82,13 @@ pub enum Command {
     Drill(execute::DrillArgs),
     /// Run a plan as a real recovery (failover). Needs --confirm with the plan's name.
     Recover(execute::RecoverArgs),
+    /// After a real recovery: replicate the recovered instances back to their origin region
+    /// (and, after a failback, protect them towards the recovery region again), following each
+    /// server's initial sync.
+    Reprotect(failback::ReprotectArgs),
+    /// Go home after a real recovery: --check (failback readiness), --drill (rehearse it in the
+    /// origin region), --confirm PLAN (run it), --cleanup (the leftovers, once protected again).
+    Failback(failback::FailbackArgs),
     /// Executions: list, show, resume, pause, unpause, cancel, approve.
     #[command(subcommand)]
     Executions(execute::ExecutionsCommand),
@@ -287,6 +295,9 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Drill(a) => execute::drill(a, &cx),
         Command::Recover(a) => execute::recover(a, &cx),
         Command::Executions(cmd) => execute::executions(cmd, &cx),
+        Command::Reprotect(a) => failback::reprotect(a, &cx),
+        Command::Failback(a) => failback::failback(a, &cx),
+        Command::Plan(plan::PlanCommand::Status { name }) => failback::status(name, &cx),
         Command::Cleanup { execution } => execute::cleanup(execution, &cx),
         Command::Group(cmd) if cmd.uses_aws() => group_settings::run(cmd, &cx),
         Command::Plan(cmd) => cx.with_store(|s| plan::run(cmd, s, &actor, out)),

@@ -40,6 +40,12 @@ pub enum PlanCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Where a plan is after a disaster: protected, recovered, reprotecting, ready to fail
+    /// back, failed back, protected again — with the executions of each phase.
+    Status {
+        /// Plan name.
+        name: String,
+    },
     /// List a plan's revisions.
     Revisions {
         /// Plan name.
@@ -251,6 +257,9 @@ pub fn run(cmd: &PlanCommand, store: &mut Store, actor: &str, out: &Output) -> R
             });
             Ok(0)
         }
+        PlanCommand::Status { .. } => Err(Failure::invalid(
+            "plan status reads AWS-side executions through the app; run it as `drs-orchestrator plan status NAME`",
+        )),
         PlanCommand::Diff { name, from, to } => {
             let to = match to {
                 Some(t) => *t,

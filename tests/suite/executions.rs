@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn serve(extra: &[&str]) -> Serve {
+pub(crate) fn serve(extra: &[&str]) -> Serve {
     common::serve(&[&["--time-scale", "900"], extra].concat())
 }
 
-fn get(url: &str) -> Value {
+pub(crate) fn get(url: &str) -> Value {
     ureq::get(url)
         .call()
         .unwrap()
@@ -26,7 +26,7 @@ fn get(url: &str) -> Value {
 }
 
 /// What the drill tests do with the CLI besides running it.
-trait DrillCli {
+pub(crate) trait DrillCli {
     fn spawn(&self, args: &[&str]) -> Spawned;
     fn executions(&self) -> Vec<Value>;
     fn execution(&self, id: &str) -> Value;
@@ -76,13 +76,13 @@ impl DrillCli for Cli {
     }
 }
 
-struct Spawned {
-    child: std::process::Child,
+pub(crate) struct Spawned {
+    pub(crate) child: std::process::Child,
     out: PathBuf,
     err: PathBuf,
 }
 
-fn finish(mut s: Spawned) -> Run {
+pub(crate) fn finish(mut s: Spawned) -> Run {
     let status = s.child.wait().unwrap();
     Run {
         code: status.code().unwrap_or(-1),

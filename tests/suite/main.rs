@@ -13,6 +13,7 @@ mod cli;
 mod credentials;
 mod e2e_window;
 mod executions;
+mod failback;
 mod group_settings;
 mod health;
 mod ipc;

@@ -163,12 +163,18 @@ impl Cli {
 /// AWS CLI is missing outside the full test run.
 #[allow(dead_code)]
 pub fn aws(endpoint: &str, args: &[&str]) -> Option<Value> {
+    aws_in(endpoint, "us-west-2", args)
+}
+
+/// The AWS CLI against the sandbox in `region` (production account), as JSON.
+#[allow(dead_code)]
+pub fn aws_in(endpoint: &str, region: &str, args: &[&str]) -> Option<Value> {
     let out = Command::new("aws")
         .args([
             "--endpoint-url",
             endpoint,
             "--region",
-            "us-west-2",
+            region,
             "--output",
             "json",
         ])

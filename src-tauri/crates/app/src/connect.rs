@@ -145,6 +145,7 @@ pub fn resolve(
         connection: TargetConnection {
             target: target.name.clone(),
             recovery_region: target.recovery_region.clone(),
+            origin_region: Some(target.primary_region.clone()).filter(|r| !r.is_empty()),
             endpoint_url: endpoint.clone(),
             endpoints: target.endpoints.clone().unwrap_or_default(),
             credentials,

@@ -162,7 +162,7 @@ pub fn resume_setup(store: &Store, secrets: &dyn Secrets, id: &str) -> Result<Re
     let targets: BTreeSet<String> = execution.servers().map(|s| s.target.clone()).collect();
     Ok(Resume {
         targets: resolve(store, secrets, &targets)?,
-        options: DriveOptions::for_groups(&store.groups()?),
+        options: crate::failback::options_for(&execution, &store.groups()?),
         execution,
     })
 }
@@ -362,6 +362,7 @@ pub async fn start(
         match options.kind {
             ExecutionKind::Drill => "execution.drill",
             ExecutionKind::Recovery => "execution.recover",
+            ExecutionKind::Reprotect => "execution.reprotect",
         },
         "plan",
         plan,

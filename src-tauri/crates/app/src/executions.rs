@@ -88,10 +88,7 @@ pub enum Notice {
 impl Notice {
     /// As a desktop notification: `(title, body)`.
     pub fn words(&self, e: &Execution) -> (String, String) {
-        let kind = match e.kind {
-            ExecutionKind::Drill => "Drill",
-            ExecutionKind::Recovery => "Recovery",
-        };
+        let kind = e.label();
         match self {
             Self::WaitingApproval { wave, servers } => (
                 format!("{kind} of {} needs an approval", e.plan),
@@ -368,6 +365,8 @@ impl App {
         // The journal as it is now (a stopped driver may have written after it was read).
         let e = self.with_store(|s| Ok(s.execution(id)?))?;
         let (clouds, clock) = execute::connect_all(r.targets, self.sandbox()).await?;
+        // A failback (drill) acts in the origin region.
+        let clouds = crate::failback::clouds_for(&e, clouds)?;
         driver
             .journal()
             .record(&e, &Event::Resumed)

@@ -32,6 +32,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod execute;
 pub mod executions;
+pub mod failback;
 pub mod files;
 pub mod health;
 pub mod ipc;

@@ -475,22 +475,10 @@ pub fn drill_report(
     };
     let rto = e.rto();
     let (launched, failed, launching, waiting) = e.counts();
-    let kind = match e.kind {
-        ExecutionKind::Drill => "drill",
-        ExecutionKind::Recovery => "recovery",
-    };
+    let kind = e.label().to_lowercase().replace(' ', "-");
     Ok(Made {
         preview: Preview {
-            title: format!(
-                "{} report: {} ({})",
-                if e.kind == ExecutionKind::Drill {
-                    "Drill"
-                } else {
-                    "Recovery"
-                },
-                e.plan,
-                e.id
-            ),
+            title: format!("{} report: {} ({})", e.label(), e.plan, e.id),
             file_name: format!(
                 "{kind}-{}-{}.{}",
                 file_safe(&e.plan),

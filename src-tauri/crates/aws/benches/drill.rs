@@ -124,6 +124,7 @@ fn setup() -> (RecoveryPlan, Vec<ProtectionGroup>) {
         .collect();
     let plan = RecoveryPlan {
         name: "bench".into(),
+        failback_order: None,
         rto_target_minutes: Some(240),
         waves: (0..5)
             .map(|w| Wave {
@@ -187,6 +188,7 @@ async fn serve(config: SandboxConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
         AwsCloud::connect(TargetConnection {
             target: TARGET.into(),
             recovery_region: "us-west-2".into(),
+            origin_region: Some("us-east-1".into()),
             endpoint_url: Some(sb.endpoint()),
             endpoints: Default::default(),
             credentials: CredentialSpec::Static {

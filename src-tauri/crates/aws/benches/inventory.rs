@@ -77,6 +77,7 @@ async fn main() {
     let cloud = AwsCloud::connect(TargetConnection {
         target: "bench".into(),
         recovery_region: "us-west-2".into(),
+        origin_region: Some("us-east-1".into()),
         endpoint_url: Some(ep.clone()),
         endpoints: Default::default(),
         credentials: keys(),
@@ -155,6 +156,7 @@ async fn main() {
         .collect();
     let plan = RecoveryPlan {
         name: "bench".into(),
+        failback_order: None,
         rto_target_minutes: Some(120),
         waves: tiers
             .iter()

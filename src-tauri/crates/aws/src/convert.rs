@@ -71,6 +71,21 @@ pub(crate) fn source_server(s: &aws_sdk_drs::types::SourceServer, target: &str) 
             .and_then(|o| o.full_string())
             .map(str::to_string),
         replication_direction: s.replication_direction().map(|d| d.as_str().to_string()),
+        reversed_source_server_id: s
+            .reversed_direction_source_server_arn()
+            .and_then(|a| a.rsplit('/').next())
+            .map(str::to_string),
+        recovery_instance_id: s.recovery_instance_id().map(str::to_string),
+        initial_sync_percent: repl.and_then(|r| {
+            let syncing = matches!(
+                r.data_replication_state().map(|s| s.as_str()),
+                Some("INITIAL_SYNC" | "INITIATING" | "RESCAN" | "BACKLOG")
+            );
+            let disks = r.replicated_disks();
+            let total: i64 = disks.iter().map(|d| d.total_storage_bytes()).sum();
+            let done: i64 = disks.iter().map(|d| d.replicated_storage_bytes()).sum();
+            (syncing && total > 0).then(|| ((done.clamp(0, total) * 100) / total) as u8)
+        }),
         tags,
     }
 }

@@ -17,6 +17,7 @@
 
 mod convert;
 pub mod errors;
+mod failback;
 pub mod profiles;
 mod runbook;
 
@@ -89,6 +90,8 @@ pub struct TargetConnection {
     pub target: String,
     /// Region DRS runs in (the recovery region).
     pub recovery_region: String,
+    /// The origin (primary) region, where failbacks go.
+    pub origin_region: Option<String>,
     /// Endpoint override for every service: the sandbox, LocalStack.
     pub endpoint_url: Option<String>,
     /// Endpoints of single services (VPC interface endpoints), before `endpoint_url`.
@@ -209,6 +212,11 @@ async fn sdk_config(
 pub struct AwsCloud {
     target: String,
     recovery_region: String,
+    /// The other region of the target (the origin when this connection acts in the recovery
+    /// region; the recovery region for its reversed view).
+    other_region: Option<String>,
+    /// The endpoint override every service uses (the sandbox), kept for the reversed view.
+    endpoint_url: Option<String>,
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
@@ -298,6 +306,8 @@ impl AwsCloud {
             },
             target: conn.target,
             recovery_region: conn.recovery_region,
+            other_region: conn.origin_region,
+            endpoint_url: conn.endpoint_url,
             config,
         })
     }
@@ -381,13 +391,22 @@ impl AwsCloud {
             while let Some(page) = pages.next().await {
                 let page =
                     page.map_err(|e| self.explain(map_err("drs:DescribeRecoveryInstances", e)))?;
-                out.extend(page.items().iter().map(|r| RecoveryInstance {
-                    recovery_instance_id: r.recovery_instance_id().unwrap_or_default().to_string(),
-                    ec2_instance_id: r.ec2_instance_id().map(str::to_string),
-                    source_server_id: r.source_server_id().map(str::to_string),
-                    is_drill: r.is_drill().unwrap_or(false),
-                    job_id: r.job_id().map(str::to_string),
-                    ec2_instance_state: r.ec2_instance_state().map(|s| s.as_str().to_string()),
+                out.extend(page.items().iter().map(|r| {
+                    RecoveryInstance {
+                        recovery_instance_id: r
+                            .recovery_instance_id()
+                            .unwrap_or_default()
+                            .to_string(),
+                        ec2_instance_id: r.ec2_instance_id().map(str::to_string),
+                        source_server_id: r.source_server_id().map(str::to_string),
+                        is_drill: r.is_drill().unwrap_or(false),
+                        job_id: r.job_id().map(str::to_string),
+                        ec2_instance_state: r.ec2_instance_state().map(|s| s.as_str().to_string()),
+                        failback_state: r
+                            .failback()
+                            .and_then(|f| f.state())
+                            .map(|s| s.as_str().to_string()),
+                    }
                 }));
             }
         }
@@ -932,6 +951,35 @@ impl Cloud for AwsCloud {
             .await
             .map_err(|e| self.explain(map_err("drs:TagResource", e)))?;
         Ok(())
+    }
+
+    fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {
+        let other = self.other_region()?.to_string();
+        Ok(std::sync::Arc::new(self.for_region(&other)))
+    }
+
+    fn region(&self) -> String {
+        self.recovery_region.clone()
+    }
+
+    async fn reverse_replication(&self, recovery_instance_id: &str) -> Result<String, CloudError> {
+        self.drs_reverse_replication(recovery_instance_id).await
+    }
+
+    async fn stop_replication(&self, source_server_id: &str) -> Result<(), CloudError> {
+        self.drs_stop_replication(source_server_id).await
+    }
+
+    async fn launch_into_source_default(&self) -> Result<bool, CloudError> {
+        self.drs_launch_into_source_default().await
+    }
+
+    async fn tag_instances(
+        &self,
+        ids: &[String],
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError> {
+        self.ec2_tag_instances(ids, tags).await
     }
 
     async fn managed_instances(&self, ids: &[String]) -> Result<Vec<ManagedInstance>, CloudError> {

@@ -45,6 +45,9 @@ fn estate() -> (
             os: Some("Linux".into()),
             architecture: Some("x86_64".into()),
             replication_direction: None,
+            reversed_source_server_id: None,
+            recovery_instance_id: None,
+            initial_sync_percent: None,
             tags: BTreeMap::from([("Tier".to_string(), TIERS[i % 4].to_string())]),
         })
         .collect();
@@ -137,6 +140,7 @@ fn bench(c: &mut Criterion) {
     });
     let plan = RecoveryPlan {
         name: "bench".into(),
+        failback_order: None,
         rto_target_minutes: Some(120),
         waves: TIERS
             .iter()

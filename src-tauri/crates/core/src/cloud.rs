@@ -416,6 +416,38 @@ pub trait Cloud: Send + Sync {
     ) -> Result<Option<RecordSet>, CloudError> {
         Err(unsupported("ListResourceRecordSets"))
     }
+    /// The same target seen from its other region: DRS, EC2 and SSM of the origin region when
+    /// this connection acts in the recovery region, and the other way round (failback and
+    /// reprotect act in both).
+    fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {
+        Err(unsupported("failback (a connection to the origin region)"))
+    }
+    /// The region this connection acts in.
+    fn region(&self) -> String {
+        String::new()
+    }
+    /// Starts replicating a recovery instance the other way (`ReverseReplication`); returns
+    /// the ID of the source server that replicates it.
+    async fn reverse_replication(&self, _recovery_instance_id: &str) -> Result<String, CloudError> {
+        Err(unsupported("ReverseReplication"))
+    }
+    /// Stops a source server's replication (`StopReplication`).
+    async fn stop_replication(&self, _source_server_id: &str) -> Result<(), CloudError> {
+        Err(unsupported("StopReplication"))
+    }
+    /// Whether the region's default DRS launch settings launch failbacks into the source
+    /// instance (`launchIntoSourceInstance` of the launch configuration template).
+    async fn launch_into_source_default(&self) -> Result<bool, CloudError> {
+        Err(unsupported("DescribeLaunchConfigurationTemplates"))
+    }
+    /// Adds tags to EC2 instances of this connection's region.
+    async fn tag_instances(
+        &self,
+        _ids: &[String],
+        _tags: &BTreeMap<String, String>,
+    ) -> Result<(), CloudError> {
+        Err(unsupported("CreateTags"))
+    }
     /// A source server's DRS post-launch actions, all pages.
     async fn launch_actions(
         &self,

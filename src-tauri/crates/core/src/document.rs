@@ -80,6 +80,8 @@ struct Metadata {
 struct PlanSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rto_target_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failback_order: Option<crate::plan::FailbackOrder>,
     #[serde(default)]
     waves: Vec<Wave>,
 }
@@ -262,6 +264,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<(Document, DocumentIndex)>, Par
                 deserialize_one::<Envelope<PlanSpec>>(de, &index, &prefix).map(|e| {
                     Document::Plan(RecoveryPlan {
                         name: e.metadata.name,
+                        failback_order: e.spec.failback_order,
                         description: e.metadata.description,
                         rto_target_minutes: e.spec.rto_target_minutes,
                         waves: e.spec.waves,
@@ -435,6 +438,7 @@ pub fn plan_to_yaml(plan: &RecoveryPlan) -> String {
         },
         spec: PlanSpec {
             rto_target_minutes: plan.rto_target_minutes,
+            failback_order: plan.failback_order,
             waves: plan.waves.clone(),
         },
     })

@@ -114,6 +114,20 @@ pub struct SourceServer {
     pub architecture: Option<String>,
     /// `FAILOVER` or `FAILBACK`.
     pub replication_direction: Option<String>,
+    /// The source server of the opposite replication direction (after a reversed
+    /// replication): for a server replicating towards the recovery region, the one that
+    /// replicates its recovery instance back; for a failback server, the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reversed_source_server_id: Option<String>,
+    /// The recovery instance DRS associates with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovery_instance_id: Option<String>,
+    /// How far its initial sync is (0–100), while one runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub initial_sync_percent: Option<u8>,
     /// Tags on the source server.
     pub tags: BTreeMap<String, String>,
 }

@@ -139,7 +139,7 @@ impl LaunchConfigurationUpdate {
 }
 
 /// A DRS recovery instance (`DescribeRecoveryInstances`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecoveryInstance {
     /// `i-…` of the recovery instance resource (DRS's own ID).
@@ -158,6 +158,10 @@ pub struct RecoveryInstance {
     /// `RUNNING`, `STOPPED`, `SHUTTING-DOWN`, `TERMINATED`, `NOT_FOUND`, …
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ec2_instance_state: Option<String>,
+    /// Its failback state (`FAILBACK_NOT_STARTED`, `FAILBACK_IN_PROGRESS`,
+    /// `FAILBACK_READY_FOR_LAUNCH`, …), for recoveries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failback_state: Option<String>,
 }
 
 /// The EC2 launch template a source server launches new instances from: the fields a

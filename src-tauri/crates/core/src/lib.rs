@@ -23,6 +23,7 @@
 pub mod cloud;
 pub mod document;
 pub mod execution;
+pub mod failback;
 pub mod group;
 pub mod group_settings;
 pub mod health;

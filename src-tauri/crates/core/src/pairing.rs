@@ -620,6 +620,9 @@ mod tests {
             os: None,
             architecture: None,
             replication_direction: None,
+            reversed_source_server_id: None,
+            recovery_instance_id: None,
+            initial_sync_percent: None,
             tags: BTreeMap::new(),
         }
     }
@@ -830,6 +833,7 @@ mod tests {
             is_drill: true,
             job_id: None,
             ec2_instance_state: None,
+            failback_state: None,
         }];
         let ctx = PairContext {
             servers: servers.iter().map(|s| (s.id.as_str(), s)).collect(),

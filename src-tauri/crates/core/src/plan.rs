@@ -83,6 +83,22 @@ pub struct RecoveryPlan {
     /// The waves, in display order.
     #[serde(default)]
     pub waves: Vec<Wave>,
+    /// The order a failback runs the waves in (the plan's order when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub failback_order: Option<FailbackOrder>,
+}
+
+/// The order a failback runs a plan's waves in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum FailbackOrder {
+    /// The plan's order: what came up first goes home first.
+    #[default]
+    Plan,
+    /// The reverse: the waves that depended on others go home first.
+    Reverse,
 }
 
 impl RecoveryPlan {
@@ -429,6 +445,7 @@ mod tests {
     fn plan(waves: Vec<Wave>) -> RecoveryPlan {
         RecoveryPlan {
             name: "shop".into(),
+            failback_order: None,
             rto_target_minutes: Some(60),
             waves,
             ..Default::default()
@@ -519,6 +536,7 @@ mod tests {
     fn no_rto_is_a_warning_and_no_waves_an_error() {
         let p = RecoveryPlan {
             name: "x".into(),
+            failback_order: None,
             ..Default::default()
         };
         let problems = p.validate(&groups());

@@ -1193,6 +1193,7 @@ mod tests {
         };
         let plan = |servers: &[&str], zone: &str| RecoveryPlan {
             name: "p".into(),
+            failback_order: None,
             rto_target_minutes: Some(60),
             waves: vec![crate::plan::Wave {
                 name: "web".into(),

@@ -61,10 +61,7 @@ pub fn drill_pdf(
     journal: &[JournalLine],
     cx: &ReportContext,
 ) -> Result<Vec<u8>, LayoutError> {
-    let kind = match e.kind {
-        ExecutionKind::Drill => "Drill",
-        ExecutionKind::Recovery => "Recovery",
-    };
+    let kind = e.label();
     let title = format!("{kind} report: {} ({})", e.plan, e.id);
     let in_progress = !e.status.is_final();
     let mut d = Doc::new(
@@ -105,6 +102,9 @@ pub fn drill_pdf(
                     ),
                     ExecutionKind::Recovery => {
                         format!("COMPLETED: all {total} servers recovered")
+                    }
+                    ExecutionKind::Reprotect => {
+                        format!("COMPLETED: all {total} servers replicate the other way")
                     }
                 },
                 GREEN,
@@ -180,7 +180,7 @@ pub fn drill_pdf(
             "Cleanup",
             match e.kind {
                 ExecutionKind::Drill => e.cleanup.status.clone(),
-                ExecutionKind::Recovery => "not applicable".into(),
+                ExecutionKind::Recovery | ExecutionKind::Reprotect => "not applicable".into(),
             },
             match e.cleanup.status.as_str() {
                 "verified" => GREEN,
@@ -753,10 +753,7 @@ pub fn drill_csv(e: &Execution) -> String {
                     e.id.clone(),
                     e.plan.clone(),
                     e.plan_revision.to_string(),
-                    match e.kind {
-                        ExecutionKind::Drill => "drill".into(),
-                        ExecutionKind::Recovery => "recovery".into(),
-                    },
+                    e.label().to_lowercase(),
                     w.name.clone(),
                     s.group.clone(),
                     s.target.clone(),

@@ -2,7 +2,8 @@
 //! and failed counts), `/_sandbox/reset` (back to the scenario, counters and the fault
 //! generator reset), `/_sandbox/state` (what the simulation holds), `/_sandbox/clock` (the
 //! simulated now and time scale), and fault hooks: `/_sandbox/refuse/…`,
-//! `/_sandbox/lose-answer/…`, `/_sandbox/disconnect/…`.
+//! `/_sandbox/lose-answer/…`, `/_sandbox/disconnect/…`, `/_sandbox/reverse-sync-stuck/…`,
+//! `/_sandbox/delete-instance/…`.
 
 use crate::faults::Fault;
 use crate::protocol::json_ok;
@@ -237,6 +238,47 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
                 "admin",
             )
         }
+        (&Method::POST, p) if p.starts_with("/_sandbox/reverse-sync-stuck/") => {
+            // The reversed replication of this source server (by name or ID, in either
+            // direction) never finishes its initial sync.
+            let id = p
+                .trim_start_matches("/_sandbox/reverse-sync-stuck/")
+                .to_string();
+            shared.with_estate(|e| e.stuck_syncs.insert(id.clone()));
+            json_ok(
+                StatusCode::OK,
+                &serde_json::json!({ "syncStuck": id }),
+                "admin",
+            )
+        }
+        (&Method::POST, p) if p.starts_with("/_sandbox/delete-instance/") => {
+            // An EC2 instance (in any account and region) is terminated outside DRS: an
+            // original instance that is gone by the time of a failback.
+            let id = p
+                .trim_start_matches("/_sandbox/delete-instance/")
+                .to_string();
+            let found = shared.with_estate(|e| {
+                let mut found = false;
+                for a in e.accounts.values_mut() {
+                    for r in a.regions.values_mut() {
+                        if let Some(i) = r.instances.get_mut(&id) {
+                            i.state = "terminated".into();
+                            found = true;
+                        }
+                    }
+                }
+                found
+            });
+            json_ok(
+                if found {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                &serde_json::json!({ "terminated": id, "found": found }),
+                "admin",
+            )
+        }
         (&Method::GET, "/_sandbox/runbook") => {
             // What SSM and Route 53 hold: commands, automations, records.
             let body = shared.with_estate(|e| {
@@ -261,7 +303,7 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
         }
         _ => json_ok(
             StatusCode::NOT_FOUND,
-            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}, POST /_sandbox/ssm-agent-offline/{{instanceOrServerId}}, POST /_sandbox/automation-timeout/{{DocumentName}}, POST /_sandbox/launch-action-fails/{{DocumentName}}, GET /_sandbox/runbook") }),
+            &serde_json::json!({ "message": format!("no admin endpoint {method} {path}; try GET /_sandbox/stats, POST /_sandbox/reset, GET /_sandbox/state, GET /_sandbox/clock, POST /_sandbox/refuse/{{Operation}}/{{resourceId}}, POST /_sandbox/lose-answer/{{Operation}}[/{{count}}], POST /_sandbox/disconnect/{{sourceServerId}}, POST /_sandbox/ssm-agent-offline/{{instanceOrServerId}}, POST /_sandbox/automation-timeout/{{DocumentName}}, POST /_sandbox/launch-action-fails/{{DocumentName}}, POST /_sandbox/reverse-sync-stuck/{{nameOrSourceServerId}}, POST /_sandbox/delete-instance/{{instanceId}}, GET /_sandbox/runbook") }),
             "admin",
         ),
     }

@@ -38,19 +38,35 @@ fn server_arn(account: &str, region: &str, id: &str) -> String {
     format!("arn:aws:drs:{region}:{account}:source-server/{id}")
 }
 
-fn render_server(s: &Server, account: &str, region: &str, now: time::OffsetDateTime) -> Value {
+pub(crate) fn render_server(
+    s: &Server,
+    account: &str,
+    region: &str,
+    now: time::OffsetDateTime,
+) -> Value {
     let spec = &s.spec;
     let id = spec.id.clone().unwrap_or_default();
     let seen = iso(now - time::Duration::seconds(spec.last_seen_seconds_ago as i64));
+    let (state, synced) = s.replication_at(now);
+    const DISK: u64 = 107_374_182_400;
+    let replicated = synced.map_or(DISK, |p| (DISK as f64 * p / 100.0) as u64);
     let mut replication = json!({
-        "dataReplicationState": spec.replication_state,
-        "lagDuration": spec.lag,
+        "dataReplicationState": state,
         "replicatedDisks": [{
-            "deviceName": "/dev/xvda", "totalStorageBytes": 107_374_182_400u64,
-            "replicatedStorageBytes": 107_374_182_400u64, "backloggedStorageBytes": 0, "rescannedStorageBytes": 0
+            "deviceName": "/dev/xvda", "totalStorageBytes": DISK,
+            "replicatedStorageBytes": replicated, "backloggedStorageBytes": 0, "rescannedStorageBytes": 0
         }],
         "stagingAvailabilityZone": format!("{region}a"),
     });
+    if synced.is_none() && state != "STOPPED" {
+        replication["lagDuration"] = json!(spec.lag);
+    }
+    if let Some((from, until)) = s.sync {
+        replication["dataReplicationInitiation"] = json!({ "startDateTime": iso(from) });
+        if let (Some(until), true) = (until, synced.is_some()) {
+            replication["etaDateTime"] = json!(iso(until));
+        }
+    }
     if let Some(code) = &spec.replication_error {
         replication["dataReplicationError"] =
             json!({ "error": code, "rawError": spec.raw_error.clone().unwrap_or_default() });
@@ -87,9 +103,15 @@ fn render_server(s: &Server, account: &str, region: &str, now: time::OffsetDateT
             "supportsNitroInstances": true,
         },
         "stagingArea": { "status": "NOT_EXTENDED" },
-        "replicationDirection": "FAILOVER",
+        "replicationDirection": s.direction,
         "agentVersion": "1.48.0",
     });
+    if let Some(arn) = &s.reversed_arn {
+        v["reversedDirectionSourceServerArn"] = json!(arn);
+    }
+    if let Some(ri) = &s.recovery_instance_id {
+        v["recoveryInstanceId"] = json!(ri);
+    }
     if let (Some(origin_region), Some(_)) = (&spec.origin_region, &spec.origin_instance_id) {
         v["sourceCloudProperties"] = json!({
             "originAccountID": account,
@@ -186,6 +208,19 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
         match op {
             "StartRecovery" => return start_recovery(req, e, &account),
             "TerminateRecoveryInstances" => return terminate_recovery_instances(req, e, &account),
+            "ReverseReplication" => return crate::failback::reverse_replication(req, e, &account),
+            "StopReplication" => return crate::failback::stop_replication(req, e, &account, now),
+            "DescribeLaunchConfigurationTemplates" => {
+                return crate::failback::describe_templates(req, e, &account)
+            }
+            "UpdateLaunchConfigurationTemplate" => {
+                return crate::failback::update_template(req, e, &account)
+            }
+            "DescribeRecoveryInstances" => {
+                let failback = crate::failback::failback_states(e, &account, &region_name);
+                let region = e.region_mut(&account, &region_name);
+                return describe_recovery_instances(req, region, &account, &failback);
+            }
             _ => {}
         }
         let region = e.region_mut(&account, &region_name);
@@ -198,10 +233,8 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             }
             "DescribeJobs" => describe_jobs(req, region, now),
             "DescribeJobLogItems" => describe_job_log_items(req, region, now),
-            "DescribeRecoveryInstances" => describe_recovery_instances(req, region, &account),
             "DescribeRecoverySnapshots" => describe_recovery_snapshots(req, region, now),
             "DisconnectRecoveryInstance" => disconnect_recovery_instance(req, region),
-            "ReverseReplication" => reverse_replication(req, region, &account),
             "PutLaunchAction" => put_launch_action(req, region),
             "ListLaunchActions" => list_launch_actions(req, region),
             "DeleteLaunchAction" => delete_launch_action(req, region),
@@ -226,10 +259,15 @@ fn describe_source_servers(
         Err(resp) => return *resp,
     };
     let wanted = string_list(req, "/filters/sourceServerIDs");
+    let hardware = req
+        .json
+        .pointer("/filters/hardwareId")
+        .and_then(Value::as_str);
     let selected: Vec<&Server> = region
         .servers
         .iter()
         .filter(|(id, _)| wanted.as_ref().is_none_or(|w| w.contains(id)))
+        .filter(|(_, s)| hardware.is_none_or(|h| s.spec.origin_instance_id.as_deref() == Some(h)))
         .map(|(_, s)| s)
         .collect();
     paged(req, &selected, page, |s| {
@@ -407,7 +445,7 @@ fn tags(req: &Request, region: &mut RegionState, account: &str, op: &str) -> Res
 }
 
 /// Seeded simulated duration between `lo` and `hi` seconds for one server and step.
-fn planned(seed: u64, server: &str, step: u64, lo: i64, hi: i64) -> time::Duration {
+pub(crate) fn planned(seed: u64, server: &str, step: u64, lo: i64, hi: i64) -> time::Duration {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (seed, server, step).hash(&mut h);
@@ -664,6 +702,7 @@ pub(crate) fn describe_recovery_instances(
     req: &Request,
     region: &RegionState,
     account: &str,
+    failback: &BTreeMap<String, String>,
 ) -> Response {
     let page = match page(req) {
         Ok(p) => p,
@@ -687,7 +726,7 @@ pub(crate) fn describe_recovery_instances(
             .get(&r.ec2_instance_id)
             .map(|i| i.state.to_uppercase())
             .unwrap_or_else(|| "NOT_FOUND".into());
-        json!({
+        let mut v = json!({
             "recoveryInstanceID": r.id,
             "ec2InstanceID": r.ec2_instance_id,
             "ec2InstanceState": state,
@@ -698,7 +737,14 @@ pub(crate) fn describe_recovery_instances(
             "isDrill": r.is_drill,
             "pointInTimeSnapshotDateTime": iso(r.snapshot_time),
             "originEnvironment": "AWS",
-        })
+        });
+        if !r.is_drill {
+            v["failback"] = json!({
+                "state": failback.get(&r.id).map(String::as_str).unwrap_or("FAILBACK_NOT_STARTED"),
+                "failbackToOriginalServer": true,
+            });
+        }
+        v
     })
 }
 
@@ -730,8 +776,21 @@ pub(crate) fn terminate_recovery_instances(
         );
     }
     let now = e.clock.now();
-    let job_id = format!("drsjob-{}", &e.next_id("")[..17]);
     let region_name = req.region.clone();
+    // DRS: stop replication of the failback source server before terminating the recovery
+    // instance it replicates from.
+    for id in &ids {
+        if let Some(back) = crate::failback::still_replicating_back(e, account, &region_name, id) {
+            return json_error_with(
+                StatusCode::CONFLICT,
+                "ConflictException",
+                &format!("Recovery instance {id} is replicating to source server {back}: stop its replication first"),
+                &req.request_id,
+                json!({ "resourceId": id, "resourceType": "RECOVERY_INSTANCE" }),
+            );
+        }
+    }
+    let job_id = format!("drsjob-{}", &e.next_id("")[..17]);
     let region = e.region_mut(account, &region_name);
     if let Some(missing) = ids
         .iter()
@@ -840,47 +899,6 @@ pub(crate) fn disconnect_recovery_instance(req: &Request, region: &mut RegionSta
         Some(_) => json_ok(StatusCode::OK, &json!({}), &req.request_id),
         None => not_found(req, "RECOVERY_INSTANCE", id),
     }
-}
-
-/// Starts replicating a recovery instance back towards its origin: DRS answers with the ARN of
-/// the source server that now replicates in the failback direction.
-pub(crate) fn reverse_replication(
-    req: &Request,
-    region: &mut RegionState,
-    account: &str,
-) -> Response {
-    let id = match recovery_instance_id(req) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    let Some(ri) = region.recovery_instances.get(id).cloned() else {
-        return not_found(req, "RECOVERY_INSTANCE", id);
-    };
-    if ri.is_drill {
-        return validation(
-            req,
-            "Cannot reverse replication of a drill instance",
-            &[("recoveryInstanceID", "is a drill instance")],
-        );
-    }
-    let Some(source) = region.servers.get_mut(&ri.source_server_id) else {
-        return not_found(req, "SOURCE_SERVER", &ri.source_server_id);
-    };
-    source.spec.replication_state = "INITIATING".into();
-    let origin = source
-        .spec
-        .origin_region
-        .clone()
-        .unwrap_or_else(|| req.region.clone());
-    let arn = format!(
-        "arn:aws:drs:{origin}:{account}:source-server/{}",
-        ri.source_server_id
-    );
-    json_ok(
-        StatusCode::OK,
-        &json!({ "reversedDirectionSourceServerArn": arn }),
-        &req.request_id,
-    )
 }
 
 /// The server a launch action request is about (`resourceId`), which must exist.

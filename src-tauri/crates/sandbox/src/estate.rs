@@ -26,6 +26,43 @@ pub struct Server {
     pub spec: ServerSpec,
     /// Tags, including `Name`.
     pub tags: BTreeMap<String, String>,
+    /// `FAILOVER` (towards the recovery region), or `FAILBACK` (a source server created by
+    /// `ReverseReplication`, replicating a recovery instance back to its origin region).
+    pub direction: String,
+    /// The source server of the opposite direction, once replication was reversed.
+    pub reversed_arn: Option<String>,
+    /// The recovery instance it is associated with (DRS's `recoveryInstanceId`).
+    pub recovery_instance_id: Option<String>,
+    /// Its (re)started initial sync: when it began and when it ends (`None`: never — a fault).
+    pub sync: Option<(OffsetDateTime, Option<OffsetDateTime>)>,
+}
+
+impl Server {
+    /// A source server as a scenario defines it: replicating towards the recovery region.
+    pub fn new(spec: ServerSpec, tags: BTreeMap<String, String>) -> Self {
+        Self {
+            spec,
+            tags,
+            direction: "FAILOVER".into(),
+            reversed_arn: None,
+            recovery_instance_id: None,
+            sync: None,
+        }
+    }
+
+    /// Its replication state at `now` (an initial sync in progress reports `INITIAL_SYNC`),
+    /// and how far the initial sync is (0–100) when one runs.
+    pub fn replication_at(&self, now: OffsetDateTime) -> (String, Option<f64>) {
+        match self.sync {
+            Some((from, Some(until))) if now < until => {
+                let total = (until - from).as_seconds_f64().max(1.0);
+                let done = (now - from).as_seconds_f64().clamp(0.0, total);
+                ("INITIAL_SYNC".into(), Some(done / total * 100.0))
+            }
+            Some((_, None)) => ("INITIAL_SYNC".into(), Some(37.0)),
+            _ => (self.spec.replication_state.clone(), None),
+        }
+    }
 }
 
 /// An EC2 instance.
@@ -83,6 +120,9 @@ pub struct RegionState {
     pub peak_active_jobs: usize,
     /// The most source servers in active recovery jobs at once, measured the same way.
     pub peak_servers_in_active_jobs: usize,
+    /// The default DRS launch settings' `launchIntoSourceInstance`: a source server created by
+    /// `ReverseReplication` into this region launches into its original instance.
+    pub launch_into_source: bool,
 }
 
 impl RegionState {
@@ -168,6 +208,9 @@ pub struct Estate {
     pub seed: u64,
     /// SSM commands and automations, Route 53 zones and changes.
     pub runbook: crate::ssm::RunbookState,
+    /// Source servers (by name or ID) whose reversed replication never finishes its initial
+    /// sync (a fault).
+    pub stuck_syncs: std::collections::BTreeSet<String>,
 }
 
 fn instance_from_spec(spec: &InstanceSpec, id: String, ip: String, launched: &str) -> Instance {
@@ -224,6 +267,7 @@ impl Estate {
             principals: HashMap::new(),
             counter: 0,
             seed,
+            stuck_syncs: Default::default(),
             runbook: crate::ssm::RunbookState {
                 documents: scenario.ssm_documents.iter().cloned().collect(),
                 open_ports: scenario.open_ports.iter().copied().collect(),
@@ -363,12 +407,23 @@ impl Estate {
         e
     }
 
-    fn add_server(&mut self, mut spec: ServerSpec) {
+    fn add_server(&mut self, spec: ServerSpec) {
+        self.add_server_with(spec, |_| {});
+    }
+
+    /// Adds a source server (with its launch configuration and launch template), changed by
+    /// `adjust` first; returns its ID.
+    pub fn add_server_with(
+        &mut self,
+        mut spec: ServerSpec,
+        adjust: impl FnOnce(&mut Server),
+    ) -> String {
         let id = spec.id.clone().unwrap_or_else(|| self.next_id("s-"));
         spec.id = Some(id.clone());
         let mut tags = spec.tags.clone();
         tags.insert("Name".into(), spec.name.clone());
-        let server = Server { spec, tags };
+        let mut server = Server::new(spec, tags);
+        adjust(&mut server);
         self.counter += 1;
         let config = default_launch_config(&server, self.counter);
         let template_id = config["ec2LaunchTemplateID"]
@@ -389,7 +444,8 @@ impl Estate {
         let region = self.region_mut(&server.spec.account, &server.spec.region);
         region.launch_templates.insert(template_id, template);
         region.launch_configs.insert(id.clone(), config);
-        region.servers.insert(id, server);
+        region.servers.insert(id.clone(), server);
+        id
     }
 
     /// A new unique ID with `prefix` (`s-`, `i-0`, `j-`, …), 17 hex digits after `s-`.

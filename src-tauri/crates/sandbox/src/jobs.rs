@@ -269,6 +269,18 @@ pub struct RecoveryInstance {
     pub snapshot_time: OffsetDateTime,
 }
 
+/// Instance IDs launched in the recovery region (us-west-2) keep their historic form; other
+/// regions get a prefix of their own so IDs never collide across regions.
+fn region_prefix(region: &str) -> u64 {
+    if region == "us-west-2" {
+        return 0;
+    }
+    let n = region
+        .bytes()
+        .fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(u64::from(b)));
+    (1 + n % 0xfe) << 28
+}
+
 /// Applies every due step of every job in `region` up to `now` (idempotent).
 pub fn advance(region: &mut RegionState, account: &str, region_name: &str, now: OffsetDateTime) {
     let job_ids: Vec<String> = region.jobs.keys().cloned().collect();
@@ -336,7 +348,7 @@ pub fn advance(region: &mut RegionState, account: &str, region_name: &str, now: 
 fn launch(
     region: &mut RegionState,
     _account: &str,
-    _region_name: &str,
+    region_name: &str,
     job: &Job,
     server_id: &str,
     launch_into: Option<String>,
@@ -378,9 +390,13 @@ fn launch(
             target.clone()
         }
         None => {
-            // Unique at any scale: a counter per region, never reused.
+            // Unique at any scale: a counter per region, never reused, under a prefix of the
+            // region's own (a failback launches in the origin region too).
             region.launched += 1;
-            format!("i-0e{:015x}", 0xd7_0000_0000_u64 + region.launched)
+            format!(
+                "i-0e{:015x}",
+                0xd7_0000_0000_u64 + region_prefix(region_name) + region.launched
+            )
         }
     };
     for old in previous {

@@ -21,6 +21,7 @@ mod admin;
 mod drs;
 mod ec2;
 pub mod estate;
+mod failback;
 mod faults;
 pub mod jobs;
 mod protocol;

@@ -634,7 +634,12 @@ impl Scenario {
                 } else {
                     default_platform()
                 },
-                boot_mode: default_boot(),
+                // Launching back into a Linux source instance needs BIOS boot (DRS).
+                boot_mode: if s.os.contains("Windows") {
+                    default_boot()
+                } else {
+                    "legacy-bios".into()
+                },
                 root_device_type: default_root(),
                 tags,
             });

@@ -21,8 +21,10 @@ pub struct ExecutionSummary {
     pub id: String,
     /// Plan.
     pub plan: String,
-    /// `drill` or `recovery`.
+    /// `drill`, `recovery` or `reprotect`.
     pub kind: String,
+    /// `failover` (towards the recovery region) or `failback` (back to the origin region).
+    pub direction: String,
     /// Status.
     pub status: String,
     /// Started.
@@ -381,7 +383,8 @@ impl Store {
     pub fn executions(&self, limit: u32) -> Result<Vec<ExecutionSummary>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, plan, kind, status, started_at, ended_at, started_by,
-                    coalesce(json_extract(body, '$.cleanup.status'), ''), body FROM executions
+                    coalesce(json_extract(body, '$.cleanup.status'), ''), body,
+                    coalesce(json_extract(body, '$.direction'), 'failover') FROM executions
              ORDER BY started_at DESC, id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
@@ -393,6 +396,7 @@ impl Store {
                 id: r.get(0)?,
                 plan: r.get(1)?,
                 kind: r.get(2)?,
+                direction: r.get(9)?,
                 status: r.get(3)?,
                 started_at: r.get(4)?,
                 ended_at: r.get(5)?,

@@ -15,6 +15,7 @@ fn group(name: &str) -> ProtectionGroup {
 fn plan(name: &str, groups: &[&str]) -> RecoveryPlan {
     RecoveryPlan {
         name: name.into(),
+        failback_order: None,
         rto_target_minutes: Some(60),
         waves: groups
             .iter()

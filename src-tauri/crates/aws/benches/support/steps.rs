@@ -117,6 +117,7 @@ fn plan() -> (RecoveryPlan, Vec<ProtectionGroup>) {
     ];
     let plan = RecoveryPlan {
         name: "steps".into(),
+        failback_order: None,
         rto_target_minutes: Some(60),
         waves: vec![Wave {
             name: "cache".into(),

@@ -133,6 +133,7 @@ async fn ec2_and_sts_against_moto() {
     let cloud = AwsCloud::connect(TargetConnection {
         target: "moto".into(),
         recovery_region: "us-west-2".into(),
+        origin_region: Some("us-east-1".into()),
         endpoint_url: Some(moto.endpoint.clone()),
         endpoints: Default::default(),
         credentials: keys(),
@@ -164,6 +165,7 @@ async fn ec2_and_sts_against_moto() {
     let assumed = AwsCloud::connect(TargetConnection {
         target: "moto-role".into(),
         recovery_region: "us-west-2".into(),
+        origin_region: Some("us-east-1".into()),
         endpoint_url: Some(moto.endpoint.clone()),
         endpoints: Default::default(),
         credentials: CredentialSpec::AssumeRole {
@@ -271,6 +273,7 @@ async fn assume_role_needs_the_right_external_id_in_moto() {
         AwsCloud::connect(TargetConnection {
             target: "moto-role".into(),
             recovery_region: "us-east-1".into(),
+            origin_region: Some("us-east-1".into()),
             endpoint_url: Some(moto.endpoint.clone()),
             endpoints: Default::default(),
             credentials: CredentialSpec::AssumeRole {

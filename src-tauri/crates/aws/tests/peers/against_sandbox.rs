@@ -20,6 +20,7 @@ async fn cloud(endpoint: &str, credentials: CredentialSpec) -> AwsCloud {
     AwsCloud::connect(TargetConnection {
         target: "Sandbox".into(),
         recovery_region: "us-west-2".into(),
+        origin_region: Some("us-east-1".into()),
         endpoint_url: Some(endpoint.to_string()),
         endpoints: Default::default(),
         credentials,

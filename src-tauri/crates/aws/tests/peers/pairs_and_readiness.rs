@@ -22,6 +22,7 @@ async fn cloud(endpoint: &str) -> AwsCloud {
     AwsCloud::connect(TargetConnection {
         target: "Sandbox".into(),
         recovery_region: "us-west-2".into(),
+        origin_region: Some("us-east-1".into()),
         endpoint_url: Some(endpoint.to_string()),
         endpoints: Default::default(),
         credentials: CredentialSpec::Static {
@@ -78,6 +79,7 @@ fn plan() -> RecoveryPlan {
     };
     RecoveryPlan {
         name: "retail-dr".into(),
+        failback_order: None,
         rto_target_minutes: Some(90),
         waves: vec![
             wave("data", &["db", "cache", "mq"], &[]),

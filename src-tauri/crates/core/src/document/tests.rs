@@ -250,6 +250,7 @@ fn plan() -> impl Strategy<Value = RecoveryPlan> {
     )
         .prop_map(|(name, description, rto, waves)| RecoveryPlan {
             name,
+            failback_order: None,
             description,
             rto_target_minutes: rto,
             waves,

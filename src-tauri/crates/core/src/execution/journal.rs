@@ -377,6 +377,53 @@ pub enum Event {
         /// What is left.
         left: String,
     },
+    /// Reversed replication about to be started for these servers (written before the call).
+    Reversing {
+        /// Servers.
+        servers: Vec<String>,
+    },
+    /// A server's recovery instance replicates the other way (answered, or found again).
+    Reversed {
+        /// Server.
+        server: String,
+        /// The source server of the other direction.
+        source_server: String,
+    },
+    /// A reversed replication finished its initial sync.
+    InSync {
+        /// Server.
+        server: String,
+    },
+    /// Recovery-region instances about to be stopped before their failback (written before
+    /// the call).
+    StoppingForFailback {
+        /// EC2 instances.
+        instances: Vec<String>,
+    },
+    /// An original instance about to be tagged and stopped for its failback (written before
+    /// the calls).
+    PreparingOriginal {
+        /// Server.
+        server: String,
+        /// The original instance.
+        instance: String,
+    },
+    /// A failback source server's launch-into setting about to be set (written before the
+    /// call): the original instance, or none (a new instance).
+    SettingLaunchInto {
+        /// Server.
+        server: String,
+        /// The instance, if any.
+        instance: Option<String>,
+    },
+    /// A server is ready to fail back: its recovery instance stopped, its lag under the
+    /// threshold.
+    ReadyToFailBack {
+        /// Server.
+        server: String,
+        /// The lag read, in seconds.
+        lag_seconds: u64,
+    },
     /// The execution ended.
     Ended {
         /// How.
@@ -471,6 +518,16 @@ impl std::fmt::Display for Event {
             Self::Disconnected { recovery_instance } => write!(f, "stopped and disconnected {recovery_instance}"),
             Self::CleanupVerified => write!(f, "cleanup verified"),
             Self::Abandoned { left } => write!(f, "cleanup and restores abandoned by a person; left: {left}"),
+            Self::Reversing { servers } => write!(f, "starting reversed replication: {}", list(servers)),
+            Self::Reversed { server, source_server } => write!(f, "{server} replicates the other way as {source_server}"),
+            Self::InSync { server } => write!(f, "{server}: initial sync done, replicating continuously"),
+            Self::StoppingForFailback { instances } => write!(f, "stopping recovery instance(s) before their failback: {}", list(instances)),
+            Self::PreparingOriginal { server, instance } => write!(f, "{server}: tagging and stopping original instance {instance}"),
+            Self::SettingLaunchInto { server, instance } => match instance {
+                Some(i) => write!(f, "{server}: launch into original instance {i}"),
+                None => write!(f, "{server}: launch a new instance (no original to launch into)"),
+            },
+            Self::ReadyToFailBack { server, lag_seconds } => write!(f, "{server} is ready to fail back (lag {})", crate::readiness::human_seconds(*lag_seconds)),
             Self::Ended { status } => write!(f, "ended ({})", status.as_str()),
         }
     }

@@ -44,8 +44,10 @@ pub mod setup;
 
 mod actions;
 mod cleanup;
+mod drain;
 mod launch;
 mod preparation;
+mod reprotect;
 #[cfg(any(test, feature = "simulation"))]
 pub mod simulation;
 mod steps;
@@ -167,6 +169,21 @@ impl<'a> Engine<'a> {
         // cleanup). Reading and following jobs go on.
         let acting = !control.pause || control.cancel;
         let launching = acting && !matches!(e.status, ExecutionStatus::Cancelling);
+        if e.kind == ExecutionKind::Reprotect {
+            self.reprotect(e, now, launching).await?;
+            e.last_tick_at = Some(rfc3339(self.clock.now()));
+            if !e.status.is_final() {
+                self.record(e, Event::Tick)?;
+            }
+            let next_in = self.next_in(e, now);
+            self.planned = Some(next_in);
+            return Ok(TickOutcome {
+                waiting_for_person: false,
+                cleanup_awaits_confirmation: false,
+                ended: e.status.is_final(),
+                next_in,
+            });
+        }
 
         self.prepare(e, now, launching, true).await?;
         self.resolve_unstarted(e, now, launching).await?;

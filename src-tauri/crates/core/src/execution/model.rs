@@ -18,6 +18,134 @@ pub enum ExecutionKind {
     Drill,
     /// A real failover; nothing is cleaned up.
     Recovery,
+    /// Reversed replication of a recovery's instances (after a recovery, towards the origin
+    /// region; after a failback, towards the recovery region again), followed until each
+    /// server replicates continuously. Launches nothing.
+    Reprotect,
+}
+
+impl ExecutionKind {
+    /// The name the journal, the CLI and the UI use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drill => "drill",
+            Self::Recovery => "recovery",
+            Self::Reprotect => "reprotect",
+        }
+    }
+}
+
+/// Which way an execution goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum Direction {
+    /// Towards the recovery region: a drill or recovery of the protected servers; a reprotect
+    /// that protects the failed-back instances again.
+    #[default]
+    Failover,
+    /// Back to the origin region: a failback drill or failback of the servers that replicate
+    /// recovery instances back; a reprotect after a recovery.
+    Failback,
+}
+
+/// A server's reversed replication in a reprotect.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct Reversal {
+    /// The recovery instance whose replication is reversed (in the region the reprotect acts
+    /// in).
+    pub recovery_instance_id: String,
+    /// Its EC2 instance (how the source server of the other direction is recognised).
+    pub ec2_instance_id: String,
+    /// `ReverseReplication` was written down (and maybe sent).
+    #[serde(default)]
+    pub sent: bool,
+    /// Its last answer was lost: look for the source server before sending again.
+    #[serde(default)]
+    pub uncertain: bool,
+    /// The source server that replicates it the other way, once found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub source_server_id: Option<String>,
+    /// Its replication state as last read (`INITIAL_SYNC`, `CONTINUOUS`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub state: Option<String>,
+    /// How far the initial sync is (0–100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sync_percent: Option<u8>,
+    /// Its lag, in seconds, once replicating continuously.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lag_seconds: Option<u64>,
+    /// When it was last read (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub read_at: Option<String>,
+}
+
+/// What a failback does with a server's original instance in the origin region.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum OriginalUse {
+    /// Launch into it (it is stopped and tagged `AWSDRS=AllowLaunchingIntoThisInstance`).
+    #[default]
+    LaunchInto,
+    /// Stop it (and tag it `AWSDRS`) first, then launch into it: the user's choice for an
+    /// original that was running or untagged.
+    PrepareThenLaunchInto,
+    /// Launch a new instance (the original is gone, or the user chose so).
+    NewInstance,
+}
+
+/// The way back for one server in a failback: its recovery-region instance stopped (so its
+/// last writes replicate), its original instance made ready, its launch-into set, and the lag
+/// of its failback source server under the threshold — each written down before it is sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct Drain {
+    /// The recovery-region EC2 instance to stop before the launch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovery_ec2_instance_id: Option<String>,
+    /// Its stop was sent.
+    #[serde(default)]
+    pub stop_sent: bool,
+    /// It is stopped (read back).
+    #[serde(default)]
+    pub stopped: bool,
+    /// The original instance in the origin region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub original_instance_id: Option<String>,
+    /// What is done with it.
+    #[serde(default)]
+    pub original_use: OriginalUse,
+    /// The original was tagged and its stop sent (PrepareThenLaunchInto).
+    #[serde(default)]
+    pub original_prepare_sent: bool,
+    /// The original is stopped and tagged (read back).
+    #[serde(default)]
+    pub original_ready: bool,
+    /// The failback source server's launch-into setting matches `original_use` (AWS
+    /// confirmed).
+    #[serde(default)]
+    pub launch_set: bool,
+    /// The lag the failback source server must be under before the launch, in seconds.
+    #[serde(default)]
+    pub max_lag_seconds: u64,
+    /// Its lag as last read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lag_seconds: Option<u64>,
+    /// Everything above is done: the server may launch.
+    #[serde(default)]
+    pub done: bool,
 }
 
 /// Where an execution is.
@@ -195,6 +323,19 @@ pub struct ServerRun {
     /// once its required actions succeeded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<crate::launch_actions::ActionRun>,
+    /// A reprotect: its reversed replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reversal: Option<Reversal>,
+    /// A failback: the way back before its launch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub drain: Option<Drain>,
+    /// A failback: the source server (recovery region) it replicated from before, by which
+    /// the lifecycle follows one server there and back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub original_source_server_id: Option<String>,
 }
 
 impl ServerRun {
@@ -224,6 +365,9 @@ impl ServerRun {
             expected_private_ip: None,
             retry: Retry::default(),
             actions: Vec::new(),
+            reversal: None,
+            drain: None,
+            original_source_server_id: None,
         }
     }
 }
@@ -693,8 +837,11 @@ pub struct Execution {
     pub plan: String,
     /// Plan revision used.
     pub plan_revision: u32,
-    /// Drill or recovery.
+    /// Drill, recovery or reprotect.
     pub kind: ExecutionKind,
+    /// Towards the recovery region, or back to the origin region.
+    #[serde(default)]
+    pub direction: Direction,
     /// Who started it.
     pub started_by: String,
     /// The AWS identity (caller ARN) of each target, read when it started.
@@ -777,6 +924,28 @@ impl Execution {
             })
             .get(id)
             .copied()
+    }
+
+    /// It acts in the targets' origin region: a failback (drill), or a reprotect that
+    /// protects failed-back instances again. Its connections are the targets' reversed ones.
+    pub fn acts_in_origin(&self) -> bool {
+        match self.kind {
+            ExecutionKind::Reprotect => self.direction == Direction::Failover,
+            _ => self.direction == Direction::Failback,
+        }
+    }
+
+    /// What it is, in words: `Drill`, `Recovery`, `Failback drill`, `Failback`, `Reprotect`
+    /// or `Protect again`.
+    pub fn label(&self) -> &'static str {
+        match (self.kind, self.direction) {
+            (ExecutionKind::Drill, Direction::Failover) => "Drill",
+            (ExecutionKind::Recovery, Direction::Failover) => "Recovery",
+            (ExecutionKind::Drill, Direction::Failback) => "Failback drill",
+            (ExecutionKind::Recovery, Direction::Failback) => "Failback",
+            (ExecutionKind::Reprotect, Direction::Failback) => "Reprotect",
+            (ExecutionKind::Reprotect, Direction::Failover) => "Protect again",
+        }
     }
 
     /// Every server of every wave.

@@ -30,6 +30,7 @@ impl Engine<'_> {
         may_change: bool,
         ahead: bool,
     ) -> Result<(), EngineError> {
+        self.drain(e, now, may_change).await?;
         self.check_settings(e, now, may_change, ahead).await?;
         if may_change && e.kind == ExecutionKind::Drill && !self.options.drill_networks.is_empty() {
             self.isolate(e, now).await?;
@@ -42,6 +43,7 @@ impl Engine<'_> {
         match e.kind {
             ExecutionKind::Drill => true,
             ExecutionKind::Recovery => self.options.launch_into_groups.contains(group),
+            ExecutionKind::Reprotect => false,
         }
     }
 
@@ -51,7 +53,7 @@ impl Engine<'_> {
         let Some(s) = e.server(id) else {
             return false;
         };
-        if !s.checked {
+        if !s.checked || s.drain.as_ref().is_some_and(|d| !d.done) {
             return false;
         }
         if e.kind == ExecutionKind::Drill && self.options.drill_networks.contains_key(group) {
@@ -108,6 +110,10 @@ impl Engine<'_> {
             }
             for s in &w.servers {
                 if s.checked || s.status.is_final() || s.batch.is_some() || !s.retry.due(now) {
+                    continue;
+                }
+                // A failback server's settings are read once its way back is ready.
+                if s.drain.as_ref().is_some_and(|d| !d.done) {
                     continue;
                 }
                 if !self.needs_read(e, &s.group) {

@@ -122,6 +122,7 @@ pub fn prepare(
         plan: plan.name.clone(),
         plan_revision,
         kind,
+        direction: Default::default(),
         started_by: started_by.to_string(),
         identities: BTreeMap::new(),
         started_at: now.to_string(),

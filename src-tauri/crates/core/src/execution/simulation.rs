@@ -792,6 +792,7 @@ impl Cloud for SimCloud {
                         .instances
                         .get(&r.ec2)
                         .map(|i| i.state.as_str().to_uppercase()),
+                    failback_state: None,
                 })
                 .collect())
         })
@@ -1331,6 +1332,7 @@ fn scenario(rng: &mut StdRng, world: &mut World) -> Scenario {
     Scenario {
         plan: RecoveryPlan {
             name: "sim".into(),
+            failback_order: None,
             rto_target_minutes: Some(120),
             waves,
             ..Default::default()
