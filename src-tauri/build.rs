@@ -83,6 +83,11 @@ fn drs_commands() -> &'static [&'static str] {
         "tags_sync",
         "tags_schedule_get",
         "tags_schedule_set",
+        "plan_lifecycle",
+        "failback_check",
+        "reprotect_start",
+        "failback_start",
+        "failback_cleanup",
         "audit_list",
     ]
 }

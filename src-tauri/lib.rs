@@ -140,6 +140,11 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::operations::tags_sync,
             commands::operations::tags_schedule_get,
             commands::operations::tags_schedule_set,
+            commands::failback::plan_lifecycle,
+            commands::failback::failback_check,
+            commands::failback::reprotect_start,
+            commands::failback::failback_start,
+            commands::failback::failback_cleanup,
         ])
 }
 

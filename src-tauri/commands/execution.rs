@@ -14,7 +14,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 /// A live view: a channel to the window.
-struct ChannelObserver(Channel<Execution>);
+pub(crate) struct ChannelObserver(pub(crate) Channel<Execution>);
 
 impl Observer for ChannelObserver {
     fn state(&self, e: &Execution) -> bool {

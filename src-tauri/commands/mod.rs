@@ -4,6 +4,7 @@
 pub mod app;
 pub mod documents;
 pub mod execution;
+pub mod failback;
 pub mod group;
 pub mod inventory;
 pub mod operations;

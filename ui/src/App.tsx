@@ -16,6 +16,7 @@ import { GroupEditor } from "./pages/GroupEditor";
 import { GroupsPage } from "./pages/GroupsPage";
 import { InventoryPage } from "./pages/InventoryPage";
 import { LaterPage } from "./pages/LaterPage";
+import { LifecyclePage } from "./pages/LifecyclePage";
 import { PlanEditor } from "./pages/PlanEditor";
 import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
@@ -143,6 +144,7 @@ export const routes: RouteObject[] = [
       { path: "groups/edit/:name", element: <GroupEditor /> },
       { path: "groups/launch/:name", element: <GroupLaunchPage /> },
       { path: "plans/readiness/:name", element: <ReadinessPage /> },
+      { path: "plans/lifecycle/:name", element: <LifecyclePage /> },
       { path: "pairs", element: <PairsPage /> },
       { path: "targets", element: <TargetsPage /> },
       { path: "inventory", element: <InventoryPage /> },

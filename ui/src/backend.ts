@@ -43,6 +43,10 @@ import type {
   Thresholds,
   Orphan,
   RequestOutcome,
+  Lifecycle,
+  FailbackReadiness,
+  FailbackCleanup,
+  OriginalChoice,
 } from "./types";
 
 function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -169,6 +173,24 @@ export const backend = {
   syncTags: (target: string | null, dryRun: boolean) => call<TargetSync[]>("tags_sync", { target, dryRun }),
   tagSchedule: () => call<TagScheduleState>("tags_schedule_get"),
   setTagSchedule: (schedule: TagSchedule) => call<void>("tags_schedule_set", { schedule }),
+  lifecycle: (plan: string) => call<Lifecycle>("plan_lifecycle", { plan }),
+  failbackCheck: (plan: string, originals: OriginalChoice) => call<FailbackReadiness>("failback_check", { plan, originals }),
+  startReprotect: (plan: string, onState: (e: Execution) => void) => {
+    const events = new Channel<Execution>();
+    events.onmessage = onState;
+    return call<string>("reprotect_start", { plan, events });
+  },
+  startFailback: (
+    plan: string,
+    options: { drill: boolean; originals: OriginalChoice; overrideReadiness: boolean; confirm?: string },
+    onState: (e: Execution) => void,
+  ) => {
+    const events = new Channel<Execution>();
+    events.onmessage = onState;
+    return call<string>("failback_start", { plan, ...options, events });
+  },
+  failbackCleanup: (plan: string, keepInstances: boolean, confirm?: string) =>
+    call<FailbackCleanup>("failback_cleanup", { plan, keepInstances, confirm }),
 };
 
 export type Backend = typeof backend;

@@ -338,6 +338,31 @@ sentAt?: string,
 uncertain: boolean, };
 
 /**
+ * One thing a cleanup acts on.
+ */
+export type CleanupLine = {
+/**
+ * Server name.
+ */
+server: string,
+/**
+ * Target.
+ */
+target: string,
+/**
+ * The source server or recovery instance.
+ */
+id: string,
+/**
+ * Its EC2 instance, for a recovery instance.
+ */
+ec2InstanceId?: string,
+/**
+ * Why it is kept, when it is.
+ */
+why?: string, };
+
+/**
  * Where one item of a cleanup is.
  */
 export type CleanupState = "found" | "terminating" | "stopping" | "done";
@@ -448,6 +473,63 @@ diagnostics: Diagnostics,
  * As text.
  */
 text: string, };
+
+/**
+ * Which way an execution goes.
+ */
+export type Direction = "failover" | "failback";
+
+/**
+ * The way back for one server in a failback: its recovery-region instance stopped (so its
+ * last writes replicate), its original instance made ready, its launch-into set, and the lag
+ * of its failback source server under the threshold — each written down before it is sent.
+ */
+export type Drain = {
+/**
+ * The recovery-region EC2 instance to stop before the launch.
+ */
+recoveryEc2InstanceId?: string,
+/**
+ * Its stop was sent.
+ */
+stopSent: boolean,
+/**
+ * It is stopped (read back).
+ */
+stopped: boolean,
+/**
+ * The original instance in the origin region.
+ */
+originalInstanceId?: string,
+/**
+ * What is done with it.
+ */
+originalUse: OriginalUse,
+/**
+ * The original was tagged and its stop sent (PrepareThenLaunchInto).
+ */
+originalPrepareSent: boolean,
+/**
+ * The original is stopped and tagged (read back).
+ */
+originalReady: boolean,
+/**
+ * The failback source server's launch-into setting matches `original_use` (AWS
+ * confirmed).
+ */
+launchSet: boolean,
+/**
+ * The lag the failback source server must be under before the launch, in seconds.
+ */
+maxLagSeconds: number,
+/**
+ * Its lag as last read.
+ */
+lagSeconds?: number,
+/**
+ * Everything above is done: the server may launch.
+ */
+done: boolean, };
 
 /**
  * Where a group's drills launch instead of its recovery network.
@@ -579,9 +661,13 @@ plan: string,
  */
 planRevision: number,
 /**
- * Drill or recovery.
+ * Drill, recovery or reprotect.
  */
 kind: ExecutionKind,
+/**
+ * Towards the recovery region, or back to the origin region.
+ */
+direction: Direction,
 /**
  * Who started it.
  */
@@ -692,7 +778,7 @@ status: string, };
 /**
  * Drill or real recovery.
  */
-export type ExecutionKind = "drill" | "recovery";
+export type ExecutionKind = "drill" | "recovery" | "reprotect";
 
 /**
  * Where an execution is.
@@ -712,9 +798,13 @@ id: string,
  */
 plan: string,
 /**
- * `drill` or `recovery`.
+ * `drill`, `recovery` or `reprotect`.
  */
 kind: string,
+/**
+ * `failover` (towards the recovery region) or `failback` (back to the origin region).
+ */
+direction: string,
 /**
  * Status.
  */
@@ -747,6 +837,151 @@ applicationUpSeconds: number | null,
  * The plan's RTO target (seconds).
  */
 targetSeconds: number | null, };
+
+/**
+ * A failback's cleanup, listed (and, once confirmed, done).
+ */
+export type FailbackCleanup = {
+/**
+ * Plan.
+ */
+plan: string,
+/**
+ * Failback source servers (origin region) whose replication is stopped.
+ */
+stopReplication: Array<CleanupLine>,
+/**
+ * Old recovery instances (recovery region) terminated.
+ */
+terminate: Array<CleanupLine>,
+/**
+ * Old recovery instances kept (DR instances, termination protection, or the user's
+ * choice): disconnected from DRS, never terminated.
+ */
+keep: Array<CleanupLine>,
+/**
+ * It was done (not only listed).
+ */
+done: boolean,
+/**
+ * What happened, per line, when done.
+ */
+results: Array<string>, };
+
+/**
+ * The order a failback runs a plan's waves in.
+ */
+export type FailbackOrder = "plan" | "reverse";
+
+/**
+ * Failback readiness of a recovered plan.
+ */
+export type FailbackReadiness = {
+/**
+ * Plan.
+ */
+plan: string,
+/**
+ * When checked (RFC 3339).
+ */
+checkedAt: string,
+/**
+ * The recovery it comes back from.
+ */
+recoveryExecution: string,
+/**
+ * The reprotect that opened the way back, if any.
+ */
+reprotectExecution?: string,
+/**
+ * Nothing blocks the failback.
+ */
+ready: boolean,
+/**
+ * Blockers.
+ */
+blockers: number,
+/**
+ * Warnings.
+ */
+warnings: number,
+/**
+ * Per server.
+ */
+servers: Array<FailbackServer>,
+/**
+ * Findings with remediation.
+ */
+findings: Array<Finding>, };
+
+/**
+ * One server on its way back, as failback readiness sees it.
+ */
+export type FailbackServer = {
+/**
+ * Name.
+ */
+name: string,
+/**
+ * Target.
+ */
+target: string,
+/**
+ * Protection group.
+ */
+group: string,
+/**
+ * Wave.
+ */
+wave: string,
+/**
+ * The source server that protected it (recovery region).
+ */
+sourceServerId: string,
+/**
+ * The recovery instance it runs as in the recovery region.
+ */
+recoveryInstanceId?: string,
+/**
+ * Its EC2 instance.
+ */
+recoveryEc2InstanceId?: string,
+/**
+ * The failback source server (origin region) that replicates it back.
+ */
+failbackSourceServerId?: string,
+/**
+ * Its replication state.
+ */
+replicationState?: string,
+/**
+ * How far its initial sync is.
+ */
+syncPercent?: number,
+/**
+ * Its lag in seconds.
+ */
+lagSeconds?: number,
+/**
+ * The original instance in the origin region.
+ */
+originalInstanceId?: string,
+/**
+ * Its state (`stopped`, `running`, `terminated`, or `missing`).
+ */
+originalState?: string,
+/**
+ * Its private IP (the one it comes back with when launched into).
+ */
+originalPrivateIp?: string,
+/**
+ * What the failback does with it.
+ */
+originalUse: OriginalUse,
+/**
+ * Nothing blocks it.
+ */
+ready: boolean, };
 
 /**
  * What happens to the rest of the plan when a server in a wave fails to launch.
@@ -1285,6 +1520,57 @@ securityGroupIds?: Array<string>,
 privateIp?: string, };
 
 /**
+ * Where a plan is, with the executions of each phase since its last real recovery.
+ */
+export type Lifecycle = {
+/**
+ * Plan.
+ */
+plan: string,
+/**
+ * Phase.
+ */
+phase: Phase,
+/**
+ * What comes next, in words (with the command).
+ */
+next: string,
+/**
+ * The executions since (and including) the last real recovery, oldest first.
+ */
+steps: Array<LifecycleStep>,
+/**
+ * When the failback's leftovers were cleaned up (back to normal), if they were.
+ */
+cleanedUpAt?: string, };
+
+/**
+ * One execution of a plan's lifecycle.
+ */
+export type LifecycleStep = {
+/**
+ * What it was: `recovery`, `reprotect`, `failback drill`, `failback`, `protect again`,
+ * `drill`.
+ */
+phase: string,
+/**
+ * Execution ID.
+ */
+execution: string,
+/**
+ * Its status.
+ */
+status: string,
+/**
+ * Started.
+ */
+startedAt: string,
+/**
+ * Ended.
+ */
+endedAt?: string, };
+
+/**
  * A report made and kept in memory until the user saves it.
  */
 export type MadeReport = {
@@ -1303,6 +1589,16 @@ preview: ReportPreview, };
 export type MatchedBy = "nameTag" | "hostname" | "shortHostname" | "override";
 
 /**
+ * What to do with an original instance that is running or not tagged `AWSDRS`.
+ */
+export type OriginalChoice = "require" | "prepare" | "newInstance";
+
+/**
+ * What a failback does with a server's original instance in the origin region.
+ */
+export type OriginalUse = "launchInto" | "prepareThenLaunchInto" | "newInstance";
+
+/**
  * An unfinished execution no live process drives.
  */
 export type Orphan = {
@@ -1319,9 +1615,13 @@ id: string,
  */
 plan: string,
 /**
- * `drill` or `recovery`.
+ * `drill`, `recovery` or `reprotect`.
  */
 kind: string,
+/**
+ * `failover` (towards the recovery region) or `failback` (back to the origin region).
+ */
+direction: string,
 /**
  * Status.
  */
@@ -1521,6 +1821,11 @@ apply: { [key in string]: ApplyPlan },
  * Applies that can be undone, newest first.
  */
 undoable: Array<PairApplication>, };
+
+/**
+ * Where a plan is between a disaster and normal again.
+ */
+export type Phase = "protected" | "recovering" | "recovered" | "reprotecting" | "readyToFailBack" | "failingBack" | "failedBack" | "protectingAgain" | "protectedAgain";
 
 /**
  * A step of a wave's runbook, run before its servers launch or after they have. Fields that
@@ -1861,7 +2166,11 @@ rtoTargetMinutes?: number,
 /**
  * The waves, in display order.
  */
-waves: Array<Wave>, };
+waves: Array<Wave>,
+/**
+ * The order a failback runs the waves in (the plan's order when not set).
+ */
+failbackOrder?: FailbackOrder, };
 
 /**
  * A replication error DRS reports for a server.
@@ -2093,6 +2402,48 @@ nextAt?: string,
  * What the last attempt got.
  */
 lastError?: string, };
+
+/**
+ * A server's reversed replication in a reprotect.
+ */
+export type Reversal = {
+/**
+ * The recovery instance whose replication is reversed (in the region the reprotect acts
+ * in).
+ */
+recoveryInstanceId: string,
+/**
+ * Its EC2 instance (how the source server of the other direction is recognised).
+ */
+ec2InstanceId: string,
+/**
+ * `ReverseReplication` was written down (and maybe sent).
+ */
+sent: boolean,
+/**
+ * Its last answer was lost: look for the source server before sending again.
+ */
+uncertain: boolean,
+/**
+ * The source server that replicates it the other way, once found.
+ */
+sourceServerId?: string,
+/**
+ * Its replication state as last read (`INITIAL_SYNC`, `CONTINUOUS`, …).
+ */
+state?: string,
+/**
+ * How far the initial sync is (0–100).
+ */
+syncPercent?: number,
+/**
+ * Its lag, in seconds, once replicating continuously.
+ */
+lagSeconds?: number,
+/**
+ * When it was last read (RFC 3339).
+ */
+readAt?: string, };
 
 /**
  * One revision of a plan.
@@ -2503,7 +2854,20 @@ retry?: Retry,
  * Its group's post-launch actions and how they ran: a launched server counts as recovered
  * once its required actions succeeded.
  */
-actions?: Array<ActionRun>, };
+actions?: Array<ActionRun>,
+/**
+ * A reprotect: its reversed replication.
+ */
+reversal?: Reversal,
+/**
+ * A failback: the way back before its launch.
+ */
+drain?: Drain,
+/**
+ * A failback: the source server (recovery region) it replicated from before, by which
+ * the lifecycle follows one server there and back.
+ */
+originalSourceServerId?: string, };
 
 /**
  * Where a server is.
@@ -2667,6 +3031,20 @@ architecture?: string,
  * `FAILOVER` or `FAILBACK`.
  */
 replicationDirection: string | null,
+/**
+ * The source server of the opposite replication direction (after a reversed
+ * replication): for a server replicating towards the recovery region, the one that
+ * replicates its recovery instance back; for a failback server, the original.
+ */
+reversedSourceServerId?: string,
+/**
+ * The recovery instance DRS associates with it.
+ */
+recoveryInstanceId?: string,
+/**
+ * How far its initial sync is (0–100), while one runs.
+ */
+initialSyncPercent?: number,
 /**
  * Tags on the source server.
  */

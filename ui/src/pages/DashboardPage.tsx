@@ -13,7 +13,7 @@ import { backend } from "../backend";
 import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { BackgroundProblems } from "../components/Support";
-import { formatTime } from "./format";
+import { formatTime, executionLabel } from "./format";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
 import { formatLag } from "./InventoryPage";
 import { ReadinessStatus } from "./ReadinessPage";
@@ -186,7 +186,7 @@ export function DashboardPage() {
               ),
             },
             { id: "plan", header: "Plan", cell: (e) => e.plan },
-            { id: "kind", header: "Kind", cell: (e) => (e.kind === "drill" ? "Drill" : "Recovery") },
+            { id: "kind", header: "Kind", cell: (e) => executionLabel(e.kind, e.direction) },
             { id: "status", header: "Status", cell: (e) => <ExecutionStatusIndicator status={e.status} /> },
             { id: "started", header: "Started", cell: (e) => formatTime(e.startedAt) },
           ]}

@@ -23,7 +23,7 @@ import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
 import type { BackendError, Driver, Execution, ExecutionDetail, Retry, RtoMeasure, ServerRun, StepStatus, WaveRun } from "../types";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
-import { clock, formatTime } from "./format";
+import { clock, executionLabel, formatTime } from "./format";
 import "./execution-view.css";
 
 const FINAL = ["completed", "failed", "cancelled"];
@@ -109,7 +109,38 @@ export function summaryLine(e: Execution, now: number): string {
   const c = counts(e);
   const elapsed = (executionNow(e, now) - ms(e.startedAt)) / 1000;
   const rto = e.rtoTargetMinutes ? ` of ${e.rtoTargetMinutes} min RTO` : "";
-  return `${e.kind === "drill" ? "Drill" : "Recovery"} of ${e.plan} · ${c.launched}/${c.total} launched · ${c.failed} failed · ${clock(elapsed)} elapsed${rto}`;
+  const verb = e.kind === "reprotect" ? "replicating" : "launched";
+  return `${executionLabel(e.kind, e.direction)} of ${e.plan} · ${c.launched}/${c.total} ${verb} · ${c.failed} failed · ${clock(elapsed)} elapsed${rto}`;
+}
+
+/** A reprotect's server: the source server of the other direction and its progress. */
+function ReversalCell({ s }: { s: ServerRun }) {
+  const r = s.reversal;
+  if (!r) return <>—</>;
+  if (!r.sourceServerId) return <StatusIndicator type={r.sent ? "in-progress" : "pending"}>{r.sent ? "ReverseReplication sent" : "not started"}</StatusIndicator>;
+  const what =
+    r.state === "CONTINUOUS"
+      ? `replicating, lag ${clock(r.lagSeconds ?? 0)}`
+      : r.state === "INITIAL_SYNC" && r.syncPercent != null
+        ? `initial sync ${r.syncPercent}%`
+        : (r.state ?? "starting").toLowerCase().replace(/_/g, " ");
+  return (
+    <StatusIndicator type={r.state === "CONTINUOUS" ? "success" : "in-progress"}>
+      {r.sourceServerId}: {what}
+    </StatusIndicator>
+  );
+}
+
+/** A failback's server on its way back, in words. */
+export function drainText(s: ServerRun): string {
+  const d = s.drain;
+  if (!d) return "—";
+  if (d.done) return d.originalUse === "newInstance" ? "ready: a new instance" : `ready: into ${d.originalInstanceId ?? "the original"}`;
+  if (!d.stopSent) return d.originalUse === "prepareThenLaunchInto" && !d.originalPrepareSent ? "preparing the original" : "waiting for its wave";
+  if (!d.stopped) return "stopping its recovery instance";
+  if (d.originalUse === "prepareThenLaunchInto" && !d.originalReady) return "stopping and tagging the original";
+  if (!d.launchSet) return "setting launch-into";
+  return `waiting for lag ≤ ${clock(d.maxLagSeconds)} (now ${d.lagSeconds != null ? clock(d.lagSeconds) : "unknown"})`;
 }
 
 const barClass = (status: string) => `bar bar-${status}`;
@@ -337,7 +368,7 @@ export function ExecutionView() {
               </SpaceBetween>
             }
           >
-            {e.kind === "drill" ? "Drill" : "Recovery"}: {e.plan}
+            {executionLabel(e.kind, e.direction)}: {e.plan}
           </Header>
         }
       >
@@ -501,6 +532,18 @@ export function ExecutionView() {
               { id: "name", header: "Server", cell: (s) => s.name, sortingField: "name" },
               { id: "wave", header: "Wave", cell: (s) => s.wave, sortingField: "wave" },
               { id: "status", header: "Status", cell: (s) => <ExecutionStatusIndicator status={s.status} />, sortingField: "status" },
+              ...(e.kind === "reprotect"
+                ? [
+                    {
+                      id: "replication",
+                      header: e.direction === "failback" ? "Replicates back as" : "Protected by",
+                      cell: (s: (typeof servers)[number]) => <ReversalCell s={s} />,
+                    },
+                  ]
+                : []),
+              ...(e.direction === "failback" && e.kind === "recovery"
+                ? [{ id: "drain", header: "Way back", cell: (s: (typeof servers)[number]) => drainText(s) }]
+                : []),
               { id: "ri", header: "Recovery instance", cell: (s) => s.recoveryInstanceId ?? "—" },
               { id: "ec2", header: "EC2 instance", cell: (s) => s.ec2InstanceId ?? "—" },
               { id: "launched", header: "Launched", cell: (s) => (s.status === "launched" && s.endedAt ? formatTime(s.endedAt) : "—") },

@@ -22,7 +22,7 @@ import { backend, toBackendError } from "../backend";
 import { EmptyState, ErrorState } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import type { ExecutionKind, ExecutionSummary } from "../types";
-import { clock, formatTime } from "./format";
+import { clock, executionLabel, formatTime } from "./format";
 
 /** A status word as an indicator. */
 export function ExecutionStatusIndicator({ status }: { status: string }) {
@@ -204,7 +204,7 @@ export function ExecutionsPage() {
             ),
           },
           { id: "plan", header: "Plan", cell: (e) => e.plan, sortingField: "plan" },
-          { id: "kind", header: "Kind", cell: (e) => (e.kind === "drill" ? "Drill" : "Recovery"), sortingField: "kind" },
+          { id: "kind", header: "Kind", cell: (e) => executionLabel(e.kind, e.direction), sortingField: "kind" },
           { id: "status", header: "Status", cell: (e) => <ExecutionStatusIndicator status={e.status} />, sortingField: "status" },
           { id: "started", header: "Started", cell: (e) => formatTime(e.startedAt), sortingField: "startedAt" },
           { id: "ended", header: "Ended", cell: (e) => (e.endedAt ? formatTime(e.endedAt) : "—") },

@@ -113,6 +113,9 @@ export function PlansPage() {
                 <Button disabled={!current} onClick={() => current && navigate(`/plans/readiness/${encodeURIComponent(current.name)}`)} data-testid="plan-readiness">
                   Readiness
                 </Button>
+                <Button disabled={!current} onClick={() => current && navigate(`/plans/lifecycle/${encodeURIComponent(current.name)}`)} data-testid="plan-lifecycle">
+                  Failback
+                </Button>
                 <ButtonDropdown
                   disabled={!current}
                   items={[

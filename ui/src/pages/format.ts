@@ -13,3 +13,11 @@ export function clock(seconds: number): string {
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
+
+/** What an execution is, in words: Drill, Recovery, Failback drill, Failback, Reprotect or Protect again. */
+export function executionLabel(kind: string, direction?: string): string {
+  const back = direction === "failback";
+  if (kind === "reprotect") return back ? "Reprotect" : "Protect again";
+  if (kind === "drill") return back ? "Failback drill" : "Drill";
+  return back ? "Failback" : "Recovery";
+}

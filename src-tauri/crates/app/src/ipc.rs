@@ -194,6 +194,11 @@ mod typescript {
         v.visit::<TargetSync>();
         v.visit::<TagSchedule>();
         v.visit::<TagScheduleState>();
+        // Failback (commands/failback.rs).
+        v.visit::<drs_core::failback::Lifecycle>();
+        v.visit::<drs_core::failback::FailbackReadiness>();
+        v.visit::<drs_core::failback::OriginalChoice>();
+        v.visit::<crate::failback::FailbackCleanup>();
         // Support (commands/app.rs).
         v.visit::<DiagnosticsText>();
         v.visit::<BackgroundProblem>();
