@@ -256,6 +256,15 @@ impl Session<'_> {
             { "type": "keyDown", "value": "\u{E00C}" }, { "type": "keyUp", "value": "\u{E00C}" } ] }] })));
     }
 
+    /// Picks an option of a (single) select; it closes by itself.
+    fn select(&self, select: &str, option: &str) {
+        self.click(&self.css(&format!("[data-testid='{select}'] button")));
+        self.click(&self.find(
+            "xpath",
+            &format!("//*[@data-testid='{select}']//*[@role='option']//*[normalize-space(text())='{option}']"),
+        ));
+    }
+
     fn wait_for_text(&self, text: &str) {
         self.find("xpath", &format!("//*[contains(normalize-space(.), '{text}') and not(*[contains(normalize-space(.), '{text}')])]"));
     }
@@ -623,4 +632,105 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         ])
     );
     assert_eq!(v["problems"], json!([]));
+}
+
+/// The way home in the window, on the built-in sandbox: a recovery of a small plan started
+/// from the Executions page, then the plan's Failback page walks reprotect, failback readiness
+/// (originals prepared, as chosen) and a failback confirmed by name, each followed live.
+#[test]
+fn the_way_home_walks_recover_reprotect_and_failback() {
+    if std::env::var("DRS_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set DRS_E2E=1 with Xvfb and tauri-driver available (the README's test command does)");
+        return;
+    }
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let plan = tmp.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {name: homecoming}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - {name: data, groups: [retail-db]}
+    - {name: web, groups: [retail-web], dependsOn: [data]}
+",
+    )
+    .unwrap();
+    let imported = Command::new(&app)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["plan", "import"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let driver = Driver::start(&data);
+    let s = driver.session(&app);
+    // A real recovery, confirmed by the plan's name.
+    s.click(&s.text("Executions"));
+    s.click(&s.css("[data-testid='new-execution']"));
+    s.select("start-plan", "homecoming");
+    s.click(&s.text("Recovery (failover)"));
+    s.type_into(&s.css("[data-testid='confirm-plan'] input"), "homecoming");
+    s.click(&s.text("Start even if readiness finds blockers (recorded in the audit log)"));
+    s.click(&s.css("[data-testid='start-execution']"));
+    s.wait_for_text("16/16 launched");
+    // The plan's way home.
+    s.click(&s.text("Recovery plans"));
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.wait_for_text("Where the plan is: recovered");
+    s.screenshot("21-lifecycle-recovered");
+    s.click(&s.css("[data-testid='start-reprotect']"));
+    s.wait_for_text("Reprotect: homecoming");
+    s.wait_for_text("16/16 replicating");
+    s.screenshot("22-reprotect-live");
+    s.click(&s.text("Recovery plans"));
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.wait_for_text("Where the plan is: ready to fail back");
+    s.click(&s.css("[data-testid='failback-check']"));
+    s.wait_for_text("Not ready: 16 blocker(s)");
+    s.click(&s.text("Prepare them"));
+    s.wait_for_text("Ready to fail back, 16 warning(s)");
+    s.screenshot("23-failback-readiness");
+    s.click(&s.css("[data-testid='failback-start']"));
+    s.type_into(&s.css("[data-testid='failback-typed'] input"), "homecoming");
+    s.click(&s.css("[data-testid='failback-confirm']"));
+    s.wait_for_text("Failback: homecoming");
+    s.wait_for_text("16/16 launched");
+    s.screenshot("24-failback-done");
+    s.click(&s.text("Recovery plans"));
+    s.click(&s.find(
+        "xpath",
+        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
+    ));
+    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.wait_for_text("Where the plan is: failed back, not yet protected again");
+    s.css("[data-testid='start-reprotect']");
+    s.screenshot("25-lifecycle-failed-back");
+    s.close();
+    // The store agrees: each server back in its original instance.
+    let out = Command::new(&app)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--json", "plan", "status", "homecoming"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["phase"], "failedBack", "{v}");
 }

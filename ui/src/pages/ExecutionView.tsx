@@ -108,7 +108,7 @@ export function driverText(d: Driver | undefined, here: boolean): string {
 export function summaryLine(e: Execution, now: number): string {
   const c = counts(e);
   const elapsed = (executionNow(e, now) - ms(e.startedAt)) / 1000;
-  const rto = e.rtoTargetMinutes ? ` of ${e.rtoTargetMinutes} min RTO` : "";
+  const rto = e.rtoTargetMinutes && e.kind !== "reprotect" ? ` of ${e.rtoTargetMinutes} min RTO` : "";
   const verb = e.kind === "reprotect" ? "replicating" : "launched";
   return `${executionLabel(e.kind, e.direction)} of ${e.plan} · ${c.launched}/${c.total} ${verb} · ${c.failed} failed · ${clock(elapsed)} elapsed${rto}`;
 }
@@ -325,6 +325,7 @@ export function ExecutionView() {
 
   const c = counts(e);
   const final = FINAL.includes(e.status);
+  const reprotect = e.kind === "reprotect";
   const waiting = e.waves.filter((w) => w.status === "waitingApproval");
   const waitingSteps = e.waves.flatMap((w) => (w.steps ?? []).filter((s) => s.status === "waiting").map((s) => ({ wave: w.name, step: s })));
   const steps = e.waves.flatMap((w) => (w.steps ?? []).map((s) => ({ wave: w.name, step: s })));
@@ -379,8 +380,8 @@ export function ExecutionView() {
               <ExecutionStatusIndicator status={e.status} />
               <ColumnLayout columns={3} variant="text-grid">
                 <div data-testid="recovery-time">
-                  <Box variant="awsui-key-label">Recovery time</Box>
-                  {recoveryTime(detail?.rto)}
+                  <Box variant="awsui-key-label">{reprotect ? "Initial sync" : "Recovery time"}</Box>
+                  {reprotect ? (detail?.rto?.measuredSeconds != null ? `every server in sync after ${clock(detail.rto.measuredSeconds)}` : "in progress") : recoveryTime(detail?.rto)}
                 </div>
                 <div data-testid="driver">
                   <Box variant="awsui-key-label">Driven by</Box>
@@ -391,7 +392,7 @@ export function ExecutionView() {
                   {identities.length ? identities.map(([t, arn]) => <div key={t}>{`${arn} (${t})`}</div>) : "unknown"}
                 </div>
               </ColumnLayout>
-              <ProgressBar value={c.total ? ((c.launched + c.failed) / c.total) * 100 : 0} description={`${c.launching} launching`} />
+              <ProgressBar value={c.total ? ((c.launched + c.failed) / c.total) * 100 : 0} description={reprotect ? `${c.launching} syncing` : `${c.launching} launching`} />
             </SpaceBetween>
           </Container>
           {waiting.map((w) => (
@@ -512,7 +513,7 @@ export function ExecutionView() {
             columnDefinitions={[
               { id: "name", header: "Wave", cell: (w) => w.name },
               { id: "status", header: "Status", cell: (w) => <ExecutionStatusIndicator status={w.status} /> },
-              { id: "servers", header: "Launched", cell: (w) => `${w.servers.filter((s) => s.status === "launched").length}/${w.servers.length}` },
+              { id: "servers", header: reprotect ? "In sync" : "Launched", cell: (w) => `${w.servers.filter((s) => s.status === "launched").length}/${w.servers.length}` },
               { id: "elapsed", header: "Elapsed (wave RTO)", cell: (w) => waveElapsed(w, now) },
               { id: "timeout", header: "Timeout", cell: (w) => (w.timeoutMinutes ? `${w.timeoutMinutes} min` : "—") },
               { id: "approval", header: "Approval", cell: (w) => (w.approvalRequired ? w.approvedBy ?? "required" : "—") },
@@ -546,7 +547,7 @@ export function ExecutionView() {
                 : []),
               { id: "ri", header: "Recovery instance", cell: (s) => s.recoveryInstanceId ?? "—" },
               { id: "ec2", header: "EC2 instance", cell: (s) => s.ec2InstanceId ?? "—" },
-              { id: "launched", header: "Launched", cell: (s) => (s.status === "launched" && s.endedAt ? formatTime(s.endedAt) : "—") },
+              { id: "launched", header: reprotect ? "In sync since" : "Launched", cell: (s) => (s.status === "launched" && s.endedAt ? formatTime(s.endedAt) : "—") },
               {
                 id: "rto",
                 header: "Recovery time",
