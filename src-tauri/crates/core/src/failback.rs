@@ -879,3 +879,433 @@ pub fn lifecycle(plan: &str, rows: &[ExecutionRow], cleaned_up_at: Option<&str>)
         cleaned_up_at: cleaned.map(str::to_string),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::execution::{ServerRun, WaveRun};
+    use crate::plan::FailurePolicy;
+
+    fn row(id: &str, kind: &str, dir: &str, status: &str, at: &str) -> ExecutionRow {
+        (
+            id.into(),
+            kind.into(),
+            dir.into(),
+            status.into(),
+            at.into(),
+            (status != "running").then(|| format!("{at}+")),
+        )
+    }
+
+    #[test]
+    fn the_lifecycle_follows_the_last_real_recovery() {
+        let mut rows = vec![row("d1", "drill", "failover", "completed", "2026-01-01")];
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::Protected);
+        rows.push(row("r1", "recovery", "failover", "running", "2026-02-01"));
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::Recovering);
+        rows[1].3 = "completed".into();
+        rows[1].5 = Some("2026-02-01+".into());
+        let l = lifecycle("p", &rows, None);
+        assert_eq!(l.phase, Phase::Recovered);
+        assert!(l.next.contains("reprotect --plan p"), "{}", l.next);
+        rows.push(row("rp", "reprotect", "failback", "running", "2026-02-02"));
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::Reprotecting);
+        rows[2] = row("rp", "reprotect", "failback", "completed", "2026-02-02");
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::ReadyToFailBack);
+        // A failback drill does not move the plan.
+        rows.push(row("fd", "drill", "failback", "completed", "2026-02-03"));
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::ReadyToFailBack);
+        rows.push(row("fb", "recovery", "failback", "failed", "2026-02-04"));
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::ReadyToFailBack);
+        rows.push(row(
+            "fb2",
+            "recovery",
+            "failback",
+            "completed",
+            "2026-02-05",
+        ));
+        assert_eq!(lifecycle("p", &rows, None).phase, Phase::FailedBack);
+        rows.push(row(
+            "pa",
+            "reprotect",
+            "failover",
+            "completed",
+            "2026-02-06",
+        ));
+        let l = lifecycle("p", &rows, None);
+        assert_eq!(l.phase, Phase::ProtectedAgain);
+        assert_eq!(
+            l.steps.iter().map(|s| s.phase.as_str()).collect::<Vec<_>>(),
+            [
+                "recovery",
+                "reprotect",
+                "failback drill",
+                "failback",
+                "failback",
+                "protect again"
+            ]
+        );
+        // A cleanup before the protect-again ended does not count; one after it does.
+        assert_eq!(
+            lifecycle("p", &rows, Some("2026-02-05")).phase,
+            Phase::ProtectedAgain
+        );
+        let done = lifecycle("p", &rows, Some("2026-02-07"));
+        assert_eq!(done.phase, Phase::Protected);
+        assert_eq!(done.cleaned_up_at.as_deref(), Some("2026-02-07"));
+        // A new recovery starts a new lifecycle.
+        rows.push(row("r2", "recovery", "failover", "completed", "2026-03-01"));
+        let l = lifecycle("p", &rows, Some("2026-02-07"));
+        assert_eq!(l.phase, Phase::Recovered);
+        assert_eq!(l.steps.len(), 1);
+    }
+
+    fn server(id: &str, origin: Option<&str>, os: &str) -> SourceServer {
+        SourceServer {
+            id: id.into(),
+            origin_instance_id: origin.map(str::to_string),
+            os: Some(os.into()),
+            architecture: Some("x86_64".into()),
+            ..Default::default()
+        }
+    }
+
+    fn back(id: &str, from: &str, state: ReplicationState, lag: u64) -> SourceServer {
+        SourceServer {
+            id: id.into(),
+            origin_instance_id: Some(from.into()),
+            replication_direction: Some("FAILBACK".into()),
+            replication_state: Some(state),
+            lag_seconds: Some(lag),
+            initial_sync_percent: Some(40),
+            architecture: Some("x86_64".into()),
+            os: Some("Linux".into()),
+            ..Default::default()
+        }
+    }
+
+    fn instance(id: &str, state: InstanceState, tagged: bool, boot: &str) -> Ec2Instance {
+        let mut tags = BTreeMap::new();
+        if tagged {
+            tags.insert(AWSDRS_TAG.0.to_string(), AWSDRS_TAG.1.to_string());
+        }
+        Ec2Instance {
+            id: id.into(),
+            target: "t".into(),
+            region: "us-east-1".into(),
+            name: None,
+            state,
+            instance_type: None,
+            private_ip: Some("10.1.1.1".into()),
+            subnet_id: None,
+            architecture: Some("x86_64".into()),
+            platform: Some("Linux/UNIX".into()),
+            root_device_type: Some("ebs".into()),
+            boot_mode: Some(boot.into()),
+            tags,
+            launch_time: None,
+        }
+    }
+
+    fn recovered(name: &str, n: u32) -> Recovered {
+        Recovered {
+            name: name.into(),
+            target: "t".into(),
+            group: "g".into(),
+            wave: "w".into(),
+            source_server_id: format!("s-{n}"),
+            recovery_instance_id: format!("i-r{n}"),
+            ec2_instance_id: format!("i-r{n}"),
+            failback_source_server_id: None,
+        }
+    }
+
+    #[test]
+    fn readiness_judges_each_server_and_its_original_as_the_user_chose() {
+        let rec = [
+            recovered("ok", 1),
+            recovered("running", 2),
+            recovered("gone", 3),
+            recovered("syncing", 4),
+            recovered("uefi", 5),
+            recovered("never", 6),
+        ];
+        let forward: Vec<SourceServer> = (1..=6)
+            .map(|n| server(&format!("s-{n}"), Some(&format!("i-o{n}")), "Linux"))
+            .collect();
+        let failback = [
+            back("s-b1", "i-r1", ReplicationState::Continuous, 3),
+            back("s-b2", "i-r2", ReplicationState::Continuous, 900),
+            back("s-b3", "i-r3", ReplicationState::Continuous, 3),
+            back("s-b4", "i-r4", ReplicationState::InitialSync, 0),
+            back("s-b5", "i-r5", ReplicationState::Continuous, 3),
+        ];
+        let originals = [
+            instance("i-o1", InstanceState::Stopped, true, "legacy-bios"),
+            instance("i-o2", InstanceState::Running, false, "legacy-bios"),
+            instance("i-o3", InstanceState::Terminated, true, "legacy-bios"),
+            instance("i-o4", InstanceState::Stopped, true, "legacy-bios"),
+            instance("i-o5", InstanceState::Stopped, true, "uefi"),
+            instance("i-o6", InstanceState::Stopped, true, "legacy-bios"),
+        ];
+        let t = Thresholds::default();
+        let r = assess(
+            "p",
+            "exec-r",
+            None,
+            &rec,
+            &forward,
+            &failback,
+            &originals,
+            &[],
+            &t,
+            OriginalChoice::Require,
+            "now",
+        );
+        let by = |name: &str| r.servers.iter().find(|s| s.name == name).unwrap();
+        let checks = |name: &str| {
+            r.findings
+                .iter()
+                .filter(|f| f.server_name.as_deref() == Some(name))
+                .map(|f| (f.check.as_str(), f.severity))
+                .collect::<Vec<_>>()
+        };
+        assert!(by("ok").ready);
+        assert_eq!(by("ok").original_use, OriginalUse::LaunchInto);
+        assert_eq!(checks("ok"), []);
+        assert!(!by("running").ready);
+        assert_eq!(
+            checks("running"),
+            [
+                ("failback.lag", Severity::Warning),
+                ("failback.originalRunning", Severity::Blocker)
+            ]
+        );
+        assert!(
+            by("gone").ready,
+            "a gone original is said plainly, not a blocker"
+        );
+        assert_eq!(by("gone").original_use, OriginalUse::NewInstance);
+        assert_eq!(
+            checks("gone"),
+            [("failback.originalGone", Severity::Warning)]
+        );
+        assert!(!by("syncing").ready);
+        let sync = r
+            .findings
+            .iter()
+            .find(|f| f.check == "failback.notInSync")
+            .unwrap();
+        assert!(
+            sync.message.contains("initial sync (40% copied)"),
+            "{}",
+            sync.message
+        );
+        assert_eq!(
+            checks("uefi"),
+            [("failback.originalUnfit", Severity::Blocker)]
+        );
+        assert_eq!(
+            checks("never"),
+            [("failback.notReplicating", Severity::Blocker)]
+        );
+        assert!(!r.ready);
+        assert_eq!(r.blockers, 4);
+
+        // Chosen: prepare the running one; launch new instances where the original is unfit.
+        let prepared = assess(
+            "p",
+            "exec-r",
+            None,
+            &rec,
+            &forward,
+            &failback,
+            &originals,
+            &[],
+            &t,
+            OriginalChoice::Prepare,
+            "now",
+        );
+        let running = prepared
+            .servers
+            .iter()
+            .find(|s| s.name == "running")
+            .unwrap();
+        assert!(running.ready);
+        assert_eq!(running.original_use, OriginalUse::PrepareThenLaunchInto);
+        let fresh = assess(
+            "p",
+            "exec-r",
+            None,
+            &rec,
+            &forward,
+            &failback,
+            &originals,
+            &[],
+            &t,
+            OriginalChoice::NewInstance,
+            "now",
+        );
+        let uefi = fresh.servers.iter().find(|s| s.name == "uefi").unwrap();
+        assert!(uefi.ready);
+        assert_eq!(uefi.original_use, OriginalUse::NewInstance);
+    }
+
+    fn exec_with(waves: &[(&str, &[&str], &[&str])]) -> Execution {
+        let mut x = Execution {
+            id: "e".into(),
+            plan: "p".into(),
+            plan_revision: 1,
+            kind: ExecutionKind::Recovery,
+            direction: Direction::Failover,
+            started_by: "me".into(),
+            identities: BTreeMap::new(),
+            started_at: "now".into(),
+            ended_at: None,
+            status: ExecutionStatus::Completed,
+            rto_target_minutes: None,
+            auto_cleanup: false,
+            waves: Vec::new(),
+            batches: Vec::new(),
+            suspended: Vec::new(),
+            isolated: Vec::new(),
+            cleanup: Default::default(),
+            gaps: Vec::new(),
+            last_tick_at: None,
+            failure: None,
+            index: Default::default(),
+        };
+        for (name, deps, servers) in waves {
+            x.waves.push(WaveRun {
+                name: name.to_string(),
+                depends_on: deps.iter().map(|d| d.to_string()).collect(),
+                approval_required: false,
+                approved_by: None,
+                timeout_minutes: None,
+                timed_out: false,
+                on_failure: FailurePolicy::Stop,
+                status: WaveStatus::Completed,
+                started_at: None,
+                ended_at: None,
+                servers: servers
+                    .iter()
+                    .map(|s| {
+                        let mut r = ServerRun::new(s, s, "g", "t");
+                        r.status = ServerStatus::Launched;
+                        r.recovery_instance_id = Some(format!("i-{s}"));
+                        r.ec2_instance_id = Some(format!("i-{s}"));
+                        r
+                    })
+                    .collect(),
+                steps: Vec::new(),
+            });
+        }
+        x
+    }
+
+    #[test]
+    fn a_failback_runs_the_ready_servers_in_the_order_chosen() {
+        let forward = exec_with(&[
+            ("data", &[], &["s-1", "s-2"]),
+            ("app", &["data"], &["s-3"]),
+            ("web", &["app"], &["s-4"]),
+        ]);
+        let line = |src: &str, back: Option<&str>, ready: bool| FailbackServer {
+            name: src.into(),
+            target: "t".into(),
+            group: "g".into(),
+            wave: String::new(),
+            source_server_id: src.into(),
+            recovery_instance_id: Some(format!("i-{src}")),
+            recovery_ec2_instance_id: Some(format!("i-{src}")),
+            failback_source_server_id: back.map(str::to_string),
+            replication_state: None,
+            sync_percent: None,
+            lag_seconds: None,
+            original_instance_id: Some(format!("i-o{src}")),
+            original_state: None,
+            original_private_ip: None,
+            original_use: OriginalUse::LaunchInto,
+            ready,
+        };
+        let r = FailbackReadiness {
+            plan: "p".into(),
+            checked_at: "now".into(),
+            recovery_execution: "e".into(),
+            reprotect_execution: None,
+            ready: false,
+            blockers: 1,
+            warnings: 0,
+            servers: vec![
+                line("s-1", Some("s-b1"), true),
+                line("s-2", Some("s-b2"), false),
+                line("s-3", None, false),
+                line("s-4", Some("s-b4"), true),
+            ],
+            findings: Vec::new(),
+        };
+        let fb = failback_execution(forward.clone(), &r, FailbackOrder::Reverse, 60, false);
+        assert_eq!(fb.direction, Direction::Failback);
+        assert_eq!(fb.kind, ExecutionKind::Recovery);
+        // The app wave had no ready server: dropped, and nothing waits for it.
+        let names: Vec<&str> = fb.waves.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["web", "data"]);
+        assert!(fb.waves.iter().all(|w| w.depends_on.is_empty()));
+        let ids: Vec<&str> = fb.servers().map(|s| s.source_server_id.as_str()).collect();
+        assert_eq!(ids, ["s-b4", "s-b1"]);
+        let s = fb.server("s-b1").unwrap();
+        assert_eq!(s.original_source_server_id.as_deref(), Some("s-1"));
+        let d = s.drain.as_ref().unwrap();
+        assert_eq!(d.recovery_ec2_instance_id.as_deref(), Some("i-s-1"));
+        assert_eq!(d.original_instance_id.as_deref(), Some("i-os-1"));
+        assert_eq!(d.max_lag_seconds, 60);
+        // A drill has no way back to prepare: nothing is stopped in the recovery region.
+        let drill = failback_execution(forward, &r, FailbackOrder::Plan, 60, true);
+        assert_eq!(drill.kind, ExecutionKind::Drill);
+        assert!(drill.servers().all(|s| s.drain.is_none()));
+        assert_eq!(drill.waves[0].name, "data");
+    }
+
+    #[test]
+    fn reversed_waves_wait_for_the_waves_that_depended_on_them() {
+        let mut e = exec_with(&[
+            ("a", &[], &["1"]),
+            ("b", &["a"], &["2"]),
+            ("c", &["a"], &["3"]),
+            ("d", &["b", "c"], &["4"]),
+        ]);
+        reverse_waves(&mut e);
+        let deps: Vec<(String, Vec<String>)> = e
+            .waves
+            .iter()
+            .map(|w| (w.name.clone(), w.depends_on.clone()))
+            .collect();
+        assert_eq!(
+            deps,
+            [
+                ("d".to_string(), vec![]),
+                ("c".to_string(), vec!["d".to_string()]),
+                ("b".to_string(), vec!["d".to_string()]),
+                ("a".to_string(), vec!["b".to_string(), "c".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reprotect_takes_the_launched_servers_of_its_template() {
+        let mut rec = exec_with(&[("data", &[], &["s-1", "s-2"]), ("web", &["data"], &["s-3"])]);
+        rec.waves[1].servers[0].status = ServerStatus::Failed;
+        rec.waves[1].servers[0].recovery_instance_id = None;
+        let r = reprotect_execution("rp", &rec, Direction::Failback, "me", "now");
+        assert_eq!(r.kind, ExecutionKind::Reprotect);
+        assert_eq!(r.waves.len(), 1, "a wave with nothing launched is left out");
+        let s = r.server("s-1").unwrap();
+        assert_eq!(s.status, ServerStatus::Pending);
+        assert_eq!(s.reversal.as_ref().unwrap().ec2_instance_id, "i-s-1");
+        assert!(!r.acts_in_origin());
+        let again = reprotect_execution("pa", &rec, Direction::Failover, "me", "now");
+        assert!(again.acts_in_origin());
+        assert_eq!(again.label(), "Protect again");
+    }
+}
