@@ -305,8 +305,34 @@ def main():
     route53.get_change(Id=change["Id"])
     route53.list_resource_record_sets(HostedZoneId=zone, StartRecordName="model.retail.internal", StartRecordType="A", MaxItems="1")
 
+    # DRS failback: a recovery of one server, replication reversed to the origin region, the
+    # reversed source server read there, its replication stopped; the launch settings template.
+    rec = drs.start_recovery(sourceServers=[{"sourceServerID": ids[0]}], isDrill=False)["job"]
+    deadline = time.time() + 120
+    while drs.describe_jobs(filters={"jobIDs": [rec["jobID"]]})["items"][0]["status"] != "COMPLETED":
+        if time.time() > deadline:
+            print("the sandbox recovery did not complete in 2 minutes", file=sys.stderr)
+            return 2
+        time.sleep(0.5)
+    recovered = [r for r in drs.describe_recovery_instances(filters={"sourceServerIDs": ids[:1]})["items"] if not r["isDrill"]]
+    reversed_arn = drs.reverse_replication(recoveryInstanceID=recovered[0]["recoveryInstanceID"])["reversedDirectionSourceServerArn"]
+    drs_east = session.create_client(
+        "drs", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=PROD_KEY, aws_secret_access_key="anything"
+    )
+    drs_east.meta.events.register("before-parse.drs.*", capture("drs"))
+    drs_east.describe_source_servers(filters={"hardwareId": recovered[0]["ec2InstanceID"]})
+    drs.describe_source_servers(filters={"sourceServerIDs": ids[:1]})
+    drs.describe_recovery_instances(filters={"sourceServerIDs": ids[:1]})
+    drs_east.stop_replication(sourceServerID=reversed_arn.rsplit("/", 1)[1])
+    templates = drs_east.describe_launch_configuration_templates()["items"]
+    drs_east.update_launch_configuration_template(
+        launchConfigurationTemplateID=templates[0]["launchConfigurationTemplateID"], launchIntoSourceInstance=True
+    )
+
     if ec2_ids:
         ec2.describe_instance_status(InstanceIds=ec2_ids)
+    # The drill's instances still there (the recovery above replaced the first server's).
+    ris = [r for r in drs.describe_recovery_instances(filters={"sourceServerIDs": ids})["items"] if r["isDrill"]]
     if ris:
         drs.terminate_recovery_instances(recoveryInstanceIDs=[r["recoveryInstanceID"] for r in ris])
 

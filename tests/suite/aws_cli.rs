@@ -792,6 +792,10 @@ fn every_sandbox_answer_the_app_relies_on_matches_the_service_models() {
         "route53:ChangeResourceRecordSets",
         "route53:GetChange",
         "route53:ListResourceRecordSets",
+        "drs:ReverseReplication",
+        "drs:StopReplication",
+        "drs:DescribeLaunchConfigurationTemplates",
+        "drs:UpdateLaunchConfigurationTemplate",
     ] {
         assert!(
             text.contains(&format!("checked {op} (")),
