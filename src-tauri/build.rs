@@ -88,6 +88,7 @@ fn drs_commands() -> &'static [&'static str] {
         "reprotect_start",
         "failback_start",
         "failback_cleanup",
+        "report_failback",
         "audit_list",
     ]
 }

@@ -145,6 +145,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::failback::reprotect_start,
             commands::failback::failback_start,
             commands::failback::failback_cleanup,
+            commands::report::report_failback,
         ])
 }
 

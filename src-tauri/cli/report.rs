@@ -1,5 +1,6 @@
 //! `drs-orchestrator report readiness --plan NAME --out FILE.pdf` (or `--all`) and
-//! `report drill --execution ID --out FILE.pdf`; `--format csv` writes the server table.
+//! `report drill --execution ID --out FILE.pdf`, `report failback --plan NAME --out FILE.pdf`;
+//! `--format csv` writes the server table.
 
 use super::output::Output;
 use super::{Cx, Failure};
@@ -48,6 +49,19 @@ pub enum ReportCommand {
         /// The execution ID (see `executions list`).
         #[arg(long)]
         execution: String,
+        /// Where to write the report.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// PDF (default) or CSV (the server table).
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: Format,
+    },
+    /// A plan's way home after a real recovery: each phase, each server there and back, the
+    /// cleanup.
+    Failback {
+        /// The recovery plan.
+        #[arg(long)]
+        plan: String,
         /// Where to write the report.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -131,6 +145,17 @@ pub fn run(cmd: &ReportCommand, cx: &Cx) -> Result<u8, Failure> {
         } => {
             check_out(file)?;
             let made = cx.app.execution_report(execution, (*format).into())?;
+            reports::write(&made, file)?;
+            written(out, &made, file, None);
+            Ok(0)
+        }
+        ReportCommand::Failback {
+            plan,
+            out: file,
+            format,
+        } => {
+            check_out(file)?;
+            let made = cx.block_on(cx.app.failback_report(plan, (*format).into()))?;
             reports::write(&made, file)?;
             written(out, &made, file, None);
             Ok(0)

@@ -63,6 +63,21 @@ pub async fn report_readiness(
     })
 }
 
+/// Makes the failback report of `plan` (its way home after a real recovery).
+#[tauri::command]
+pub async fn report_failback(
+    state: State<'_, App>,
+    made: State<'_, MadeReports>,
+    plan: String,
+    format: ReportFormat,
+) -> CmdResult<MadeReport> {
+    let report = state.failback_report(&plan, format).await?;
+    Ok(MadeReport {
+        preview: report.preview.clone(),
+        token: made.keep(report)?,
+    })
+}
+
 /// Makes the report of one execution (a running one is reported as in progress), off the main
 /// thread (a large PDF takes a while and the window stays responsive).
 #[tauri::command]

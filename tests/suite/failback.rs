@@ -8,7 +8,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::common::{aws, aws_in, Cli};
+use crate::common::{self, aws, aws_in, Cli};
 use crate::executions::{finish, get, serve, DrillCli};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -279,21 +279,61 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
         0,
     );
     assert_eq!(prepared["blockers"], 0, "{prepared}");
+    // The readiness report of a recovered plan has its way home.
+    let readiness_pdf = cli.data().join("readiness.pdf");
+    cli.ok(&[
+        "report",
+        "readiness",
+        "--plan",
+        "homecoming",
+        "--out",
+        readiness_pdf.to_str().unwrap(),
+    ]);
+    if let Some(text) = common::pdf_text(&readiness_pdf) {
+        assert!(text.contains("Failback"), "{text}");
+        assert!(text.contains("ready to fail back"), "{text}");
+        assert!(text.contains("Not ready to fail back"), "{text}");
+    }
 
-    // Failback drill: launched in us-east-1 and cleaned up; the recovery region untouched.
-    let drill = drive(
-        &cli,
-        &[
-            "failback",
-            "--plan",
-            "homecoming",
-            "--drill",
-            "--originals",
-            "prepare",
-            "--tick-ms",
-            "150",
-        ],
-        0,
+    // Failback drill, killed with -9 once its first job started, then resumed: launched in
+    // us-east-1 and cleaned up; the recovery region untouched.
+    let before_drill = get(&sandbox.admin("stats"));
+    let mut child = cli.spawn(&[
+        "--json",
+        "failback",
+        "--plan",
+        "homecoming",
+        "--drill",
+        "--originals",
+        "prepare",
+        "--tick-ms",
+        "150",
+    ]);
+    let reprotect_id = newest(&cli);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let did = loop {
+        let n = newest(&cli);
+        if n != reprotect_id {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no failback drill appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    until(&cli, &did, "a job of the failback drill", |e| {
+        e["batches"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["jobId"].is_string()))
+    });
+    let _ = child.child.kill();
+    let _ = child.child.wait();
+    let resumed = cli.run(&["--json", "executions", "resume", &did, "--tick-ms", "150"]);
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let drill = cli.execution(&did);
+    let after_drill = get(&sandbox.admin("stats"));
+    assert_eq!(
+        calls(&after_drill, "drs:StartRecovery") - calls(&before_drill, "drs:StartRecovery"),
+        drill["batches"].as_array().unwrap().len() as u64,
+        "nothing started twice through a kill -9"
     );
     assert_eq!(drill["kind"], "drill");
     assert_eq!(drill["direction"], "failback");
@@ -414,11 +454,39 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     assert_eq!(states, BTreeSet::from(["stopped".to_string()]));
     assert_eq!(status(&cli, "homecoming")["phase"], "failedBack");
 
-    // Protected again: the original source servers replicate from the instances back home.
-    let again = drive(
-        &cli,
-        &["reprotect", "--plan", "homecoming", "--tick-ms", "150"],
-        0,
+    // Protected again, killed with -9 once its calls were written down, then resumed: the
+    // original source servers replicate from the instances back home.
+    let before_again = get(&sandbox.admin("stats"));
+    let mut child = cli.spawn(&[
+        "--json",
+        "reprotect",
+        "--plan",
+        "homecoming",
+        "--tick-ms",
+        "150",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pid = loop {
+        let n = newest(&cli);
+        if n != fid {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no protect-again appeared");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    until(&cli, &pid, "protection sent", |e| {
+        servers(e).iter().any(|s| s["reversal"]["sent"] == true)
+    });
+    let _ = child.child.kill();
+    let _ = child.child.wait();
+    let resumed = cli.run(&["--json", "executions", "resume", &pid, "--tick-ms", "150"]);
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let again = cli.execution(&pid);
+    assert_eq!(
+        calls(&get(&sandbox.admin("stats")), "drs:ReverseReplication")
+            - calls(&before_again, "drs:ReverseReplication"),
+        32,
+        "each failed-back instance protected once, through a kill -9"
     );
     assert_eq!(again["direction"], "failover");
     assert_eq!(again["status"], "completed");
@@ -502,6 +570,51 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     let life = status(&cli, "homecoming");
     assert_eq!(life["phase"], "protected", "{life}");
     assert!(life["cleanedUpAt"].is_string());
+    // The failback report: each server there and back, and what was cleaned up.
+    let report = cli.data().join("failback.pdf");
+    cli.ok(&[
+        "report",
+        "failback",
+        "--plan",
+        "homecoming",
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    // Kept for people to look at, like the window's screenshots.
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    if std::fs::create_dir_all(&artifacts).is_ok() {
+        let _ = std::fs::copy(&report, artifacts.join("failback-report.pdf"));
+    }
+    if let Some(text) = common::pdf_text(&report) {
+        assert!(text.contains("Failback report: homecoming"), "{text}");
+        assert!(text.contains("32 of 32 servers are back"), "{text}");
+        assert!(text.contains("(original)"), "{text}");
+        assert!(
+            text.contains("(new)"),
+            "retail-db-06 came back as a new instance: {text}"
+        );
+        assert!(text.contains("terminated"), "the cleanup: {text}");
+    }
+    let csv = cli.data().join("failback.csv");
+    cli.ok(&[
+        "report",
+        "failback",
+        "--plan",
+        "homecoming",
+        "--out",
+        csv.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(rows.lines().count(), 33, "{rows}");
+    assert_eq!(
+        rows.lines()
+            .filter(|l| l.contains("\"home, protected again\""))
+            .count(),
+        32,
+        "{rows}"
+    );
 
     // A server whose reversed initial sync never ends: a blocker, not a silent wait.
     let queues = recover("queues");

@@ -189,6 +189,7 @@ export const backend = {
     events.onmessage = onState;
     return call<string>("failback_start", { plan, ...options, events });
   },
+  failbackReport: (plan: string, format: ReportFormat) => call<MadeReport>("report_failback", { plan, format }),
   failbackCleanup: (plan: string, keepInstances: boolean, confirm?: string) =>
     call<FailbackCleanup>("failback_cleanup", { plan, keepInstances, confirm }),
 };

@@ -2370,7 +2370,19 @@ total: number,
 /**
  * Cleanup status.
  */
-cleanup: string, };
+cleanup: string, } | { "kind": "failback",
+/**
+ * Plan.
+ */
+plan: string,
+/**
+ * Where the plan is.
+ */
+phase: Phase,
+/**
+ * Executions of its lifecycle.
+ */
+executions: number, };
 
 /**
  * What a request did.

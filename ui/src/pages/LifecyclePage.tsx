@@ -139,6 +139,19 @@ export function LifecyclePage() {
     }
   };
 
+  const report = async () => {
+    setBusy("report");
+    try {
+      const made = await backend.failbackReport(name, "pdf");
+      const path = await backend.saveReport(made.token);
+      if (path) notify("success", `Saved to ${path} (${Math.ceil(made.preview.bytes / 1024)} KiB).`, made.preview.title);
+    } catch (e) {
+      notify("error", toBackendError(e).message, "Failback report not made");
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
   if (life.error) return <ErrorState error={life.error} onRetry={life.reload} />;
   const l = life.data;
   const phase = l?.phase;
@@ -149,9 +162,14 @@ export function LifecyclePage() {
           variant="h1"
           description="After a real recovery: replicate back, rehearse and run the failback, protect the plan again, clean up."
           actions={
-            <Button iconName="refresh" onClick={() => void life.reload()} loading={life.loading}>
-              Refresh
-            </Button>
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button iconName="file" onClick={() => void report()} loading={busy === "report"} data-testid="failback-report">
+                Failback report
+              </Button>
+              <Button iconName="refresh" onClick={() => void life.reload()} loading={life.loading}>
+                Refresh
+              </Button>
+            </SpaceBetween>
           }
         >
           Way home: {name}

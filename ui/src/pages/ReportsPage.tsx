@@ -66,6 +66,18 @@ export function ReportPreviewPanel({ made, onSave, saving }: { made: MadeReport;
 }
 
 function SummaryView({ summary }: { summary: ReportSummary }) {
+  if (summary.kind === "failback") {
+    return (
+      <KeyValuePairs
+        columns={3}
+        items={[
+          { label: "Plan", value: summary.plan },
+          { label: "Where it is", value: summary.phase.replace(/([A-Z])/g, " $1").toLowerCase() },
+          { label: "Executions", value: String(summary.executions) },
+        ]}
+      />
+    );
+  }
   if (summary.kind === "drill") {
     const rto =
       summary.measuredSeconds != null

@@ -712,3 +712,118 @@ impl App {
         Ok(listing)
     }
 }
+
+impl App {
+    /// The failback report of `plan` (PDF, or its server table as CSV): the lifecycle with each
+    /// phase's execution, each server's path there and back, failback readiness while the plan
+    /// has not failed back (read from AWS), and what the cleanup did.
+    pub async fn failback_report(
+        &self,
+        plan: &str,
+        format: crate::reports::ReportFormat,
+    ) -> Result<crate::reports::Made, AppError> {
+        let name = plan.to_string();
+        let (life, executions, cleanup, targets) = self.with_store(move |s| {
+            let (life, _) = lifecycle_of(s, &name)?;
+            let mut executions = BTreeMap::new();
+            for step in &life.steps {
+                executions.insert(step.execution.clone(), s.execution(&step.execution)?);
+            }
+            let cleanup: Vec<String> = s
+                .audit(Some(&name), 200)?
+                .into_iter()
+                .find(|a| a.action == "failback.cleanup")
+                .map(|a| {
+                    let mut lines = vec![format!("{} by {}:", a.at, a.actor)];
+                    lines.extend(
+                        a.detail["results"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|r| r.as_str().map(|t| format!("  {t}"))),
+                    );
+                    lines
+                })
+                .unwrap_or_default();
+            let used: BTreeSet<String> = executions
+                .values()
+                .flat_map(|e: &Execution| e.servers().map(|x| x.target.clone()))
+                .collect();
+            let targets: Vec<String> = s
+                .targets()?
+                .into_iter()
+                .filter(|t| used.contains(&t.name))
+                .map(|t| {
+                    format!(
+                        "{}: {}, {} → {}",
+                        t.name, t.account_id, t.primary_region, t.recovery_region
+                    )
+                })
+                .collect();
+            Ok((life, executions, cleanup, targets))
+        })?;
+        let readiness = if matches!(
+            life.phase,
+            failback::Phase::Recovered
+                | failback::Phase::Reprotecting
+                | failback::Phase::ReadyToFailBack
+        ) {
+            self.failback_readiness(plan, OriginalChoice::Require)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let identity: Vec<String> = executions
+            .values()
+            .flat_map(|e| {
+                e.identities
+                    .iter()
+                    .map(|(t, arn)| format!("{t}: {arn}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let story = drs_report::FailbackStory {
+            lifecycle: life.clone(),
+            executions,
+            cleanup,
+            readiness,
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let bytes = match format {
+            crate::reports::ReportFormat::Pdf => drs_report::failback_pdf(
+                &story,
+                &drs_report::ReportContext {
+                    targets,
+                    identity,
+                    generated_at: now,
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    target_thresholds: vec![],
+                },
+            )
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+            crate::reports::ReportFormat::Csv => drs_report::failback_csv(&story).into_bytes(),
+        };
+        let steps = life.steps.len();
+        Ok(crate::reports::Made {
+            preview: crate::reports::Preview {
+                title: format!("Failback report: {plan}"),
+                file_name: format!(
+                    "failback-{}.{}",
+                    crate::reports::file_safe(plan),
+                    format.extension()
+                ),
+                format,
+                bytes: bytes.len(),
+                summary: crate::reports::Summary::Failback {
+                    plan: plan.to_string(),
+                    phase: life.phase,
+                    executions: steps,
+                },
+            },
+            bytes,
+        })
+    }
+}

@@ -132,6 +132,15 @@ pub enum Summary {
         /// Cleanup status.
         cleanup: String,
     },
+    /// A failback report.
+    Failback {
+        /// Plan.
+        plan: String,
+        /// Where the plan is.
+        phase: drs_core::failback::Phase,
+        /// Executions of its lifecycle.
+        executions: usize,
+    },
 }
 
 /// A report made in memory.
@@ -252,6 +261,14 @@ pub struct Checked {
     pub identity: Vec<String>,
     /// The thresholds of each target covered.
     pub thresholds: Vec<(String, Thresholds)>,
+    /// Recovered plans: where each is on its way home, and its failback readiness.
+    pub failback: BTreeMap<
+        String,
+        (
+            drs_core::failback::Lifecycle,
+            Option<drs_core::failback::FailbackReadiness>,
+        ),
+    >,
 }
 
 /// Checks every plan now (the same check as the Readiness page).
@@ -290,6 +307,7 @@ pub async fn check_readiness(prepared: ReadinessPrepared, sandbox: &EmbeddedSand
         targets: targets.into_iter().collect(),
         identity: identity.into_iter().collect(),
         thresholds,
+        failback: BTreeMap::new(),
     }
 }
 
@@ -327,6 +345,7 @@ pub fn readiness_report(
         .map(|(readiness, drill)| PlanReadiness {
             readiness: readiness.clone(),
             last_drill: drill.clone(),
+            failback: checked.failback.get(&readiness.plan).cloned(),
         })
         .collect();
     let bytes = match format {
@@ -684,6 +703,7 @@ pub async fn run_schedule(
             targets: checked.targets.clone(),
             identity: checked.identity.clone(),
             thresholds: checked.thresholds.clone(),
+            failback: checked.failback.clone(),
         };
         let result = readiness_report(&one, schedule.format, now).and_then(|made| {
             let path = schedule.folder.join(&made.preview.file_name);
@@ -710,8 +730,31 @@ impl crate::App {
         let prepared = self
             .with_store_and_keychain(move |s, keychain| Ok(prepare_readiness(s, keychain, &plans)?))
             .await?;
-        let checked = check_readiness(prepared, self.sandbox()).await;
+        let mut checked = check_readiness(prepared, self.sandbox()).await;
         self.with_store(|s| Ok(save_checks(s, &checked)?))?;
+        // A plan recovered for real gets its way home in the report.
+        let names: Vec<String> = checked.plans.iter().map(|(r, _)| r.plan.clone()).collect();
+        for plan in names {
+            let Ok(life) = self.lifecycle(&plan) else {
+                continue;
+            };
+            if life.phase == drs_core::failback::Phase::Protected {
+                continue;
+            }
+            let fb = if matches!(
+                life.phase,
+                drs_core::failback::Phase::Recovered
+                    | drs_core::failback::Phase::Reprotecting
+                    | drs_core::failback::Phase::ReadyToFailBack
+            ) {
+                self.failback_readiness(&plan, drs_core::failback::OriginalChoice::Require)
+                    .await
+                    .ok()
+            } else {
+                None
+            };
+            checked.failback.insert(plan, (life, fb));
+        }
         let ready = checked.plans.iter().all(|(r, _)| r.ready);
         Ok((
             readiness_report(&checked, format, time::OffsetDateTime::now_utc())?,

@@ -43,6 +43,7 @@ fn main() {
         let plan = PlanReadiness {
             readiness: sample::readiness(servers),
             last_drill: sample::drill(servers, false).ok(),
+            failback: None,
         };
         let (best, median, pdf) = measure(runs, || {
             readiness_pdf(std::slice::from_ref(&plan), &cx, &Thresholds::default())

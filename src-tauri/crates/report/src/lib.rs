@@ -16,11 +16,13 @@
 //! bookmarks and document metadata.
 
 pub mod drill;
+pub mod failback;
 pub mod layout;
 pub mod readiness;
 pub mod sample;
 
 pub use drill::{drill_csv, drill_pdf, JournalLine};
+pub use failback::{failback_csv, failback_pdf, FailbackStory};
 pub use layout::LayoutError;
 pub use readiness::{readiness_csv, readiness_pdf, PlanReadiness};
 

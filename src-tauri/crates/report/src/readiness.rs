@@ -15,6 +15,12 @@ pub struct PlanReadiness {
     pub readiness: Readiness,
     /// The plan's most recent finished drill.
     pub last_drill: Option<Execution>,
+    /// After a real recovery: where the plan is on its way home, and failback readiness while
+    /// it has not failed back.
+    pub failback: Option<(
+        drs_core::failback::Lifecycle,
+        Option<drs_core::failback::FailbackReadiness>,
+    )>,
 }
 
 /// The readiness report as PDF bytes: one plan, or (with several) a cover and an overview of
@@ -622,6 +628,121 @@ fn plan_sections(d: &mut Doc, p: &PlanReadiness, t: &Thresholds, base: u8) {
                     )
                 })
                 .collect::<Vec<_>>(),
+        );
+    }
+
+    if let Some((life, fb)) = &p.failback {
+        failback_section(d, life, fb.as_ref(), base);
+    }
+}
+
+/// A recovered plan's way home: where it is, and what failback readiness found.
+fn failback_section(
+    d: &mut Doc,
+    life: &drs_core::failback::Lifecycle,
+    fb: Option<&drs_core::failback::FailbackReadiness>,
+    base: u8,
+) {
+    d.heading("Failback", base);
+    d.paragraph(
+        &format!(
+            "The plan was recovered for real: it is {}. Next: {}.",
+            life.phase.words(),
+            life.next
+        ),
+        9.0,
+        Weight::Regular,
+        INK,
+    );
+    let Some(fb) = fb else {
+        return;
+    };
+    d.paragraph(
+        &format!(
+            "{}: {} of {} servers ready, {} blocker(s), {} warning(s).",
+            if fb.ready {
+                "Ready to fail back"
+            } else {
+                "Not ready to fail back"
+            },
+            fb.servers.iter().filter(|s| s.ready).count(),
+            fb.servers.len(),
+            fb.blockers,
+            fb.warnings
+        ),
+        10.0,
+        Weight::Bold,
+        if fb.ready { GREEN } else { RED },
+    );
+    d.table(
+        &[
+            col("Server", 80.0),
+            col("Failback source server", 100.0),
+            col("Replication", 90.0),
+            col("Original instance", 110.0),
+            col("Launch", 60.0),
+            col("Ready", 39.0),
+        ],
+        &fb.servers
+            .iter()
+            .map(|s| {
+                let replication = match (s.replication_state.as_deref(), s.sync_percent) {
+                    (Some("INITIAL_SYNC"), Some(p)) => format!("initial sync {p}%"),
+                    (Some(st), _) => match s.lag_seconds {
+                        Some(l) => format!("{st} (lag {})", human_seconds(l)),
+                        None => st.to_string(),
+                    },
+                    (None, _) => "not replicating back".into(),
+                };
+                let row = Row::new(
+                    vec![
+                        s.name.clone(),
+                        s.failback_source_server_id
+                            .clone()
+                            .unwrap_or_else(|| "—".into()),
+                        replication,
+                        s.original_instance_id
+                            .as_ref()
+                            .map(|i| {
+                                format!("{i} ({})", s.original_state.clone().unwrap_or_default())
+                            })
+                            .unwrap_or_else(|| "—".into()),
+                        match s.original_use {
+                            drs_core::execution::OriginalUse::NewInstance => "new instance",
+                            _ => "into original",
+                        }
+                        .into(),
+                        if s.ready { "yes" } else { "no" }.into(),
+                    ],
+                    if s.ready { INK } else { RED },
+                );
+                if s.ready {
+                    row
+                } else {
+                    row.shaded(RED_SHADE)
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
+    for f in fb
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Blocker)
+        .take(20)
+    {
+        d.paragraph(
+            &format!(
+                "BLOCKER {}: {}{}",
+                f.server_name.clone().unwrap_or_default(),
+                f.message,
+                f.remediation
+                    .as_deref()
+                    .map(|r| format!(" — {r}"))
+                    .unwrap_or_default()
+            ),
+            8.5,
+            Weight::Regular,
+            RED,
         );
     }
 }

@@ -89,6 +89,7 @@ fn the_readiness_report_states_the_facts_and_every_page_reads_back() {
     let plan = PlanReadiness {
         readiness: sample::readiness(120),
         last_drill: Some(sample::drill(120, false).unwrap()),
+        failback: None,
     };
     let bytes = readiness_pdf(std::slice::from_ref(&plan), &cx(), &Thresholds::default()).unwrap();
     let Some((text, info, pages)) = read_back(dir.path(), "readiness.pdf", &bytes) else {
@@ -160,10 +161,12 @@ fn every_plan_in_one_report() {
         PlanReadiness {
             readiness: sample::readiness(30),
             last_drill: None,
+            failback: None,
         },
         PlanReadiness {
             readiness: other,
             last_drill: Some(sample::drill(12, true).unwrap()),
+            failback: None,
         },
     ];
     let bytes = readiness_pdf(&plans, &cx(), &Thresholds::default()).unwrap();
@@ -248,6 +251,7 @@ fn a_four_thousand_server_report_completes() {
     let plan = PlanReadiness {
         readiness: sample::readiness(4_000),
         last_drill: Some(sample::drill(4_000, false).unwrap()),
+        failback: None,
     };
     let bytes = readiness_pdf(&[plan], &cx(), &Thresholds::default()).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
