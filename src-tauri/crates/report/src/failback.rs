@@ -46,10 +46,10 @@ fn last<'a>(story: &'a FailbackStory, phase: &str) -> Option<&'a Execution> {
         .and_then(|s| story.executions.get(&s.execution))
 }
 
-fn by_source<'a>(
-    e: Option<&'a Execution>,
+fn by_source(
+    e: Option<&Execution>,
     key: impl Fn(&ServerRun) -> Option<String>,
-) -> BTreeMap<String, &'a ServerRun> {
+) -> BTreeMap<String, &ServerRun> {
     e.map(|e| e.servers().filter_map(|s| key(s).map(|k| (k, s))).collect())
         .unwrap_or_default()
 }
