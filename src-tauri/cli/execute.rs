@@ -165,18 +165,24 @@ impl Reporting {
     fn hear(&self, e: &Execution, event: &Event) {
         let (launched, failed, in_flight, _) = e.counts();
         let total = e.servers().count();
+        // A reprotect launches nothing: its servers replicate, then are in sync.
+        let (done, doing) = if e.kind == ExecutionKind::Reprotect {
+            ("in sync", "syncing")
+        } else {
+            ("launched", "launching")
+        };
         if let Some(bar) = &self.bar {
             bar.set_length(total as u64);
             bar.set_position((launched + failed) as u64);
             bar.set_message(format!(
-                "{} · {launched} launched, {failed} failed, {in_flight} launching",
+                "{} · {launched} {done}, {failed} failed, {in_flight} {doing}",
                 e.status.as_str()
             ));
         }
         if !event.is_routine() {
             let text = event.to_string();
             self.say(
-                format!("{} [{launched}/{total} launched, {failed} failed] {text}", e.id),
+                format!("{} [{launched}/{total} {done}, {failed} failed] {text}", e.id),
                 serde_json::json!({
                     "execution": e.id, "event": text, "status": e.status,
                     "launched": launched, "failed": failed, "launching": in_flight, "servers": total,

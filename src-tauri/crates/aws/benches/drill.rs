@@ -13,7 +13,8 @@
 //! - under **30 % throttling and 5 % 5xx**: 12 drills, how many completed with their cleanup
 //!   verified and how many drill instances were left, and the first-StartRecovery latency;
 //! - the time to **resume** after the engine is dropped mid-wave (as a kill would).
-//! - with `-- steps`: wave steps instead (see `support/steps.rs`).
+//! - with `-- steps`: wave steps instead (see `support/steps.rs`);
+//! - with `-- failback`: reprotect and failback of 40 and 500 servers (`support/failback.rs`).
 //!
 //! Launch configurations are read once before the start, as the readiness check does, and
 //! given to the engine (as the app does); those reads are reported separately.
@@ -22,6 +23,9 @@
 
 #[path = "support/steps.rs"]
 mod steps;
+
+#[path = "support/failback.rs"]
+mod failback_bench;
 
 use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
 use drs_core::cloud::Cloud;
@@ -412,6 +416,11 @@ async fn main() {
     // `--bench steps` measures wave steps instead (benches/support/steps.rs).
     if std::env::args().any(|a| a == "steps") {
         steps::run().await;
+        return;
+    }
+    // `--bench failback` measures reprotect and failback (benches/support/failback.rs).
+    if std::env::args().any(|a| a == "failback") {
+        failback_bench::run_all().await;
         return;
     }
     // `--bench faults` runs only the drills under faults.

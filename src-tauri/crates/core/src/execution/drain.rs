@@ -106,22 +106,19 @@ impl Engine<'_> {
         let prepare = of(Next::PrepareOriginal);
         if may_change && !prepare.is_empty() {
             let mut instances = Vec::new();
-            let mut events = Vec::new();
+            let mut named = Vec::new();
             for id in &prepare {
                 let Some(s) = e.server_mut(id) else { continue };
                 let name = s.name.clone();
                 let Some(d) = s.drain.as_mut() else { continue };
                 d.original_prepare_sent = true;
                 if let Some(i) = d.original_instance_id.clone() {
-                    instances.push((id.clone(), i.clone()));
-                    events.push(Event::PreparingOriginal {
-                        server: name,
-                        instance: i,
-                    });
+                    named.push(format!("{name}: {i}"));
+                    instances.push((id.clone(), i));
                 }
             }
-            for ev in events {
-                self.record(e, ev)?;
+            if !named.is_empty() {
+                self.record(e, Event::PreparingOriginals { servers: named })?;
             }
             let ids: Vec<String> = instances.iter().map(|(_, i)| i.clone()).collect();
             if !ids.is_empty() {
@@ -242,58 +239,103 @@ impl Engine<'_> {
                 }
             }
         }
-        // 4. The failback source server's launch-into: the original, or none.
+        // 4. The failback source server's launch-into: the original, or none. Read
+        // concurrently; the changes written down in one entry, then sent concurrently.
         let set = of(Next::SetLaunchInto);
         if may_change && !set.is_empty() {
-            for id in &set {
-                let Some(s) = e.server(id) else { continue };
-                let name = s.name.clone();
-                let Some(d) = s.drain.clone() else { continue };
-                let wanted = match d.original_use {
-                    OriginalUse::NewInstance => None,
-                    _ => d.original_instance_id.clone(),
-                };
-                let current = match origin.launch_configuration(id).await {
-                    Ok(lc) => lc,
-                    Err(err) => {
-                        self.drain_failed(e, now, id, "reading its launch configuration", &err)?;
-                        continue;
-                    }
-                };
-                if current.launch_into_instance_id == wanted {
-                    if let Some(d) = e.server_mut(id).and_then(|s| s.drain.as_mut()) {
-                        d.launch_set = true;
-                    }
-                    continue;
-                }
-                self.record(
-                    e,
-                    Event::SettingLaunchInto {
-                        server: name,
-                        instance: wanted.clone(),
-                    },
-                )?;
-                let update = match &wanted {
-                    Some(i) => LaunchConfigurationUpdate::launch_into(id, i),
-                    None => LaunchConfigurationUpdate {
-                        source_server_id: id.clone(),
-                        launch_into_instance_id: None,
-                        ..Default::default()
-                    },
-                };
-                match origin.update_launch_configuration(&update).await {
-                    Ok(after) if after.launch_into_instance_id == wanted => {
-                        if let Some(d) = e.server_mut(id).and_then(|s| s.drain.as_mut()) {
+            let wanted: BTreeMap<String, Option<String>> = set
+                .iter()
+                .filter_map(|id| {
+                    let d = e.server(id)?.drain.as_ref()?;
+                    let w = match d.original_use {
+                        OriginalUse::NewInstance => None,
+                        _ => d.original_instance_id.clone(),
+                    };
+                    Some((id.clone(), w))
+                })
+                .collect();
+            let reads = super::concurrently(
+                wanted
+                    .keys()
+                    .map(|id| -> super::Boxed<'static, _> {
+                        let (cloud, id) = (origin.clone(), id.clone());
+                        Box::pin(async move {
+                            let r = cloud.launch_configuration(&id).await;
+                            (id, r)
+                        })
+                    })
+                    .collect(),
+                self.options.read_concurrency,
+            )
+            .await;
+            let mut changes = Vec::new();
+            for (id, r) in reads {
+                let want = wanted.get(&id).cloned().flatten();
+                match r {
+                    Ok(lc) if lc.launch_into_instance_id == want => {
+                        if let Some(d) = e.server_mut(&id).and_then(|s| s.drain.as_mut()) {
                             d.launch_set = true;
                         }
+                        self.read_back.insert(id, lc);
                     }
-                    Ok(_) => {
-                        // Read again on the next tick.
-                        if let Some(s) = e.server_mut(id) {
-                            s.retry.wait(now, LOOK_AGAIN);
+                    Ok(_) => changes.push((id, want)),
+                    Err(err) => {
+                        self.drain_failed(e, now, &id, "reading its launch configuration", &err)?
+                    }
+                }
+            }
+            if !changes.is_empty() {
+                let named: Vec<String> = changes
+                    .iter()
+                    .map(|(id, w)| {
+                        let name = e.server(id).map(|s| s.name.clone()).unwrap_or_default();
+                        match w {
+                            Some(i) => format!("{name} → {i}"),
+                            None => format!("{name} → a new instance"),
+                        }
+                    })
+                    .collect();
+                self.record(e, Event::SettingLaunchInto { servers: named })?;
+                let answers = super::concurrently(
+                    changes
+                        .into_iter()
+                        .map(|(id, w)| -> super::Boxed<'static, _> {
+                            let cloud = origin.clone();
+                            Box::pin(async move {
+                                let update = match &w {
+                                    Some(i) => LaunchConfigurationUpdate::launch_into(&id, i),
+                                    None => LaunchConfigurationUpdate {
+                                        source_server_id: id.clone(),
+                                        launch_into_instance_id: None,
+                                        ..Default::default()
+                                    },
+                                };
+                                let r = cloud.update_launch_configuration(&update).await;
+                                (id, w, r)
+                            })
+                        })
+                        .collect(),
+                    self.options.read_concurrency,
+                )
+                .await;
+                for (id, w, r) in answers {
+                    match r {
+                        Ok(after) if after.launch_into_instance_id == w => {
+                            if let Some(d) = e.server_mut(&id).and_then(|s| s.drain.as_mut()) {
+                                d.launch_set = true;
+                            }
+                            self.read_back.insert(id, after);
+                        }
+                        Ok(_) => {
+                            // Read again on the next tick.
+                            if let Some(s) = e.server_mut(&id) {
+                                s.retry.wait(now, LOOK_AGAIN);
+                            }
+                        }
+                        Err(err) => {
+                            self.drain_failed(e, now, &id, "setting its launch-into", &err)?
                         }
                     }
-                    Err(err) => self.drain_failed(e, now, id, "setting its launch-into", &err)?,
                 }
             }
         }
@@ -302,6 +344,7 @@ impl Engine<'_> {
         if !lag.is_empty() {
             match origin.source_servers().await {
                 Ok(servers) => {
+                    let mut ready = Vec::new();
                     for id in &lag {
                         let found = servers.iter().find(|x| &x.id == id);
                         let Some(s) = e.server_mut(id) else { continue };
@@ -323,17 +366,17 @@ impl Engine<'_> {
                         let under = found.lag_seconds.is_some_and(|l| l <= d.max_lag_seconds);
                         if continuous && under {
                             d.done = true;
-                            let lag_seconds = found.lag_seconds.unwrap_or(0);
-                            self.record(
-                                e,
-                                Event::ReadyToFailBack {
-                                    server: name,
-                                    lag_seconds,
-                                },
-                            )?;
+                            let lag = found.lag_seconds.unwrap_or(0);
+                            ready.push(format!(
+                                "{name} (lag {})",
+                                crate::readiness::human_seconds(lag)
+                            ));
                         } else {
                             s.retry.wait(now, LOOK_AGAIN);
                         }
+                    }
+                    if !ready.is_empty() {
+                        self.record(e, Event::ReadyToFailBack { servers: ready })?;
                     }
                 }
                 Err(err) => {

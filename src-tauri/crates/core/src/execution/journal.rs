@@ -382,17 +382,16 @@ pub enum Event {
         /// Servers.
         servers: Vec<String>,
     },
-    /// A server's recovery instance replicates the other way (answered, or found again).
+    /// Servers' recovery instances replicate the other way (answered, or found again):
+    /// "name → s-…" each.
     Reversed {
-        /// Server.
-        server: String,
-        /// The source server of the other direction.
-        source_server: String,
+        /// Servers with the source server of the other direction.
+        servers: Vec<String>,
     },
-    /// A reversed replication finished its initial sync.
+    /// Reversed replications finished their initial sync.
     InSync {
-        /// Server.
-        server: String,
+        /// Servers.
+        servers: Vec<String>,
     },
     /// Recovery-region instances about to be stopped before their failback (written before
     /// the call).
@@ -400,29 +399,22 @@ pub enum Event {
         /// EC2 instances.
         instances: Vec<String>,
     },
-    /// An original instance about to be tagged and stopped for its failback (written before
-    /// the calls).
-    PreparingOriginal {
-        /// Server.
-        server: String,
-        /// The original instance.
-        instance: String,
+    /// Original instances about to be tagged and stopped for their failback (written before
+    /// the calls): "name: i-…" each.
+    PreparingOriginals {
+        /// Servers with their original instance.
+        servers: Vec<String>,
     },
-    /// A failback source server's launch-into setting about to be set (written before the
-    /// call): the original instance, or none (a new instance).
+    /// Failback source servers' launch-into settings about to be set (written before the
+    /// calls): "name → i-…" (the original instance) or "name → a new instance" each.
     SettingLaunchInto {
-        /// Server.
-        server: String,
-        /// The instance, if any.
-        instance: Option<String>,
+        /// Servers with what they launch into.
+        servers: Vec<String>,
     },
-    /// A server is ready to fail back: its recovery instance stopped, its lag under the
-    /// threshold.
+    /// Servers ready to fail back: recovery instance stopped, lag under the threshold.
     ReadyToFailBack {
-        /// Server.
-        server: String,
-        /// The lag read, in seconds.
-        lag_seconds: u64,
+        /// Servers.
+        servers: Vec<String>,
     },
     /// The execution ended.
     Ended {
@@ -519,15 +511,12 @@ impl std::fmt::Display for Event {
             Self::CleanupVerified => write!(f, "cleanup verified"),
             Self::Abandoned { left } => write!(f, "cleanup and restores abandoned by a person; left: {left}"),
             Self::Reversing { servers } => write!(f, "starting reversed replication: {}", list(servers)),
-            Self::Reversed { server, source_server } => write!(f, "{server} replicates the other way as {source_server}"),
-            Self::InSync { server } => write!(f, "{server}: initial sync done, replicating continuously"),
+            Self::Reversed { servers } => write!(f, "replicating the other way: {}", list(servers)),
+            Self::InSync { servers } => write!(f, "initial sync done, replicating continuously: {}", list(servers)),
             Self::StoppingForFailback { instances } => write!(f, "stopping recovery instance(s) before their failback: {}", list(instances)),
-            Self::PreparingOriginal { server, instance } => write!(f, "{server}: tagging and stopping original instance {instance}"),
-            Self::SettingLaunchInto { server, instance } => match instance {
-                Some(i) => write!(f, "{server}: launch into original instance {i}"),
-                None => write!(f, "{server}: launch a new instance (no original to launch into)"),
-            },
-            Self::ReadyToFailBack { server, lag_seconds } => write!(f, "{server} is ready to fail back (lag {})", crate::readiness::human_seconds(*lag_seconds)),
+            Self::PreparingOriginals { servers } => write!(f, "tagging and stopping original instances: {}", list(servers)),
+            Self::SettingLaunchInto { servers } => write!(f, "setting launch-into for the failback: {}", list(servers)),
+            Self::ReadyToFailBack { servers } => write!(f, "ready to fail back (recovery instance stopped, lag under the threshold): {}", list(servers)),
             Self::Ended { status } => write!(f, "ended ({})", status.as_str()),
         }
     }

@@ -117,6 +117,9 @@ pub struct Engine<'a> {
     next_action_look: BTreeMap<String, OffsetDateTime>,
     planned: Option<Duration>,
     pauses: Option<&'a std::sync::Mutex<Vec<Gap>>>,
+    /// Launch configurations a failback's way back just read or set (AWS's answer), so the
+    /// settings check before the launch need not read them again.
+    read_back: BTreeMap<String, crate::launch::LaunchConfiguration>,
 }
 
 impl<'a> Engine<'a> {
@@ -136,6 +139,7 @@ impl<'a> Engine<'a> {
             next_action_look: BTreeMap::new(),
             planned: None,
             pauses: None,
+            read_back: BTreeMap::new(),
         }
     }
 

@@ -215,7 +215,8 @@ impl Engine<'_> {
             .filter(|s| s.target == target && !s.status.is_final())
             .map(|s| s.source_server_id.clone())
             .collect();
-        let mut events = Vec::new();
+        let mut reversed = Vec::new();
+        let mut in_sync = Vec::new();
         let mut to_send: Vec<(String, String, String)> = Vec::new();
         for id in &ids {
             let Some(s) = e.server_mut(id) else { continue };
@@ -244,15 +245,12 @@ impl Engine<'_> {
                     rev.read_at = Some(at.clone());
                     s.retry.clear();
                     if first {
-                        events.push(Event::Reversed {
-                            server: name.clone(),
-                            source_server: found.id.clone(),
-                        });
+                        reversed.push(format!("{name} → {}", found.id));
                     }
                     if found.replication_state == Some(ReplicationState::Continuous) {
                         s.status = ServerStatus::Launched;
                         s.ended_at = Some(at.clone());
-                        events.push(Event::InSync { server: name });
+                        in_sync.push(name);
                     } else {
                         if s.started_at.is_none() {
                             s.started_at = Some(at.clone());
@@ -273,8 +271,12 @@ impl Engine<'_> {
                 }
             }
         }
-        for ev in events {
-            self.record(e, ev)?;
+        // One journal write per kind of news, whatever the number of servers.
+        if !reversed.is_empty() {
+            self.record(e, Event::Reversed { servers: reversed })?;
+        }
+        if !in_sync.is_empty() {
+            self.record(e, Event::InSync { servers: in_sync })?;
         }
         if to_send.is_empty() {
             return Ok(false);
@@ -313,6 +315,7 @@ impl Engine<'_> {
             .into_iter()
             .map(|(id, name, _)| (id, name))
             .collect();
+        let mut answered = Vec::new();
         for (id, r) in answers {
             let name = names.get(&id).cloned().unwrap_or_default();
             let Some(s) = e.server_mut(&id) else { continue };
@@ -324,13 +327,7 @@ impl Engine<'_> {
                         rev.state = Some("INITIATING".into());
                     }
                     s.retry.clear();
-                    self.record(
-                        e,
-                        Event::Reversed {
-                            server: name,
-                            source_server: reversed,
-                        },
-                    )?;
+                    answered.push(format!("{name} → {reversed}"));
                 }
                 Err(err) if outcome(&err) == Outcome::Refused => {
                     s.status = ServerStatus::Failed;
@@ -356,6 +353,9 @@ impl Engine<'_> {
                     )?;
                 }
             }
+        }
+        if !answered.is_empty() {
+            self.record(e, Event::Reversed { servers: answered })?;
         }
         Ok(true)
     }
