@@ -544,10 +544,27 @@ fn snapshots_failback_and_disconnect() {
             &ri_id,
         ],
     );
-    assert!(rev["reversedDirectionSourceServerArn"]
-        .as_str()
-        .unwrap()
-        .contains(&web02));
+    // A failback source server in the origin region replicates the recovery instance back.
+    let arn = rev["reversedDirectionSourceServerArn"].as_str().unwrap();
+    assert!(arn.starts_with("arn:aws:drs:us-east-1:"), "{arn}");
+    let back_id = arn.rsplit('/').next().unwrap();
+    assert_ne!(back_id, web02);
+    let back = crate::common::aws_in(
+        &s.endpoint,
+        "us-east-1",
+        &[
+            "drs",
+            "describe-source-servers",
+            "--filters",
+            &format!("sourceServerIDs={back_id}"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(back["items"][0]["replicationDirection"], "FAILBACK");
+    assert_eq!(
+        back["items"][0]["sourceProperties"]["identificationHints"]["awsInstanceID"],
+        ri["items"][0]["ec2InstanceID"]
+    );
 
     aws(
         &s,

@@ -88,6 +88,13 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     let sandbox = serve(&[]);
     let cli = Cli::new(&sandbox.endpoint);
     cli.import(PLAN);
+    // The web tier's failback drills launch into an isolated subnet of the origin region.
+    let web = cli.ok(&["group", "export", "retail-web"]);
+    assert!(web.contains("    rightSizing: none\n"), "{web}");
+    cli.import(&web.replace(
+        "    rightSizing: none\n",
+        "    rightSizing: none\n    failbackDrillNetwork:\n      subnetId: subnet-0e1a2b3c4d5e6f7d1\n",
+    ));
     let recover = |plan: &str| {
         drive(
             &cli,
@@ -329,6 +336,14 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     let resumed = cli.run(&["--json", "executions", "resume", &did, "--tick-ms", "150"]);
     assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
     let drill = cli.execution(&did);
+    // The web servers were moved to the failback drill network and put back.
+    let isolated = drill["isolated"].as_array().unwrap();
+    assert_eq!(isolated.len(), 10, "{isolated:?}");
+    assert!(isolated
+        .iter()
+        .all(|x| x["drillSubnetId"] == "subnet-0e1a2b3c4d5e6f7d1"
+            && x["applied"] == true
+            && x["restored"] == true));
     let after_drill = get(&sandbox.admin("stats"));
     assert_eq!(
         calls(&after_drill, "drs:StartRecovery") - calls(&before_drill, "drs:StartRecovery"),

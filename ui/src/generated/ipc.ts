@@ -1483,6 +1483,12 @@ fullFidelityDrills?: boolean,
  */
 drillNetwork?: DrillNetwork,
 /**
+ * Failback drills of this group (after a real recovery, in the origin region) launch into
+ * this isolated subnet and security groups of the origin region; the failback source
+ * servers' settings are put back afterwards.
+ */
+failbackDrillNetwork?: DrillNetwork,
+/**
  * DRS post-launch actions every server of the group gets (SSM documents DRS runs on the
  * recovered instance); a recovery counts a server recovered once its required actions
  * succeeded.

@@ -431,6 +431,39 @@ export function GroupEditor() {
                       }
                     />
                   </FormField>
+                  <FormField
+                    label="Failback drill network: subnet (origin region)"
+                    description="After a real recovery, failback drills launch here in the origin region; the failback source servers' settings are put back afterwards."
+                    errorText={errorAt(problems, "launch.failbackDrillNetwork.subnetId")}
+                  >
+                    <Input
+                      data-testid="failback-drill-subnet"
+                      value={launch.failbackDrillNetwork?.subnetId ?? ""}
+                      placeholder="subnet-… (none: failback drills use the failback source servers' network)"
+                      onChange={(e) =>
+                        setLaunch({
+                          failbackDrillNetwork: e.detail.value
+                            ? { subnetId: e.detail.value, securityGroupIds: launch.failbackDrillNetwork?.securityGroupIds }
+                            : undefined,
+                        })
+                      }
+                    />
+                  </FormField>
+                  <FormField
+                    label="Failback drill network: security groups"
+                    description="Comma-separated, of the origin region; none keeps the failback source servers' ones"
+                    errorText={problemsUnder(problems, "launch.failbackDrillNetwork.securityGroupIds").map((p) => p.message).join("; ") || undefined}
+                  >
+                    <Input
+                      disabled={!launch.failbackDrillNetwork}
+                      value={(launch.failbackDrillNetwork?.securityGroupIds ?? []).join(", ")}
+                      placeholder="sg-…"
+                      onChange={(e) =>
+                        launch.failbackDrillNetwork &&
+                        setLaunch({ failbackDrillNetwork: { ...launch.failbackDrillNetwork, securityGroupIds: e.detail.value.split(/[\s,]+/).filter(Boolean) } })
+                      }
+                    />
+                  </FormField>
                 </ColumnLayout>
               </SpaceBetween>
             </Container>

@@ -134,12 +134,13 @@ pub fn clouds_for(e: &Execution, forward: Clouds) -> Result<Clouds, AppError> {
 }
 
 /// How to drive an execution of the plan's groups: a failback launches every group into what
-/// its servers' launch configurations name (the original instances), and drill networks and
-/// full-fidelity drills, which are recovery-region settings, do not apply.
+/// its servers' launch configurations name (the original instances); a failback drill isolates
+/// the groups that name a failback drill network (an origin-region subnet) — drill networks
+/// and full-fidelity drills are recovery-region settings and do not apply.
 pub fn options_for(e: &Execution, groups: &[drs_core::group::ProtectionGroup]) -> DriveOptions {
     let mut o = DriveOptions::for_groups(groups);
     if e.acts_in_origin() {
-        o.drill_networks.clear();
+        o.drill_networks = execution::failback_drill_network_groups(groups);
         o.full_fidelity_groups.clear();
         o.launch_into_groups = e.servers().map(|s| s.group.clone()).collect();
     }

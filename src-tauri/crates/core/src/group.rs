@@ -177,6 +177,12 @@ pub struct LaunchSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub drill_network: Option<DrillNetwork>,
+    /// Failback drills of this group (after a real recovery, in the origin region) launch into
+    /// this isolated subnet and security groups of the origin region; the failback source
+    /// servers' settings are put back afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub failback_drill_network: Option<Box<DrillNetwork>>,
     /// DRS post-launch actions every server of the group gets (SSM documents DRS runs on the
     /// recovered instance); a recovery counts a server recovered once its required actions
     /// succeeded.
@@ -345,6 +351,19 @@ impl ProtectionGroup {
             "launch.postLaunchActions",
             problems,
         );
+        if let Some(n) = &l.failback_drill_network {
+            if let Err(m) = rules::check_subnet_id(&n.subnet_id) {
+                problems.push(Problem::error("launch.failbackDrillNetwork.subnetId", m));
+            }
+            for (i, sg) in n.security_group_ids.iter().enumerate() {
+                if let Err(m) = rules::check_security_group_id(sg) {
+                    problems.push(Problem::error(
+                        format!("launch.failbackDrillNetwork.securityGroupIds[{i}]"),
+                        m,
+                    ));
+                }
+            }
+        }
         if let Some(n) = &l.drill_network {
             if let Err(m) = rules::check_subnet_id(&n.subnet_id) {
                 problems.push(Problem::error("launch.drillNetwork.subnetId", m));

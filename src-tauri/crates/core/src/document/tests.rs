@@ -313,6 +313,12 @@ fn group() -> impl Strategy<Value = ProtectionGroup> {
                         subnet_id: "subnet-0d0d0d0d".into(),
                         security_group_ids: vec!["sg-0d0d0d0d".into()],
                     }),
+                    failback_drill_network: (flag == Some(true)).then(|| {
+                        Box::new(crate::group::DrillNetwork {
+                            subnet_id: "subnet-0e0e0e0e".into(),
+                            security_group_ids: vec![],
+                        })
+                    }),
                     recovery_mode: flag.map(|f| {
                         if f {
                             RecoveryMode::Fast

@@ -56,8 +56,8 @@ pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use journal::{Control, Event, Journal, JournalError};
 pub use model::*;
 pub use setup::{
-    drill_network_groups, full_fidelity_groups, launch_into_groups, prepare, DriveOptions,
-    ExecutionError, PollTimes,
+    drill_network_groups, failback_drill_network_groups, full_fidelity_groups, launch_into_groups,
+    prepare, DriveOptions, ExecutionError, PollTimes,
 };
 
 use crate::cloud::Cloud;

@@ -235,6 +235,19 @@ pub fn drill_network_groups(groups: &[ProtectionGroup]) -> BTreeMap<String, Dril
         .collect()
 }
 
+/// The groups whose failback drills launch into an isolated network of the origin region.
+pub fn failback_drill_network_groups(groups: &[ProtectionGroup]) -> BTreeMap<String, DrillNetwork> {
+    groups
+        .iter()
+        .filter_map(|g| {
+            g.launch
+                .failback_drill_network
+                .as_deref()
+                .map(|n| (g.name.clone(), n.clone()))
+        })
+        .collect()
+}
+
 /// Full-fidelity drill groups: drills launch into their DR instances.
 pub fn full_fidelity_groups(groups: &[ProtectionGroup]) -> BTreeSet<String> {
     groups
