@@ -265,6 +265,16 @@ impl Session<'_> {
         ));
     }
 
+    /// Recovery plans → select `plan` → the page its button `button` opens.
+    fn plan_page(&self, plan: &str, button: &str) {
+        self.click(&self.text("Recovery plans"));
+        self.click(&self.find(
+            "xpath",
+            &format!("//tr[.//*[normalize-space(text())='{plan}']]//input[@type='radio']"),
+        ));
+        self.click(&self.css(&format!("[data-testid='{button}']")));
+    }
+
     fn wait_for_text(&self, text: &str) {
         self.find("xpath", &format!("//*[contains(normalize-space(.), '{text}') and not(*[contains(normalize-space(.), '{text}')])]"));
     }
@@ -420,12 +430,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
 
     // Readiness of the sample plan, then its pairs applied through the confirmation dialog
     // (the window's embedded sandbox keeps what was written for the life of the app).
-    s.click(&s.text("Recovery plans"));
-    s.click(&s.find(
-        "xpath",
-        "//tr[.//*[normalize-space(text())='retail-dr']]//input[@type='radio']",
-    ));
-    s.click(&s.css("[data-testid='plan-readiness']"));
+    s.plan_page("retail-dr", "plan-readiness");
     s.click(&s.css("[data-testid='check-readiness']"));
     s.wait_for_text("46 blockers");
     s.wait_for_text("replication error AGENT_NOT_SEEN");
@@ -441,12 +446,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
 
     // A drill of the sample plan from the window: start it (past the readiness blockers, which
     // is recorded), approve the web wave when it waits, watch it end with a verified cleanup.
-    s.click(&s.text("Recovery plans"));
-    s.click(&s.find(
-        "xpath",
-        "//tr[.//*[normalize-space(text())='retail-dr']]//input[@type='radio']",
-    ));
-    s.click(&s.css("[data-testid='plan-readiness']"));
+    s.plan_page("retail-dr", "plan-readiness");
     s.click(&s.css("[data-testid='readiness-drill']"));
     s.click(&s.text("Start even if readiness finds blockers (recorded in the audit log)"));
     s.click(&s.css("[data-testid='start-execution']"));
@@ -684,24 +684,14 @@ spec:
     s.click(&s.css("[data-testid='start-execution']"));
     s.wait_for_text("16/16 launched");
     // The plan's way home.
-    s.click(&s.text("Recovery plans"));
-    s.click(&s.find(
-        "xpath",
-        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
-    ));
-    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.plan_page("homecoming", "plan-lifecycle");
     s.wait_for_text("Where the plan is: recovered");
     s.screenshot("21-lifecycle-recovered");
     s.click(&s.css("[data-testid='start-reprotect']"));
     s.wait_for_text("Reprotect: homecoming");
     s.wait_for_text("16/16 replicating");
     s.screenshot("22-reprotect-live");
-    s.click(&s.text("Recovery plans"));
-    s.click(&s.find(
-        "xpath",
-        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
-    ));
-    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.plan_page("homecoming", "plan-lifecycle");
     s.wait_for_text("Where the plan is: ready to fail back");
     s.click(&s.css("[data-testid='failback-check']"));
     s.wait_for_text("Not ready: 16 blocker(s)");
@@ -714,12 +704,7 @@ spec:
     s.wait_for_text("Failback: homecoming");
     s.wait_for_text("16/16 launched");
     s.screenshot("24-failback-done");
-    s.click(&s.text("Recovery plans"));
-    s.click(&s.find(
-        "xpath",
-        "//tr[.//*[normalize-space(text())='homecoming']]//input[@type='radio']",
-    ));
-    s.click(&s.css("[data-testid='plan-lifecycle']"));
+    s.plan_page("homecoming", "plan-lifecycle");
     s.wait_for_text("Where the plan is: failed back, not yet protected again");
     s.css("[data-testid='start-reprotect']");
     s.screenshot("25-lifecycle-failed-back");

@@ -9,7 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use crate::common::{self, aws, aws_in, Cli};
-use crate::executions::{finish, get, serve, DrillCli};
+use crate::executions::{finish, get, serve, DrillCli, Spawned};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -77,6 +77,26 @@ fn drive(cli: &Cli, args: &[&str], code: i32) -> Value {
     let r = cli.run(args);
     assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
     cli.execution(&newest(cli))
+}
+
+/// Starts the CLI with `args` in the background and waits for the execution it makes (the
+/// newest one, other than the newest before it started).
+fn spawn_execution(cli: &Cli, args: &[&str]) -> (Spawned, String) {
+    let before = cli.executions().first().map(|e| e["id"].clone());
+    let child = cli.spawn(args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(e) = cli.executions().first() {
+            if Some(&e["id"]) != before.as_ref() {
+                return (child, e["id"].as_str().unwrap().to_string());
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no execution appeared for {args:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn status(cli: &Cli, plan: &str) -> Value {
@@ -166,28 +186,17 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
 
     // Reprotect, killed with -9 once its ReverseReplication calls were written down.
     let before = get(&sandbox.admin("stats"));
-    let mut child = cli.spawn(&[
-        "--json",
-        "reprotect",
-        "--plan",
-        "homecoming",
-        "--tick-ms",
-        "150",
-    ]);
-    let id = cli.wait_for_execution();
-    let id = if id == recovered["id"] {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let n = newest(&cli);
-            if n != id {
-                break n;
-            }
-            assert!(Instant::now() < deadline, "no reprotect appeared");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    } else {
-        id
-    };
+    let (mut child, id) = spawn_execution(
+        &cli,
+        &[
+            "--json",
+            "reprotect",
+            "--plan",
+            "homecoming",
+            "--tick-ms",
+            "150",
+        ],
+    );
     until(&cli, &id, "reversed replication sent", |e| {
         servers(e).iter().any(|s| s["reversal"]["sent"] == true)
     });
@@ -305,27 +314,20 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     // Failback drill, killed with -9 once its first job started, then resumed: launched in
     // us-east-1 and cleaned up; the recovery region untouched.
     let before_drill = get(&sandbox.admin("stats"));
-    let mut child = cli.spawn(&[
-        "--json",
-        "failback",
-        "--plan",
-        "homecoming",
-        "--drill",
-        "--originals",
-        "prepare",
-        "--tick-ms",
-        "150",
-    ]);
-    let reprotect_id = newest(&cli);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let did = loop {
-        let n = newest(&cli);
-        if n != reprotect_id {
-            break n;
-        }
-        assert!(Instant::now() < deadline, "no failback drill appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (mut child, did) = spawn_execution(
+        &cli,
+        &[
+            "--json",
+            "failback",
+            "--plan",
+            "homecoming",
+            "--drill",
+            "--originals",
+            "prepare",
+            "--tick-ms",
+            "150",
+        ],
+    );
     until(&cli, &did, "a job of the failback drill", |e| {
         e["batches"]
             .as_array()
@@ -380,28 +382,21 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
 
     // The failback, killed with -9 while it stops the recovery instances, then resumed.
     let before = get(&sandbox.admin("stats"));
-    let mut child = cli.spawn(&[
-        "--json",
-        "failback",
-        "--plan",
-        "homecoming",
-        "--confirm",
-        "homecoming",
-        "--originals",
-        "prepare",
-        "--tick-ms",
-        "150",
-    ]);
-    let drill_id = drill["id"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let fid = loop {
-        let n = newest(&cli);
-        if n != drill_id {
-            break n;
-        }
-        assert!(Instant::now() < deadline, "no failback appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (mut child, fid) = spawn_execution(
+        &cli,
+        &[
+            "--json",
+            "failback",
+            "--plan",
+            "homecoming",
+            "--confirm",
+            "homecoming",
+            "--originals",
+            "prepare",
+            "--tick-ms",
+            "150",
+        ],
+    );
     until(
         &cli,
         &fid,
@@ -472,23 +467,17 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     // Protected again, killed with -9 once its calls were written down, then resumed: the
     // original source servers replicate from the instances back home.
     let before_again = get(&sandbox.admin("stats"));
-    let mut child = cli.spawn(&[
-        "--json",
-        "reprotect",
-        "--plan",
-        "homecoming",
-        "--tick-ms",
-        "150",
-    ]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let pid = loop {
-        let n = newest(&cli);
-        if n != fid {
-            break n;
-        }
-        assert!(Instant::now() < deadline, "no protect-again appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (mut child, pid) = spawn_execution(
+        &cli,
+        &[
+            "--json",
+            "reprotect",
+            "--plan",
+            "homecoming",
+            "--tick-ms",
+            "150",
+        ],
+    );
     until(&cli, &pid, "protection sent", |e| {
         servers(e).iter().any(|s| s["reversal"]["sent"] == true)
     });
@@ -641,23 +630,17 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
         .send_empty()
         .unwrap();
     assert_eq!(stuck.status(), 200);
-    let child = cli.spawn(&[
-        "--json",
-        "reprotect",
-        "--plan",
-        "queues",
-        "--tick-ms",
-        "150",
-    ]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let qid = loop {
-        let e = &cli.executions()[0];
-        if e["plan"] == "queues" && e["kind"] == "reprotect" {
-            break e["id"].as_str().unwrap().to_string();
-        }
-        assert!(Instant::now() < deadline, "no reprotect of queues appeared");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (child, qid) = spawn_execution(
+        &cli,
+        &[
+            "--json",
+            "reprotect",
+            "--plan",
+            "queues",
+            "--tick-ms",
+            "150",
+        ],
+    );
     until(&cli, &qid, "every server but the stuck one in sync", |e| {
         servers(e)
             .iter()

@@ -1050,19 +1050,22 @@ mod tests {
             instance("i-o6", InstanceState::Stopped, true, "legacy-bios"),
         ];
         let t = Thresholds::default();
-        let r = assess(
-            "p",
-            "exec-r",
-            None,
-            &rec,
-            &forward,
-            &failback,
-            &originals,
-            &[],
-            &t,
-            OriginalChoice::Require,
-            "now",
-        );
+        let judge = |choice| {
+            assess(
+                "p",
+                "exec-r",
+                None,
+                &rec,
+                &forward,
+                &failback,
+                &originals,
+                &[],
+                &t,
+                choice,
+                "now",
+            )
+        };
+        let r = judge(OriginalChoice::Require);
         let by = |name: &str| r.servers.iter().find(|s| s.name == name).unwrap();
         let checks = |name: &str| {
             r.findings
@@ -1114,19 +1117,7 @@ mod tests {
         assert_eq!(r.blockers, 4);
 
         // Chosen: prepare the running one; launch new instances where the original is unfit.
-        let prepared = assess(
-            "p",
-            "exec-r",
-            None,
-            &rec,
-            &forward,
-            &failback,
-            &originals,
-            &[],
-            &t,
-            OriginalChoice::Prepare,
-            "now",
-        );
+        let prepared = judge(OriginalChoice::Prepare);
         let running = prepared
             .servers
             .iter()
@@ -1134,19 +1125,7 @@ mod tests {
             .unwrap();
         assert!(running.ready);
         assert_eq!(running.original_use, OriginalUse::PrepareThenLaunchInto);
-        let fresh = assess(
-            "p",
-            "exec-r",
-            None,
-            &rec,
-            &forward,
-            &failback,
-            &originals,
-            &[],
-            &t,
-            OriginalChoice::NewInstance,
-            "now",
-        );
+        let fresh = judge(OriginalChoice::NewInstance);
         let uefi = fresh.servers.iter().find(|s| s.name == "uefi").unwrap();
         assert!(uefi.ready);
         assert_eq!(uefi.original_use, OriginalUse::NewInstance);
