@@ -40,6 +40,16 @@ spec:
 /// The secret typed into the target form (any secret is accepted by the sandbox).
 const E2E_SECRET: &str = "e2e/Secret/Key/Typed/In/The/Form/0001";
 
+/// One window at a time: the screenshots capture the whole X display, so two windows of tests
+/// running side by side would show in each other's pictures.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_window() -> std::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn serve_sandbox() -> Serve {
     common::serve(&[])
 }
@@ -306,6 +316,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
         eprintln!("skipped: set DRS_E2E=1 with Xvfb and tauri-driver available (the README's test command does)");
         return;
     }
+    let _window = one_window();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
@@ -643,6 +654,7 @@ fn the_way_home_walks_recover_reprotect_and_failback() {
         eprintln!("skipped: set DRS_E2E=1 with Xvfb and tauri-driver available (the README's test command does)");
         return;
     }
+    let _window = one_window();
     let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
