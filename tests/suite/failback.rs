@@ -295,6 +295,17 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
         0,
     );
     assert_eq!(prepared["blockers"], 0, "{prepared}");
+    // Production still writes in the recovery region: the lag is over the threshold until the
+    // failback stops the recovery instances.
+    assert_eq!(
+        prepared["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "failback.lag")
+            .count(),
+        32
+    );
     // The readiness report of a recovered plan has its way home.
     let readiness_pdf = cli.data().join("readiness.pdf");
     cli.ok(&[
@@ -433,6 +444,10 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     let started = |w: usize| fb["waves"][w]["startedAt"].as_str().unwrap().to_string();
     assert!(started(0) < started(1) && started(1) < started(2));
     for s in servers(&fb) {
+        // It launched once its recovery instance was stopped and its lag came under the
+        // threshold.
+        assert_eq!(s["drain"]["done"], true, "{s}");
+        assert!(s["drain"]["lagSeconds"].as_u64().unwrap() <= 300, "{s}");
         let name = s["name"].as_str().unwrap();
         let ec2 = s["ec2InstanceId"].as_str().unwrap();
         if name == "retail-db-06" {

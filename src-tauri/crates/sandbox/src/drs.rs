@@ -216,6 +216,11 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
             "UpdateLaunchConfigurationTemplate" => {
                 return crate::failback::update_template(req, e, &account)
             }
+            "DescribeSourceServers" => {
+                let lags = crate::failback::failback_lags(e, &account, &region_name);
+                let region = e.region_mut(&account, &region_name);
+                return describe_source_servers(req, region, &account, now, &lags);
+            }
             "DescribeRecoveryInstances" => {
                 let failback = crate::failback::failback_states(e, &account, &region_name);
                 let region = e.region_mut(&account, &region_name);
@@ -225,7 +230,6 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
         }
         let region = e.region_mut(&account, &region_name);
         match op {
-            "DescribeSourceServers" => describe_source_servers(req, region, &account, now),
             "GetLaunchConfiguration" => get_launch_configuration(req, region),
             "UpdateLaunchConfiguration" => update_launch_configuration(req, region),
             "ListTagsForResource" | "TagResource" | "UntagResource" => {
@@ -253,6 +257,7 @@ fn describe_source_servers(
     region: &RegionState,
     account: &str,
     now: time::OffsetDateTime,
+    lags: &BTreeMap<String, String>,
 ) -> Response {
     let page = match page(req) {
         Ok(p) => p,
@@ -271,7 +276,14 @@ fn describe_source_servers(
         .map(|(_, s)| s)
         .collect();
     paged(req, &selected, page, |s| {
-        render_server(s, account, &req.region, now)
+        match lags.get(s.spec.id.as_deref().unwrap_or("")) {
+            Some(lag) => {
+                let mut live = Server::clone(s);
+                live.spec.lag = lag.clone();
+                render_server(&live, account, &req.region, now)
+            }
+            None => render_server(s, account, &req.region, now),
+        }
     })
 }
 

@@ -8,6 +8,8 @@
 //!   `launchIntoSourceInstance`, it launches into the original instance.
 //! - `ReverseReplication` on the failed-back instance in the origin region re-points the
 //!   original source server (no new one), which syncs again and then protects the instance.
+//! - A failback source server lags 6 minutes while its recovery instance runs and 2 s once it
+//!   is stopped.
 //! - `StopReplication` stops a source server; a recovery instance whose reversed source server
 //!   still replicates cannot be terminated.
 //! - `DescribeLaunchConfigurationTemplates` / `UpdateLaunchConfigurationTemplate` hold one
@@ -316,6 +318,39 @@ pub(crate) fn failback_states(
             _ => "FAILBACK_IN_PROGRESS",
         };
         out.insert(ri.id.clone(), state.to_string());
+    }
+    out
+}
+
+/// The lag of each failback source server of `region_name` as its recovery instance's state
+/// makes it: 6 minutes while the instance runs (production writes keep coming), 2 s once it is
+/// stopped (its last writes replicated).
+pub(crate) fn failback_lags(
+    e: &mut Estate,
+    account: &str,
+    region_name: &str,
+) -> BTreeMap<String, String> {
+    let servers: Vec<(String, String, String)> = e
+        .region_mut(account, region_name)
+        .servers
+        .iter()
+        .filter(|(_, s)| s.direction == "FAILBACK")
+        .filter_map(|(id, s)| {
+            Some((
+                id.clone(),
+                s.spec.origin_region.clone()?,
+                s.spec.origin_instance_id.clone()?,
+            ))
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (id, region, instance) in servers {
+        let running = e
+            .region_mut(account, &region)
+            .instances
+            .get(&instance)
+            .is_some_and(|i| i.state == "running");
+        out.insert(id, if running { "PT6M" } else { "PT2S" }.to_string());
     }
     out
 }
