@@ -50,6 +50,24 @@ fn one_window() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Imports YAML text with the CLI (`group import` or `plan import`) into `data`.
+fn import(app: &Path, data: &Path, what: &str, yaml: &str) {
+    let file = data.with_file_name(format!("{what}.yaml"));
+    std::fs::write(&file, yaml).unwrap();
+    let imported = Command::new(app)
+        .arg("--data-dir")
+        .arg(data)
+        .args([what, "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+}
+
 fn serve_sandbox() -> Serve {
     common::serve(&[])
 }
@@ -320,20 +338,7 @@ fn create_a_two_wave_plan_restart_and_find_it() {
     let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let groups = tmp.path().join("groups.yaml");
-    std::fs::write(&groups, GROUPS).unwrap();
-    let imported = Command::new(&app)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["group", "import"])
-        .arg(&groups)
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    import(&app, &data, "group", GROUPS);
 
     // A daily report schedule saved long ago: due as soon as the app runs, so the app's own
     // schedule loop writes the readiness reports into this folder while the test goes on.
@@ -658,9 +663,10 @@ fn the_way_home_walks_recover_reprotect_and_failback() {
     let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let plan = tmp.path().join("plan.yaml");
-    std::fs::write(
-        &plan,
+    import(
+        &app,
+        &data,
+        "plan",
         "apiVersion: drs-orchestrator/v1
 kind: RecoveryPlan
 metadata: {name: homecoming}
@@ -670,19 +676,6 @@ spec:
     - {name: data, groups: [retail-db]}
     - {name: web, groups: [retail-web], dependsOn: [data]}
 ",
-    )
-    .unwrap();
-    let imported = Command::new(&app)
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["plan", "import"])
-        .arg(&plan)
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
     );
     let driver = Driver::start(&data);
     let s = driver.session(&app);

@@ -99,6 +99,18 @@ fn spawn_execution(cli: &Cli, args: &[&str]) -> (Spawned, String) {
     }
 }
 
+/// Kills the CLI driving `id` with -9, resumes the execution (with `extra` arguments) to its end
+/// and reads it.
+fn kill_and_resume(cli: &Cli, mut child: Spawned, id: &str, extra: &[&str]) -> Value {
+    let _ = child.child.kill(); // SIGKILL
+    let _ = child.child.wait();
+    let mut args = vec!["--json", "executions", "resume", id, "--tick-ms", "150"];
+    args.extend_from_slice(extra);
+    let resumed = cli.run(&args);
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    cli.execution(id)
+}
+
 fn status(cli: &Cli, plan: &str) -> Value {
     cli.json(&["plan", "status", plan], 0)
 }
@@ -186,7 +198,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
 
     // Reprotect, killed with -9 once its ReverseReplication calls were written down.
     let before = get(&sandbox.admin("stats"));
-    let (mut child, id) = spawn_execution(
+    let (child, id) = spawn_execution(
         &cli,
         &[
             "--json",
@@ -200,11 +212,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     until(&cli, &id, "reversed replication sent", |e| {
         servers(e).iter().any(|s| s["reversal"]["sent"] == true)
     });
-    let _ = child.child.kill(); // SIGKILL
-    let _ = child.child.wait();
-    let resumed = cli.run(&["--json", "executions", "resume", &id, "--tick-ms", "150"]);
-    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
-    let reprotect = cli.execution(&id);
+    let reprotect = kill_and_resume(&cli, child, &id, &[]);
     assert_eq!(reprotect["kind"], "reprotect");
     assert_eq!(reprotect["direction"], "failback");
     assert_eq!(reprotect["status"], "completed");
@@ -325,7 +333,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     // Failback drill, killed with -9 once its first job started, then resumed: launched in
     // us-east-1 and cleaned up; the recovery region untouched.
     let before_drill = get(&sandbox.admin("stats"));
-    let (mut child, did) = spawn_execution(
+    let (child, did) = spawn_execution(
         &cli,
         &[
             "--json",
@@ -344,11 +352,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
             .as_array()
             .is_some_and(|b| b.iter().any(|b| b["jobId"].is_string()))
     });
-    let _ = child.child.kill();
-    let _ = child.child.wait();
-    let resumed = cli.run(&["--json", "executions", "resume", &did, "--tick-ms", "150"]);
-    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
-    let drill = cli.execution(&did);
+    let drill = kill_and_resume(&cli, child, &did, &[]);
     // The web servers were moved to the failback drill network and put back.
     let isolated = drill["isolated"].as_array().unwrap();
     assert_eq!(isolated.len(), 10, "{isolated:?}");
@@ -482,7 +486,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     // Protected again, killed with -9 once its calls were written down, then resumed: the
     // original source servers replicate from the instances back home.
     let before_again = get(&sandbox.admin("stats"));
-    let (mut child, pid) = spawn_execution(
+    let (child, pid) = spawn_execution(
         &cli,
         &[
             "--json",
@@ -496,11 +500,7 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
     until(&cli, &pid, "protection sent", |e| {
         servers(e).iter().any(|s| s["reversal"]["sent"] == true)
     });
-    let _ = child.child.kill();
-    let _ = child.child.wait();
-    let resumed = cli.run(&["--json", "executions", "resume", &pid, "--tick-ms", "150"]);
-    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
-    let again = cli.execution(&pid);
+    let again = kill_and_resume(&cli, child, &pid, &[]);
     assert_eq!(
         calls(&get(&sandbox.admin("stats")), "drs:ReverseReplication")
             - calls(&before_again, "drs:ReverseReplication"),
