@@ -329,6 +329,28 @@ fn a_recovered_plan_goes_home_and_is_protected_again() {
         assert!(text.contains("ready to fail back"), "{text}");
         assert!(text.contains("Not ready to fail back"), "{text}");
     }
+    // And so has the scheduled one.
+    let folder = cli.data().join("scheduled");
+    std::fs::create_dir_all(&folder).unwrap();
+    cli.ok(&[
+        "schedule",
+        "report",
+        "--folder",
+        folder.to_str().unwrap(),
+        "--hour",
+        "6",
+        "--plan",
+        "homecoming",
+    ]);
+    cli.ok(&["schedule", "run", "--now"]);
+    let written: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    if let Some(text) = common::pdf_text(&written[0]) {
+        assert!(text.contains("Not ready to fail back"), "{text}");
+    }
 
     // Failback drill, killed with -9 once its first job started, then resumed: launched in
     // us-east-1 and cleaned up; the recovery region untouched.

@@ -203,6 +203,16 @@ pub struct ReadinessPrepared {
     plans: Vec<(Prepared, Option<Execution>)>,
 }
 
+impl ReadinessPrepared {
+    /// The plans it covers, by name.
+    pub fn plan_names(&self) -> Vec<String> {
+        self.plans
+            .iter()
+            .map(|(p, _)| p.plan.name.clone())
+            .collect()
+    }
+}
+
 /// The thresholds of the targets `prepared` covers, by target name.
 fn thresholds_of(prepared: &ReadinessPrepared) -> Vec<(String, Thresholds)> {
     let mut out: BTreeMap<String, Thresholds> = BTreeMap::new();
@@ -679,6 +689,13 @@ pub async fn run_schedule(
     prepared: Result<ReadinessPrepared, ReportError>,
     sandbox: &EmbeddedSandbox,
     now: time::OffsetDateTime,
+    failback: BTreeMap<
+        String,
+        (
+            drs_core::failback::Lifecycle,
+            Option<drs_core::failback::FailbackReadiness>,
+        ),
+    >,
 ) -> (ScheduleRun, Option<Checked>) {
     let at = crate::rfc3339(now);
     let prepared = match prepared {
@@ -694,7 +711,8 @@ pub async fn run_schedule(
             )
         }
     };
-    let checked = check_readiness(prepared, sandbox).await;
+    let mut checked = check_readiness(prepared, sandbox).await;
+    checked.failback = failback;
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for (readiness, drill) in &checked.plans {
@@ -734,32 +752,49 @@ impl crate::App {
         self.with_store(|s| Ok(save_checks(s, &checked)?))?;
         // A plan recovered for real gets its way home in the report.
         let names: Vec<String> = checked.plans.iter().map(|(r, _)| r.plan.clone()).collect();
-        for plan in names {
-            let Ok(life) = self.lifecycle(&plan) else {
-                continue;
-            };
-            if life.phase == drs_core::failback::Phase::Protected {
-                continue;
-            }
-            let fb = if matches!(
-                life.phase,
-                drs_core::failback::Phase::Recovered
-                    | drs_core::failback::Phase::Reprotecting
-                    | drs_core::failback::Phase::ReadyToFailBack
-            ) {
-                self.failback_readiness(&plan, drs_core::failback::OriginalChoice::Require)
-                    .await
-                    .ok()
-            } else {
-                None
-            };
-            checked.failback.insert(plan, (life, fb));
-        }
+        checked.failback = self.failback_sections(&names).await;
         let ready = checked.plans.iter().all(|(r, _)| r.ready);
         Ok((
             readiness_report(&checked, format, time::OffsetDateTime::now_utc())?,
             ready,
         ))
+    }
+
+    /// For each of `plans` recovered for real: where it is on its way home, and its failback
+    /// readiness while it has not failed back (read from AWS; a plan whose readiness cannot be
+    /// read gets its lifecycle only).
+    pub async fn failback_sections(
+        &self,
+        plans: &[String],
+    ) -> BTreeMap<
+        String,
+        (
+            drs_core::failback::Lifecycle,
+            Option<drs_core::failback::FailbackReadiness>,
+        ),
+    > {
+        use drs_core::failback::Phase;
+        let mut out = BTreeMap::new();
+        for plan in plans {
+            let Ok(life) = self.lifecycle(plan) else {
+                continue;
+            };
+            if life.phase == Phase::Protected {
+                continue;
+            }
+            let fb = if matches!(
+                life.phase,
+                Phase::Recovered | Phase::Reprotecting | Phase::ReadyToFailBack
+            ) {
+                self.failback_readiness(plan, drs_core::failback::OriginalChoice::Require)
+                    .await
+                    .ok()
+            } else {
+                None
+            };
+            out.insert(plan.clone(), (life, fb));
+        }
+        out
     }
 
     /// The report of one execution from its journal (a running one is reported as in

@@ -228,11 +228,18 @@ impl App {
             })
             .await
             .unwrap_or_else(|e| Err(ReportError::Schedule(e.message)));
+        // Recovered plans get their way home in the report, as on demand.
+        let names: Vec<String> = match &prepared {
+            Ok(p) => p.plan_names(),
+            Err(_) => Vec::new(),
+        };
+        let failback = self.failback_sections(&names).await;
         let (run, checked) = reports::run_schedule(
             schedule,
             prepared,
             self.sandbox(),
             time::OffsetDateTime::now_utc(),
+            failback,
         )
         .await;
         let recorded = self.with_store(|s| {
