@@ -216,6 +216,19 @@ pub async fn clock_for(targets: &[Resolved], sandbox: &EmbeddedSandbox) -> Arc<d
     }
 }
 
+/// Who each connection acts as (its caller ARN, or why that is unknown), by target.
+pub async fn identities(clouds: &Clouds) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (target, cloud) in clouds {
+        let who = match cloud.caller_identity().await {
+            Ok(me) => me.arn,
+            Err(err) => format!("unknown ({err})"),
+        };
+        out.insert(target.clone(), who);
+    }
+    out
+}
+
 /// Connects every resolved target (async part) and picks the execution's clock.
 pub async fn connect_all(
     resolved: Vec<crate::connect::TargetResolution>,
@@ -343,13 +356,7 @@ pub async fn start(
         )));
     }
     // Who the execution acts as, per target (shown live, in the history and the drill report).
-    for (target, cloud) in &clouds {
-        let who = match cloud.caller_identity().await {
-            Ok(me) => me.arn,
-            Err(err) => format!("unknown ({err})"),
-        };
-        e.identities.insert(target.clone(), who);
-    }
+    e.identities = identities(&clouds).await;
     let identity = e
         .identities
         .iter()

@@ -315,22 +315,42 @@ impl App {
             .await?;
         let store = Mutex::new(Store::open(self.data_dir())?);
         let ready = execute::start(setup, &store, self.sandbox(), &options).await?;
-        let driver = Driver::begin(self.data_dir(), &ready.execution.id, face)?;
+        self.begin_execution(
+            ready.execution,
+            ready.clouds,
+            ready.clock,
+            ready.options,
+            face,
+        )
+    }
+
+    /// Writes a new execution to the journal under a lease this process takes (`face` names it:
+    /// `cli`, `window`), ready to be driven here.
+    pub fn begin_execution(
+        &self,
+        execution: Execution,
+        clouds: Clouds,
+        clock: Arc<dyn Clock>,
+        options: DriveOptions,
+        face: &str,
+    ) -> Result<Ready, AppError> {
+        let driver = Driver::begin(self.data_dir(), &execution.id, face)?;
         driver
             .journal()
-            .record(&ready.execution, &Event::Created)
+            .record(&execution, &Event::Created)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         tracing::info!(
-            execution = %ready.execution.id,
-            "{:?} of plan \"{plan}\" started by {} ({face})",
-            options.kind,
+            execution = %execution.id,
+            "{} of plan \"{}\" started by {} ({face})",
+            execution.label(),
+            execution.plan,
             self.actor()
         );
         Ok(Ready {
-            execution: ready.execution,
-            clouds: ready.clouds,
-            clock: ready.clock,
-            options: ready.options,
+            execution,
+            clouds,
+            clock,
+            options,
             driver,
         })
     }

@@ -4,12 +4,10 @@
 //! normal (listed first, done only when confirmed).
 
 use crate::error::{AppError, ErrorCode};
-use crate::execute::{self, Driver};
+use crate::execute;
 use crate::executions::Ready;
 use crate::App;
-use drs_core::execution::{
-    self, Clouds, DriveOptions, Event, Execution, ExecutionKind, ExecutionStatus, Journal,
-};
+use drs_core::execution::{self, Clouds, DriveOptions, Execution, ExecutionKind, ExecutionStatus};
 use drs_core::failback::{self, FailbackReadiness, Lifecycle, OriginalChoice};
 use drs_core::inventory::Ec2Instance;
 use drs_core::readiness::Thresholds;
@@ -68,6 +66,15 @@ fn lifecycle_of(store: &Store, plan: &str) -> Result<(Lifecycle, Phases), AppErr
         *slot = Some(store.execution(&step.execution)?);
     }
     Ok((life, phases))
+}
+
+/// What failback readiness read: the verdict, the recovery region's connections and clock, and
+/// its source servers per target.
+struct FailbackRead {
+    readiness: FailbackReadiness,
+    forward: Clouds,
+    clock: Arc<dyn execution::Clock>,
+    servers: BTreeMap<String, Vec<drs_core::inventory::SourceServer>>,
 }
 
 /// A failback's cleanup, listed (and, once confirmed, done).
@@ -179,14 +186,25 @@ impl App {
         choice: OriginalChoice,
     ) -> Result<FailbackReadiness, AppError> {
         let phases = self.phases(plan)?;
-        let recovery = phases.recovery.ok_or_else(|| {
+        Ok(self.read_failback(plan, &phases, choice).await?.readiness)
+    }
+
+    /// Connects the targets of the plan's last recovery and reads what failback readiness
+    /// needs; a failback starts from the same connections and source servers.
+    async fn read_failback(
+        &self,
+        plan: &str,
+        phases: &Phases,
+        choice: OriginalChoice,
+    ) -> Result<FailbackRead, AppError> {
+        let recovery = phases.recovery.as_ref().ok_or_else(|| {
             AppError::new(
                 ErrorCode::Invalid,
                 format!("plan \"{plan}\" has no real recovery to fail back from"),
             )
         })?;
-        let (clouds, clock) = self.connect_for(&recovery).await?;
-        let recovered = failback::recovered(&recovery, phases.reprotect.as_ref());
+        let (clouds, clock) = self.connect_for(recovery).await?;
+        let recovered = failback::recovered(recovery, phases.reprotect.as_ref());
         let thresholds: BTreeMap<String, Thresholds> =
             self.with_store(|s| Ok(crate::health::thresholds(s)?))?;
         let now = crate::rfc3339(clock.now());
@@ -201,49 +219,50 @@ impl App {
             servers: Vec::new(),
             findings: Vec::new(),
         };
+        let mut servers = BTreeMap::new();
         for (target, forward) in &clouds {
+            let fwd = forward.source_servers().await?;
             let mine: Vec<failback::Recovered> = recovered
                 .iter()
                 .filter(|r| &r.target == target)
                 .cloned()
                 .collect();
-            if mine.is_empty() {
-                continue;
+            if !mine.is_empty() {
+                let origin = forward.reversed()?;
+                let back = origin.source_servers().await?;
+                let original_ids: Vec<String> = mine
+                    .iter()
+                    .filter_map(|r| {
+                        fwd.iter()
+                            .find(|s| s.id == r.source_server_id)
+                            .and_then(|s| s.origin_instance_id.clone())
+                    })
+                    .collect();
+                let originals: Vec<Ec2Instance> = if original_ids.is_empty() {
+                    Vec::new()
+                } else {
+                    origin.instances(&original_ids).await?
+                };
+                let rec_ids: Vec<String> = mine.iter().map(|r| r.ec2_instance_id.clone()).collect();
+                let rec = forward.instances(&rec_ids).await?;
+                let t = thresholds.get(target).copied().unwrap_or_default();
+                let r = failback::assess(
+                    plan,
+                    &recovery.id,
+                    phases.reprotect.as_ref().map(|r| r.id.as_str()),
+                    &mine,
+                    &fwd,
+                    &back,
+                    &originals,
+                    &rec,
+                    &t,
+                    choice,
+                    &now,
+                );
+                all.servers.extend(r.servers);
+                all.findings.extend(r.findings);
             }
-            let origin = forward.reversed()?;
-            let fwd = forward.source_servers().await?;
-            let back = origin.source_servers().await?;
-            let original_ids: Vec<String> = mine
-                .iter()
-                .filter_map(|r| {
-                    fwd.iter()
-                        .find(|s| s.id == r.source_server_id)
-                        .and_then(|s| s.origin_instance_id.clone())
-                })
-                .collect();
-            let originals: Vec<Ec2Instance> = if original_ids.is_empty() {
-                Vec::new()
-            } else {
-                origin.instances(&original_ids).await?
-            };
-            let rec_ids: Vec<String> = mine.iter().map(|r| r.ec2_instance_id.clone()).collect();
-            let rec = forward.instances(&rec_ids).await?;
-            let t = thresholds.get(target).copied().unwrap_or_default();
-            let r = failback::assess(
-                plan,
-                &recovery.id,
-                phases.reprotect.as_ref().map(|r| r.id.as_str()),
-                &mine,
-                &fwd,
-                &back,
-                &originals,
-                &rec,
-                &t,
-                choice,
-                &now,
-            );
-            all.servers.extend(r.servers);
-            all.findings.extend(r.findings);
+            servers.insert(target.clone(), fwd);
         }
         all.blockers = all
             .findings
@@ -252,7 +271,12 @@ impl App {
             .count();
         all.warnings = all.findings.len() - all.blockers;
         all.ready = all.blockers == 0 && !all.servers.is_empty();
-        Ok(all)
+        Ok(FailbackRead {
+            readiness: all,
+            forward: clouds,
+            clock,
+            servers,
+        })
     }
 
     /// Starts a reprotect of `plan`: after a recovery, reversed replication of each recovery
@@ -325,7 +349,7 @@ impl App {
             ));
         }
         let clouds = clouds_for(&e, forward)?;
-        self.identify(&mut e, &clouds).await;
+        e.identities = execute::identities(&clouds).await;
         let groups = self.with_store(|s| Ok(s.groups()?))?;
         let options = options_for(&e, &groups);
         self.with_store(|s| {
@@ -344,7 +368,7 @@ impl App {
                 }),
             )?)
         })?;
-        self.begin(e, clouds, clock, options, face)
+        self.begin_execution(e, clouds, clock, options, face)
     }
 
     /// Starts a failback drill (`drill`) or a failback of `plan` (confirmed with the plan's
@@ -373,7 +397,12 @@ impl App {
                 format!("plan \"{plan}\" already failed back ({}): protect it again with drs-orchestrator reprotect --plan {plan}", f.id),
             ));
         }
-        let readiness = self.failback_readiness(plan, choice).await?;
+        let FailbackRead {
+            readiness,
+            forward,
+            clock,
+            servers,
+        } = self.read_failback(plan, &phases, choice).await?;
         if !readiness.ready && !override_readiness {
             let first: Vec<String> = readiness
                 .findings
@@ -403,17 +432,13 @@ impl App {
                 format!("plan \"{plan}\" has no real recovery"),
             )
         })?;
-        let (forward, clock) = self.connect_for(&recovery).await?;
-        // The plan as it is now, its servers as the recovery region's DRS lists them.
+        // The plan as it is now, its servers as the recovery region's DRS listed them for the
+        // readiness check.
         let name = plan.to_string();
         let (plan_def, revision, groups) = self.with_store(move |s| {
             let p = s.plan(&name)?;
             Ok((p.plan.clone(), p.revision, s.groups()?))
         })?;
-        let mut servers = BTreeMap::new();
-        for (t, c) in &forward {
-            servers.insert(t.clone(), c.source_servers().await?);
-        }
         let id = execute::new_id();
         let kind = if drill {
             ExecutionKind::Drill
@@ -464,7 +489,7 @@ impl App {
             ));
         }
         let clouds = clouds_for(&e, forward)?;
-        self.identify(&mut e, &clouds).await;
+        e.identities = execute::identities(&clouds).await;
         let options = options_for(&e, &groups);
         self.with_store(|s| {
             Ok(s.audit_event_as(
@@ -493,40 +518,7 @@ impl App {
                 }),
             )?)
         })?;
-        self.begin(e, clouds, clock, options, face)
-    }
-
-    async fn identify(&self, e: &mut Execution, clouds: &Clouds) {
-        for (target, cloud) in clouds {
-            let who = match cloud.caller_identity().await {
-                Ok(me) => me.arn,
-                Err(err) => format!("unknown ({err})"),
-            };
-            e.identities.insert(target.clone(), who);
-        }
-    }
-
-    fn begin(
-        &self,
-        e: Execution,
-        clouds: Clouds,
-        clock: Arc<dyn execution::Clock>,
-        options: DriveOptions,
-        face: &str,
-    ) -> Result<Ready, AppError> {
-        let driver = Driver::begin(self.data_dir(), &e.id, face)?;
-        driver
-            .journal()
-            .record(&e, &Event::Created)
-            .map_err(|err| AppError::new(ErrorCode::Internal, err.to_string()))?;
-        tracing::info!(execution = %e.id, "{} {:?} of plan \"{}\" started by {} ({face})", e.kind.as_str(), e.direction, e.plan, self.actor());
-        Ok(Ready {
-            execution: e,
-            clouds,
-            clock,
-            options,
-            driver,
-        })
+        self.begin_execution(e, clouds, clock, options, face)
     }
 
     /// The failback's leftovers, listed; with `confirm` (the plan's name), done: replication of
@@ -610,10 +602,7 @@ impl App {
                     continue;
                 }
                 let inst = instances.iter().find(|x| &x.id == i);
-                let dr = inst.is_some_and(|x| {
-                    x.tags.get(failback::AWSDRS_TAG.0).map(String::as_str)
-                        == Some(failback::AWSDRS_TAG.1)
-                });
+                let dr = inst.is_some_and(|x| x.allows_launch_into());
                 let why = if dr {
                     Some("a DR instance (tagged AWSDRS): kept for the next recovery".to_string())
                 } else if protected.contains(i) {

@@ -217,6 +217,9 @@ pub struct AwsCloud {
     other_region: Option<String>,
     /// The endpoint override every service uses (the sandbox), kept for the reversed view.
     endpoint_url: Option<String>,
+    /// The connection to the other region, built on first use and kept (its clients hold
+    /// their own connection pools).
+    reversed_view: std::sync::OnceLock<std::sync::Arc<AwsCloud>>,
     drs: aws_sdk_drs::Client,
     ec2_recovery: aws_sdk_ec2::Client,
     sts: aws_sdk_sts::Client,
@@ -308,6 +311,7 @@ impl AwsCloud {
             recovery_region: conn.recovery_region,
             other_region: conn.origin_region,
             endpoint_url: conn.endpoint_url,
+            reversed_view: std::sync::OnceLock::new(),
             config,
         })
     }
@@ -955,7 +959,10 @@ impl Cloud for AwsCloud {
 
     fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {
         let other = self.other_region()?.to_string();
-        Ok(std::sync::Arc::new(self.for_region(&other)))
+        let view = self
+            .reversed_view
+            .get_or_init(|| std::sync::Arc::new(self.for_region(&other)));
+        Ok(view.clone())
     }
 
     fn region(&self) -> String {

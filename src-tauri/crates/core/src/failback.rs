@@ -10,13 +10,11 @@ use crate::execution::{
     ServerStatus, WaveStatus,
 };
 use crate::inventory::{Ec2Instance, InstanceState, ReplicationState, SourceServer};
+use crate::launch::AWSDRS_TAG;
 use crate::plan::FailbackOrder;
 use crate::readiness::{human_seconds, Finding, Severity, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The tag DRS requires on an instance it launches into.
-pub const AWSDRS_TAG: (&str, &str) = ("AWSDRS", "AllowLaunchingIntoThisInstance");
 
 /// What to do with an original instance that is running or not tagged `AWSDRS`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -355,7 +353,7 @@ pub fn assess(
                 ));
             }
             (Some(id), Some(i)) => {
-                let tagged = i.tags.get(AWSDRS_TAG.0).map(String::as_str) == Some(AWSDRS_TAG.1);
+                let tagged = i.allows_launch_into();
                 let stopped = i.state == InstanceState::Stopped;
                 // Requirements DRS documents for launching into the source instance.
                 let source_windows = is_windows(

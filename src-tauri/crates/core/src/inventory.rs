@@ -222,6 +222,14 @@ pub struct Ec2Instance {
     pub launch_time: Option<String>,
 }
 
+impl Ec2Instance {
+    /// Tagged `AWSDRS=AllowLaunchingIntoThisInstance`: DRS may launch into it.
+    pub fn allows_launch_into(&self) -> bool {
+        let (key, value) = crate::launch::AWSDRS_TAG;
+        self.tags.get(key).map(String::as_str) == Some(value)
+    }
+}
+
 /// Everything read from the targets, and what could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

@@ -7,7 +7,7 @@
 
 use crate::cloud::Cloud;
 use crate::inventory::InstanceState;
-use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate, AWSDRS_TAG};
+use crate::launch::{LaunchConfiguration, LaunchConfigurationUpdate};
 use crate::pairing::{Pair, PairStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -172,7 +172,7 @@ pub async fn apply(cloud: &dyn Cloud, plan: &ApplyPlan) -> ApplyOutcome {
                 change.instance_id,
                 i.state.as_str()
             )),
-            Some(i) if i.tags.get(AWSDRS_TAG.0).map(String::as_str) != Some(AWSDRS_TAG.1) => {
+            Some(i) if !i.allows_launch_into() => {
                 Some(format!("{} lost its AWSDRS tag", change.instance_id))
             }
             Some(_) => None,

@@ -141,10 +141,6 @@ pub struct PairOverride {
     pub instance_id: Option<String>,
 }
 
-fn is_tagged(i: &Ec2Instance) -> bool {
-    i.tags.get(AWSDRS_TAG.0).map(String::as_str) == Some(AWSDRS_TAG.1)
-}
-
 fn label(id: &str, name: Option<&str>) -> String {
     match name {
         Some(n) if !n.trim().is_empty() => format!("{id} ({n})"),
@@ -282,7 +278,11 @@ pub fn match_pairs(
                         .collect()
                 })
                 .unwrap_or_default();
-            let tagged: Vec<&Ec2Instance> = free.iter().copied().filter(|i| is_tagged(i)).collect();
+            let tagged: Vec<&Ec2Instance> = free
+                .iter()
+                .copied()
+                .filter(|i| i.allows_launch_into())
+                .collect();
             let pool = if tagged.is_empty() { free } else { tagged };
             if pool.is_empty() {
                 continue; // maybe the next round's key matches
@@ -373,7 +373,7 @@ pub fn match_pairs(
     let mut pairs: Vec<Pair> = result.into_values().collect();
     // 4. Orphans: tagged instances nobody matched.
     for i in live.values() {
-        if is_tagged(i) && !claimed.contains(i.id.as_str()) {
+        if i.allows_launch_into() && !claimed.contains(i.id.as_str()) {
             pairs.push(Pair {
                 status: PairStatus::Orphan,
                 group: None,

@@ -296,20 +296,29 @@ pub(crate) fn failback_states(
     region_name: &str,
 ) -> BTreeMap<String, String> {
     let now = e.clock.now();
-    let region = e.region_mut(account, region_name).clone();
+    // (recovery instance, its EC2 instance, the reversed source server's ARN)
+    let reversed: Vec<(String, String, String)> = {
+        let region = e.region_mut(account, region_name);
+        region
+            .recovery_instances
+            .values()
+            .filter_map(|ri| {
+                let arn = region
+                    .servers
+                    .get(&ri.source_server_id)?
+                    .reversed_arn
+                    .clone()?;
+                Some((ri.id.clone(), ri.ec2_instance_id.clone(), arn))
+            })
+            .collect()
+    };
     let mut out = BTreeMap::new();
-    for ri in region.recovery_instances.values() {
-        let Some(server) = region.servers.get(&ri.source_server_id) else {
+    for (ri, ec2, arn) in reversed {
+        let other = e.region_mut(account, region_of_arn(&arn));
+        let Some(rev) = other.servers.get(id_of_arn(&arn)) else {
             continue;
         };
-        let Some(arn) = &server.reversed_arn else {
-            continue;
-        };
-        let other = e.region_mut(account, region_of_arn(arn));
-        let Some(rev) = other.servers.get(id_of_arn(arn)) else {
-            continue;
-        };
-        if rev.spec.origin_instance_id.as_deref() != Some(ri.ec2_instance_id.as_str()) {
+        if rev.spec.origin_instance_id.as_deref() != Some(ec2.as_str()) {
             continue;
         }
         let state = match rev.replication_at(now).0.as_str() {
@@ -317,7 +326,7 @@ pub(crate) fn failback_states(
             "STOPPED" => "FAILBACK_NOT_STARTED",
             _ => "FAILBACK_IN_PROGRESS",
         };
-        out.insert(ri.id.clone(), state.to_string());
+        out.insert(ri, state.to_string());
     }
     out
 }

@@ -444,9 +444,7 @@ impl Engine<'_> {
                     .ec2_instance_id
                     .as_ref()
                     .and_then(|i| instances.iter().find(|x| &x.id == i));
-                let dr = instance.is_some_and(|i| {
-                    i.tags.get(AWSDRS_TAG.0).map(String::as_str) == Some(AWSDRS_TAG.1)
-                });
+                let dr = instance.is_some_and(|i| i.allows_launch_into());
                 let prot = r
                     .ec2_instance_id
                     .as_ref()

@@ -13,16 +13,13 @@ use super::retry::{outcome, Outcome};
 use super::{Engine, EngineError, Execution};
 use crate::cloud::CloudError;
 use crate::inventory::{InstanceState, ReplicationState};
-use crate::launch::LaunchConfigurationUpdate;
+use crate::launch::{LaunchConfigurationUpdate, AWSDRS_TAG};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 /// How long before a stop or the lag is read again (clock time).
 const LOOK_AGAIN: Duration = Duration::from_secs(10);
-
-/// The tag DRS requires on an instance it launches into.
-const AWSDRS: (&str, &str) = ("AWSDRS", "AllowLaunchingIntoThisInstance");
 
 /// Where one server is on its way back.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -122,7 +119,7 @@ impl Engine<'_> {
             }
             let ids: Vec<String> = instances.iter().map(|(_, i)| i.clone()).collect();
             if !ids.is_empty() {
-                let tags = BTreeMap::from([(AWSDRS.0.to_string(), AWSDRS.1.to_string())]);
+                let tags = BTreeMap::from([(AWSDRS_TAG.0.to_string(), AWSDRS_TAG.1.to_string())]);
                 let r = match origin.tag_instances(&ids, &tags).await {
                     Ok(()) => origin.stop_instances(&ids).await,
                     Err(err) => Err(err),
@@ -224,8 +221,7 @@ impl Engine<'_> {
                                 orig.iter().any(|x| {
                                     &x.id == i
                                         && x.state == InstanceState::Stopped
-                                        && x.tags.get(AWSDRS.0).map(String::as_str)
-                                            == Some(AWSDRS.1)
+                                        && x.allows_launch_into()
                                 })
                             });
                         }

@@ -33,8 +33,11 @@
 //!
 //! Modules: [`model`] (the state), [`setup`] (from a plan), [`clock`], [`journal`] (the port
 //! and the events), [`retry`] (what errors mean, backoff), `preparation` (launch settings
-//! before a launch), `launch` (waves, admission, jobs), `cleanup` (a drill's end), and
-//! `simulation` (a deterministic simulated cloud for the engine's tests).
+//! before a launch), `drain` (a failback server's way back before its launch: recovery
+//! instance stopped, original prepared, launch-into set, lag under the threshold), `launch`
+//! (waves, admission, jobs), `cleanup` (a drill's end), `reprotect` (reversed replication,
+//! found again by the recovery instance before it is ever sent twice), and `simulation` (a
+//! deterministic simulated cloud for the engine's tests).
 
 pub mod clock;
 pub mod journal;

@@ -64,17 +64,11 @@ impl Engine<'_> {
         if e.status == ExecutionStatus::Preparing {
             e.status = ExecutionStatus::Running;
         }
-        let targets: Vec<String> = {
-            let mut t: Vec<String> = e
-                .servers()
-                .filter(|s| !s.status.is_final())
-                .map(|s| s.target.clone())
-                .collect();
-            t.dedup();
-            t.sort();
-            t.dedup();
-            t
-        };
+        let targets: std::collections::BTreeSet<String> = e
+            .servers()
+            .filter(|s| !s.status.is_final())
+            .map(|s| s.target.clone())
+            .collect();
         for target in targets {
             if self.next_poll.get(&target).is_some_and(|t| *t > now) {
                 continue;
