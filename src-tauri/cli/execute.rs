@@ -239,7 +239,7 @@ fn progress(out: &Output) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
+pub(super) fn summary(e: &Execution, driver: Option<&drs_store::Driver>) -> String {
     let (launched, failed, _, not_run) = e.counts();
     let mut s = format!(
         "Execution {} of plan \"{}\" (revision {}, {}) by {}: {}\n  started {}{}\n  {launched} {}, {failed} failed, {not_run} not run\n",
@@ -406,7 +406,7 @@ fn confirm(question: &str) -> Result<bool, Failure> {
 }
 
 /// 0 when the execution fully succeeded; 3 ("checked, and the answer is no") otherwise.
-fn exit_code(e: &Execution) -> u8 {
+pub(super) fn exit_code(e: &Execution) -> u8 {
     if e.status == ExecutionStatus::Completed {
         0
     } else {

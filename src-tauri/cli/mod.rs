@@ -9,6 +9,7 @@ mod group;
 mod group_settings;
 mod health;
 mod inventory;
+mod native;
 mod output;
 mod pairs;
 mod plan;
@@ -89,6 +90,10 @@ pub enum Command {
     /// Go home after a real recovery: --check (failback readiness), --drill (rehearse it in the
     /// origin region), --confirm PLAN (run it), --cleanup (the leftovers, once protected again).
     Failback(failback::FailbackArgs),
+    /// DRS's own recovery plans: preview and publish a plan, import one, start and follow DRS's
+    /// run of a published plan (drill or recovery), adopt runs started in the console.
+    #[command(subcommand)]
+    Native(native::NativeCommand),
     /// Executions: list, show, resume, pause, unpause, cancel, approve.
     #[command(subcommand)]
     Executions(execute::ExecutionsCommand),
@@ -298,6 +303,8 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Reprotect(a) => failback::reprotect(a, &cx),
         Command::Failback(a) => failback::failback(a, &cx),
         Command::Plan(plan::PlanCommand::Status { name }) => failback::status(name, &cx),
+        Command::Plan(plan::PlanCommand::Publish(a)) => native::publish(a, &cx),
+        Command::Native(cmd) => native::run(cmd, &cx),
         Command::Cleanup { execution } => execute::cleanup(execution, &cx),
         Command::Group(cmd) if cmd.uses_aws() => group_settings::run(cmd, &cx),
         Command::Plan(cmd) => cx.with_store(|s| plan::run(cmd, s, &actor, out)),

@@ -46,6 +46,9 @@ pub enum PlanCommand {
         /// Plan name.
         name: String,
     },
+    /// Publish a plan to DRS's own recovery plans (create or update DRS's copy), so it can be
+    /// run from the AWS console without the app; --check only shows what would change.
+    Publish(super::native::PublishArgs),
     /// List a plan's revisions.
     Revisions {
         /// Plan name.
@@ -257,6 +260,9 @@ pub fn run(cmd: &PlanCommand, store: &mut Store, actor: &str, out: &Output) -> R
             });
             Ok(0)
         }
+        PlanCommand::Publish(_) => Err(Failure::invalid(
+            "plan publish talks to AWS and is run on its own",
+        )),
         PlanCommand::Status { .. } => Err(Failure::invalid(
             "plan status reads AWS-side executions through the app; run it as `drs-orchestrator plan status NAME`",
         )),

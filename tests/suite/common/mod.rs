@@ -166,6 +166,29 @@ pub fn aws(endpoint: &str, args: &[&str]) -> Option<Value> {
     aws_in(endpoint, "us-west-2", args)
 }
 
+/// A directory with DRS's service model as the newest botocore (installed with moto) has it:
+/// the AWS CLI v1 carries an older copy without the recovery plan operations, and reads a newer
+/// one from `AWS_DATA_PATH`. Empty (the CLI's own models) when Python or botocore is missing.
+fn newer_models() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("drs-aws-models-{}", std::process::id()));
+        let _ = Command::new("python3")
+            .args([
+                "-c",
+                "import sys,os,json,botocore.loaders as L\n\
+m=L.Loader().load_service_model('drs','service-2')\n\
+d=os.path.join(sys.argv[1],'drs',m['metadata']['apiVersion'])\n\
+os.makedirs(d,exist_ok=True)\n\
+json.dump(m,open(os.path.join(d,'service-2.json'),'w'))",
+            ])
+            .arg(&dir)
+            .status();
+        dir
+    })
+    .clone()
+}
+
 /// The AWS CLI against the sandbox in `region` (production account), as JSON.
 #[allow(dead_code)]
 pub fn aws_in(endpoint: &str, region: &str, args: &[&str]) -> Option<Value> {
@@ -181,6 +204,7 @@ pub fn aws_in(endpoint: &str, region: &str, args: &[&str]) -> Option<Value> {
         .args(args)
         .env("AWS_ACCESS_KEY_ID", "AKIASANDBOXPROD00001")
         .env("AWS_SECRET_ACCESS_KEY", "anything")
+        .env("AWS_DATA_PATH", newer_models())
         .env_remove("AWS_PROFILE")
         .output();
     match out {

@@ -206,6 +206,9 @@ impl From<drs_core::execution::EngineError> for AppError {
             drs_core::execution::EngineError::Journal(
                 drs_core::execution::JournalError::Fenced { .. },
             ) => Self::new(ErrorCode::Conflict, e.to_string()),
+            drs_core::execution::EngineError::RunByDrs(_) => {
+                Self::new(ErrorCode::Conflict, e.to_string())
+            }
             other => Self::new(ErrorCode::Internal, other.to_string()),
         }
     }

@@ -373,6 +373,12 @@ impl App {
         if r.execution.status.is_final() {
             return Ok(None);
         }
+        if r.execution.native.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("execution {id} is DRS's run of a native recovery plan: the app does not drive it; follow it with: drs-orchestrator native follow {id}"),
+            ));
+        }
         if r.execution.kind == ExecutionKind::Recovery {
             execute::confirm_recovery(&r.execution.plan, confirm).map_err(|m| {
                 AppError::new(

@@ -18,6 +18,7 @@
 mod convert;
 pub mod errors;
 mod failback;
+mod native;
 pub mod profiles;
 mod runbook;
 
@@ -955,6 +956,80 @@ impl Cloud for AwsCloud {
             .await
             .map_err(|e| self.explain(map_err("drs:TagResource", e)))?;
         Ok(())
+    }
+
+    async fn native_plans(&self) -> Result<Vec<drs_core::native_plan::NativePlan>, CloudError> {
+        self.drs_native_plans().await
+    }
+
+    async fn native_plan(
+        &self,
+        arn: &str,
+    ) -> Result<drs_core::native_plan::NativePlan, CloudError> {
+        self.drs_native_plan(arn).await
+    }
+
+    async fn create_native_plan(
+        &self,
+        name: &str,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        token: &str,
+    ) -> Result<String, CloudError> {
+        self.drs_create_native_plan(name, description, tags, token)
+            .await
+    }
+
+    async fn update_native_plan(&self, arn: &str, description: &str) -> Result<(), CloudError> {
+        self.drs_update_native_plan(arn, description).await
+    }
+
+    async fn create_native_step(
+        &self,
+        plan_arn: &str,
+        order: u32,
+        step: &drs_core::native_plan::NativeStep,
+        token: &str,
+    ) -> Result<String, CloudError> {
+        self.drs_create_native_step(plan_arn, order, step, token)
+            .await
+    }
+
+    async fn update_native_step(
+        &self,
+        step_arn: &str,
+        step: &drs_core::native_plan::NativeStep,
+    ) -> Result<(), CloudError> {
+        self.drs_update_native_step(step_arn, step).await
+    }
+
+    async fn delete_native_step(&self, step_arn: &str) -> Result<(), CloudError> {
+        self.drs_delete_native_step(step_arn).await
+    }
+
+    async fn start_native_execution(
+        &self,
+        plan_arn: &str,
+        drill: bool,
+        tags: &BTreeMap<String, String>,
+        token: &str,
+    ) -> Result<drs_core::native_plan::NativeExecution, CloudError> {
+        self.drs_start_native_execution(plan_arn, drill, tags, token)
+            .await
+    }
+
+    async fn native_executions(
+        &self,
+        plan_arn: Option<&str>,
+    ) -> Result<Vec<drs_core::native_plan::NativeExecution>, CloudError> {
+        self.drs_native_executions(plan_arn).await
+    }
+
+    async fn native_execution(
+        &self,
+        arn: &str,
+    ) -> Result<drs_core::native_plan::NativeExecution, CloudError> {
+        self.drs_native_execution(arn).await
     }
 
     fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {

@@ -472,4 +472,74 @@ pub trait Cloud: Send + Sync {
     ) -> Result<(), CloudError> {
         Err(unsupported("DeleteLaunchAction"))
     }
+
+    /// DRS's native recovery plans (without steps or tags).
+    async fn native_plans(&self) -> Result<Vec<crate::native_plan::NativePlan>, CloudError> {
+        Err(unsupported("ListRecoveryPlans"))
+    }
+    /// One native recovery plan with its tags and steps.
+    async fn native_plan(&self, _arn: &str) -> Result<crate::native_plan::NativePlan, CloudError> {
+        Err(unsupported("GetRecoveryPlan"))
+    }
+    /// Creates a native recovery plan (idempotent for one `token`); its ARN.
+    async fn create_native_plan(
+        &self,
+        _name: &str,
+        _description: &str,
+        _tags: &BTreeMap<String, String>,
+        _token: &str,
+    ) -> Result<String, CloudError> {
+        Err(unsupported("CreateRecoveryPlan"))
+    }
+    /// Sets a native recovery plan's description.
+    async fn update_native_plan(&self, _arn: &str, _description: &str) -> Result<(), CloudError> {
+        Err(unsupported("UpdateRecoveryPlan"))
+    }
+    /// Adds a step at `order` (1-based; idempotent for one `token`); its ARN.
+    async fn create_native_step(
+        &self,
+        _plan_arn: &str,
+        _order: u32,
+        _step: &crate::native_plan::NativeStep,
+        _token: &str,
+    ) -> Result<String, CloudError> {
+        Err(unsupported("CreateRecoveryPlanStep"))
+    }
+    /// Rewrites a step's name and configuration.
+    async fn update_native_step(
+        &self,
+        _step_arn: &str,
+        _step: &crate::native_plan::NativeStep,
+    ) -> Result<(), CloudError> {
+        Err(unsupported("UpdateRecoveryPlanStep"))
+    }
+    /// Removes a step.
+    async fn delete_native_step(&self, _step_arn: &str) -> Result<(), CloudError> {
+        Err(unsupported("DeleteRecoveryPlanStep"))
+    }
+    /// Starts an execution of a native plan (idempotent for one `token`).
+    async fn start_native_execution(
+        &self,
+        _plan_arn: &str,
+        _drill: bool,
+        _tags: &BTreeMap<String, String>,
+        _token: &str,
+    ) -> Result<crate::native_plan::NativeExecution, CloudError> {
+        Err(unsupported("StartRecoveryPlanExecution"))
+    }
+    /// Executions of native plans, newest first (of one plan when `plan_arn` is given), without
+    /// steps.
+    async fn native_executions(
+        &self,
+        _plan_arn: Option<&str>,
+    ) -> Result<Vec<crate::native_plan::NativeExecution>, CloudError> {
+        Err(unsupported("ListRecoveryPlanExecutions"))
+    }
+    /// One native execution with its steps.
+    async fn native_execution(
+        &self,
+        _arn: &str,
+    ) -> Result<crate::native_plan::NativeExecution, CloudError> {
+        Err(unsupported("GetRecoveryPlanExecution"))
+    }
 }

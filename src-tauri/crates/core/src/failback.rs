@@ -1151,6 +1151,7 @@ mod tests {
             gaps: Vec::new(),
             last_tick_at: None,
             failure: None,
+            native: None,
             index: Default::default(),
         };
         for (name, deps, servers) in waves {

@@ -36,6 +36,9 @@ pub enum StepKind {
     Route53,
     /// A condition that must hold, retried until the step's timeout.
     Check,
+    /// A fixed pause of `minutes` (let a database settle before the next wave); DRS's own
+    /// recovery plans have the same WAIT step.
+    Wait,
 }
 
 impl StepKind {
@@ -52,6 +55,7 @@ impl StepKind {
             Self::SsmAutomation => "ssmAutomation",
             Self::Route53 => "route53",
             Self::Check => "check",
+            Self::Wait => "wait",
         }
     }
 }
@@ -144,6 +148,10 @@ pub struct Step {
     /// HTTP check: the URL fetched.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    /// Wait step: how many minutes it pauses (1 to a week).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub minutes: Option<u32>,
     /// Minutes the step may take (a manual step: wait for its confirmation; a check: keep
     /// trying). None: no limit for a manual step, 30 minutes for the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,8 +178,7 @@ impl Step {
     /// The step's timeout: the plan's, or the default of an automated step.
     pub fn effective_timeout(&self) -> Option<u32> {
         self.timeout_minutes.or_else(|| {
-            self.kind
-                .automated()
+            (self.kind.automated() && self.kind != StepKind::Wait)
                 .then_some(DEFAULT_AUTOMATED_TIMEOUT_MINUTES)
         })
     }
@@ -211,6 +218,7 @@ impl Step {
             ("port", self.port.is_some()),
             ("url", !self.url.is_empty()),
             ("servers", !self.servers.is_empty()),
+            ("minutes", self.minutes.is_some()),
         ];
         let allowed: &[&str] = match self.kind {
             StepKind::Manual => &["instruction"],
@@ -226,6 +234,7 @@ impl Step {
                 "servers",
             ],
             StepKind::Check => &["check", "host", "port", "url", "servers"],
+            StepKind::Wait => &["minutes"],
         };
         for (field, present) in used {
             if *present && !allowed.contains(field) {
@@ -355,6 +364,20 @@ impl Step {
                     }
                 }
             }
+            StepKind::Wait => match self.minutes {
+                Some(m) if (1..=crate::plan::MAX_TIMEOUT_MINUTES).contains(&m) => {}
+                Some(m) => err(
+                    "minutes",
+                    format!(
+                        "wait step \"{name}\" of wave \"{wave}\" waits {m} minutes; it may wait 1 to {} minutes (a week)",
+                        crate::plan::MAX_TIMEOUT_MINUTES
+                    ),
+                ),
+                None => err(
+                    "minutes",
+                    format!("wait step \"{name}\" of wave \"{wave}\" says nothing about how long: give minutes"),
+                ),
+            },
             StepKind::Check => match self.check {
                 None => err(
                     "check",

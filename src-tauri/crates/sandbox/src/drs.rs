@@ -205,6 +205,9 @@ pub(crate) fn handle(shared: &Shared, req: &Request, op: &str) -> Response {
     shared.with_estate(|e| {
         let now = e.clock.now();
         let region_name = req.region.clone();
+        if let Some(response) = crate::native::handle(req, e, &account, op) {
+            return response;
+        }
         match op {
             "StartRecovery" => return start_recovery(req, e, &account),
             "TerminateRecoveryInstances" => return terminate_recovery_instances(req, e, &account),
@@ -480,9 +483,7 @@ pub(crate) fn start_recovery(
     e: &mut crate::estate::Estate,
     account: &str,
 ) -> Response {
-    use crate::jobs::{
-        Job, ServerPlan, MAX_CONCURRENT_JOBS, MAX_SERVERS_IN_ACTIVE_JOBS, MAX_SERVERS_PER_JOB,
-    };
+    use crate::jobs::{MAX_CONCURRENT_JOBS, MAX_SERVERS_IN_ACTIVE_JOBS, MAX_SERVERS_PER_JOB};
     let Some(list) = req.json.get("sourceServers").and_then(Value::as_array) else {
         return validation(
             req,
@@ -572,13 +573,58 @@ pub(crate) fn start_recovery(
             json!({ "resourceId": id, "resourceType": "SOURCE_SERVER" }),
         );
     }
+    let job = launch_job(
+        region,
+        &LaunchRunbook {
+            seed,
+            failing_actions: &failing_actions,
+            offline: &offline,
+        },
+        &ids,
+        is_drill,
+        tags,
+        now,
+        (
+            job_id.clone(),
+            format!("arn:aws:drs:{region_name}:{account}:job/{job_id}"),
+        ),
+    );
+    let body = json!({ "job": job.render(now) });
+    region.jobs.insert(job_id, job);
+    region.record_peaks(now);
+    json_ok(StatusCode::ACCEPTED, &body, &req.request_id)
+}
+
+/// What a new launch job's simulation depends on besides the region.
+pub(crate) struct LaunchRunbook<'a> {
+    /// Seed of the simulated durations.
+    pub seed: u64,
+    /// SSM documents whose post-launch runs fail.
+    pub failing_actions: &'a std::collections::BTreeSet<String>,
+    /// Servers whose recovered instance's SSM agent stays offline.
+    pub offline: &'a std::collections::BTreeSet<String>,
+}
+
+/// A LAUNCH job for `ids` created at `created`: by StartRecovery, or by a step of a native
+/// recovery plan's execution.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn launch_job(
+    region: &RegionState,
+    runbook: &LaunchRunbook<'_>,
+    ids: &[String],
+    is_drill: bool,
+    tags: BTreeMap<String, String>,
+    created: time::OffsetDateTime,
+    (job_id, arn): (String, String),
+) -> crate::jobs::Job {
+    use crate::jobs::{Job, ServerPlan};
     let servers = ids
         .iter()
         .map(|id| ServerPlan {
             source_server_id: id.clone(),
-            snapshot: planned(seed, id, 1, 60, 240),
-            conversion: planned(seed, id, 2, 120, 360),
-            launch: planned(seed, id, 3, 60, 180),
+            snapshot: planned(runbook.seed, id, 1, 60, 240),
+            conversion: planned(runbook.seed, id, 2, 120, 360),
+            launch: planned(runbook.seed, id, 3, 60, 180),
             launch_into: region
                 .launch_configs
                 .get(id)
@@ -608,12 +654,12 @@ pub(crate) fn start_recovery(
                 list.into_iter()
                     .map(|a| {
                         let code = a.get("actionCode").and_then(Value::as_str).unwrap_or("");
-                        let failure = if offline.contains(id) {
+                        let failure = if runbook.offline.contains(id) {
                             Some(
                                 "The SSM agent was not discovered on the recovered instance"
                                     .to_string(),
                             )
-                        } else if failing_actions.contains(code) {
+                        } else if runbook.failing_actions.contains(code) {
                             Some(format!(
                                 "SSM document {code} failed on the recovered instance (exit 1)"
                             ))
@@ -628,25 +674,21 @@ pub(crate) fn start_recovery(
             },
         })
         .collect();
-    let job = Job {
-        arn: format!("arn:aws:drs:{region_name}:{account}:job/{job_id}"),
-        id: job_id.clone(),
+    Job {
+        arn,
+        id: job_id,
         job_type: "LAUNCH",
         initiated_by: if is_drill {
             "START_DRILL"
         } else {
             "START_RECOVERY"
         },
-        created: now,
+        created,
         tags,
         servers,
         terminate: Vec::new(),
         ended: None,
-    };
-    let body = json!({ "job": job.render(now) });
-    region.jobs.insert(job_id, job);
-    region.record_peaks(now);
-    json_ok(StatusCode::ACCEPTED, &body, &req.request_id)
+    }
 }
 
 pub(crate) fn describe_jobs(

@@ -123,6 +123,8 @@ pub struct RegionState {
     /// The default DRS launch settings' `launchIntoSourceInstance`: a source server created by
     /// `ReverseReplication` into this region launches into its original instance.
     pub launch_into_source: bool,
+    /// DRS native recovery plans and their executions.
+    pub native: crate::native::NativeState,
 }
 
 impl RegionState {
@@ -462,6 +464,11 @@ impl Estate {
     /// Brings time-driven state (jobs, launches, terminations) up to the simulated now.
     pub fn advance(&mut self) {
         let now = self.clock.now();
+        let runbook = crate::drs::LaunchRunbook {
+            seed: self.seed,
+            failing_actions: &self.runbook.failing_actions,
+            offline: &self.runbook.agents_offline,
+        };
         for (account, a) in self.accounts.iter_mut() {
             for (name, region) in a.regions.iter_mut() {
                 if !region.transitions.is_empty() {
@@ -479,6 +486,13 @@ impl Estate {
                     }
                 }
                 if !region.jobs.is_empty() {
+                    crate::jobs::advance(region, account, name, now);
+                }
+                // A native plan's step starts its job when the step before it ended, which may
+                // be before now: the job is then brought up to now before the next step.
+                while region.native.running()
+                    && crate::native::advance(region, account, name, now, &runbook)
+                {
                     crate::jobs::advance(region, account, name, now);
                 }
             }

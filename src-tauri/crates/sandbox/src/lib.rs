@@ -24,6 +24,7 @@ pub mod estate;
 mod failback;
 mod faults;
 pub mod jobs;
+pub mod native;
 mod protocol;
 mod route53;
 pub mod scenario;

@@ -65,6 +65,11 @@ pub enum Event {
     Created,
     /// A driver took it up again.
     Resumed,
+    /// DRS's own run of a native recovery plan moved on (the app follows it; DRS drives it).
+    Native {
+        /// What DRS reported, in words.
+        what: String,
+    },
     /// A routine poll (not kept in the event list).
     Tick,
     /// No new job starts.
@@ -448,6 +453,7 @@ impl std::fmt::Display for Event {
         match self {
             Self::Created => write!(f, "created"),
             Self::Resumed => write!(f, "resumed"),
+            Self::Native { what } => write!(f, "DRS: {what}"),
             Self::Tick => write!(f, "tick"),
             Self::Paused => write!(f, "paused"),
             Self::Unpaused => write!(f, "going on after a pause"),

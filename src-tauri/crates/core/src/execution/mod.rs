@@ -93,6 +93,9 @@ pub enum EngineError {
     /// A target of the execution has no connection.
     #[error("target \"{0}\" of the execution is not connected")]
     NotConnected(String),
+    /// DRS runs the execution (a native recovery plan's): the engine never drives it.
+    #[error("execution {0} is run by DRS (a native recovery plan); the app only follows it")]
+    RunByDrs(String),
 }
 
 /// What one tick found.
@@ -160,6 +163,9 @@ impl<'a> Engine<'a> {
     /// One step of the engine: reads people's requests, prepares servers, finds or starts
     /// jobs, polls what is due, starts waves, cleans up at the end. Never sleeps.
     pub async fn tick(&mut self, e: &mut Execution) -> Result<TickOutcome, EngineError> {
+        if e.native.is_some() {
+            return Err(EngineError::RunByDrs(e.id.clone()));
+        }
         let now = self.clock.now();
         if e.status.is_final() {
             return Ok(TickOutcome {
@@ -501,6 +507,9 @@ pub async fn drive(
     options: &DriveOptions,
     stop_when_waiting: bool,
 ) -> Result<Execution, EngineError> {
+    if e.native.is_some() {
+        return Err(EngineError::RunByDrs(e.id));
+    }
     // A watcher beside the engine notices when the whole process did not run (stopped, or the
     // computer slept) even in the middle of a tick: a one-second sleep that took much longer.
     let pauses = std::sync::Mutex::new(Vec::new());

@@ -888,6 +888,10 @@ pub struct Execution {
     pub failure: Option<String>,
     /// Where each server is (its wave and place), built on first use: servers never move once
     /// an execution is set up.
+    /// DRS runs this execution (a native recovery plan's); the app only follows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub native: Option<crate::native_plan::NativeRef>,
     #[serde(skip)]
     pub(crate) index: ServerIndex,
 }

@@ -145,6 +145,7 @@ pub fn prepare(
         gaps: Vec::new(),
         last_tick_at: None,
         failure: None,
+        native: None,
         index: Default::default(),
     })
 }

@@ -90,6 +90,23 @@ fn step_instances(e: &Execution, wi: usize, spec: &Step) -> Result<Vec<(String, 
 }
 
 /// The target whose account the step acts in: its servers', else its wave's, else the first.
+/// A wait step: done once its minutes have passed since it started (on the execution's clock,
+/// so a resumed execution does not wait again from the start).
+fn wait_step(run: &StepRun, spec: &Step, now: OffsetDateTime) -> Stage {
+    let minutes = spec.minutes.unwrap_or(0);
+    let started = run
+        .started_at
+        .as_deref()
+        .and_then(model::parse)
+        .unwrap_or(now);
+    let until = started + time::Duration::minutes(i64::from(minutes));
+    if now >= until {
+        Stage::Done(format!("waited {minutes} min"))
+    } else {
+        Stage::LookAgainAt(until)
+    }
+}
+
 fn step_target(e: &Execution, wi: usize, spec: &Step) -> Option<String> {
     spec.servers
         .iter()
@@ -323,6 +340,9 @@ impl Engine<'_> {
                 "the step's definition is missing from the journal".into(),
             ));
         };
+        if spec.kind == StepKind::Wait {
+            return Ok(wait_step(&e.waves[wi].steps[si], &spec, now));
+        }
         let Some(target) = step_target(e, wi, &spec) else {
             return Ok(Stage::Failed(
                 "the execution has no target to act in".into(),
@@ -346,6 +366,7 @@ impl Engine<'_> {
                     .await
             }
             StepKind::Check => self.check_step(e, wi, si, &spec, &cloud, now, acting).await,
+            StepKind::Wait => Ok(wait_step(&e.waves[wi].steps[si], &spec, now)),
         }
     }
 
