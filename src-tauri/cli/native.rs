@@ -52,6 +52,10 @@ pub enum NativeCommand {
         /// Start even though readiness finds blockers (audited).
         #[arg(long)]
         override_readiness: bool,
+        /// Leave the drill's recovery instances running once DRS's run ends; clean up later
+        /// with `cleanup --execution`.
+        #[arg(long)]
+        no_cleanup: bool,
     },
     /// Start DRS's run of a published plan as a real recovery (needs --confirm with the plan's
     /// name) and follow it.
@@ -79,7 +83,8 @@ pub enum NativeCommand {
         #[arg(long)]
         target: Option<String>,
     },
-    /// Follow a journalled native run until it ends.
+    /// Follow a journalled native run until it ends (a drill's cleanup then waits for
+    /// `cleanup --execution`).
     Follow {
         /// Execution ID.
         execution: String,
@@ -214,7 +219,11 @@ pub fn publish(a: &PublishArgs, cx: &Cx) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn follow(cx: &Cx, follow: drs_app::native::NativeFollow) -> Result<u8, Failure> {
+fn follow(
+    cx: &Cx,
+    follow: drs_app::native::NativeFollow,
+    auto_cleanup: bool,
+) -> Result<u8, Failure> {
     let id = follow.execution.id.clone();
     let out = cx.out;
     let last = std::sync::Mutex::new(String::new());
@@ -234,13 +243,22 @@ fn follow(cx: &Cx, follow: drs_app::native::NativeFollow) -> Result<u8, Failure>
     };
     let result = cx.block_on(async {
         tokio::select! {
-            r = cx.app.follow_native(follow, Some(&hear)) => Some(r),
+            r = cx.app.follow_native(follow, auto_cleanup, Some(&hear)) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
     match result {
         Some(r) => {
             let e = r?;
+            if !e.status.is_final() {
+                // DRS's drill has ended; its cleanup (this run's own jobs' instances only) is
+                // the engine's, as for any drill.
+                if let Some(ready) =
+                    cx.block_on(cx.app.resume_execution(&id, None, false, "cli"))?
+                {
+                    return super::execute::drive(ready, drs_core::execution::Event::Resumed, cx);
+                }
+            }
             out.value(&e, || super::execute::summary(&e, None));
             Ok(super::execute::exit_code(&e))
         }
@@ -309,6 +327,7 @@ pub fn run(cmd: &NativeCommand, cx: &Cx) -> Result<u8, Failure> {
             plan,
             target,
             override_readiness,
+            no_cleanup,
         } => {
             let f = cx.block_on(cx.app.start_native(
                 plan,
@@ -318,7 +337,7 @@ pub fn run(cmd: &NativeCommand, cx: &Cx) -> Result<u8, Failure> {
                 *override_readiness,
                 "cli",
             ))?;
-            follow(cx, f)
+            follow(cx, f, !no_cleanup)
         }
         NativeCommand::Recover {
             plan,
@@ -334,7 +353,7 @@ pub fn run(cmd: &NativeCommand, cx: &Cx) -> Result<u8, Failure> {
                 *override_readiness,
                 "cli",
             ))?;
-            follow(cx, f)
+            follow(cx, f, false)
         }
         NativeCommand::Adopt { plan, target } => {
             let ids = cx.block_on(cx.app.adopt_native_runs(plan, target.as_deref()))?;
@@ -349,7 +368,7 @@ pub fn run(cmd: &NativeCommand, cx: &Cx) -> Result<u8, Failure> {
         }
         NativeCommand::Follow { execution } => {
             let f = cx.block_on(cx.app.resume_native(execution, "cli"))?;
-            follow(cx, f)
+            follow(cx, f, false)
         }
     }
 }

@@ -8,7 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use crate::common::{self, aws, Cli};
-use crate::executions::serve;
+use crate::executions::{serve, DrillCli};
 use serde_json::Value;
 
 const PLAN: &str = "apiVersion: drs-orchestrator/v1
@@ -159,18 +159,21 @@ fn a_plan_published_to_drs_is_changed_in_the_console_updated_run_there_and_repor
     assert!(r.stderr.contains("typed again"), "{}", r.stderr);
 
     // A native drill from the app, followed to its end.
-    let e = cli.json(
-        &[
-            "native",
-            "drill",
-            "--plan",
-            "shop-native",
-            "--override-readiness",
-        ],
-        0,
-    );
-    let id = e["id"].as_str().unwrap().to_string();
+    let r = cli.run(&[
+        "native",
+        "drill",
+        "--plan",
+        "shop-native",
+        "--override-readiness",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let id = cli.executions()[0]["id"].as_str().unwrap().to_string();
+    let e = cli.execution(&id);
     assert_eq!(e["status"], "completed");
+    // DRS's drill ended, the app cleaned up its own jobs' instances, as after any drill.
+    assert_eq!(e["cleanup"]["status"], "verified", "{}", e["cleanup"]);
+    assert_eq!(e["cleanup"]["items"].as_array().unwrap().len(), 22);
+    assert_eq!(e["native"]["drsDone"], true);
     assert_eq!(e["kind"], "drill");
     let run_arn = e["native"]["executionArn"].as_str().unwrap().to_string();
     assert_eq!(e["native"]["startedByApp"], true);
@@ -252,10 +255,26 @@ fn a_plan_published_to_drs_is_changed_in_the_console_updated_run_there_and_repor
         "only the console's run is new: {adopted:?}"
     );
     let other = adopted[0].as_str().unwrap();
-    let followed = cli.json(&["native", "follow", other], 0);
-    assert_eq!(followed["status"], "completed");
+    let r = cli.run(&["native", "follow", other]);
+    assert_eq!(
+        r.code, 3,
+        "waits for the cleanup's confirmation\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    let followed = cli.execution(other);
     assert_eq!(followed["startedBy"], "DRS console");
     assert_eq!(followed["native"]["startedByApp"], false);
+    // A drill someone else started is not cleaned up without asking.
+    assert_eq!(
+        followed["cleanup"]["status"], "awaitingConfirmation",
+        "{}",
+        followed["cleanup"]
+    );
+    let r = cli.run(&["cleanup", "--execution", other]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let cleaned = cli.execution(other);
+    assert_eq!(cleaned["status"], "completed");
+    assert_eq!(cleaned["cleanup"]["status"], "verified");
     let history = cli.json(&["executions", "list"], 0);
     assert_eq!(history.as_array().unwrap().len(), 2);
 

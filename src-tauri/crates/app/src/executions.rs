@@ -373,7 +373,7 @@ impl App {
         if r.execution.status.is_final() {
             return Ok(None);
         }
-        if r.execution.native.is_some() {
+        if r.execution.native.as_ref().is_some_and(|n| n.drs_drives()) {
             return Err(AppError::new(
                 ErrorCode::Conflict,
                 format!("execution {id} is DRS's run of a native recovery plan: the app does not drive it; follow it with: drs-orchestrator native follow {id}"),

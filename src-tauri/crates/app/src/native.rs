@@ -613,10 +613,13 @@ impl crate::App {
         })
     }
 
-    /// Follows DRS's run into the journal until it ends; `listener` hears each new state.
+    /// Follows DRS's run into the journal until it ends; `listener` hears each new state. A
+    /// drill is then handed to the engine for its cleanup (automatic with `auto_cleanup`): the
+    /// caller drives it with [`Self::resume_execution`] once this returns (the lease is let go).
     pub async fn follow_native(
         &self,
         follow: NativeFollow,
+        auto_cleanup: bool,
         listener: Option<&(dyn Fn(&Execution) + Send + Sync)>,
     ) -> Result<Execution, AppError> {
         let NativeFollow {
@@ -625,7 +628,7 @@ impl crate::App {
             driver,
             names,
         } = follow;
-        let Some(native) = execution.native.clone() else {
+        let Some(native) = execution.native.clone().filter(|n| n.drs_drives()) else {
             return Ok(execution);
         };
         let mut failures = 0u32;
@@ -637,7 +640,10 @@ impl crate::App {
                     instances,
                 }) => {
                     failures = 0;
-                    let next = native_plan::mirror(&execution, &run, &jobs, &instances, &names);
+                    let mut next = native_plan::mirror(&execution, &run, &jobs, &instances, &names);
+                    if run.is_final() {
+                        next = native_plan::hand_over(next, auto_cleanup);
+                    }
                     for what in changes(&execution, &next) {
                         driver
                             .journal()
@@ -668,8 +674,21 @@ impl crate::App {
         let app = self.clone();
         tokio::spawn(async move {
             let id = follow.execution.id.clone();
-            if let Err(err) = app.follow_native(follow, None).await {
-                tracing::error!(execution = %id, "following DRS's run stopped: {}", err.message);
+            match app.follow_native(follow, true, None).await {
+                Ok(e) if !e.status.is_final() => {
+                    // A drill DRS has finished: its cleanup is the engine's.
+                    match app.resume_execution(&id, None, false, "window").await {
+                        Ok(Some(ready)) => app.drive_in_background(ready),
+                        Ok(None) => {}
+                        Err(err) => {
+                            tracing::error!(execution = %id, "cleanup of DRS's drill not started: {}", err.message)
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(execution = %id, "following DRS's run stopped: {}", err.message);
+                }
             }
         });
     }
@@ -828,6 +847,7 @@ fn native_base(
         plan_arn: run.plan_arn.clone(),
         execution_arn: run.arn.clone(),
         started_by_app: by_app,
+        drs_done: false,
     });
     e
 }

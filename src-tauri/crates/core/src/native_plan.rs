@@ -942,6 +942,31 @@ pub struct NativeRef {
     pub execution_arn: String,
     /// Started from the app (else in the console or another tool).
     pub started_by_app: bool,
+    /// DRS's run has ended; a drill is then the app's to clean up (its own jobs' instances).
+    #[serde(default)]
+    pub drs_done: bool,
+}
+
+impl NativeRef {
+    /// DRS still drives the execution: the engine must not.
+    pub fn drs_drives(&self) -> bool {
+        !self.drs_done
+    }
+}
+
+/// Hands a mirrored drill whose native run has ended to the engine for its cleanup (pending,
+/// or automatic when `auto_cleanup`); a recovery stays as DRS ended it.
+pub fn hand_over(mut e: Execution, auto_cleanup: bool) -> Execution {
+    if e.kind == crate::execution::ExecutionKind::Drill && e.status.is_final() {
+        if let Some(n) = e.native.as_mut() {
+            n.drs_done = true;
+            e.status = ExecutionStatus::Running;
+            e.ended_at = None;
+            e.auto_cleanup = auto_cleanup;
+            e.cleanup.status = "pending".into();
+        }
+    }
+    e
 }
 
 fn wave_status(step: &str) -> WaveStatus {

@@ -163,7 +163,7 @@ impl<'a> Engine<'a> {
     /// One step of the engine: reads people's requests, prepares servers, finds or starts
     /// jobs, polls what is due, starts waves, cleans up at the end. Never sleeps.
     pub async fn tick(&mut self, e: &mut Execution) -> Result<TickOutcome, EngineError> {
-        if e.native.is_some() {
+        if e.native.as_ref().is_some_and(|n| n.drs_drives()) {
             return Err(EngineError::RunByDrs(e.id.clone()));
         }
         let now = self.clock.now();
@@ -507,7 +507,7 @@ pub async fn drive(
     options: &DriveOptions,
     stop_when_waiting: bool,
 ) -> Result<Execution, EngineError> {
-    if e.native.is_some() {
+    if e.native.as_ref().is_some_and(|n| n.drs_drives()) {
         return Err(EngineError::RunByDrs(e.id));
     }
     // A watcher beside the engine notices when the whole process did not run (stopped, or the

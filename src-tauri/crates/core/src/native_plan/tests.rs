@@ -365,6 +365,7 @@ async fn a_native_run_is_mirrored_step_by_step_and_never_driven_by_the_engine() 
         plan_arn: "rp".into(),
         execution_arn: "rpe".into(),
         started_by_app: true,
+        drs_done: false,
     });
     let names = BTreeMap::from([("s-1".to_string(), "db-1".to_string())]);
     let running = mirror(
