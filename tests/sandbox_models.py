@@ -329,6 +329,40 @@ def main():
         launchConfigurationTemplateID=templates[0]["launchConfigurationTemplateID"], launchIntoSourceInstance=True
     )
 
+    # Native recovery plans: a plan, a SERVER and a WAIT step, a drill run to its end.
+    server_arns = [s["arn"] for s in drs.describe_source_servers(filters={"sourceServerIDs": ids[1:3]})["items"]]
+    plan = drs.create_recovery_plan(name="model-check", description="x", clientToken="t1", tags={"k": "v"})["recoveryPlan"]
+    plan_arn = plan["recoveryPlanArn"]
+    step = drs.create_recovery_plan_step(
+        recoveryPlanArn=plan_arn, stepName="servers", clientToken="t2",
+        configuration={"serverStepConfiguration": {"servers": [{"serverArn": a, "impactLevel": "CRITICAL"} for a in server_arns]}},
+    )["recoveryPlanStep"]
+    wait = drs.create_recovery_plan_step(
+        recoveryPlanArn=plan_arn, stepName="settle", configuration={"waitStepConfiguration": {"waitDurationMinutes": 2}}
+    )["recoveryPlanStep"]
+    drs.update_recovery_plan_step(recoveryPlanStepArn=wait["recoveryPlanStepArn"], stepName="settle longer",
+                                  configuration={"waitStepConfiguration": {"waitDurationMinutes": 3}})
+    drs.get_recovery_plan_step(recoveryPlanStepArn=step["recoveryPlanStepArn"])
+    drs.reorder_recovery_plan_steps(recoveryPlanArn=plan_arn, orderedStepArns=[step["recoveryPlanStepArn"], wait["recoveryPlanStepArn"]])
+    drs.update_recovery_plan(recoveryPlanArn=plan_arn, description="y")
+    drs.get_recovery_plan(recoveryPlanArn=plan_arn)
+    drs.list_recovery_plans()
+    drs.list_recovery_plan_steps(recoveryPlanArn=plan_arn)
+    run = drs.start_recovery_plan_execution(recoveryPlanArn=plan_arn, mode="DRILL", clientToken="t3", tags={"k": "v"})["recoveryPlanExecution"]
+    run_arn = run["recoveryPlanExecutionArn"]
+    deadline = time.time() + 120
+    while drs.get_recovery_plan_execution(recoveryPlanExecutionArn=run_arn)["recoveryPlanExecution"]["status"] not in ("COMPLETED", "FAILED"):
+        if time.time() > deadline:
+            print("the sandbox's native run did not end in 2 minutes", file=sys.stderr)
+            return 2
+        time.sleep(0.5)
+    run_steps = drs.list_recovery_plan_execution_steps(recoveryPlanExecutionArn=run_arn)["recoveryPlanExecutionSteps"]
+    drs.get_recovery_plan_execution_step(recoveryPlanExecutionStepArn=run_steps[0]["recoveryPlanExecutionStepArn"])
+    drs.list_recovery_plan_executions(recoveryPlanArn=plan_arn)
+    drs.delete_recovery_plan_execution(recoveryPlanExecutionArn=run_arn)
+    drs.delete_recovery_plan_step(recoveryPlanStepArn=wait["recoveryPlanStepArn"])
+    drs.delete_recovery_plan(recoveryPlanArn=plan_arn)
+
     if ec2_ids:
         ec2.describe_instance_status(InstanceIds=ec2_ids)
     # The drill's instances still there (the recovery above replaced the first server's).

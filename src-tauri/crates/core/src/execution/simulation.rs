@@ -1652,6 +1652,23 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
                     spec.kind.label()
                 ));
             }
+            // A wait step that is done waited its minutes (on the execution's clock).
+            if st.status == super::StepStatus::Done && spec.kind == crate::step::StepKind::Wait {
+                let waited = match (
+                    st.started_at.as_deref().and_then(super::model::parse),
+                    st.ended_at.as_deref().and_then(super::model::parse),
+                ) {
+                    (Some(a), Some(b)) => (b - a).whole_seconds(),
+                    _ => -1,
+                };
+                let minutes = i64::from(spec.minutes.unwrap_or(0));
+                if waited < minutes * 60 {
+                    report.violations.push(format!(
+                        "wait step {}/{} ended after {waited} s, before its {minutes} min",
+                        wv.name, st.name
+                    ));
+                }
+            }
             if st.status == super::StepStatus::Done
                 && st.confirmed_by.is_none()
                 && matches!(
@@ -1841,7 +1858,12 @@ fn automated_steps(rng: &mut impl rand::Rng, w: usize) -> Vec<crate::plan::Step>
                 in_drills: rng.random::<f64>() < 0.9,
                 ..Step::default()
             };
-            match rng.random_range(0..4) {
+            match rng.random_range(0..5) {
+                4 => Step {
+                    kind: StepKind::Wait,
+                    minutes: Some(rng.random_range(1..6)),
+                    ..base
+                },
                 0 => Step {
                     kind: StepKind::SsmCommand,
                     document: format!("Doc-w{w}-{i}{fails}"),
