@@ -89,6 +89,11 @@ fn drs_commands() -> &'static [&'static str] {
         "failback_start",
         "failback_cleanup",
         "report_failback",
+        "native_preview",
+        "native_publish",
+        "native_plans",
+        "native_import",
+        "native_start",
         "audit_list",
     ]
 }

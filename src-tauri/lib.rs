@@ -146,6 +146,11 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::failback::failback_start,
             commands::failback::failback_cleanup,
             commands::report::report_failback,
+            commands::native::native_preview,
+            commands::native::native_publish,
+            commands::native::native_plans,
+            commands::native::native_import,
+            commands::native::native_start,
         ])
 }
 

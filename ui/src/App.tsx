@@ -17,6 +17,7 @@ import { GroupsPage } from "./pages/GroupsPage";
 import { InventoryPage } from "./pages/InventoryPage";
 import { LaterPage } from "./pages/LaterPage";
 import { LifecyclePage } from "./pages/LifecyclePage";
+import { NativePage } from "./pages/NativePage";
 import { PlanEditor } from "./pages/PlanEditor";
 import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
@@ -145,6 +146,7 @@ export const routes: RouteObject[] = [
       { path: "groups/launch/:name", element: <GroupLaunchPage /> },
       { path: "plans/readiness/:name", element: <ReadinessPage /> },
       { path: "plans/lifecycle/:name", element: <LifecyclePage /> },
+      { path: "plans/native/:name", element: <NativePage /> },
       { path: "pairs", element: <PairsPage /> },
       { path: "targets", element: <TargetsPage /> },
       { path: "inventory", element: <InventoryPage /> },

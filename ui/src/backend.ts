@@ -46,6 +46,10 @@ import type {
   Lifecycle,
   FailbackReadiness,
   FailbackCleanup,
+  NativePreview,
+  PublishOutcome,
+  NativePlan,
+  Imported,
   OriginalChoice,
 } from "./types";
 
@@ -190,6 +194,19 @@ export const backend = {
     return call<string>("failback_start", { plan, ...options, events });
   },
   failbackReport: (plan: string, format: ReportFormat) => call<MadeReport>("report_failback", { plan, format }),
+  nativePreview: (plan: string, target?: string) => call<NativePreview>("native_preview", { plan, target }),
+  nativePublish: (plan: string, target?: string) => call<PublishOutcome>("native_publish", { plan, target }),
+  nativePlans: (target: string) => call<NativePlan[]>("native_plans", { target }),
+  nativeImport: (target: string, arn: string, name?: string) => call<Imported>("native_import", { target, arn, name }),
+  startNative: (
+    plan: string,
+    options: { target?: string; drill: boolean; overrideReadiness: boolean; confirm?: string },
+    onState: (e: Execution) => void,
+  ) => {
+    const events = new Channel<Execution>();
+    events.onmessage = onState;
+    return call<string>("native_start", { plan, ...options, events });
+  },
   failbackCleanup: (plan: string, keepInstances: boolean, confirm?: string) =>
     call<FailbackCleanup>("failback_cleanup", { plan, keepInstances, confirm }),
 };

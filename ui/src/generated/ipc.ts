@@ -532,6 +532,28 @@ lagSeconds?: number,
 done: boolean, };
 
 /**
+ * DRS's copy against the plan.
+ */
+export type Drift = {
+/**
+ * The verdict.
+ */
+state: DriftState,
+/**
+ * The revision DRS's copy was published from.
+ */
+publishedRevision?: number,
+/**
+ * Each difference between DRS's copy and the plan, in words.
+ */
+differences: Array<string>, };
+
+/**
+ * Whether DRS's copy of a plan matches the plan.
+ */
+export type DriftState = "notPublished" | "inSync" | "olderRevision" | "changedInDrs" | "notOurs";
+
+/**
  * Where a group's drills launch instead of its recovery network.
  */
 export type DrillNetwork = {
@@ -727,7 +749,13 @@ lastTickAt?: string,
 /**
  * Why it failed, when it did.
  */
-failure?: string, };
+failure?: string,
+/**
+ * Where each server is (its wave and place), built on first use: servers never move once
+ * an execution is set up.
+ * DRS runs this execution (a native recovery plan's); the app only follows it.
+ */
+native?: NativeRef, };
 
 /**
  * One execution, its events, and who drives it.
@@ -1222,6 +1250,23 @@ groups: Array<string>,
 plans: Array<[string, number]>, };
 
 /**
+ * An app plan made from a native plan, with its groups and what could not be carried over.
+ */
+export type Imported = {
+/**
+ * The plan.
+ */
+plan: RecoveryPlan,
+/**
+ * One group per SERVER step.
+ */
+groups: Array<ProtectionGroup>,
+/**
+ * What differs from the native plan.
+ */
+notes: Array<string>, };
+
+/**
  * EC2 instance state.
  */
 export type InstanceState = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped" | string;
@@ -1595,6 +1640,171 @@ preview: ReportPreview, };
 export type MatchedBy = "nameTag" | "hostname" | "shortHostname" | "override";
 
 /**
+ * Something the app does that a native plan cannot express, and what the native run does
+ * instead.
+ */
+export type NativeGap = {
+/**
+ * The wave it is about, if one.
+ */
+wave?: string,
+/**
+ * The item: `approval`, `step "warm cache"`, `parallel waves`, `drill network`, …
+ */
+item: string,
+/**
+ * What an app-driven run does.
+ */
+app: string,
+/**
+ * What the native run does instead.
+ */
+native: string,
+/**
+ * The app refuses to start a native drill while this holds (it would break a rule the
+ * app keeps: a drill never launches into a DR instance).
+ */
+blocksDrill: boolean, };
+
+/**
+ * A native recovery plan as DRS holds it.
+ */
+export type NativePlan = {
+/**
+ * ARN.
+ */
+arn: string,
+/**
+ * Name.
+ */
+name: string,
+/**
+ * Description.
+ */
+description: string,
+/**
+ * `ACTIVE` or `INVALID`.
+ */
+status: string,
+/**
+ * Created (ISO 8601).
+ */
+createdAt: string,
+/**
+ * Last changed (ISO 8601).
+ */
+updatedAt: string,
+/**
+ * Its tags.
+ */
+tags: { [key in string]: string },
+/**
+ * Its steps in order (empty in a listing).
+ */
+steps: Array<NativeStep>, };
+
+/**
+ * A plan as DRS would hold it, next to DRS's current copy.
+ */
+export type NativePreview = {
+/**
+ * What publishing would write.
+ */
+publication: Publication,
+/**
+ * DRS's copy against it.
+ */
+drift: Drift,
+/**
+ * DRS's copy, when there is one.
+ */
+native?: NativePlan,
+/**
+ * What an app-driven run adds to a native one.
+ */
+appAdds: Array<string>, };
+
+/**
+ * The native run an execution mirrors.
+ */
+export type NativeRef = {
+/**
+ * The target it runs in.
+ */
+target: string,
+/**
+ * The native plan's ARN.
+ */
+planArn: string,
+/**
+ * The native execution's ARN.
+ */
+executionArn: string,
+/**
+ * Started from the app (else in the console or another tool).
+ */
+startedByApp: boolean,
+/**
+ * DRS's run has ended; a drill is then the app's to clean up (its own jobs' instances).
+ */
+drsDone: boolean, };
+
+/**
+ * A source server in a SERVER step.
+ */
+export type NativeServer = {
+/**
+ * Source server ARN (what DRS's step lists).
+ */
+arn: string,
+/**
+ * Source server ID.
+ */
+sourceServerId: string,
+/**
+ * Its name, when known.
+ */
+name: string,
+/**
+ * `CRITICAL` (its failure fails the step) rather than `OPTIONAL`.
+ */
+critical: boolean, };
+
+/**
+ * One step of a native plan.
+ */
+export type NativeStep = {
+/**
+ * Step name (DRS: letters, digits, spaces, `_` and `-`).
+ */
+name: string,
+/**
+ * The app wave it comes from (none when read from DRS).
+ */
+wave?: string,
+/**
+ * What it does.
+ */
+config: NativeStepConfig,
+/**
+ * Its ARN, when read from DRS.
+ */
+arn?: string, };
+
+/**
+ * What a native step does.
+ */
+export type NativeStepConfig = { "kind": "servers",
+/**
+ * The servers.
+ */
+servers: Array<NativeServer>, } | { "kind": "wait",
+/**
+ * Minutes (1–120).
+ */
+minutes: number, };
+
+/**
  * What to do with an original instance that is running or not tagged `AWSDRS`.
  */
 export type OriginalChoice = "require" | "prepare" | "newInstance";
@@ -1906,6 +2116,10 @@ port?: number,
  */
 url?: string,
 /**
+ * Wait step: how many minutes it pauses (1 to a week).
+ */
+minutes?: number,
+/**
  * Minutes the step may take (a manual step: wait for its confirmation; a check: keep
  * trying). None: no limit for a manual step, 30 minutes for the others.
  */
@@ -2073,6 +2287,80 @@ launch: LaunchSettings,
  * Per-server overrides.
  */
 overrides?: Array<ServerOverride>, };
+
+/**
+ * A plan as DRS's native recovery plan would hold it.
+ */
+export type Publication = {
+/**
+ * App plan name.
+ */
+plan: string,
+/**
+ * Its revision.
+ */
+revision: number,
+/**
+ * Target (account and region) the native plan lives in.
+ */
+target: string,
+/**
+ * The native plan's name (the plan's name with what DRS refuses replaced by `-`).
+ */
+nativeName: string,
+/**
+ * Its description.
+ */
+description: string,
+/**
+ * Its steps, in order.
+ */
+steps: Array<NativeStep>,
+/**
+ * What the native plan cannot express.
+ */
+gaps: Array<NativeGap>,
+/**
+ * Why it cannot be published (empty: it can).
+ */
+problems: Array<string>,
+/**
+ * Digest of the steps (tagged on the native plan).
+ */
+digest: string, };
+
+/**
+ * What a publish did.
+ */
+export type PublishOutcome = {
+/**
+ * The native plan's ARN.
+ */
+arn: string,
+/**
+ * The native plan was created (not updated).
+ */
+created: boolean,
+/**
+ * Steps added.
+ */
+stepsCreated: number,
+/**
+ * Steps rewritten.
+ */
+stepsUpdated: number,
+/**
+ * Steps removed.
+ */
+stepsDeleted: number,
+/**
+ * DRS API calls made (reads included).
+ */
+apiCalls: number,
+/**
+ * DRS's copy against the plan afterwards (read back).
+ */
+after: Drift, };
 
 /**
  * The verdict for a plan.
@@ -3090,7 +3378,7 @@ export type StepFailure = "stop" | "continue" | "ask";
 /**
  * What kind of step.
  */
-export type StepKind = "manual" | "ssmCommand" | "ssmAutomation" | "route53" | "check";
+export type StepKind = "manual" | "ssmCommand" | "ssmAutomation" | "route53" | "check" | "wait";
 
 /**
  * When a step runs.

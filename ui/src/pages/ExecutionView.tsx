@@ -43,6 +43,7 @@ const STEP_KIND_LABEL: Record<string, string> = {
   ssmAutomation: "SSM automation",
   route53: "Route 53",
   check: "check",
+  wait: "wait",
 };
 
 /** How each step status shows. */
@@ -335,6 +336,8 @@ export function ExecutionView() {
   const retrying = retries(e);
   const stuck = e.status === "cleaningUp" && retrying.length > 0;
   const identities = Object.entries(e.identities ?? {});
+  // DRS runs a native plan's execution: the app follows it and cannot pause or cancel it.
+  const drsDrives = !!e.native && !e.native.drsDone && !final;
 
   return (
     <div className={presenting ? "presenting" : undefined}>
@@ -348,7 +351,7 @@ export function ExecutionView() {
                 <Toggle checked={presenting} onChange={(ev) => setPresenting(ev.detail.checked)} data-testid="presentation">
                   Presentation
                 </Toggle>
-                {!final && e.status !== "paused" && (
+                {!final && !drsDrives && e.status !== "paused" && (
                   <Button onClick={() => void request("pause")} loading={busy === "pause"}>
                     Pause
                   </Button>
@@ -358,7 +361,7 @@ export function ExecutionView() {
                     Resume
                   </Button>
                 )}
-                {!final && (
+                {!final && !drsDrives && (
                   <Button onClick={() => void request("cancel")} loading={busy === "cancel"} data-testid="cancel-execution">
                     Cancel
                   </Button>
@@ -374,6 +377,13 @@ export function ExecutionView() {
         }
       >
         <SpaceBetween size="l">
+          {e.native && (
+            <Alert type="info" header={e.native.drsDone ? "Run by DRS; cleaned up by the app" : "Run by DRS"} data-testid="native-run">
+              DRS runs this {e.kind} from its recovery plan ({e.native.planArn}; run {e.native.executionArn}),{" "}
+              {e.native.startedByApp ? "started from this app" : "started in the DRS console"}. The app follows it step by step
+              {e.kind === "drill" ? " and cleans up this run's own instances once DRS has finished" : ""}; to stop it, cancel it in the DRS console.
+            </Alert>
+          )}
           <Container data-testid="execution-summary">
             <SpaceBetween size="s">
               <div className="summary-line">{summaryLine(e, now)}</div>

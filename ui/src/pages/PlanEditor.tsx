@@ -189,6 +189,7 @@ const STEP_KINDS = [
   { value: "ssmAutomation", label: "SSM automation" },
   { value: "route53", label: "Route 53 record" },
   { value: "check", label: "Check" },
+  { value: "wait", label: "Wait (fixed pause)" },
 ];
 
 const STEP_POLICIES = [
@@ -218,6 +219,8 @@ export function withKind(step: PlanStep, kind: PlanStep["kind"]): PlanStep {
       return { ...base, zoneId: "", drillZoneId: "", record: "" };
     case "check":
       return { ...base, check: "ec2Status" };
+    case "wait":
+      return { ...base, minutes: 5 };
   }
 }
 
@@ -332,6 +335,12 @@ function StepFields({ step, path, id, problems, onChange }: { step: PlanStep; pa
             <Input value={(step.servers ?? []).join(", ")} onChange={(e) => onChange({ ...step, servers: serverList(e.detail.value) })} />
           </FormField>
         </ColumnLayout>
+      );
+    case "wait":
+      return (
+        <FormField label="Minutes" errorText={at("minutes")} description="How long the wave pauses here (a DRS recovery plan holds it as a WAIT step).">
+          <Input type="number" value={step.minutes?.toString() ?? ""} onChange={(e) => onChange({ ...step, minutes: numberOrUndefined(e.detail.value) })} data-testid={`step-minutes-${id}`} />
+        </FormField>
       );
   }
 }

@@ -116,6 +116,9 @@ export function PlansPage() {
                 <Button disabled={!current} onClick={() => current && navigate(`/plans/lifecycle/${encodeURIComponent(current.name)}`)} data-testid="plan-lifecycle">
                   Failback
                 </Button>
+                <Button disabled={!current} onClick={() => current && navigate(`/plans/native/${encodeURIComponent(current.name)}`)} data-testid="plan-native">
+                  Publish to DRS
+                </Button>
                 <ButtonDropdown
                   disabled={!current}
                   items={[
