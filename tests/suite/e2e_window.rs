@@ -726,3 +726,57 @@ spec:
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["phase"], "failedBack", "{v}");
 }
+
+#[test]
+fn publish_the_plan_to_drs_and_run_a_drill_there() {
+    if std::env::var("DRS_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set DRS_E2E=1 with Xvfb and tauri-driver available (the README's test command does)");
+        return;
+    }
+    let _window = one_window();
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_drs-orchestrator"));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    import(
+        &app,
+        &data,
+        "plan",
+        "apiVersion: drs-orchestrator/v1
+kind: RecoveryPlan
+metadata: {name: shop-in-drs}
+spec:
+  rtoTargetMinutes: 60
+  waves:
+    - name: data
+      groups: [retail-db]
+      after: [{name: settle, kind: wait, minutes: 2}]
+    - {name: cache, groups: [retail-cache], dependsOn: [data], approvalRequired: true}
+",
+    );
+    let driver = Driver::start(&data);
+    let s = driver.session(&app);
+    s.plan_page("shop-in-drs", "plan-native");
+    s.wait_for_text("Not published to DRS");
+    s.wait_for_text("starts as soon as the step before it ends: DRS has no approval step");
+    s.screenshot("26-native-preview");
+    s.click(&s.css("[data-testid='native-publish']"));
+    s.wait_for_text("matches the current revision");
+    s.wait_for_text("data settle");
+    s.screenshot("27-native-published");
+    s.click(&s.text("Start even if readiness finds blockers (recorded in the audit log)"));
+    s.click(&s.css("[data-testid='native-drill']"));
+    s.wait_for_text("Drill: shop-in-drs");
+    s.wait_for_text("started from this app");
+    s.wait_for_text("Run by DRS; cleaned up by the app");
+    s.wait_for_text("10/10 launched");
+    s.screenshot("28-native-drill");
+    s.close();
+    let out = Command::new(&app)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--json", "executions", "list"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["kind"], "drill", "{v}");
+}

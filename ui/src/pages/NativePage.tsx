@@ -1,5 +1,6 @@
 import Alert from "@cloudscape-design/components/alert";
 import Badge from "@cloudscape-design/components/badge";
+import Checkbox from "@cloudscape-design/components/checkbox";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -51,6 +52,7 @@ export function NativePage() {
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
   const [startError, setStartError] = useState<string>();
+  const [override, setOverride] = useState(false);
 
   const publish = async () => {
     setBusy("publish");
@@ -72,7 +74,7 @@ export function NativePage() {
     setBusy(drill ? "drill" : "recovery");
     setStartError(undefined);
     try {
-      const id = await backend.startNative(name, { drill, overrideReadiness: false, confirm: drill ? undefined : typed }, () => {});
+      const id = await backend.startNative(name, { drill, overrideReadiness: override, confirm: drill ? undefined : typed }, () => {});
       navigate(`/executions/${id}`);
     } catch (e) {
       if (drill) notify("error", toBackendError(e).message, "DRS drill not started");
@@ -143,6 +145,11 @@ export function NativePage() {
                 {p.drift.publishedRevision != null ? ` (published from revision ${p.drift.publishedRevision}; the plan is at ${pub?.revision})` : ""}
               </StatusIndicator>
               {p.native && <Box color="text-body-secondary">{p.native.arn} · updated {p.native.updatedAt}</Box>}
+              {inSync && (
+                <Checkbox checked={override} onChange={(e) => setOverride(e.detail.checked)} data-testid="native-override">
+                  Start even if readiness finds blockers (recorded in the audit log)
+                </Checkbox>
+              )}
               {p.drift.differences.length > 0 && (
                 <ul data-testid="native-differences">
                   {p.drift.differences.map((d) => (

@@ -1119,13 +1119,33 @@ pub fn mirror(
                 ..Default::default()
             });
         }
+        // A WAIT step starts when the step before it ended and lasts its minutes.
+        if let Some(minutes) = s.wait_minutes {
+            let begin = waves
+                .last()
+                .and_then(|w: &WaveRun| w.ended_at.clone())
+                .or_else(|| (waves.is_empty()).then(|| run.started_at.clone()));
+            if s.status != "NOT_STARTED" && s.status != "SKIPPED" {
+                started = begin.clone();
+            }
+            if s.status == "COMPLETED" {
+                ended = begin
+                    .as_deref()
+                    .and_then(crate::execution::model::parse)
+                    .map(|t| {
+                        crate::execution::model::rfc3339(
+                            t + time::Duration::minutes(i64::from(minutes)),
+                        )
+                    });
+            }
+        }
         let critical = s.servers.iter().any(|v| v.critical);
         waves.push(WaveRun {
             name: name.clone(),
             depends_on: previous.iter().cloned().collect(),
             approval_required: false,
             approved_by: None,
-            timeout_minutes: s.wait_minutes,
+            timeout_minutes: None,
             timed_out: s.status == "TIMED_OUT",
             on_failure: if critical || s.servers.is_empty() {
                 FailurePolicy::Stop

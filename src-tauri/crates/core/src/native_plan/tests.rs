@@ -393,6 +393,15 @@ async fn a_native_run_is_mirrored_step_by_step_and_never_driven_by_the_engine() 
         ]
     );
     assert_eq!(running.waves[0].servers[0].name, "db-1");
+    // The wait ran from the end of the step before it, for its minutes.
+    assert_eq!(
+        running.waves[1].started_at.as_deref(),
+        Some("2026-12-01T10:09:00Z")
+    );
+    assert_eq!(
+        running.waves[1].ended_at.as_deref(),
+        Some("2026-12-01T10:14:00Z")
+    );
     assert_eq!(running.waves[2].servers[0].status, ServerStatus::Launched);
     assert_eq!(running.waves[2].servers[1].status, ServerStatus::Launching);
     assert_eq!(running.batches.len(), 2);
