@@ -200,7 +200,7 @@ mod typescript {
         v.visit::<drs_core::failback::OriginalChoice>();
         v.visit::<crate::failback::FailbackCleanup>();
         v.visit::<crate::native::NativePreview>();
-        v.visit::<crate::native::PublishOutcome>();
+        v.visit::<drs_core::native_plan::PublishOutcome>();
         v.visit::<drs_core::native_plan::NativePlan>();
         v.visit::<drs_core::native_plan::Imported>();
         // Support (commands/app.rs).

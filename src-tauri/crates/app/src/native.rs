@@ -9,9 +9,10 @@ use crate::execute::{self, Driver};
 use crate::{AppError, ErrorCode};
 use drs_core::cloud::{Cloud, CloudError};
 use drs_core::execution::{self, Event, Execution, ExecutionKind, Journal};
+pub use drs_core::native_plan::PublishOutcome;
 use drs_core::native_plan::{
-    self, Drift, DriftState, Imported, NativeExecution, NativePlan, NativeRef, Publication,
-    PublishInput,
+    self, find_copy, Drift, DriftState, Imported, NativeExecution, NativePlan, NativeRef,
+    Publication, PublishInput,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -35,27 +36,6 @@ pub struct NativePreview {
     pub app_adds: Vec<String>,
 }
 
-/// What a publish did.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export_to = "ipc.ts")]
-pub struct PublishOutcome {
-    /// The native plan's ARN.
-    pub arn: String,
-    /// The native plan was created (not updated).
-    pub created: bool,
-    /// Steps added.
-    pub steps_created: u32,
-    /// Steps rewritten.
-    pub steps_updated: u32,
-    /// Steps removed.
-    pub steps_deleted: u32,
-    /// DRS API calls made (reads included).
-    pub api_calls: u32,
-    /// DRS's copy against the plan afterwards (read back).
-    pub after: Drift,
-}
-
 /// Where a plan's native copy lives, with a connection to it.
 struct Place {
     publication: Publication,
@@ -74,34 +54,6 @@ impl AppError {
         self.message = format!("{place}: {}", self.message);
         self
     }
-}
-
-/// The native plan of a publication in DRS (`None` when DRS has none of its name), with its
-/// steps and tags; `calls` counts the requests.
-async fn find_copy(
-    cloud: &dyn Cloud,
-    name: &str,
-    calls: &mut u32,
-) -> Result<Option<NativePlan>, CloudError> {
-    *calls += 1;
-    let listed = cloud.native_plans().await?;
-    match listed.into_iter().find(|p| p.name == name) {
-        Some(p) => {
-            *calls += 2;
-            Ok(Some(cloud.native_plan(&p.arn).await?))
-        }
-        None => Ok(None),
-    }
-}
-
-/// A client token (at most 64 characters) from what makes a request the same request.
-fn token(parts: &[&str]) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    let mut h2 = std::collections::hash_map::DefaultHasher::new();
-    (parts, 7u8).hash(&mut h2);
-    format!("drso-{:016x}{:016x}", h.finish(), h2.finish())
 }
 
 impl crate::App {
@@ -218,104 +170,25 @@ impl crate::App {
         let place = self.place(plan, target).await?;
         let p = &place.publication;
         let t = p.target.clone();
-        if !p.problems.is_empty() {
-            return Err(AppError::new(
-                ErrorCode::Invalid,
-                format!(
-                    "plan \"{plan}\" cannot be published to DRS: {}",
-                    p.problems.join("; ")
-                ),
-            ));
-        }
-        let cloud = place.cloud.as_ref();
-        let mut calls = 0u32;
-        let copy = find_copy(cloud, &p.native_name, &mut calls)
+        let outcome = native_plan::publish(place.cloud.as_ref(), p)
             .await
-            .map_err(|e| cloud_error(&t, e))?;
-        let before = native_plan::compare(p, copy.as_ref());
-        if before.state == DriftState::NotOurs {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "DRS in target \"{t}\" already has a recovery plan named \"{}\" that the app did not publish: rename it in DRS, or import it (plan import-native)",
-                    p.native_name
-                ),
-            ));
-        }
-        let revision = p.revision.to_string();
-        let (arn, existing, created) = match copy {
-            Some(c) => (c.arn.clone(), c.steps, false),
-            None => {
-                calls += 1;
-                let arn = cloud
-                    .create_native_plan(
-                        &p.native_name,
-                        &p.description,
-                        &p.tags(),
-                        &token(&["plan", &p.plan, &revision, &t]),
-                    )
-                    .await
-                    .map_err(|e| cloud_error(&t, e))?;
-                (arn, Vec::new(), true)
-            }
-        };
-        let (mut steps_created, mut steps_updated, mut steps_deleted) = (0, 0, 0);
-        for (i, wanted) in p.steps.iter().enumerate() {
-            match existing.get(i) {
-                Some(have) => {
-                    let same = have.name == wanted.name
-                        && native_plan::digest(std::slice::from_ref(have))
-                            == native_plan::digest(std::slice::from_ref(wanted));
-                    if !same {
-                        calls += 1;
-                        cloud
-                            .update_native_step(have.arn.as_deref().unwrap_or_default(), wanted)
-                            .await
-                            .map_err(|e| cloud_error(&t, e))?;
-                        steps_updated += 1;
-                    }
+            .map_err(|e| match e {
+                native_plan::PublishError::Cloud(c) => cloud_error(&t, c),
+                native_plan::PublishError::NotOurs(_) => {
+                    AppError::new(ErrorCode::Conflict, format!("target \"{t}\": {e}"))
                 }
-                None => {
-                    calls += 1;
-                    cloud
-                        .create_native_step(
-                            &arn,
-                            u32::try_from(i + 1).unwrap_or(u32::MAX),
-                            wanted,
-                            &token(&["step", &p.plan, &revision, &p.digest, &i.to_string()]),
-                        )
-                        .await
-                        .map_err(|e| cloud_error(&t, e))?;
-                    steps_created += 1;
+                native_plan::PublishError::Unpublishable { .. } => {
+                    AppError::new(ErrorCode::Invalid, e.to_string())
                 }
-            }
-        }
-        for extra in existing.iter().skip(p.steps.len()).rev() {
-            calls += 1;
-            cloud
-                .delete_native_step(extra.arn.as_deref().unwrap_or_default())
-                .await
-                .map_err(|e| cloud_error(&t, e))?;
-            steps_deleted += 1;
-        }
-        if !created {
-            calls += 1;
-            cloud
-                .update_native_plan(&arn, &p.description)
-                .await
-                .map_err(|e| cloud_error(&t, e))?;
-        }
-        calls += 1;
-        cloud
-            .tag_resource(&arn, &p.tags())
-            .await
-            .map_err(|e| cloud_error(&t, e))?;
-        calls += 2;
-        let back = cloud
-            .native_plan(&arn)
-            .await
-            .map_err(|e| cloud_error(&t, e))?;
-        let after = native_plan::compare(p, Some(&back));
+            })?;
+        let PublishOutcome {
+            arn,
+            steps_created,
+            steps_updated,
+            steps_deleted,
+            before,
+            ..
+        } = outcome.clone();
         let actor = self.actor().to_string();
         let (plan_name, drift_before) = (plan.to_string(), before.clone());
         let arn_audit = arn.clone();
@@ -339,15 +212,7 @@ impl crate::App {
                 }),
             )?)
         })?;
-        Ok(PublishOutcome {
-            arn,
-            created,
-            steps_created,
-            steps_updated,
-            steps_deleted,
-            api_calls: calls,
-            after,
-        })
+        Ok(outcome)
     }
 
     /// DRS's native recovery plans in `target`, each with its steps and tags.

@@ -14,7 +14,9 @@
 //!   verified and how many drill instances were left, and the first-StartRecovery latency;
 //! - the time to **resume** after the engine is dropped mid-wave (as a kill would).
 //! - with `-- steps`: wave steps instead (see `support/steps.rs`);
-//! - with `-- failback`: reprotect and failback of 40 and 500 servers (`support/failback.rs`).
+//! - with `-- failback`: reprotect and failback of 40 and 500 servers (`support/failback.rs`);
+//! - with `-- native`: publishing the plan to DRS's own recovery plans and following DRS's
+//!   drill of it (`support/native.rs`).
 //!
 //! Launch configurations are read once before the start, as the readiness check does, and
 //! given to the engine (as the app does); those reads are reported separately.
@@ -26,6 +28,9 @@ mod steps;
 
 #[path = "support/failback.rs"]
 mod failback_bench;
+
+#[path = "support/native.rs"]
+mod native_bench;
 
 use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
 use drs_core::cloud::Cloud;
@@ -421,6 +426,11 @@ async fn main() {
     // `--bench failback` measures reprotect and failback (benches/support/failback.rs).
     if std::env::args().any(|a| a == "failback") {
         failback_bench::run_all().await;
+        return;
+    }
+    // `--bench native` measures publishing to DRS's own recovery plans and following its run.
+    if std::env::args().any(|a| a == "native") {
+        native_bench::run().await;
         return;
     }
     // `--bench faults` runs only the drills under faults.

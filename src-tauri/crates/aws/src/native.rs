@@ -328,7 +328,7 @@ impl AwsCloud {
                 }
             }));
         }
-        out.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        out.sort_by_key(|x| std::cmp::Reverse(x.started_at.clone()));
         Ok(out)
     }
 

@@ -538,6 +538,190 @@ pub fn digest(steps: &[NativeStep]) -> String {
         .collect()
 }
 
+/// What [`publish`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct PublishOutcome {
+    /// The native plan's ARN.
+    pub arn: String,
+    /// The native plan was created (not updated).
+    pub created: bool,
+    /// Steps added.
+    pub steps_created: u32,
+    /// Steps rewritten.
+    pub steps_updated: u32,
+    /// Steps removed.
+    pub steps_deleted: u32,
+    /// DRS API calls made (reads included).
+    pub api_calls: u32,
+    /// DRS's copy against the plan before.
+    pub before: Drift,
+    /// DRS's copy against the plan afterwards (read back).
+    pub after: Drift,
+}
+
+/// Why [`publish`] did not publish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    /// The plan cannot be a native plan (too many steps, no server, a cycle).
+    #[error("plan \"{plan}\" cannot be published to DRS: {}", .problems.join("; "))]
+    Unpublishable {
+        /// The plan.
+        plan: String,
+        /// Why.
+        problems: Vec<String>,
+    },
+    /// DRS has a plan of the same name that the app did not publish.
+    #[error("DRS already has a recovery plan named \"{0}\" that the app did not publish: rename it in DRS, or import it (native import)")]
+    NotOurs(String),
+    /// AWS refused or could not be reached.
+    #[error(transparent)]
+    Cloud(#[from] crate::cloud::CloudError),
+}
+
+/// A client token (at most 64 characters) from what makes a request the same request.
+pub fn client_token(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(24)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("drso-{hex}")
+}
+
+/// The native plan of `name` in DRS (`None` when DRS has none), with its steps and tags;
+/// `calls` counts the requests.
+pub async fn find_copy(
+    cloud: &dyn crate::cloud::Cloud,
+    name: &str,
+    calls: &mut u32,
+) -> Result<Option<NativePlan>, crate::cloud::CloudError> {
+    *calls += 1;
+    let listed = cloud.native_plans().await?;
+    match listed.into_iter().find(|p| p.name == name) {
+        Some(p) => {
+            *calls += 2;
+            Ok(Some(cloud.native_plan(&p.arn).await?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Brings DRS's copy of `p` to it: creates the native plan, or rewrites the steps that differ,
+/// adds the missing ones and removes the extra ones, then tags it with the revision and digest
+/// and reads it back. Idempotent: client tokens name the plan, revision and step, and a copy
+/// that already matches gets no step written.
+pub async fn publish(
+    cloud: &dyn crate::cloud::Cloud,
+    p: &Publication,
+) -> Result<PublishOutcome, PublishError> {
+    if !p.problems.is_empty() {
+        return Err(PublishError::Unpublishable {
+            plan: p.plan.clone(),
+            problems: p.problems.clone(),
+        });
+    }
+    let mut calls = 0u32;
+    let copy = find_copy(cloud, &p.native_name, &mut calls).await?;
+    let before = compare(p, copy.as_ref());
+    if before.state == DriftState::NotOurs {
+        return Err(PublishError::NotOurs(p.native_name.clone()));
+    }
+    let revision = p.revision.to_string();
+    let (description_same, tags_same) = copy.as_ref().map_or((false, false), |c| {
+        (
+            c.description == p.description,
+            p.tags().iter().all(|(k, v)| c.tags.get(k) == Some(v)),
+        )
+    });
+    let (arn, existing, created) = match copy {
+        Some(c) => (c.arn.clone(), c.steps, false),
+        None => {
+            calls += 1;
+            let arn = cloud
+                .create_native_plan(
+                    &p.native_name,
+                    &p.description,
+                    &p.tags(),
+                    &client_token(&["plan", &p.plan, &revision, &p.target]),
+                )
+                .await?;
+            (arn, Vec::new(), true)
+        }
+    };
+    let (mut steps_created, mut steps_updated, mut steps_deleted) = (0, 0, 0);
+    for (i, wanted) in p.steps.iter().enumerate() {
+        match existing.get(i) {
+            Some(have) => {
+                if digest(std::slice::from_ref(have)) != digest(std::slice::from_ref(wanted)) {
+                    calls += 1;
+                    cloud
+                        .update_native_step(have.arn.as_deref().unwrap_or_default(), wanted)
+                        .await?;
+                    steps_updated += 1;
+                }
+            }
+            None => {
+                calls += 1;
+                cloud
+                    .create_native_step(
+                        &arn,
+                        u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        wanted,
+                        &client_token(&["step", &p.plan, &revision, &p.digest, &i.to_string()]),
+                    )
+                    .await?;
+                steps_created += 1;
+            }
+        }
+    }
+    for extra in existing.iter().skip(p.steps.len()).rev() {
+        calls += 1;
+        cloud
+            .delete_native_step(extra.arn.as_deref().unwrap_or_default())
+            .await?;
+        steps_deleted += 1;
+    }
+    if !created && !description_same {
+        calls += 1;
+        cloud.update_native_plan(&arn, &p.description).await?;
+    }
+    // A new plan got its tags when it was created.
+    if !created && !tags_same {
+        calls += 1;
+        cloud.tag_resource(&arn, &p.tags()).await?;
+    }
+    let wrote = created
+        || !description_same
+        || !tags_same
+        || steps_created + steps_updated + steps_deleted > 0;
+    // What was written is read back; a copy that already matched is left alone.
+    let after = if wrote {
+        calls += 2;
+        let back = cloud.native_plan(&arn).await?;
+        compare(p, Some(&back))
+    } else {
+        before.clone()
+    };
+    Ok(PublishOutcome {
+        arn,
+        created,
+        steps_created,
+        steps_updated,
+        steps_deleted,
+        api_calls: calls,
+        before,
+        after,
+    })
+}
+
 /// A native recovery plan as DRS holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

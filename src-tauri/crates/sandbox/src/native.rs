@@ -809,7 +809,7 @@ pub(crate) fn handle(req: &Request, e: &mut Estate, account: &str, op: &str) -> 
                 .filter(|x| plan_arn.is_empty() || x.plan_arn == plan_arn)
                 .filter(|x| status.is_none_or(|s| s == x.status))
                 .collect();
-            list.sort_by(|a, b| b.started.cmp(&a.started));
+            list.sort_by_key(|x| std::cmp::Reverse(x.started));
             let items = list
                 .into_iter()
                 .map(|x| render_execution(x, None, false))
