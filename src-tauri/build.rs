@@ -94,6 +94,7 @@ fn drs_commands() -> &'static [&'static str] {
         "native_plans",
         "native_import",
         "native_start",
+        "permissions_list",
         "audit_list",
     ]
 }

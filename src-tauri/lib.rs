@@ -151,6 +151,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::native::native_plans,
             commands::native::native_import,
             commands::native::native_start,
+            commands::app::permissions_list,
         ])
 }
 

@@ -132,6 +132,17 @@ pub enum Command {
     /// What support needs to know: version, platform, data and log places, targets (without
     /// secrets) and what failed in the background. Paste it into a support ticket.
     Diagnostics,
+    /// The IAM actions each feature calls (what to grant the app's identity); --policy prints
+    /// them as an IAM policy.
+    Permissions {
+        /// Only these features (identity, inventory, launchSettings, tagSync, drills,
+        /// waveSteps, failback, native).
+        #[arg(long = "feature", value_name = "ID")]
+        features: Vec<String>,
+        /// Print an IAM policy document instead of the table.
+        #[arg(long)]
+        policy: bool,
+    },
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -256,6 +267,40 @@ impl Cx {
     }
 }
 
+/// `permissions`: the IAM actions per feature, or an IAM policy for them.
+fn permissions(ids: &[String], policy: bool, out: &Output) -> Result<u8, Failure> {
+    let all = drs_core::permissions::features();
+    if let Some(bad) = ids.iter().find(|i| !all.iter().any(|f| f.id == i.as_str())) {
+        return Err(Failure::invalid(format!(
+            "no feature \"{bad}\"; the features: {}",
+            all.iter().map(|f| f.id).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+    if policy {
+        let p = drs_core::permissions::policy(&wanted);
+        println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+        return Ok(0);
+    }
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|f| wanted.is_empty() || wanted.contains(&f.id))
+        .collect();
+    out.value(&chosen, || {
+        let mut t = output::table(&["FEATURE", "ID", "SCOPE", "IAM ACTIONS"]);
+        for f in &chosen {
+            t.add_row(vec![
+                f.feature.to_string(),
+                f.id.to_string(),
+                f.scope.to_string(),
+                f.actions.join("\n"),
+            ]);
+        }
+        format!("{t}\n")
+    });
+    Ok(0)
+}
+
 /// Runs the CLI with `args` (the first being the program name) and returns the exit code.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -282,6 +327,9 @@ fn data_dir_of(cli: &Cli) -> Result<PathBuf, Failure> {
 fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
     if let Command::Sandbox(cmd) = &cli.command {
         return sandbox::run(cmd, out);
+    }
+    if let Command::Permissions { features, policy } = &cli.command {
+        return permissions(features, *policy, out);
     }
     let dir = data_dir_of(cli)?;
     let (_logging, log_problem) = drs_app::logs::init(&drs_app::logs::log_dir(&dir), cli.verbose);
@@ -318,7 +366,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Target(cmd) => target::run(cmd.as_ref(), &cx),
         Command::Schedule(cmd) => schedule::run(cmd, &cx),
         Command::Daemon => schedule::daemon(&cx),
-        Command::Sandbox(_) => Ok(0),
+        Command::Sandbox(_) | Command::Permissions { .. } => Ok(0),
         Command::Diagnostics => {
             let d = cx.app.diagnostics();
             out.value(&d, || d.text());

@@ -123,3 +123,9 @@ pub fn audit_list(
         s.audit(subject.as_deref(), limit.unwrap_or(200).min(10_000))
     })
 }
+
+/// The IAM actions each feature calls.
+#[tauri::command]
+pub fn permissions_list() -> Vec<drs_core::permissions::FeaturePermissions> {
+    drs_core::permissions::features()
+}

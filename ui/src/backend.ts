@@ -47,6 +47,7 @@ import type {
   FailbackReadiness,
   FailbackCleanup,
   NativePreview,
+  FeaturePermissions,
   PublishOutcome,
   NativePlan,
   Imported,
@@ -194,6 +195,7 @@ export const backend = {
     return call<string>("failback_start", { plan, ...options, events });
   },
   failbackReport: (plan: string, format: ReportFormat) => call<MadeReport>("report_failback", { plan, format }),
+  permissions: () => call<FeaturePermissions[]>("permissions_list"),
   nativePreview: (plan: string, target?: string) => call<NativePreview>("native_preview", { plan, target }),
   nativePublish: (plan: string, target?: string) => call<PublishOutcome>("native_publish", { plan, target }),
   nativePlans: (target: string) => call<NativePlan[]>("native_plans", { target }),

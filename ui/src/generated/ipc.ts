@@ -1017,6 +1017,27 @@ ready: boolean, };
 export type FailurePolicy = "stop" | "continue";
 
 /**
+ * One feature and the IAM actions it calls.
+ */
+export type FeaturePermissions = {
+/**
+ * Stable ID (`inventory`, `drills`, `native`, …).
+ */
+id: string,
+/**
+ * What the feature is, in words.
+ */
+feature: string,
+/**
+ * Where the actions are called (the recovery region, the origin region, global).
+ */
+scope: string,
+/**
+ * The IAM actions, `service:Action`.
+ */
+actions: Array<string>, };
+
+/**
  * One field that differs.
  */
 export type FieldChange = {
@@ -2330,7 +2351,7 @@ problems: Array<string>,
 digest: string, };
 
 /**
- * What a publish did.
+ * What [`publish`] did.
  */
 export type PublishOutcome = {
 /**
@@ -2357,6 +2378,10 @@ stepsDeleted: number,
  * DRS API calls made (reads included).
  */
 apiCalls: number,
+/**
+ * DRS's copy against the plan before.
+ */
+before: Drift,
 /**
  * DRS's copy against the plan afterwards (read back).
  */

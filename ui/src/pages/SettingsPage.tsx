@@ -10,6 +10,7 @@ import { ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
 import { TagSyncPanel, ThresholdsPanel } from "./OperationsSettings";
 import { SupportPanel } from "../components/Support";
+import { PermissionsPanel } from "../components/PermissionsPanel";
 
 export function SettingsPage() {
   const info = useLoad(() => backend.appInfo());
@@ -46,6 +47,7 @@ export function SettingsPage() {
             ]}
           />
         </Container>
+        <PermissionsPanel />
         <SupportPanel />
       </SpaceBetween>
     </ContentLayout>

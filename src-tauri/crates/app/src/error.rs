@@ -118,6 +118,24 @@ impl From<StoreError> for AppError {
 
 impl From<CloudError> for AppError {
     fn from(e: CloudError) -> Self {
+        if let CloudError::AccessDenied { operation, .. } = &e {
+            // Name the missing action and what needs it.
+            let needed_by: Vec<&str> = drs_core::permissions::features_calling(operation)
+                .iter()
+                .map(|f| f.id)
+                .collect();
+            let features = if needed_by.is_empty() {
+                String::new()
+            } else {
+                format!(" (needed by: {})", needed_by.join(", "))
+            };
+            return Self::new(
+                ErrorCode::Aws,
+                format!(
+                    "{e}. The app's identity lacks the IAM action {operation}{features}; every action the app calls: drs-orchestrator permissions"
+                ),
+            );
+        }
         Self::new(ErrorCode::Aws, e.to_string())
     }
 }

@@ -203,6 +203,7 @@ mod typescript {
         v.visit::<drs_core::native_plan::PublishOutcome>();
         v.visit::<drs_core::native_plan::NativePlan>();
         v.visit::<drs_core::native_plan::Imported>();
+        v.visit::<drs_core::permissions::FeaturePermissions>();
         // Support (commands/app.rs).
         v.visit::<DiagnosticsText>();
         v.visit::<BackgroundProblem>();

@@ -1148,3 +1148,37 @@ impl Cloud for AwsCloud {
             .await
     }
 }
+
+#[cfg(test)]
+mod permission_table {
+    /// Every AWS operation this crate sends is in the app's permission table (so the table,
+    /// the docs and the IAM policy the app prints stay exact).
+    #[test]
+    fn every_operation_sent_is_in_the_permission_table() {
+        let sources = [
+            include_str!("lib.rs"),
+            include_str!("native.rs"),
+            include_str!("failback.rs"),
+            include_str!("runbook.rs"),
+            include_str!("convert.rs"),
+            include_str!("profiles.rs"),
+        ];
+        let known: std::collections::BTreeSet<&str> = drs_core::permissions::features()
+            .into_iter()
+            .flat_map(|f| f.actions)
+            .collect();
+        let mut missing = Vec::new();
+        for src in sources {
+            for piece in src.split("map_err(\"").skip(1) {
+                let op = &piece[..piece.find('"').unwrap_or(0)];
+                if !known.contains(op) {
+                    missing.push(op.to_string());
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "not in drs_core::permissions: {missing:?}"
+        );
+    }
+}

@@ -34,6 +34,7 @@ pub mod launch_actions;
 pub mod launch_into;
 pub mod native_plan;
 pub mod pairing;
+pub mod permissions;
 pub mod plan;
 pub mod readiness;
 pub mod rules;
