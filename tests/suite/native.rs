@@ -294,4 +294,23 @@ fn a_plan_published_to_drs_is_changed_in_the_console_updated_run_there_and_repor
         "native", "import", "--target", "Sandbox", "--arn", &arn, "--name", "from-drs",
     ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // An identity without drs:CreateRecoveryPlan: the refusal names the action and the
+    // feature, and nothing is created.
+    let other = PLAN.replace("shop-native", "other-native");
+    cli.import(&other);
+    let denied = ureq::post(&sandbox.admin("refuse/CreateRecoveryPlan/*"))
+        .send_empty()
+        .unwrap();
+    assert_eq!(denied.status(), 200);
+    let r = cli.run(&["plan", "publish", "other-native"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("lacks the IAM action drs:CreateRecoveryPlan (needed by: native)"),
+        "{}",
+        r.stderr
+    );
+    let plans = aws(ep, &["drs", "list-recovery-plans"]).unwrap();
+    assert_eq!(plans["recoveryPlans"].as_array().unwrap().len(), 1);
 }

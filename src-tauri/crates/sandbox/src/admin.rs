@@ -122,7 +122,8 @@ pub(crate) fn handle(shared: &Shared, method: &Method, path: &str) -> Response {
         }
         (&Method::POST, p) if p.starts_with("/_sandbox/refuse/") => {
             // Refuse one operation on one resource from now on (a launch template ID or a
-            // source server ID), until reset.
+            // source server ID; `*`: on anything, as an IAM policy without the action), until
+            // reset.
             let rest = p.trim_start_matches("/_sandbox/refuse/");
             match rest.split_once('/') {
                 Some((op, resource)) if !op.is_empty() && !resource.is_empty() => {

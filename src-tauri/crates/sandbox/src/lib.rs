@@ -306,10 +306,12 @@ impl Shared {
                     .get("sourceServerID")
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
-            })?;
+            })
+            .unwrap_or_else(|| "*".to_string());
+        // `*` refuses the operation on anything (an IAM policy without the action).
         if !refusals
             .iter()
-            .any(|(op, r)| op == operation && *r == resource)
+            .any(|(op, r)| op == operation && (r == "*" || *r == resource))
         {
             return None;
         }
