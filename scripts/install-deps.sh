@@ -64,10 +64,10 @@ if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.pa
 fi
 
 if [[ $want_test -eq 1 ]]; then
-  if ! "$CACHE/venv/bin/aws" --version >/dev/null 2>&1 || [[ ! -x "$CACHE/venv/bin/moto_server" ]]; then
-    echo "==> pip: installing the AWS CLI and moto (independent peers for the AWS tests)"
+  if ! "$CACHE/venv/bin/aws" --version >/dev/null 2>&1 || [[ ! -x "$CACHE/venv/bin/moto_server" ]] || [[ ! -x "$CACHE/venv/bin/cfn-lint" ]]; then
+    echo "==> pip: installing the AWS CLI, moto (independent peers for the AWS tests) and cfn-lint (the monitoring template)"
     python3 -m venv "$CACHE/venv"
-    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli 'moto[server]'
+    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check awscli 'moto[server]' cfn-lint
   fi
   if ! "$CACHE/tools/bin/cargo-deny" --version 2>/dev/null | grep -q "^cargo-deny $CARGO_DENY_VERSION$"; then
     echo "==> cargo: installing cargo-deny $CARGO_DENY_VERSION (dependency advisories and licences)"

@@ -9,7 +9,7 @@ CACHE="${DRS_ORCH_CACHE:-$HOME/.cache/drs-orchestrator}"
 export PATH="$CACHE/tools/bin:$CACHE/venv/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-for tool in cargo-deny tauri-driver WebKitWebDriver xvfb-run import aws moto_server dbus-run-session gnome-keyring-daemon secret-tool; do
+for tool in cargo-deny tauri-driver WebKitWebDriver xvfb-run import aws moto_server cfn-lint dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || { echo "error: $tool is missing; run scripts/install-deps.sh --test" >&2; exit 1; }
 done
 

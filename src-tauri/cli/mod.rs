@@ -9,6 +9,7 @@ mod group;
 mod group_settings;
 mod health;
 mod inventory;
+mod monitoring;
 mod native;
 mod output;
 mod pairs;
@@ -143,6 +144,10 @@ pub enum Command {
         #[arg(long)]
         policy: bool,
     },
+    /// Always-on monitoring in a target's own account: what it should be (SNS topic, DRS event
+    /// rules, replication lag alarms) and the same as a CloudFormation template.
+    #[command(subcommand)]
+    Monitoring(monitoring::MonitoringCommand),
     /// The append-only audit log.
     Audit {
         /// Only entries about this plan, group or target.
@@ -353,6 +358,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Plan(plan::PlanCommand::Status { name }) => failback::status(name, &cx),
         Command::Plan(plan::PlanCommand::Publish(a)) => native::publish(a, &cx),
         Command::Native(cmd) => native::run(cmd, &cx),
+        Command::Monitoring(cmd) => monitoring::run(cmd, &cx),
         Command::Cleanup { execution } => execute::cleanup(execution, &cx),
         Command::Group(cmd) if cmd.uses_aws() => group_settings::run(cmd, &cx),
         Command::Plan(cmd) => cx.with_store(|s| plan::run(cmd, s, &actor, out)),

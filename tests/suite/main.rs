@@ -17,6 +17,7 @@ mod failback;
 mod group_settings;
 mod health;
 mod ipc;
+mod monitoring;
 mod native;
 mod pairs_cli;
 mod schedules;

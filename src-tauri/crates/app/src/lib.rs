@@ -38,6 +38,7 @@ pub mod health;
 pub mod ipc;
 pub mod launch_settings;
 pub mod logs;
+pub mod monitoring;
 pub mod native;
 pub mod readiness;
 pub mod reports;

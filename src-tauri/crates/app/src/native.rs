@@ -293,7 +293,7 @@ impl crate::App {
         Ok(imported)
     }
 
-    async fn connect_target(&self, target: &str) -> Result<Arc<dyn Cloud>, AppError> {
+    pub(crate) async fn connect_target(&self, target: &str) -> Result<Arc<dyn Cloud>, AppError> {
         let wanted = target.to_string();
         let resolved = self
             .with_store_and_keychain(move |s, k| {

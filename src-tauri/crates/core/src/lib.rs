@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod launch;
 pub mod launch_actions;
 pub mod launch_into;
+pub mod monitoring;
 pub mod native_plan;
 pub mod pairing;
 pub mod permissions;
