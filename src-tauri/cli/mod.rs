@@ -137,7 +137,7 @@ pub enum Command {
     /// them as an IAM policy.
     Permissions {
         /// Only these features (identity, inventory, launchSettings, tagSync, drills,
-        /// waveSteps, failback, native).
+        /// waveSteps, failback, native, monitoring).
         #[arg(long = "feature", value_name = "ID")]
         features: Vec<String>,
         /// Print an IAM policy document instead of the table.

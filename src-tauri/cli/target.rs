@@ -111,6 +111,15 @@ pub struct EndpointArgs {
     /// STS endpoint; "" removes it.
     #[arg(long, value_name = "URL")]
     sts_endpoint: Option<String>,
+    /// SNS endpoint (monitoring alerts); "" removes it.
+    #[arg(long, value_name = "URL")]
+    sns_endpoint: Option<String>,
+    /// EventBridge endpoint (monitoring rules); "" removes it.
+    #[arg(long, value_name = "URL")]
+    events_endpoint: Option<String>,
+    /// CloudWatch endpoint (monitoring alarms); "" removes it.
+    #[arg(long, value_name = "URL")]
+    cloudwatch_endpoint: Option<String>,
 }
 
 impl EndpointArgs {
@@ -124,6 +133,9 @@ impl EndpointArgs {
             (&self.drs_endpoint, &mut e.drs),
             (&self.ec2_endpoint, &mut e.ec2),
             (&self.sts_endpoint, &mut e.sts),
+            (&self.sns_endpoint, &mut e.sns),
+            (&self.events_endpoint, &mut e.events),
+            (&self.cloudwatch_endpoint, &mut e.cloudwatch),
         ] {
             match given.as_deref() {
                 Some("") => *slot = None,

@@ -667,6 +667,23 @@ url: string, };
 export type ErrorCode = "invalid" | "not_found" | "conflict" | "not_ready" | "store_unavailable" | "io" | "aws" | "keychain" | "internal";
 
 /**
+ * An EventBridge rule routing DRS events to the topic.
+ */
+export type EventRule = {
+/**
+ * Rule name.
+ */
+name: string,
+/**
+ * What it catches, in words.
+ */
+description: string,
+/**
+ * Its event pattern (JSON text, as EventBridge takes it).
+ */
+pattern: string, };
+
+/**
  * One run of a plan.
  */
 export type Execution = {
@@ -1353,6 +1370,27 @@ retry?: Retry, };
 export type KeychainState = "checking" | "ok" | "unavailable";
 
 /**
+ * A CloudWatch alarm on one source server's replication lag.
+ */
+export type LagAlarm = {
+/**
+ * Alarm name.
+ */
+name: string,
+/**
+ * Source server ID (the metric's `SourceServerID` dimension).
+ */
+sourceServerId: string,
+/**
+ * The server's name.
+ */
+server: string,
+/**
+ * Alarm when the lag is above this many seconds.
+ */
+thresholdSeconds: number, };
+
+/**
  * A post-launch action as DRS holds it for one source server.
  */
 export type LaunchAction = {
@@ -1661,6 +1699,122 @@ preview: ReportPreview, };
 export type MatchedBy = "nameTag" | "hostname" | "shortHostname" | "override";
 
 /**
+ * What a target's monitoring should be.
+ */
+export type Monitoring = {
+/**
+ * The target.
+ */
+target: string,
+/**
+ * SNS topic name.
+ */
+topic: string,
+/**
+ * Email addresses subscribed to it.
+ */
+emails: Array<string>,
+/**
+ * EventBridge rules.
+ */
+rules: Array<EventRule>,
+/**
+ * CloudWatch alarms, one per replicating source server.
+ */
+alarms: Array<LagAlarm>,
+/**
+ * Tags on every resource.
+ */
+tags: { [key in string]: string }, };
+
+/**
+ * One change bringing the account to the desired monitoring.
+ */
+export type MonitoringChange = { "kind": "createTopic",
+/**
+ * Topic name.
+ */
+name: string, } | { "kind": "subscribe",
+/**
+ * The address.
+ */
+email: string, } | { "kind": "unsubscribe",
+/**
+ * The address.
+ */
+email: string,
+/**
+ * Its subscription ARN.
+ */
+arn: string, } | { "kind": "putRule",
+/**
+ * The rule.
+ */
+rule: EventRule,
+/**
+ * Why (missing, pattern changed, not routed to the topic).
+ */
+why: string, } | { "kind": "deleteRule",
+/**
+ * Rule name.
+ */
+name: string, } | { "kind": "putAlarm",
+/**
+ * The alarm.
+ */
+alarm: LagAlarm,
+/**
+ * Why (missing, threshold changed, not routed to the topic).
+ */
+why: string, } | { "kind": "deleteAlarms",
+/**
+ * Alarm names.
+ */
+names: Array<string>, } | { "kind": "deleteTopic",
+/**
+ * Topic ARN.
+ */
+arn: string, };
+
+/**
+ * What a deploy or a removal did.
+ */
+export type MonitoringOutcome = {
+/**
+ * The changes made, in words.
+ */
+done: Array<string>,
+/**
+ * The change that failed and why (the ones after it were not made).
+ */
+failed?: string,
+/**
+ * The monitoring read back afterwards.
+ */
+after: MonitoringStatus, };
+
+/**
+ * A target's monitoring: what it should be, what the account holds, and the changes between.
+ */
+export type MonitoringStatus = {
+/**
+ * What it should be.
+ */
+desired: Monitoring,
+/**
+ * What the account holds.
+ */
+observed: Observed,
+/**
+ * The changes that bring the account to it (empty: deployed and in place).
+ */
+changes: Array<MonitoringChange>,
+/**
+ * The same in words.
+ */
+words: Array<string>, };
+
+/**
  * Something the app does that a native plan cannot express, and what the native run does
  * instead.
  */
@@ -1824,6 +1978,70 @@ servers: Array<NativeServer>, } | { "kind": "wait",
  * Minutes (1–120).
  */
 minutes: number, };
+
+/**
+ * What a target's account holds of the app's monitoring.
+ */
+export type Observed = {
+/**
+ * The topic's ARN, when it exists.
+ */
+topicArn?: string,
+/**
+ * The topic's tags.
+ */
+topicTags: { [key in string]: string },
+/**
+ * Email subscriptions: address and subscription ARN (`PendingConfirmation` until the
+ * person confirms).
+ */
+subscriptions: Array<[string, string]>,
+/**
+ * The app's rules (by name prefix), with their pattern and target ARNs.
+ */
+rules: Array<ObservedRule>,
+/**
+ * The app's alarms (by name prefix).
+ */
+alarms: Array<ObservedAlarm>, };
+
+/**
+ * An alarm as CloudWatch holds it.
+ */
+export type ObservedAlarm = {
+/**
+ * Name.
+ */
+name: string,
+/**
+ * The `SourceServerID` dimension.
+ */
+sourceServerId: string,
+/**
+ * Threshold (seconds).
+ */
+thresholdSeconds: number,
+/**
+ * Alarm action ARNs.
+ */
+actions: Array<string>, };
+
+/**
+ * A rule as EventBridge holds it.
+ */
+export type ObservedRule = {
+/**
+ * Name.
+ */
+name: string,
+/**
+ * Event pattern (JSON text).
+ */
+pattern: string,
+/**
+ * Its targets' ARNs.
+ */
+targets: Array<string>, };
 
 /**
  * What to do with an original instance that is running or not tagged `AWSDRS`.
@@ -3266,7 +3484,19 @@ ssm?: string,
 /**
  * Route 53 (wave steps: record changes).
  */
-route53?: string, };
+route53?: string,
+/**
+ * SNS (the monitoring's alert topic).
+ */
+sns?: string,
+/**
+ * EventBridge (the monitoring's DRS event rules).
+ */
+events?: string,
+/**
+ * CloudWatch (the monitoring's lag alarms).
+ */
+cloudwatch?: string, };
 
 /**
  * How bad a problem is.

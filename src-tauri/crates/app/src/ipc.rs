@@ -204,6 +204,8 @@ mod typescript {
         v.visit::<drs_core::native_plan::NativePlan>();
         v.visit::<drs_core::native_plan::Imported>();
         v.visit::<drs_core::permissions::FeaturePermissions>();
+        v.visit::<crate::monitoring::MonitoringStatus>();
+        v.visit::<crate::monitoring::MonitoringOutcome>();
         // Support (commands/app.rs).
         v.visit::<DiagnosticsText>();
         v.visit::<BackgroundProblem>();

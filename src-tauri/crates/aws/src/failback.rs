@@ -22,6 +22,7 @@ impl AwsCloud {
             recovery_region: region.to_string(),
             other_region: Some(self.recovery_region.clone()),
             endpoint_url: self.endpoint_url.clone(),
+            endpoints: self.endpoints.clone(),
             reversed_view: std::sync::OnceLock::new(),
             drs: aws_sdk_drs::Client::from_conf(
                 aws_sdk_drs::config::Builder::from(&self.config)

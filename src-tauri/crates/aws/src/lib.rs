@@ -18,6 +18,7 @@
 mod convert;
 pub mod errors;
 mod failback;
+mod monitoring;
 mod native;
 pub mod profiles;
 mod runbook;
@@ -218,6 +219,8 @@ pub struct AwsCloud {
     other_region: Option<String>,
     /// The endpoint override every service uses (the sandbox), kept for the reversed view.
     endpoint_url: Option<String>,
+    /// Endpoints of single services, for the clients made on demand (monitoring).
+    endpoints: drs_core::ServiceEndpoints,
     /// The connection to the other region, built on first use and kept (its clients hold
     /// their own connection pools).
     reversed_view: std::sync::OnceLock<std::sync::Arc<AwsCloud>>,
@@ -271,6 +274,7 @@ impl AwsCloud {
         .await?;
         let endpoint = |one: &Option<String>| one.clone().or_else(|| conn.endpoint_url.clone());
         Ok(Self {
+            endpoints: conn.endpoints.clone(),
             sso_profile: sso_root(&conn.credentials).await,
             profile: root_profile(&conn.credentials).map(str::to_string),
             role_arn: match &conn.credentials {
@@ -1032,6 +1036,19 @@ impl Cloud for AwsCloud {
         self.drs_native_execution(arn).await
     }
 
+    async fn monitoring(&self, topic: &str) -> Result<drs_core::monitoring::Observed, CloudError> {
+        self.read_monitoring(topic).await
+    }
+
+    async fn change_monitoring(
+        &self,
+        m: &drs_core::monitoring::Monitoring,
+        change: &drs_core::monitoring::MonitoringChange,
+        topic_arn: &mut Option<String>,
+    ) -> Result<(), CloudError> {
+        AwsCloud::change_monitoring(self, m, change, topic_arn).await
+    }
+
     fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {
         let other = self.other_region()?.to_string();
         let view = self
@@ -1158,6 +1175,7 @@ mod permission_table {
         let sources = [
             include_str!("lib.rs"),
             include_str!("native.rs"),
+            include_str!("monitoring.rs"),
             include_str!("failback.rs"),
             include_str!("runbook.rs"),
             include_str!("convert.rs"),

@@ -542,4 +542,19 @@ pub trait Cloud: Send + Sync {
     ) -> Result<crate::native_plan::NativeExecution, CloudError> {
         Err(unsupported("GetRecoveryPlanExecution"))
     }
+    /// The app's monitoring resources in the recovery region (topic `topic`, rules and alarms
+    /// named after it).
+    async fn monitoring(&self, _topic: &str) -> Result<crate::monitoring::Observed, CloudError> {
+        Err(unsupported("ListTopics"))
+    }
+    /// Makes one monitoring change; `topic_arn` is the topic's (set when the topic is
+    /// created, cleared when it is deleted).
+    async fn change_monitoring(
+        &self,
+        _monitoring: &crate::monitoring::Monitoring,
+        _change: &crate::monitoring::MonitoringChange,
+        _topic_arn: &mut Option<String>,
+    ) -> Result<(), CloudError> {
+        Err(unsupported("CreateTopic"))
+    }
 }

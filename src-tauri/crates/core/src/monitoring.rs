@@ -90,6 +90,242 @@ pub struct Monitoring {
     pub tags: BTreeMap<String, String>,
 }
 
+/// What a target's account holds of the app's monitoring.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct Observed {
+    /// The topic's ARN, when it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub topic_arn: Option<String>,
+    /// The topic's tags.
+    #[serde(default)]
+    pub topic_tags: BTreeMap<String, String>,
+    /// Email subscriptions: address and subscription ARN (`PendingConfirmation` until the
+    /// person confirms).
+    #[serde(default)]
+    pub subscriptions: Vec<(String, String)>,
+    /// The app's rules (by name prefix), with their pattern and target ARNs.
+    #[serde(default)]
+    pub rules: Vec<ObservedRule>,
+    /// The app's alarms (by name prefix).
+    #[serde(default)]
+    pub alarms: Vec<ObservedAlarm>,
+}
+
+/// A rule as EventBridge holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct ObservedRule {
+    /// Name.
+    pub name: String,
+    /// Event pattern (JSON text).
+    pub pattern: String,
+    /// Its targets' ARNs.
+    pub targets: Vec<String>,
+}
+
+/// An alarm as CloudWatch holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub struct ObservedAlarm {
+    /// Name.
+    pub name: String,
+    /// The `SourceServerID` dimension.
+    pub source_server_id: String,
+    /// Threshold (seconds).
+    pub threshold_seconds: u64,
+    /// Alarm action ARNs.
+    pub actions: Vec<String>,
+}
+
+/// One change bringing the account to the desired monitoring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export_to = "ipc.ts")]
+pub enum MonitoringChange {
+    /// Create the topic (and its policy).
+    CreateTopic {
+        /// Topic name.
+        name: String,
+    },
+    /// Subscribe an address.
+    Subscribe {
+        /// The address.
+        email: String,
+    },
+    /// Remove a subscription no longer wanted.
+    Unsubscribe {
+        /// The address.
+        email: String,
+        /// Its subscription ARN.
+        arn: String,
+    },
+    /// Create or rewrite a rule (and route it to the topic).
+    PutRule {
+        /// The rule.
+        rule: EventRule,
+        /// Why (missing, pattern changed, not routed to the topic).
+        why: String,
+    },
+    /// Remove a rule the app no longer wants.
+    DeleteRule {
+        /// Rule name.
+        name: String,
+    },
+    /// Create or rewrite an alarm.
+    PutAlarm {
+        /// The alarm.
+        alarm: LagAlarm,
+        /// Why (missing, threshold changed, not routed to the topic).
+        why: String,
+    },
+    /// Remove alarms of servers that no longer replicate (or left the target).
+    DeleteAlarms {
+        /// Alarm names.
+        names: Vec<String>,
+    },
+    /// Remove the topic (and with it its subscriptions).
+    DeleteTopic {
+        /// Topic ARN.
+        arn: String,
+    },
+}
+
+impl MonitoringChange {
+    /// The change in words.
+    pub fn words(&self) -> String {
+        match self {
+            Self::CreateTopic { name } => format!("create SNS topic {name}"),
+            Self::Subscribe { email } => format!("subscribe {email} (they confirm by email)"),
+            Self::Unsubscribe { email, .. } => format!("unsubscribe {email}"),
+            Self::PutRule { rule, why } => format!("put EventBridge rule {} ({why})", rule.name),
+            Self::DeleteRule { name } => format!("delete EventBridge rule {name}"),
+            Self::PutAlarm { alarm, why } => {
+                format!("put lag alarm {} for {} ({why})", alarm.name, alarm.server)
+            }
+            Self::DeleteAlarms { names } => {
+                format!("delete {} lag alarm(s): {}", names.len(), names.join(", "))
+            }
+            Self::DeleteTopic { arn } => format!("delete SNS topic {arn}"),
+        }
+    }
+}
+
+/// The changes that bring `observed` to `desired` (empty: in place, nothing drifted). Email
+/// subscriptions are only added; an address is removed only by [`removal`].
+pub fn changes(desired: &Monitoring, observed: &Observed) -> Vec<MonitoringChange> {
+    let mut out = Vec::new();
+    let topic = observed.topic_arn.clone();
+    if topic.is_none() {
+        out.push(MonitoringChange::CreateTopic {
+            name: desired.topic.clone(),
+        });
+    }
+    for e in &desired.emails {
+        if !observed.subscriptions.iter().any(|(a, _)| a == e) {
+            out.push(MonitoringChange::Subscribe { email: e.clone() });
+        }
+    }
+    let routed = |targets: &[String]| topic.as_ref().is_some_and(|t| targets.contains(t));
+    for r in &desired.rules {
+        let why = match observed.rules.iter().find(|o| o.name == r.name) {
+            None => Some("missing".to_string()),
+            Some(o) if !same_json(&o.pattern, &r.pattern) => {
+                Some("its event pattern was changed".to_string())
+            }
+            Some(o) if !routed(&o.targets) => Some("it does not notify the topic".to_string()),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            out.push(MonitoringChange::PutRule {
+                rule: r.clone(),
+                why,
+            });
+        }
+    }
+    for o in &observed.rules {
+        if !desired.rules.iter().any(|r| r.name == o.name) {
+            out.push(MonitoringChange::DeleteRule {
+                name: o.name.clone(),
+            });
+        }
+    }
+    for a in &desired.alarms {
+        let why = match observed.alarms.iter().find(|o| o.name == a.name) {
+            None => Some("missing".to_string()),
+            Some(o) if o.threshold_seconds != a.threshold_seconds => Some(format!(
+                "threshold {} s, the target's critical lag is {} s",
+                o.threshold_seconds, a.threshold_seconds
+            )),
+            Some(o) if !routed(&o.actions) => Some("it does not notify the topic".to_string()),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            out.push(MonitoringChange::PutAlarm {
+                alarm: a.clone(),
+                why,
+            });
+        }
+    }
+    let stale: Vec<String> = observed
+        .alarms
+        .iter()
+        .filter(|o| !desired.alarms.iter().any(|a| a.name == o.name))
+        .map(|o| o.name.clone())
+        .collect();
+    if !stale.is_empty() {
+        out.push(MonitoringChange::DeleteAlarms { names: stale });
+    }
+    out
+}
+
+/// The changes that remove every monitoring resource of the app from the account.
+pub fn removal(observed: &Observed) -> Vec<MonitoringChange> {
+    let mut out: Vec<MonitoringChange> = observed
+        .rules
+        .iter()
+        .map(|r| MonitoringChange::DeleteRule {
+            name: r.name.clone(),
+        })
+        .collect();
+    if !observed.alarms.is_empty() {
+        out.push(MonitoringChange::DeleteAlarms {
+            names: observed.alarms.iter().map(|a| a.name.clone()).collect(),
+        });
+    }
+    if let Some(arn) = &observed.topic_arn {
+        out.push(MonitoringChange::DeleteTopic { arn: arn.clone() });
+    }
+    out
+}
+
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The topic's access policy: DRS's events (EventBridge) and the lag alarms (CloudWatch) may
+/// publish to it.
+pub fn topic_policy(topic_arn: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            { "Sid": "DrsEventsToTopic", "Effect": "Allow", "Principal": { "Service": "events.amazonaws.com" }, "Action": "sns:Publish", "Resource": topic_arn },
+            { "Sid": "LagAlarmsToTopic", "Effect": "Allow", "Principal": { "Service": "cloudwatch.amazonaws.com" }, "Action": "sns:Publish", "Resource": topic_arn },
+        ],
+    })
+    .to_string()
+}
+
 /// A name AWS accepts for topics, rules and alarms: letters, digits, `-` and `_`.
 fn resource_name(s: &str) -> String {
     s.chars()
@@ -336,6 +572,73 @@ mod tests {
         assert_eq!(alarm["Dimensions"][0]["Value"], "s-00000000000000001");
         assert_eq!(alarm["Threshold"], 1800);
         assert!(resources.contains_key("Rulereplication"));
+    }
+
+    #[test]
+    fn drift_is_each_change_that_brings_the_account_back() {
+        use crate::inventory::ReplicationState::Continuous;
+        let servers = [
+            server("s-00000000000000001", Some(Continuous)),
+            server("s-00000000000000002", Some(Continuous)),
+        ];
+        let m = desired(
+            "dr",
+            &servers,
+            &Thresholds::default(),
+            &["a@example.com".into()],
+        );
+        let nothing = changes(&m, &Observed::default());
+        // Topic, subscription, 3 rules, 2 alarms.
+        assert_eq!(nothing.len(), 7, "{nothing:?}");
+        let topic = "arn:aws:sns:us-west-2:111122223333:drs-orchestrator-dr".to_string();
+        let mut o = Observed {
+            topic_arn: Some(topic.clone()),
+            subscriptions: vec![("a@example.com".into(), "PendingConfirmation".into())],
+            rules: m
+                .rules
+                .iter()
+                .map(|r| ObservedRule {
+                    name: r.name.clone(),
+                    pattern: r.pattern.clone(),
+                    targets: vec![topic.clone()],
+                })
+                .collect(),
+            alarms: m
+                .alarms
+                .iter()
+                .map(|a| ObservedAlarm {
+                    name: a.name.clone(),
+                    source_server_id: a.source_server_id.clone(),
+                    threshold_seconds: a.threshold_seconds,
+                    actions: vec![topic.clone()],
+                })
+                .collect(),
+            ..Default::default()
+        };
+        assert!(changes(&m, &o).is_empty());
+        // Someone raised a threshold, a server left, and a rule lost its target.
+        o.alarms[0].threshold_seconds = 99_999;
+        o.alarms.push(ObservedAlarm {
+            name: "drs-orchestrator-dr-lag-s-00000000000000009".into(),
+            source_server_id: "s-00000000000000009".into(),
+            threshold_seconds: 1,
+            actions: vec![],
+        });
+        o.rules[1].targets.clear();
+        let words: Vec<String> = changes(&m, &o)
+            .iter()
+            .map(MonitoringChange::words)
+            .collect();
+        assert_eq!(words.len(), 3, "{words:?}");
+        assert!(words[0].contains("launch") && words[0].contains("does not notify the topic"));
+        assert!(words[1].contains("threshold 99999 s"));
+        assert!(words[2].contains("delete 1 lag alarm(s)"));
+        let gone = removal(&o);
+        assert!(matches!(
+            gone.last(),
+            Some(MonitoringChange::DeleteTopic { .. })
+        ));
+        assert_eq!(gone.len(), 3 + 1 + 1);
     }
 
     #[test]

@@ -149,6 +149,34 @@ pub fn features() -> Vec<FeaturePermissions> {
                 "drs:DescribeRecoveryInstances",
             ],
         ),
+        f(
+            "monitoring",
+            "Always-on monitoring: the alert topic and its email subscriptions, DRS event rules, replication lag alarms",
+            "recovery region",
+            &[
+                "drs:DescribeSourceServers",
+                "sns:ListTopics",
+                "sns:ListTagsForResource",
+                "sns:ListSubscriptionsByTopic",
+                "sns:CreateTopic",
+                "sns:TagResource",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:Unsubscribe",
+                "sns:DeleteTopic",
+                "events:ListRules",
+                "events:ListTargetsByRule",
+                "events:PutRule",
+                "events:TagResource",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:DeleteRule",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:DeleteAlarms",
+            ],
+        ),
     ]
 }
 
@@ -215,7 +243,17 @@ mod tests {
             for a in &f.actions {
                 let (svc, op) = a.split_once(':').expect("service:Action");
                 assert!(
-                    ["drs", "ec2", "sts", "ssm", "route53"].contains(&svc),
+                    [
+                        "drs",
+                        "ec2",
+                        "sts",
+                        "ssm",
+                        "route53",
+                        "sns",
+                        "events",
+                        "cloudwatch"
+                    ]
+                    .contains(&svc),
                     "{a}"
                 );
                 assert!(

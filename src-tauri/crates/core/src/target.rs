@@ -136,17 +136,32 @@ pub struct ServiceEndpoints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub route53: Option<String>,
+    /// SNS (the monitoring's alert topic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sns: Option<String>,
+    /// EventBridge (the monitoring's DRS event rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub events: Option<String>,
+    /// CloudWatch (the monitoring's lag alarms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cloudwatch: Option<String>,
 }
 
 impl ServiceEndpoints {
     /// Each service with its endpoint, when set.
-    pub fn each(&self) -> [(&'static str, Option<&str>); 5] {
+    pub fn each(&self) -> [(&'static str, Option<&str>); 8] {
         [
             ("drs", self.drs.as_deref()),
             ("ec2", self.ec2.as_deref()),
             ("sts", self.sts.as_deref()),
             ("ssm", self.ssm.as_deref()),
             ("route53", self.route53.as_deref()),
+            ("sns", self.sns.as_deref()),
+            ("events", self.events.as_deref()),
+            ("cloudwatch", self.cloudwatch.as_deref()),
         ]
     }
 }
