@@ -1652,8 +1652,12 @@ fn final_checks(w: &World, e: &Execution, report: &mut Report) {
                     spec.kind.label()
                 ));
             }
-            // A wait step that is done waited its minutes (on the execution's clock).
-            if st.status == super::StepStatus::Done && spec.kind == crate::step::StepKind::Wait {
+            // A wait step that is done waited its minutes (on the execution's clock), unless a
+            // person confirmed it after it failed (its timeout shorter than its wait).
+            if st.status == super::StepStatus::Done
+                && spec.kind == crate::step::StepKind::Wait
+                && st.confirmed_by.is_none()
+            {
                 let waited = match (
                     st.started_at.as_deref().and_then(super::model::parse),
                     st.ended_at.as_deref().and_then(super::model::parse),
