@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Largest page DRS returns.
 const MAX_PAGE: usize = 1000;
 
-fn validation(req: &Request, message: &str, fields: &[(&str, &str)]) -> Response {
+pub(crate) fn validation(req: &Request, message: &str, fields: &[(&str, &str)]) -> Response {
     json_error_with(
         StatusCode::BAD_REQUEST,
         "ValidationException",
@@ -24,7 +24,7 @@ fn validation(req: &Request, message: &str, fields: &[(&str, &str)]) -> Response
     )
 }
 
-fn not_found(req: &Request, kind: &str, id: &str) -> Response {
+pub(crate) fn not_found(req: &Request, kind: &str, id: &str) -> Response {
     json_error_with(
         StatusCode::NOT_FOUND,
         "ResourceNotFoundException",

@@ -86,25 +86,12 @@ pub struct NativeState {
     tokens: BTreeMap<String, String>,
 }
 
+/// DRS's validation error naming one field.
 fn validation(req: &Request, message: &str, field: &str) -> Response {
-    json_error_with(
-        StatusCode::BAD_REQUEST,
-        "ValidationException",
-        message,
-        &req.request_id,
-        json!({ "reason": "fieldValidationFailed", "fieldList": [{ "name": field, "message": message }] }),
-    )
+    crate::drs::validation(req, message, &[(field, message)])
 }
 
-fn not_found(req: &Request, kind: &str, id: &str) -> Response {
-    json_error_with(
-        StatusCode::NOT_FOUND,
-        "ResourceNotFoundException",
-        &format!("{kind} {id} not found"),
-        &req.request_id,
-        json!({ "resourceId": id, "resourceType": kind }),
-    )
-}
+use crate::drs::not_found;
 
 fn conflict(req: &Request, message: &str, id: &str) -> Response {
     json_error_with(
