@@ -27,6 +27,16 @@ fn build_error(operation: &str, e: impl std::fmt::Display) -> CloudError {
     }
 }
 
+/// An answer without the member the operation promises.
+fn missing(operation: &str, member: &str) -> CloudError {
+    CloudError::Service {
+        operation: operation.into(),
+        code: "MalformedResponse".into(),
+        message: format!("the answer holds no {member}"),
+        request_id: None,
+    }
+}
+
 fn server_id(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
@@ -132,12 +142,9 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|e| self.explain(map_err("drs:GetRecoveryPlan", e)))?;
-        let p = out.recovery_plan().ok_or_else(|| CloudError::Service {
-            operation: "drs:GetRecoveryPlan".into(),
-            code: "MalformedResponse".into(),
-            message: "the answer holds no recoveryPlan".into(),
-            request_id: None,
-        })?;
+        let p = out
+            .recovery_plan()
+            .ok_or_else(|| missing("drs:GetRecoveryPlan", "recoveryPlan"))?;
         let mut steps = Vec::new();
         let mut pages = self
             .drs
@@ -288,12 +295,7 @@ impl AwsCloud {
             .map_err(|e| self.explain(map_err("drs:StartRecoveryPlanExecution", e)))?;
         let e = out
             .recovery_plan_execution()
-            .ok_or_else(|| CloudError::Service {
-                operation: "drs:StartRecoveryPlanExecution".into(),
-                code: "MalformedResponse".into(),
-                message: "the answer holds no recoveryPlanExecution".into(),
-                request_id: None,
-            })?;
+            .ok_or_else(|| missing("drs:StartRecoveryPlanExecution", "recoveryPlanExecution"))?;
         Ok(execution(e))
     }
 
@@ -345,12 +347,7 @@ impl AwsCloud {
             .map_err(|e| self.explain(map_err("drs:GetRecoveryPlanExecution", e)))?;
         let e = out
             .recovery_plan_execution()
-            .ok_or_else(|| CloudError::Service {
-                operation: "drs:GetRecoveryPlanExecution".into(),
-                code: "MalformedResponse".into(),
-                message: "the answer holds no recoveryPlanExecution".into(),
-                request_id: None,
-            })?;
+            .ok_or_else(|| missing("drs:GetRecoveryPlanExecution", "recoveryPlanExecution"))?;
         let mut run = execution(e);
         let mut pages = self
             .drs
