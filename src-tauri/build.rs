@@ -94,6 +94,11 @@ fn drs_commands() -> &'static [&'static str] {
         "native_plans",
         "native_import",
         "native_start",
+        "monitoring_status",
+        "monitoring_deploy",
+        "monitoring_remove",
+        "monitoring_template_save",
+        "report_delivery_retry",
         "permissions_list",
         "audit_list",
     ]

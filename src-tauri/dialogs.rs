@@ -41,6 +41,8 @@ pub enum Pick {
 
 /// The YAML filter.
 pub const YAML: (&str, &[&str]) = ("YAML", &["yaml", "yml"]);
+/// CloudFormation templates (JSON).
+pub const JSON: (&str, &[&str]) = ("CloudFormation template", &["json"]);
 
 /// The dialogs of one window, and the folders its dialog returned (the only ones a report
 /// schedule may be given).

@@ -129,6 +129,7 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::report::report_schedule_choose_folder,
             commands::execution::execution_confirm_step,
             commands::report::report_schedule_run_now,
+            commands::report::report_delivery_retry,
             commands::operations::group_members,
             commands::operations::group_launch_preview,
             commands::operations::group_launch_apply,
@@ -151,6 +152,10 @@ pub fn setup<R: Runtime>(builder: Builder<R>, app: App) -> Builder<R> {
             commands::native::native_plans,
             commands::native::native_import,
             commands::native::native_start,
+            commands::monitoring::monitoring_status,
+            commands::monitoring::monitoring_deploy,
+            commands::monitoring::monitoring_remove,
+            commands::monitoring::monitoring_template_save,
             commands::app::permissions_list,
         ])
 }

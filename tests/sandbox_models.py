@@ -15,8 +15,11 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
+import datetime
+
 import botocore.session
 from botocore.config import Config
+from botocore.parsers import RpcV2CBORParser
 
 PROD_KEY = "AKIASANDBOXPROD00001"
 RECOVERY_ROLE = "arn:aws:iam::444455556666:role/DRSOrchestratorRecovery"
@@ -154,7 +157,15 @@ def capture(service):
         shape = operation_model.output_shape
         if shape is None:
             return
-        if service in ("drs", "ssm"):
+        if service == "cloudwatch":
+            if not body:
+                return
+            try:
+                value = plain(RpcV2CBORParser()._initial_body_parse(body))
+            except Exception as e:  # botocore's CBOR reader raises several kinds
+                return problem(op, "", f"not CBOR: {e}")
+            walk_json(op, value, shape, "")
+        elif service in ("drs", "ssm", "events"):
             if not body.strip():
                 return
             try:
@@ -171,7 +182,7 @@ def capture(service):
             if local(root.tag) != expected:
                 problem(op, "", f"root element <{local(root.tag)}>, expected <{expected}>")
             node = root
-            if service == "sts":
+            if service in ("sts", "sns"):
                 result = [c for c in root if local(c.tag) == f"{operation_model.name}Result"]
                 if not result:
                     return problem(op, "", f"no <{operation_model.name}Result>")
@@ -179,6 +190,17 @@ def capture(service):
             walk_xml(op, node, shape, "", "ec2" if service == "ec2" else "query")
 
     return handler
+
+
+def plain(value):
+    """CBOR as JSON would hold it: timestamps (tag 1) as epoch seconds."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    return value
 
 
 def client(session, service, endpoint, key=PROD_KEY):
@@ -280,6 +302,43 @@ def main():
         DocumentName="AWS-RestartEC2Instance", Parameters={"InstanceId": ["i-0"]}, ClientToken="0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"
     )
     ssm.get_automation_execution(AutomationExecutionId=auto["AutomationExecutionId"])
+
+    # SNS (query) and EventBridge (awsJson1_1): the monitoring's topic and rules
+    sns = client(session, "sns", endpoint)
+    topic = sns.create_topic(Name="model-check", Tags=[{"Key": "drs-orchestrator:owner", "Value": "model-check"}])["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue="{}")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    sns.list_topics()
+    sns.list_tags_for_resource(ResourceArn=topic)
+    sns.list_subscriptions_by_topic(TopicArn=topic)
+    events = client(session, "events", endpoint)
+    rule = events.put_rule(Name="model-check", EventPattern='{"source":["aws.drs"]}', State="ENABLED", Tags=[{"Key": "k", "Value": "v"}])["RuleArn"]
+    events.put_targets(Rule="model-check", Targets=[{"Id": "team", "Arn": topic}])
+    events.list_rules(NamePrefix="model-")
+    events.list_targets_by_rule(Rule="model-check")
+    events.list_tags_for_resource(ResourceARN=rule)
+    events.remove_targets(Rule="model-check", Ids=["team"])
+    events.delete_rule(Name="model-check")
+    sns.delete_topic(TopicArn=topic)
+
+    # CloudWatch (Smithy RPC v2 CBOR): an alarm put, listed, tagged and deleted
+    cloudwatch = client(session, "cloudwatch", endpoint)
+    cloudwatch.put_metric_alarm(
+        AlarmName="model-check-lag",
+        Namespace="AWS/DRS",
+        MetricName="LagDuration",
+        Dimensions=[{"Name": "SourceServerID", "Value": sid}],
+        Statistic="Maximum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1800.0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="breaching",
+        Tags=[{"Key": "drs-orchestrator:owner", "Value": "model-check"}],
+    )
+    alarm = cloudwatch.describe_alarms(AlarmNamePrefix="model-check-")["MetricAlarms"][0]
+    cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])
+    cloudwatch.delete_alarms(AlarmNames=["model-check-lag"])
 
     # Route 53
     zones = route53.list_hosted_zones()["HostedZones"]

@@ -120,6 +120,12 @@ pub struct EndpointArgs {
     /// CloudWatch endpoint (monitoring alarms); "" removes it.
     #[arg(long, value_name = "URL")]
     cloudwatch_endpoint: Option<String>,
+    /// S3 endpoint (report delivery); "" removes it.
+    #[arg(long, value_name = "URL")]
+    s3_endpoint: Option<String>,
+    /// SES endpoint (report delivery by e-mail); "" removes it.
+    #[arg(long, value_name = "URL")]
+    ses_endpoint: Option<String>,
 }
 
 impl EndpointArgs {
@@ -136,6 +142,8 @@ impl EndpointArgs {
             (&self.sns_endpoint, &mut e.sns),
             (&self.events_endpoint, &mut e.events),
             (&self.cloudwatch_endpoint, &mut e.cloudwatch),
+            (&self.s3_endpoint, &mut e.s3),
+            (&self.ses_endpoint, &mut e.ses),
         ] {
             match given.as_deref() {
                 Some("") => *slot = None,

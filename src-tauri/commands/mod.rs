@@ -7,6 +7,7 @@ pub mod execution;
 pub mod failback;
 pub mod group;
 pub mod inventory;
+pub mod monitoring;
 pub mod native;
 pub mod operations;
 pub mod plan;

@@ -192,3 +192,11 @@ pub fn report_schedule_set(
 pub async fn report_schedule_run_now(state: State<'_, App>) -> CmdResult<ScheduleRun> {
     state.run_report_schedule_now().await
 }
+
+/// Retries every failed report delivery now; the retried deliveries as they stand.
+#[tauri::command]
+pub async fn report_delivery_retry(
+    state: State<'_, App>,
+) -> CmdResult<Vec<drs_core::delivery::DeliveryRecord>> {
+    state.retry_deliveries(true).await
+}

@@ -770,6 +770,24 @@ spec:
     s.wait_for_text("Run by DRS; cleaned up by the app");
     s.wait_for_text("10/10 launched");
     s.screenshot("28-native-drill");
+
+    // Always-on monitoring in the (sandbox's) account: shown before it is made, deployed, in
+    // place afterwards.
+    s.click(&s.text("Monitoring"));
+    s.wait_for_text("Not deployed");
+    s.wait_for_text("create SNS topic drs-orchestrator-Sandbox");
+    s.type_into(
+        &s.css("input[aria-label='E-mail recipients']"),
+        "ops@example.com",
+    );
+    s.click(&s.text("Apply"));
+    s.wait_for_text("subscribe ops@example.com");
+    s.screenshot("29-monitoring-plan");
+    s.click(&s.css("[data-testid='monitoring-deploy']"));
+    s.click(&s.css("[data-testid='monitoring-confirm']"));
+    s.wait_for_text("Deployed and in place");
+    s.wait_for_text("some awaiting confirmation");
+    s.screenshot("30-monitoring-deployed");
     s.close();
     let out = Command::new(&app)
         .arg("--data-dir")

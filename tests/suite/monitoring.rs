@@ -1,20 +1,22 @@
 //! Always-on monitoring through the CLI against `sandbox serve`: what a target's monitoring
 //! should be (an alarm per replicating server at the target's critical lag, DRS's events routed
-//! to the team's topic), and the same as a CloudFormation template that `cfn-lint` (an
-//! independent peer) accepts.
+//! to the team's topic), deployed into moto (SNS, EventBridge) and the sandbox (CloudWatch's
+//! alarms) and read back with the AWS CLI, and the same as a CloudFormation template that
+//! `cfn-lint` (an independent peer) accepts.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::common::Cli;
+use crate::common::{aws, Cli};
 use crate::executions::serve;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// moto's server on a free port, stopped when dropped.
-struct Moto {
+pub struct Moto {
     child: Child,
-    endpoint: String,
+    /// Its URL.
+    pub endpoint: String,
 }
 
 impl Drop for Moto {
@@ -24,7 +26,8 @@ impl Drop for Moto {
     }
 }
 
-fn moto() -> Option<Moto> {
+/// Starts moto (`None`, skipped, when it is not installed outside the full suite).
+pub fn moto() -> Option<Moto> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -61,7 +64,7 @@ fn moto() -> Option<Moto> {
 }
 
 /// The AWS CLI against moto (us-west-2), as JSON.
-fn aws_moto(endpoint: &str, args: &[&str]) -> Value {
+pub fn aws_moto(endpoint: &str, args: &[&str]) -> Value {
     let out = Command::new("aws")
         .args([
             "--endpoint-url",
@@ -85,14 +88,22 @@ fn aws_moto(endpoint: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
+/// The AWS CLI against the sandbox's CloudWatch (it speaks RPC v2 CBOR to it, as to AWS).
+fn aws_cloudwatch(endpoint: &str, args: &[&str]) -> Value {
+    let mut all = vec!["cloudwatch"];
+    all.extend_from_slice(args);
+    aws(endpoint, &all).unwrap_or(Value::Null)
+}
+
 #[test]
-#[ignore = "moto 5.2.5 does not speak the Smithy RPC v2 CBOR protocol aws-sdk-cloudwatch 1.140 uses (cloudwatch:DescribeAlarms answers Unknown); CloudWatch needs another peer before this runs"]
 fn monitoring_is_deployed_drifts_is_brought_back_and_removed_without_a_trace() {
     let Some(moto) = moto() else { return };
     let sandbox = serve(&[]);
     let cli = Cli::new(&sandbox.endpoint);
     let m = moto.endpoint.as_str();
-    // DRS in the sandbox; SNS, EventBridge and CloudWatch in moto.
+    let cw = sandbox.endpoint.as_str();
+    // DRS and CloudWatch in the sandbox (moto does not speak CloudWatch's CBOR protocol, which
+    // the SDK and the AWS CLI use); SNS and EventBridge in moto.
     cli.ok(&[
         "target",
         "edit",
@@ -102,7 +113,7 @@ fn monitoring_is_deployed_drifts_is_brought_back_and_removed_without_a_trace() {
         "--events-endpoint",
         m,
         "--cloudwatch-endpoint",
-        m,
+        cw,
     ]);
     let before = cli.json(&["monitoring", "status", "--target", "Sandbox"], 3);
     assert_eq!(before["changes"].as_array().unwrap().len(), 1 + 3 + 40);
@@ -182,19 +193,32 @@ fn monitoring_is_deployed_drifts_is_brought_back_and_removed_without_a_trace() {
         ],
     );
     assert_eq!(targets["Targets"][0]["Arn"], topic.as_str());
-    let alarms = aws_moto(
-        m,
+    let alarms = aws_cloudwatch(
+        cw,
         &[
-            "cloudwatch",
             "describe-alarms",
             "--alarm-name-prefix",
             "drs-orchestrator-Sandbox-lag-",
         ],
     );
     let alarms = alarms["MetricAlarms"].as_array().unwrap();
-    assert_eq!(alarms.len(), 40);
+    assert_eq!(alarms.len(), 40, "the CLI follows DescribeAlarms' pages");
     assert_eq!(alarms[0]["MetricName"], "LagDuration");
     assert_eq!(alarms[0]["Threshold"], 1800.0);
+    assert_eq!(alarms[0]["AlarmActions"][0], topic.as_str());
+    let alarm_tags = aws_cloudwatch(
+        cw,
+        &[
+            "list-tags-for-resource",
+            "--resource-arn",
+            alarms[0]["AlarmArn"].as_str().unwrap(),
+        ],
+    );
+    assert!(alarm_tags["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["Key"] == "drs-orchestrator:owner"));
 
     // Drift: the critical lag lowered in the app, a rule edited in the console.
     cli.ok(&[
@@ -247,12 +271,10 @@ fn monitoring_is_deployed_drifts_is_brought_back_and_removed_without_a_trace() {
         .as_array()
         .unwrap()
         .is_empty());
-    assert!(
-        aws_moto(m, &["cloudwatch", "describe-alarms"])["MetricAlarms"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(aws_cloudwatch(cw, &["describe-alarms"])["MetricAlarms"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let audit = cli.json(&["audit", "--subject", "Sandbox"], 0);
     let actions: Vec<&str> = audit
         .as_array()

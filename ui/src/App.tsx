@@ -18,6 +18,7 @@ import { InventoryPage } from "./pages/InventoryPage";
 import { LaterPage } from "./pages/LaterPage";
 import { LifecyclePage } from "./pages/LifecyclePage";
 import { NativePage } from "./pages/NativePage";
+import { MonitoringPage } from "./pages/MonitoringPage";
 import { PlanEditor } from "./pages/PlanEditor";
 import { PairsPage } from "./pages/PairsPage";
 import { PlansPage } from "./pages/PlansPage";
@@ -36,6 +37,7 @@ const NAV = [
   { type: "link", text: "Pairs", href: "/pairs" },
   { type: "link", text: "Executions", href: "/executions" },
   { type: "link", text: "Reports", href: "/reports" },
+  { type: "link", text: "Monitoring", href: "/monitoring" },
   { type: "divider" },
   { type: "link", text: "Settings", href: "/settings" },
 ] as const;
@@ -153,6 +155,7 @@ export const routes: RouteObject[] = [
       { path: "executions", element: <ExecutionsPage /> },
       { path: "executions/:id", element: <ExecutionView /> },
       { path: "reports", element: <ReportsPage /> },
+      { path: "monitoring", element: <MonitoringPage /> },
       { path: "settings", element: <SettingsPage /> },
       { path: "*", element: <LaterPage title="Page not found" what="There is nothing at this address." when="" /> },
     ],

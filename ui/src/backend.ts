@@ -52,6 +52,9 @@ import type {
   NativePlan,
   Imported,
   OriginalChoice,
+  MonitoringStatus,
+  MonitoringOutcome,
+  DeliveryRecord,
 } from "./types";
 
 function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -156,6 +159,7 @@ export const backend = {
   reportSchedule: () => call<ScheduleState>("report_schedule_get"),
   saveReportSchedule: (schedule: ReportSchedule) => call<ScheduleState>("report_schedule_set", { schedule }),
   runReportSchedule: () => call<ScheduleRun>("report_schedule_run_now"),
+  retryDeliveries: () => call<DeliveryRecord[]>("report_delivery_retry"),
 
   /** The servers a group being edited selects now (live inventory), and its conflicts. */
   groupMembers: (group: ProtectionGroup, originalName?: string | null) => call<GroupMembers>("group_members", { group, originalName }),
@@ -209,6 +213,11 @@ export const backend = {
     events.onmessage = onState;
     return call<string>("native_start", { plan, ...options, events });
   },
+  monitoringStatus: (target: string, emails: string[]) => call<MonitoringStatus>("monitoring_status", { target, emails }),
+  monitoringDeploy: (target: string, emails: string[]) => call<MonitoringOutcome>("monitoring_deploy", { target, emails }),
+  monitoringRemove: (target: string) => call<MonitoringOutcome>("monitoring_remove", { target }),
+  monitoringTemplate: (target: string, emails: string[]) =>
+    call<string | null>("monitoring_template_save", { target, emails }),
   failbackCleanup: (plan: string, keepInstances: boolean, confirm?: string) =>
     call<FailbackCleanup>("failback_cleanup", { plan, keepInstances, confirm }),
 };

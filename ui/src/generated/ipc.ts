@@ -405,6 +405,73 @@ accessKeyId: string,
 sessionTokenStored: boolean, };
 
 /**
+ * How a report travels.
+ */
+export type DeliveryChannel = "s3" | "email";
+
+/**
+ * One report file through one channel.
+ */
+export type DeliveryRecord = {
+/**
+ * The plan the report is about.
+ */
+plan: string,
+/**
+ * The report file (in the schedule's folder).
+ */
+file: string,
+/**
+ * How.
+ */
+channel: DeliveryChannel,
+/**
+ * `s3://bucket/key` or the recipients.
+ */
+destination: string,
+/**
+ * Where it stands.
+ */
+status: DeliveryStatus,
+/**
+ * Attempts made.
+ */
+attempts: number,
+/**
+ * When the last attempt was made (RFC 3339).
+ */
+lastAttempt: string,
+/**
+ * When it is retried (RFC 3339), while retrying.
+ */
+nextAttempt?: string,
+/**
+ * S3: the object's key.
+ */
+key?: string,
+/**
+ * S3: the object's version (in a versioned bucket).
+ */
+versionId?: string,
+/**
+ * E-mail: SES's message ID.
+ */
+messageId?: string,
+/**
+ * The last failure.
+ */
+error?: string,
+/**
+ * The e-mail's summary paragraph (kept for retries).
+ */
+summary: string, };
+
+/**
+ * Where a delivery stands.
+ */
+export type DeliveryStatus = "delivered" | "retrying" | "gave-up";
+
+/**
  * The installation as support sees it.
  */
 export type Diagnostics = {
@@ -647,6 +714,24 @@ tags: { [key in string]: string },
  * When it was last launched or started (EC2's `LaunchTime`, RFC 3339).
  */
 launchTime?: string, };
+
+/**
+ * By e-mail through SES.
+ */
+export type EmailDelivery = {
+/**
+ * The sender: an address or domain verified in SES in the target's recovery region.
+ */
+from: string,
+/**
+ * The recipients.
+ */
+to: Array<string>, };
+
+/**
+ * Server-side encryption of the delivered object.
+ */
+export type Encryption = "s3-managed" | "kms";
 
 /**
  * Where one service's requests go.
@@ -2733,6 +2818,23 @@ export type ReplicationState = "STOPPED" | "INITIATING" | "INITIAL_SYNC" | "BACK
 export type ReportCadence = "daily" | "weekly";
 
 /**
+ * Where a report schedule delivers its reports.
+ */
+export type ReportDelivery = {
+/**
+ * The target whose AWS account delivers (its credentials, recovery region, endpoints).
+ */
+target: string,
+/**
+ * Into an S3 bucket.
+ */
+s3?: S3Delivery,
+/**
+ * By e-mail through SES.
+ */
+email?: EmailDelivery, };
+
+/**
  * PDF for people, CSV (the server table) for spreadsheets.
  */
 export type ReportFormat = "pdf" | "csv";
@@ -2846,7 +2948,11 @@ format: ReportFormat,
 /**
  * When it was last saved (reports are due from then on, not for slots before it).
  */
-savedAt: string | null, };
+savedAt: string | null,
+/**
+ * Where the reports are delivered besides the folder (S3, e-mail), if anywhere.
+ */
+delivery?: ReportDelivery, };
 
 /**
  * What a report says, for the window's preview before saving.
@@ -3055,6 +3161,27 @@ withinTarget: boolean | null,
 waves: Array<WaveRto>, };
 
 /**
+ * Into an S3 bucket.
+ */
+export type S3Delivery = {
+/**
+ * The bucket's name.
+ */
+bucket: string,
+/**
+ * Key prefix (e.g. `drs/readiness/`); the file name follows it.
+ */
+prefix: string,
+/**
+ * Server-side encryption.
+ */
+encryption: Encryption,
+/**
+ * With KMS: the key (ID, ARN or alias); none for the account's `aws/s3` key.
+ */
+kmsKeyId?: string, };
+
+/**
  * Add a new target, or edit an existing one (the name identifies it).
  */
 export type SaveMode = "add" | "edit";
@@ -3093,7 +3220,11 @@ files: Array<string>,
 /**
  * What went wrong, if anything (per plan).
  */
-errors: Array<string>, };
+errors: Array<string>,
+/**
+ * Each report's delivery through each channel (S3, e-mail), as it stood after the run.
+ */
+deliveries: Array<DeliveryRecord>, };
 
 /**
  * The report schedule, its last run and its next.
@@ -3110,7 +3241,11 @@ lastRun: ScheduleRun | null,
 /**
  * When it runs next (RFC 3339), when enabled.
  */
-nextRun: string | null, };
+nextRun: string | null,
+/**
+ * Deliveries that failed and wait for their retry.
+ */
+pendingDeliveries: Array<DeliveryRecord>, };
 
 /**
  * Secrets entered with a target. `None` keeps what is stored (when it still applies).
@@ -3496,7 +3631,15 @@ events?: string,
 /**
  * CloudWatch (the monitoring's lag alarms).
  */
-cloudwatch?: string, };
+cloudwatch?: string,
+/**
+ * S3 (report delivery into a bucket).
+ */
+s3?: string,
+/**
+ * SES (report delivery by e-mail).
+ */
+ses?: string, };
 
 /**
  * How bad a problem is.

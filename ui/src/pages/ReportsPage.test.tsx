@@ -18,6 +18,8 @@ const api = vi.hoisted(() => ({
   reportSchedule: vi.fn(),
   saveReportSchedule: vi.fn(),
   runReportSchedule: vi.fn(),
+  retryDeliveries: vi.fn(),
+  targets: vi.fn(),
 }));
 vi.mock("../backend", () => ({
   backend: api,
@@ -82,7 +84,8 @@ beforeEach(() => {
     { id: "exec-20261126-1", plan: "retail-dr", kind: "drill", status: "running", startedAt: "2026-11-26T10:00:00Z", startedBy: "local:alice", cleanup: "notNeeded" },
     { id: "exec-20261125-1", plan: "retail-dr", kind: "drill", status: "completed", startedAt: "2026-11-25T10:00:00Z", startedBy: "local:alice", cleanup: "verified" },
   ]);
-  api.reportSchedule.mockResolvedValue({ schedule: null, lastRun: null, nextRun: null });
+  api.reportSchedule.mockResolvedValue({ schedule: null, lastRun: null, nextRun: null, pendingDeliveries: [] });
+  api.targets.mockResolvedValue([{ name: "Production", accountId: "111122223333", recoveryRegion: "us-west-2" }]);
 });
 
 describe("clock", () => {
@@ -203,15 +206,82 @@ describe("Schedule", () => {
   it("shows the last run's files and runs on demand", async () => {
     api.reportSchedule.mockResolvedValue({
       schedule: { enabled: true, folder: "/r", cadence: "weekly", weekday: 1, hour: 8, plans: [], format: "pdf" },
-      lastRun: { at: "2026-11-23T08:00:05Z", files: ["/r/readiness-retail-dr-2026-11-23.pdf"], errors: [] },
+      lastRun: { at: "2026-11-23T08:00:05Z", files: ["/r/readiness-retail-dr-2026-11-23.pdf"], errors: [], deliveries: [] },
       nextRun: "2026-11-30T08:00:00Z",
+      pendingDeliveries: [],
     });
-    api.runReportSchedule.mockResolvedValue({ at: "2026-11-26T12:00:00Z", files: ["/r/a.pdf"], errors: [] });
+    api.runReportSchedule.mockResolvedValue({ at: "2026-11-26T12:00:00Z", files: ["/r/a.pdf"], errors: [], deliveries: [] });
     at("/reports?tab=schedule");
     expect(await screen.findByTestId("schedule-files")).toHaveTextContent("/r/readiness-retail-dr-2026-11-23.pdf");
     expect(screen.getByText("1 report(s) written")).toBeInTheDocument();
     await userEvent.click(screen.getByTestId("schedule-run-now"));
     await waitFor(() => expect(api.runReportSchedule).toHaveBeenCalled());
     expect(await screen.findByText(/Reports written/)).toBeInTheDocument();
+  });
+
+  it("delivers to S3 and by e-mail: the settings saved, each delivery's key, version or failure shown, retried on demand", async () => {
+    const delivered = {
+      plan: "retail-dr",
+      file: "/r/readiness-retail-dr.pdf",
+      channel: "s3",
+      destination: "s3://dr-evidence/readiness/readiness-retail-dr.pdf",
+      status: "delivered",
+      attempts: 1,
+      lastAttempt: "2026-11-23T08:00:06Z",
+      key: "readiness/readiness-retail-dr.pdf",
+      versionId: "v-42",
+      summary: "",
+    };
+    const failed = {
+      plan: "retail-dr",
+      file: "/r/readiness-retail-dr.pdf",
+      channel: "email",
+      destination: "audit@example.com",
+      status: "retrying",
+      attempts: 1,
+      lastAttempt: "2026-11-23T08:00:06Z",
+      nextAttempt: "2026-11-23T08:05:06Z",
+      error: "ses:SendEmail: MessageRejected: Email address is not verified",
+      summary: "",
+    };
+    const schedule = { enabled: true, folder: "/r", cadence: "daily", weekday: 1, hour: 8, plans: [], format: "pdf" };
+    api.reportSchedule.mockResolvedValue({
+      schedule,
+      lastRun: { at: "2026-11-23T08:00:05Z", files: ["/r/readiness-retail-dr.pdf"], errors: [], deliveries: [delivered, failed] },
+      nextRun: "2026-11-24T08:00:00Z",
+      pendingDeliveries: [failed],
+    });
+    api.saveReportSchedule.mockImplementation(async (s) => ({ schedule: s, lastRun: null, nextRun: null, pendingDeliveries: [] }));
+    api.retryDeliveries.mockResolvedValue([{ ...failed, status: "delivered", attempts: 2, messageId: "m-1", error: undefined }]);
+    at("/reports?tab=schedule");
+    const table = await screen.findByTestId("schedule-deliveries");
+    expect(within(table).getByText("key readiness/readiness-retail-dr.pdf, version v-42")).toBeInTheDocument();
+    expect(within(table).getByText(/MessageRejected/)).toBeInTheDocument();
+    expect(within(table).getByText("Failed, will retry")).toBeInTheDocument();
+    await userEvent.click(screen.getByTestId("schedule-retry"));
+    await waitFor(() => expect(api.retryDeliveries).toHaveBeenCalled());
+    expect(await screen.findByText(/1 delivery\(ies\) made/)).toBeInTheDocument();
+
+    const toggle = (id: string) => userEvent.click(screen.getByTestId(id).querySelector("input") as HTMLInputElement);
+    await toggle("schedule-deliver");
+    await screen.findByTestId("delivery-s3");
+    await toggle("delivery-s3");
+    await userEvent.type(screen.getByLabelText("Bucket"), "dr-evidence");
+    await userEvent.type(screen.getByLabelText("Key prefix"), "readiness/");
+    await toggle("delivery-email");
+    await userEvent.type(screen.getByLabelText("From"), "dr@example.com");
+    await userEvent.type(screen.getByLabelText("To"), "audit@example.com");
+    await userEvent.click(screen.getByTestId("schedule-save"));
+    await waitFor(() =>
+      expect(api.saveReportSchedule).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          delivery: {
+            target: "Production",
+            s3: { bucket: "dr-evidence", prefix: "readiness/", encryption: "s3-managed" },
+            email: { from: "dr@example.com", to: ["audit@example.com"] },
+          },
+        }),
+      ),
+    );
   });
 });

@@ -27,6 +27,7 @@ import { backend, toBackendError } from "../backend";
 import { useFlash } from "../components/flash";
 import { EmptyState, ErrorState, Loading } from "../components/PageState";
 import { useLoad } from "../components/useLoad";
+import { DeliveriesTable, DeliveryFields } from "../components/Delivery";
 import type { BackendError, MadeReport, ReportFormat, ReportSchedule, ReportSummary } from "../types";
 import { clock } from "./ExecutionView";
 import { ExecutionStatusIndicator } from "./ExecutionsPage";
@@ -318,9 +319,11 @@ const NEW_SCHEDULE: ReportSchedule = { enabled: true, folder: "", cadence: "dail
 function ScheduleTab() {
   const state = useLoad(() => backend.reportSchedule());
   const plans = useLoad(() => backend.plans());
+  const targets = useLoad(() => backend.targets());
   const [draft, setDraft] = useState<ReportSchedule>();
   const [saving, setSaving] = useState(false);
   const [running, setRunning] = useState(false);
+  const [retrying, setRetrying] = useState(false);
   const [error, setError] = useState<BackendError>();
   const { notify } = useFlash();
 
@@ -348,15 +351,38 @@ function ScheduleTab() {
     try {
       const run = await backend.runReportSchedule();
       await state.reload();
+      const undelivered = run.deliveries.filter((d) => d.status !== "delivered");
       if (run.errors.length) notify("error", run.errors.join("; "), "Some reports were not written");
-      else notify("success", `${run.files.length} report(s) written`, "Reports written");
+      else if (undelivered.length)
+        notify("warning", `${undelivered.length} of ${run.deliveries.length} deliveries failed: see Runs.`, "Reports written, not all delivered");
+      else
+        notify(
+          "success",
+          `${run.files.length} report(s) written${run.deliveries.length ? `, ${run.deliveries.length} delivered` : ""}`,
+          "Reports written",
+        );
     } catch (e) {
       notify("error", toBackendError(e).message, "The schedule could not run");
     } finally {
       setRunning(false);
     }
   };
+  const retryNow = async () => {
+    setRetrying(true);
+    try {
+      const retried = await backend.retryDeliveries();
+      await state.reload();
+      const failed = retried.filter((d) => d.status !== "delivered");
+      if (failed.length) notify("error", failed.map((d) => d.error ?? d.destination).join("; "), "Deliveries failed again");
+      else notify("success", `${retried.length} delivery(ies) made`, "Delivered");
+    } catch (e) {
+      notify("error", toBackendError(e).message, "Deliveries not retried");
+    } finally {
+      setRetrying(false);
+    }
+  };
   const last = state.data?.lastRun;
+  const pending = state.data?.pendingDeliveries ?? [];
 
   return (
     <SpaceBetween size="l">
@@ -445,6 +471,21 @@ function ScheduleTab() {
                 <SegmentedControl selectedId={s.format} onChange={(e) => set({ format: e.detail.selectedId as ReportFormat })} options={FORMATS} />
               </FormField>
             </ColumnLayout>
+            <Toggle
+              checked={!!s.delivery}
+              onChange={(e) => set({ delivery: e.detail.checked ? { target: targets.data?.[0]?.name ?? "" } : undefined })}
+              data-testid="schedule-deliver"
+            >
+              Also deliver the reports (S3, e-mail)
+            </Toggle>
+            {s.delivery && (
+              <DeliveryFields
+                value={s.delivery}
+                onChange={(d) => set({ delivery: d })}
+                targets={targets.data ?? []}
+                fieldError={fieldError}
+              />
+            )}
           </SpaceBetween>
         </Form>
       </Container>
@@ -470,6 +511,17 @@ function ScheduleTab() {
           <Box variant="small" data-testid="schedule-files">
             {last.files.join(" · ")}
           </Box>
+        )}
+        {last && last.deliveries.length > 0 && (
+          <DeliveriesTable records={last.deliveries} title="Deliveries of the last run" empty="Nothing was delivered." />
+        )}
+        {pending.length > 0 && (
+          <SpaceBetween size="xs">
+            <StatusIndicator type="warning">{`${pending.length} delivery(ies) wait for a retry`}</StatusIndicator>
+            <Button onClick={retryNow} loading={retrying} data-testid="schedule-retry">
+              Retry now
+            </Button>
+          </SpaceBetween>
         )}
       </Container>
     </SpaceBetween>

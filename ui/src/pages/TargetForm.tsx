@@ -3,6 +3,7 @@ import Autosuggest from "@cloudscape-design/components/autosuggest";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
+import ExpandableSection from "@cloudscape-design/components/expandable-section";
 import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
@@ -16,7 +17,7 @@ import { useState } from "react";
 import { backend, toBackendError } from "../backend";
 import { errorAt } from "../components/ProblemList";
 import { useLoad } from "../components/useLoad";
-import type { CredentialSource, Problem, SecretInput, Target } from "../types";
+import type { CredentialSource, Problem, SecretInput, ServiceEndpoints, Target } from "../types";
 
 /** AWS Regions where Elastic Disaster Recovery runs (any other code can be typed). */
 export const REGIONS = [
@@ -36,6 +37,7 @@ interface Draft {
   primaryRegion: string;
   recoveryRegion: string;
   endpointUrl: string;
+  endpoints: ServiceEndpoints;
   kind: Kind;
   profile: string;
   roleArn: string;
@@ -58,6 +60,7 @@ function draftOf(t: Target | null): Draft {
     primaryRegion: t?.primaryRegion ?? "us-east-1",
     recoveryRegion: t?.recoveryRegion ?? "us-west-2",
     endpointUrl: t?.endpointUrl ?? "",
+    endpoints: t?.endpoints ?? {},
     kind: c?.kind ?? "profile",
     profile: c?.kind === "profile" ? c.profile : "",
     roleArn: c?.kind === "assumeRole" ? c.roleArn : "",
@@ -108,10 +111,35 @@ export function toRequest(d: Draft): { target: Target; secrets: SecretInput } {
       primaryRegion: d.primaryRegion.trim(),
       recoveryRegion: d.recoveryRegion.trim(),
       endpointUrl: d.endpointUrl.trim() || undefined,
+      endpoints: serviceEndpoints(d.endpoints),
       credentials,
     },
     secrets,
   };
+}
+
+/** The services whose endpoint can be set one by one (VPC interface endpoints answer one each). */
+export const SERVICES: { key: keyof ServiceEndpoints; label: string }[] = [
+  { key: "drs", label: "DRS" },
+  { key: "ec2", label: "EC2" },
+  { key: "sts", label: "STS" },
+  { key: "ssm", label: "Systems Manager" },
+  { key: "route53", label: "Route 53" },
+  { key: "sns", label: "SNS (monitoring alerts)" },
+  { key: "events", label: "EventBridge (monitoring rules)" },
+  { key: "cloudwatch", label: "CloudWatch (lag alarms)" },
+  { key: "s3", label: "S3 (report delivery)" },
+  { key: "ses", label: "SES (report e-mail)" },
+];
+
+/** The endpoints typed, trimmed; none when every one is empty. */
+export function serviceEndpoints(e: ServiceEndpoints): ServiceEndpoints | undefined {
+  const out: ServiceEndpoints = {};
+  for (const { key } of SERVICES) {
+    const v = e[key]?.trim();
+    if (v) out[key] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 const KINDS: { value: Kind; label: string; description: string }[] = [
@@ -247,6 +275,25 @@ export function TargetForm({
           >
             <Input value={d.endpointUrl} placeholder="https://…" onChange={(e) => set({ endpointUrl: e.detail.value })} data-testid="target-endpoint" />
           </FormField>
+          <ExpandableSection
+            headerText="Endpoints of single services"
+            headerDescription="VPC interface endpoints answer one service each; a service without one uses the endpoint URL above, or AWS's own."
+            defaultExpanded={!!serviceEndpoints(d.endpoints)}
+            data-testid="target-service-endpoints"
+          >
+            <ColumnLayout columns={2}>
+              {SERVICES.map(({ key, label }) => (
+                <FormField key={key} label={label} errorText={err(`endpoints.${key}`)}>
+                  <Input
+                    value={d.endpoints[key] ?? ""}
+                    placeholder="https://…"
+                    ariaLabel={`${label} endpoint`}
+                    onChange={(e) => set({ endpoints: { ...d.endpoints, [key]: e.detail.value } })}
+                  />
+                </FormField>
+              ))}
+            </ColumnLayout>
+          </ExpandableSection>
           <FormField label="Credentials">
             <Tiles
               value={d.kind}

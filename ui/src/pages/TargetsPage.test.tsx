@@ -27,6 +27,7 @@ const keys: Target = {
   primaryRegion: "us-east-1",
   recoveryRegion: "us-west-2",
   endpointUrl: "http://127.0.0.1:4566",
+  endpoints: { ses: "http://127.0.0.1:5000" },
   credentials: { kind: "accessKeys", accessKeyId: "AKIASANDBOXPROD00001", sessionTokenStored: false },
 };
 
@@ -128,6 +129,14 @@ describe("TargetsPage", () => {
     await waitFor(() => expect(api.saveTarget).toHaveBeenCalledTimes(1));
     expect(api.saveTarget.mock.calls[0][1]).toEqual({});
     expect(api.saveTarget.mock.calls[0][2]).toBe("edit");
+    // The endpoints of single services are kept, and can be edited.
+    expect(api.saveTarget.mock.calls[0][0].endpoints).toEqual({ ses: "http://127.0.0.1:5000" });
+    await user.click(await screen.findByTestId("edit-target"));
+    const s3 = await screen.findByLabelText("S3 (report delivery) endpoint");
+    await user.type(s3, "http://127.0.0.1:5001");
+    await user.click(screen.getByTestId("target-save"));
+    await waitFor(() => expect(api.saveTarget).toHaveBeenCalledTimes(2));
+    expect(api.saveTarget.mock.calls[1][0].endpoints).toEqual({ ses: "http://127.0.0.1:5000", s3: "http://127.0.0.1:5001" });
   });
 
   it("warns when the keychain is not available", async () => {

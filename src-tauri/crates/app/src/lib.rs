@@ -20,7 +20,7 @@
 //! - [`error`]: the one [`AppError`] with a closed [`ErrorCode`] (IPC) and an exit code (CLI).
 //! - Use cases by area: [`targets`] (test, inventory), [`credentials`], [`readiness`] and pairs,
 //!   [`launch_settings`], [`execute`] and [`executions`] (start, resume, requests, follow),
-//!   [`reports`], [`health`], [`tag_sync`], [`schedules`] (the loops).
+//!   [`reports`] and their [`delivery`], [`health`], [`tag_sync`], [`schedules`] (the loops).
 //! - Plumbing: [`connect`] (a target to a `Cloud`), [`data_dir`], [`files`].
 //! - [`ipc`]: the window's own IPC shapes, and the test that keeps the UI's TypeScript types
 //!   (`ui/src/generated/ipc.ts`, generated from the Rust types) current.
@@ -28,6 +28,7 @@
 pub mod connect;
 pub mod credentials;
 pub mod data_dir;
+pub mod delivery;
 pub mod diagnostics;
 pub mod error;
 pub mod execute;

@@ -576,6 +576,10 @@ pub struct Schedule {
     /// When it was last saved (reports are due from then on, not for slots before it).
     #[serde(default)]
     pub saved_at: Option<String>,
+    /// Where the reports are delivered besides the folder (S3, e-mail), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub delivery: Option<drs_core::delivery::Delivery>,
 }
 
 fn monday() -> u8 {
@@ -598,6 +602,9 @@ pub struct ScheduleRun {
     /// What went wrong, if anything (per plan).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// Each report's delivery through each channel (S3, e-mail), as it stood after the run.
+    #[serde(default)]
+    pub deliveries: Vec<drs_core::delivery::DeliveryRecord>,
 }
 
 impl Schedule {
@@ -630,6 +637,9 @@ impl Schedule {
                     self.folder.display()
                 ));
             }
+        }
+        if let Some(d) = &self.delivery {
+            p.extend(d.problems());
         }
         p
     }
@@ -682,6 +692,51 @@ impl Schedule {
     }
 }
 
+/// A report the schedule wrote, to be delivered.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The plan.
+    pub plan: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its MIME type.
+    pub content_type: &'static str,
+    /// The one-paragraph summary for the e-mail's body.
+    pub summary: String,
+}
+
+/// The e-mail summary of one plan's readiness: verdict, counts, the first blockers, and when.
+pub fn summary(r: &drs_core::readiness::Readiness, target: Option<&str>) -> String {
+    let verdict = if r.ready { "READY" } else { "NOT READY" };
+    let mut text = format!(
+        "Readiness of recovery plan \"{}\"{} checked at {}: {verdict}. {} server(s), {} blocker(s), {} warning(s).",
+        r.plan,
+        target.map(|t| format!(" (target {t})")).unwrap_or_default(),
+        r.checked_at,
+        r.servers,
+        r.blockers,
+        r.warnings
+    );
+    let blockers: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == drs_core::readiness::Severity::Blocker)
+        .map(|f| f.message.as_str())
+        .take(3)
+        .collect();
+    if !blockers.is_empty() {
+        text.push_str(&format!(" Blocking: {}", blockers.join("; ")));
+        if r.blockers > blockers.len() {
+            text.push_str(&format!(" (and {} more)", r.blockers - blockers.len()));
+        }
+        text.push('.');
+    }
+    text.push_str(" The full report is attached.");
+    text
+}
+
 /// Makes and writes the scheduled reports (one per plan), returning what was written and what
 /// failed. Nothing half-written is left: each file is written whole or not at all.
 pub async fn run_schedule(
@@ -696,7 +751,7 @@ pub async fn run_schedule(
             Option<drs_core::failback::FailbackReadiness>,
         ),
     >,
-) -> (ScheduleRun, Option<Checked>) {
+) -> (ScheduleRun, Option<Checked>, Vec<Written>) {
     let at = crate::rfc3339(now);
     let prepared = match prepared {
         Ok(p) => p,
@@ -706,8 +761,10 @@ pub async fn run_schedule(
                     at,
                     files: vec![],
                     errors: vec![e.to_string()],
+                    deliveries: vec![],
                 },
                 None,
+                vec![],
             )
         }
     };
@@ -715,6 +772,7 @@ pub async fn run_schedule(
     checked.failback = failback;
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut written = Vec::new();
     for (readiness, drill) in &checked.plans {
         let one = Checked {
             plans: vec![(readiness.clone(), drill.clone())],
@@ -726,14 +784,35 @@ pub async fn run_schedule(
         let result = readiness_report(&one, schedule.format, now).and_then(|made| {
             let path = schedule.folder.join(&made.preview.file_name);
             write(&made, &path)?;
-            Ok(path)
+            Ok((path, made))
         });
         match result {
-            Ok(path) => files.push(path.display().to_string()),
+            Ok((path, made)) => {
+                files.push(path.display().to_string());
+                written.push(Written {
+                    plan: readiness.plan.clone(),
+                    path,
+                    bytes: made.bytes,
+                    content_type: match schedule.format {
+                        ReportFormat::Pdf => "application/pdf",
+                        ReportFormat::Csv => "text/csv",
+                    },
+                    summary: summary(readiness, None),
+                });
+            }
             Err(e) => errors.push(format!("{}: {e}", readiness.plan)),
         }
     }
-    (ScheduleRun { at, files, errors }, Some(checked))
+    (
+        ScheduleRun {
+            at,
+            files,
+            errors,
+            deliveries: vec![],
+        },
+        Some(checked),
+        written,
+    )
 }
 
 impl crate::App {
@@ -834,6 +913,7 @@ mod tests {
             plans: vec![],
             format: ReportFormat::Pdf,
             saved_at: Some("2026-11-20T00:00:00Z".into()),
+            delivery: None,
         }
     }
 

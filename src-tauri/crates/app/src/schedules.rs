@@ -61,6 +61,8 @@ pub struct ScheduleState {
     pub last_run: Option<ScheduleRun>,
     /// When it runs next (RFC 3339), when enabled.
     pub next_run: Option<String>,
+    /// Deliveries that failed and wait for their retry.
+    pub pending_deliveries: Vec<drs_core::delivery::DeliveryRecord>,
 }
 
 /// A failure of a loop that runs while the app does.
@@ -180,6 +182,7 @@ impl App {
                 schedule,
                 last_run: s.setting(reports::LAST_RUN_KEY)?,
                 next_run,
+                pending_deliveries: s.setting(crate::delivery::PENDING_KEY)?.unwrap_or_default(),
             })
         })
     }
@@ -234,7 +237,7 @@ impl App {
             Err(_) => Vec::new(),
         };
         let failback = self.failback_sections(&names).await;
-        let (run, checked) = reports::run_schedule(
+        let (mut run, checked, written) = reports::run_schedule(
             schedule,
             prepared,
             self.sandbox(),
@@ -242,6 +245,9 @@ impl App {
             failback,
         )
         .await;
+        if let Some(delivery) = &schedule.delivery {
+            run.deliveries = self.deliver_written(delivery, &written).await;
+        }
         let recorded = self.with_store(|s| {
             if let Some(c) = &checked {
                 reports::save_checks(s, c)?;
@@ -252,7 +258,11 @@ impl App {
                 "report.scheduled",
                 "report",
                 "readiness",
-                serde_json::json!({ "files": run.files, "errors": run.errors }),
+                serde_json::json!({
+                    "files": run.files,
+                    "errors": run.errors,
+                    "deliveries": run.deliveries.iter().map(|d| d.words()).collect::<Vec<_>>(),
+                }),
             )?;
             Ok(())
         });
@@ -272,6 +282,7 @@ impl App {
                 .report("the report schedule", &text);
             self.notify("Scheduled readiness report failed", &text);
         }
+        self.tell_about(&run.deliveries);
         run
     }
 
@@ -347,6 +358,11 @@ impl App {
     /// Runs whatever is due now, once: the report schedule and the tag sync schedule (for cron
     /// or `drs-orchestrator schedule run`). Returns what ran.
     pub async fn run_due_schedules(&self) -> (Option<ScheduleRun>, Option<TagRun>) {
+        // Deliveries that failed before are retried when their time comes.
+        if let Err(e) = self.retry_deliveries(false).await {
+            self.background_problems()
+                .report("report delivery", &e.message);
+        }
         let report = match self.due_report() {
             Some(schedule) => Some(self.run_report_schedule(&schedule).await),
             None => None,

@@ -16,7 +16,8 @@
 //! - with `-- steps`: wave steps instead (see `support/steps.rs`);
 //! - with `-- failback`: reprotect and failback of 40 and 500 servers (`support/failback.rs`);
 //! - with `-- native`: publishing the plan to DRS's own recovery plans and following DRS's
-//!   drill of it (`support/native.rs`).
+//!   drill of it (`support/native.rs`);
+//! - with `-- monitoring`: `monitoring deploy` of 500 servers (`support/monitoring.rs`).
 //!
 //! Launch configurations are read once before the start, as the readiness check does, and
 //! given to the engine (as the app does); those reads are reported separately.
@@ -31,6 +32,9 @@ mod failback_bench;
 
 #[path = "support/native.rs"]
 mod native_bench;
+
+#[path = "support/monitoring.rs"]
+mod monitoring_bench;
 
 use drs_aws::{AwsCloud, CredentialSpec, TargetConnection};
 use drs_core::cloud::Cloud;
@@ -167,6 +171,20 @@ impl Measured {
 }
 
 async fn sandbox(faults: FaultConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
+    sandbox_with(faults, Default::default()).await
+}
+
+/// The 500-server sandbox with these endpoints of single services (monitoring's peers).
+async fn serve_with(
+    endpoints: drs_core::ServiceEndpoints,
+) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
+    sandbox_with(FaultConfig::default(), endpoints).await
+}
+
+async fn sandbox_with(
+    faults: FaultConfig,
+    endpoints: drs_core::ServiceEndpoints,
+) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
     let mut sc = Scenario::retail();
     sc.source_servers.clear();
     sc.instances.clear();
@@ -176,17 +194,27 @@ async fn sandbox(faults: FaultConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
         source_servers: 500,
         instances: 500,
     });
-    serve(SandboxConfig {
-        scenario: sc,
-        time_scale: SCALE,
-        faults,
-        ..Default::default()
-    })
+    serve_endpoints(
+        SandboxConfig {
+            scenario: sc,
+            time_scale: SCALE,
+            faults,
+            ..Default::default()
+        },
+        endpoints,
+    )
     .await
 }
 
 /// A sandbox with the benchmarks' admin token, and the Cloud port over the SDK pointed at it.
 async fn serve(config: SandboxConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
+    serve_endpoints(config, Default::default()).await
+}
+
+async fn serve_endpoints(
+    config: SandboxConfig,
+    endpoints: drs_core::ServiceEndpoints,
+) -> (drs_sandbox::RunningSandbox, Arc<dyn Cloud>) {
     let sb = drs_sandbox::start(SandboxConfig {
         admin_token: Some(ADMIN_TOKEN.into()),
         ..config
@@ -199,7 +227,7 @@ async fn serve(config: SandboxConfig) -> (drs_sandbox::RunningSandbox, Arc<dyn C
             recovery_region: "us-west-2".into(),
             origin_region: Some("us-east-1".into()),
             endpoint_url: Some(sb.endpoint()),
-            endpoints: Default::default(),
+            endpoints,
             credentials: CredentialSpec::Static {
                 access_key_id: scenario::RETAIL_PROD_KEY.into(),
                 secret_access_key: "x".into(),
@@ -426,6 +454,11 @@ async fn main() {
     // `--bench failback` measures reprotect and failback (benches/support/failback.rs).
     if std::env::args().any(|a| a == "failback") {
         failback_bench::run_all().await;
+        return;
+    }
+    // `--bench monitoring` measures deploying always-on monitoring for 500 servers.
+    if std::env::args().any(|a| a == "monitoring") {
+        monitoring_bench::run().await;
         return;
     }
     // `--bench native` measures publishing to DRS's own recovery plans and following its run.

@@ -16,6 +16,7 @@
 //! - SDK errors become [`CloudError`]s that keep the AWS request ID ([`errors`]).
 
 mod convert;
+mod delivery;
 pub mod errors;
 mod failback;
 mod monitoring;
@@ -1049,6 +1050,20 @@ impl Cloud for AwsCloud {
         AwsCloud::change_monitoring(self, m, change, topic_arn).await
     }
 
+    async fn put_report(
+        &self,
+        object: &drs_core::delivery::ReportObject<'_>,
+    ) -> Result<drs_core::delivery::StoredObject, CloudError> {
+        self.put_report_object(object).await
+    }
+
+    async fn send_report_email(
+        &self,
+        email: &drs_core::delivery::ReportEmail<'_>,
+    ) -> Result<String, CloudError> {
+        self.send_report_mail(email).await
+    }
+
     fn reversed(&self) -> Result<std::sync::Arc<dyn Cloud>, CloudError> {
         let other = self.other_region()?.to_string();
         let view = self
@@ -1176,6 +1191,7 @@ mod permission_table {
             include_str!("lib.rs"),
             include_str!("native.rs"),
             include_str!("monitoring.rs"),
+            include_str!("delivery.rs"),
             include_str!("failback.rs"),
             include_str!("runbook.rs"),
             include_str!("convert.rs"),

@@ -557,4 +557,18 @@ pub trait Cloud: Send + Sync {
     ) -> Result<(), CloudError> {
         Err(unsupported("CreateTopic"))
     }
+    /// Puts a report into S3 (in the recovery region), encrypted at rest as asked.
+    async fn put_report(
+        &self,
+        _object: &crate::delivery::ReportObject<'_>,
+    ) -> Result<crate::delivery::StoredObject, CloudError> {
+        Err(unsupported("PutObject"))
+    }
+    /// Sends a report by e-mail through SES (in the recovery region); returns the message ID.
+    async fn send_report_email(
+        &self,
+        _email: &crate::delivery::ReportEmail<'_>,
+    ) -> Result<String, CloudError> {
+        Err(unsupported("SendEmail"))
+    }
 }

@@ -18,9 +18,11 @@
 //! - [`launch_actions`]: DRS post-launch actions a group gives its servers, and their runs.
 //! - [`readiness`], [`pairing`], [`launch_into`], [`group_settings`], [`health`], [`tag_sync`]:
 //!   the judgements and plans of changes the app makes, as pure functions of what AWS reported.
+//! - [`delivery`]: where scheduled reports are delivered (S3, SES) and each delivery's record.
 //! - [`timestamp`]: time, written and read one way (RFC 3339, UTC) and a clock.
 
 pub mod cloud;
+pub mod delivery;
 pub mod document;
 pub mod execution;
 pub mod failback;

@@ -177,6 +177,18 @@ pub fn features() -> Vec<FeaturePermissions> {
                 "cloudwatch:DeleteAlarms",
             ],
         ),
+        f(
+            "report-delivery",
+            "Report delivery: scheduled readiness reports put into an S3 bucket and e-mailed through SES",
+            "recovery region of the delivering target",
+            &[
+                "s3:PutObject",
+                // With SSE-KMS: S3 asks KMS for a data key on the caller's behalf.
+                "kms:GenerateDataKey",
+                "ses:SendEmail",
+                "ses:SendRawEmail",
+            ],
+        ),
     ]
 }
 
@@ -251,6 +263,9 @@ mod tests {
                         "route53",
                         "sns",
                         "events",
+                        "s3",
+                        "ses",
+                        "kms",
                         "cloudwatch"
                     ]
                     .contains(&svc),

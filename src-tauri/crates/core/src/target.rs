@@ -148,11 +148,19 @@ pub struct ServiceEndpoints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub cloudwatch: Option<String>,
+    /// S3 (report delivery into a bucket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub s3: Option<String>,
+    /// SES (report delivery by e-mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ses: Option<String>,
 }
 
 impl ServiceEndpoints {
     /// Each service with its endpoint, when set.
-    pub fn each(&self) -> [(&'static str, Option<&str>); 8] {
+    pub fn each(&self) -> [(&'static str, Option<&str>); 10] {
         [
             ("drs", self.drs.as_deref()),
             ("ec2", self.ec2.as_deref()),
@@ -162,6 +170,8 @@ impl ServiceEndpoints {
             ("sns", self.sns.as_deref()),
             ("events", self.events.as_deref()),
             ("cloudwatch", self.cloudwatch.as_deref()),
+            ("s3", self.s3.as_deref()),
+            ("ses", self.ses.as_deref()),
         ]
     }
 }

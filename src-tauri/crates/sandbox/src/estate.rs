@@ -213,6 +213,10 @@ pub struct Estate {
     /// Source servers (by name or ID) whose reversed replication never finishes its initial
     /// sync (a fault).
     pub stuck_syncs: std::collections::BTreeSet<String>,
+    /// CloudWatch metric alarms by account and region.
+    pub alarms: crate::cloudwatch::Alarms,
+    /// SNS topics and EventBridge rules.
+    pub alerts: crate::alerts::Alerts,
 }
 
 fn instance_from_spec(spec: &InstanceSpec, id: String, ip: String, launched: &str) -> Instance {
@@ -270,6 +274,8 @@ impl Estate {
             counter: 0,
             seed,
             stuck_syncs: Default::default(),
+            alarms: Default::default(),
+            alerts: Default::default(),
             runbook: crate::ssm::RunbookState {
                 documents: scenario.ssm_documents.iter().cloned().collect(),
                 open_ports: scenario.open_ports.iter().copied().collect(),

@@ -1,8 +1,9 @@
 //! # drs-sandbox — a simulated AWS estate on loopback
 //!
 //! An HTTP server on 127.0.0.1 that speaks the real wire protocols of the AWS services the app
-//! uses — DRS (restJson1), EC2 (ec2 query, XML), STS (query, XML), SSM (awsJson1_1) and Route 53
-//! (restXml) — so that the app, its tests
+//! uses — DRS (restJson1), EC2 (ec2 query, XML), STS (query, XML), SSM (awsJson1_1), Route 53
+//! (restXml), and for always-on monitoring SNS (query), EventBridge (awsJson1_1) and CloudWatch's
+//! alarms (Smithy RPC v2 CBOR) — so that the app, its tests
 //! and independent clients such as the AWS CLI reach it through the same SDK code path as real
 //! AWS, only with another endpoint URL.
 //!
@@ -10,7 +11,7 @@
 //! - [`estate`]: the live state (accounts, regions, servers, instances) and the simulated clock.
 //! - `protocol`: SigV4 scope parsing (account from the access key, region from the scope) and
 //!   AWS-shaped errors for each protocol.
-//! - `drs`, `ec2`, `sts`, `ssm`, `route53`: the operations (SSM runs simulated scripts on the
+//! - `drs`, `ec2`, `sts`, `ssm`, `route53`, `alerts` (SNS, EventBridge), `cloudwatch`: the operations (SSM runs simulated scripts on the
 //!   recovered instances, whose agents come online a while after launch).
 //! - `faults`: seeded fault injection (throttling, 5xx, latency).
 //! - `admin`: `/_sandbox/stats`, `/_sandbox/reset`, `/_sandbox/state` for tests and benchmarks.
@@ -18,6 +19,8 @@
 //! Signatures are parsed, not verified: the sandbox holds no secrets worth protecting.
 
 mod admin;
+mod alerts;
+mod cloudwatch;
 mod drs;
 mod ec2;
 pub mod estate;
@@ -250,6 +253,9 @@ async fn handle(
         protocol::Service::Sts => sts::handle(&shared, &request, &operation),
         protocol::Service::Ssm => ssm::handle(&shared, &request, &operation),
         protocol::Service::Route53 => route53::handle(&shared, &request, &operation),
+        protocol::Service::CloudWatch => cloudwatch::handle(&shared, &request, &operation),
+        protocol::Service::Sns => alerts::handle_sns(&shared, &request, &operation),
+        protocol::Service::Events => alerts::handle_events(&shared, &request, &operation),
     };
     let failed = !response.status().is_success();
     shared.stats_record_result(&request.service, &operation, failed);
@@ -318,26 +324,34 @@ impl Shared {
         let message =
             format!("{operation} on {resource} is refused (set up by the sandbox's test hook)");
         Some(match request.service {
-            protocol::Service::Ec2 | protocol::Service::Sts => protocol::query_error(
-                request.service,
-                axum::http::StatusCode::FORBIDDEN,
-                "UnauthorizedOperation",
-                &message,
-                &request.request_id,
-            ),
+            protocol::Service::Ec2 | protocol::Service::Sts | protocol::Service::Sns => {
+                protocol::query_error(
+                    request.service,
+                    axum::http::StatusCode::FORBIDDEN,
+                    "UnauthorizedOperation",
+                    &message,
+                    &request.request_id,
+                )
+            }
             protocol::Service::Drs => protocol::json_error(
                 axum::http::StatusCode::FORBIDDEN,
                 "AccessDeniedException",
                 &message,
                 &request.request_id,
             ),
-            protocol::Service::Ssm => protocol::json11_error(
+            protocol::Service::Ssm | protocol::Service::Events => protocol::json11_error(
                 axum::http::StatusCode::BAD_REQUEST,
                 "AccessDeniedException",
                 &message,
                 &request.request_id,
             ),
             protocol::Service::Route53 => protocol::route53_error(
+                axum::http::StatusCode::FORBIDDEN,
+                "AccessDenied",
+                &message,
+                &request.request_id,
+            ),
+            protocol::Service::CloudWatch => cloudwatch::error(
                 axum::http::StatusCode::FORBIDDEN,
                 "AccessDenied",
                 &message,

@@ -21,10 +21,17 @@ pub enum Service {
     Ssm,
     /// Route 53 (restXml, global: signed for us-east-1).
     Route53,
+    /// CloudWatch (Smithy RPC v2 CBOR; signed as `monitoring`).
+    CloudWatch,
+    /// SNS (awsQuery).
+    Sns,
+    /// EventBridge (awsJson1_1: `X-Amz-Target: AWSEvents.<Operation>`).
+    Events,
 }
 
 impl Service {
-    /// Signing name.
+    /// The service's name in statistics and faults (the signing name, but `cloudwatch` for
+    /// CloudWatch, which signs as `monitoring`).
     pub fn name(&self) -> &'static str {
         match self {
             Service::Drs => "drs",
@@ -32,6 +39,9 @@ impl Service {
             Service::Sts => "sts",
             Service::Ssm => "ssm",
             Service::Route53 => "route53",
+            Service::CloudWatch => "cloudwatch",
+            Service::Sns => "sns",
+            Service::Events => "events",
         }
     }
 }
@@ -51,7 +61,7 @@ pub struct Request {
     pub region: String,
     /// Request ID for the response.
     pub request_id: String,
-    /// DRS: the JSON body (`{}` when empty).
+    /// DRS, SSM: the JSON body (`{}` when empty); CloudWatch: the CBOR body read as JSON.
     pub json: serde_json::Value,
     /// EC2/STS: query-string and form parameters; Route 53: the query string.
     pub params: Vec<(String, String)>,
@@ -62,6 +72,9 @@ pub struct Request {
 }
 
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
+
+/// Why an S3 request to the sandbox fails.
+const UNSIMULATED_S3: &str = "The sandbox does not simulate S3: give the target an S3 endpoint (a real or emulated S3) to deliver reports there";
 
 fn request_id() -> String {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
@@ -127,11 +140,26 @@ impl Request {
             "sts" => Service::Sts,
             "ssm" => Service::Ssm,
             "route53" => Service::Route53,
+            "monitoring" => Service::CloudWatch,
+            "sns" => Service::Sns,
+            "events" => Service::Events,
+            "s3" => {
+                // S3 reads its errors as XML: say it in its shape.
+                let mut resp = xml_ok(format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NotImplemented</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
+                    esc(UNSIMULATED_S3),
+                    esc(&request_id)
+                ));
+                *resp.status_mut() = StatusCode::NOT_IMPLEMENTED;
+                return Err(Box::new(resp));
+            }
             other => {
                 return Err(Box::new(json_error(
                     StatusCode::BAD_REQUEST,
                     "UnknownOperationException",
-                    &format!("The sandbox does not implement the service '{other}'"),
+                    &format!(
+                        "The sandbox does not simulate the service '{other}': give the target an endpoint for it (a real or emulated {other})"
+                    ),
                     &request_id,
                 )))
             }
@@ -170,13 +198,13 @@ impl Request {
                     }
                 }
             }
-            Service::Ec2 | Service::Sts => {
+            Service::Ec2 | Service::Sts | Service::Sns => {
                 req.params = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
                     .chain(form_urlencoded::parse(&body))
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
             }
-            Service::Ssm => {
+            Service::Ssm | Service::Events => {
                 if !body.is_empty() {
                     match serde_json::from_slice::<serde_json::Value>(&body) {
                         Ok(v @ serde_json::Value::Object(_)) => req.json = v,
@@ -197,6 +225,42 @@ impl Request {
                     .collect();
                 req.body = String::from_utf8_lossy(&body).into_owned();
             }
+            Service::CloudWatch if req.target.is_some() => {
+                match serde_json::from_slice::<serde_json::Value>(if body.is_empty() {
+                    b"{}"
+                } else {
+                    &body
+                }) {
+                    Ok(v @ serde_json::Value::Object(_)) => req.json = v,
+                    Ok(_) | Err(_) => {
+                        return Err(Box::new(json11_error(
+                            StatusCode::BAD_REQUEST,
+                            "SerializationException",
+                            "The request body is not a JSON object",
+                            &req.request_id,
+                        )))
+                    }
+                }
+            }
+            Service::CloudWatch => match crate::cloudwatch::decode(&body) {
+                Ok(v @ serde_json::Value::Object(_)) => req.json = v,
+                Ok(_) => {
+                    return Err(Box::new(crate::cloudwatch::error(
+                        StatusCode::BAD_REQUEST,
+                        "SerializationException",
+                        "The request body is not a CBOR map",
+                        &req.request_id,
+                    )))
+                }
+                Err(e) => {
+                    return Err(Box::new(crate::cloudwatch::error(
+                        StatusCode::BAD_REQUEST,
+                        "SerializationException",
+                        &format!("The request body is not valid CBOR: {e}"),
+                        &req.request_id,
+                    )))
+                }
+            },
         }
         Ok(req)
     }
@@ -215,9 +279,15 @@ impl Request {
                     self.path.trim_start_matches('/').to_string()
                 }
             }
-            Service::Ec2 | Service::Sts => self.param("Action").unwrap_or_default().to_string(),
-            Service::Ssm => self.target.clone().unwrap_or_default(),
+            Service::Ec2 | Service::Sts | Service::Sns => {
+                self.param("Action").unwrap_or_default().to_string()
+            }
+            Service::Ssm | Service::Events => self.target.clone().unwrap_or_default(),
             Service::Route53 => crate::route53::operation(&self.method, &self.path),
+            Service::CloudWatch => match &self.target {
+                Some(t) => t.clone(),
+                None => crate::cloudwatch::operation(&self.path),
+            },
         }
     }
 
@@ -383,7 +453,7 @@ pub fn xml_ok(body: String) -> Response {
     resp
 }
 
-/// An EC2 or STS error in that protocol's XML shape.
+/// An EC2, STS or SNS error in that protocol's XML shape.
 pub fn query_error(
     service: Service,
     status: StatusCode,
@@ -470,6 +540,44 @@ pub fn fault_response(req: &Request, operation: &str, fault: Fault) -> Response 
         (Service::Route53, Fault::ServerError) => route53_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalFailure",
+            "An internal error occurred (injected by the sandbox)",
+            &req.request_id,
+        ),
+        (Service::CloudWatch, Fault::Throttle) => crate::cloudwatch::error(
+            StatusCode::BAD_REQUEST,
+            "Throttling",
+            "Rate exceeded",
+            &req.request_id,
+        ),
+        (Service::CloudWatch, Fault::ServerError) => crate::cloudwatch::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServiceError",
+            "An internal error occurred (injected by the sandbox)",
+            &req.request_id,
+        ),
+        (Service::Sns, Fault::Throttle) => query_error(
+            Service::Sns,
+            StatusCode::BAD_REQUEST,
+            "Throttling",
+            "Rate exceeded",
+            &req.request_id,
+        ),
+        (Service::Sns, Fault::ServerError) => query_error(
+            Service::Sns,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "An internal error occurred (injected by the sandbox)",
+            &req.request_id,
+        ),
+        (Service::Events, Fault::Throttle) => json11_error(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            &format!("Rate exceeded for {operation}"),
+            &req.request_id,
+        ),
+        (Service::Events, Fault::ServerError) => json11_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalException",
             "An internal error occurred (injected by the sandbox)",
             &req.request_id,
         ),
