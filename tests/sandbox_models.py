@@ -157,7 +157,8 @@ def capture(service):
         shape = operation_model.output_shape
         if shape is None:
             return
-        if service == "cloudwatch":
+        cbor = "cbor" in str((response_dict.get("headers") or {}).get("content-type", ""))
+        if service == "cloudwatch" and cbor:
             if not body:
                 return
             try:
@@ -165,7 +166,7 @@ def capture(service):
             except Exception as e:  # botocore's CBOR reader raises several kinds
                 return problem(op, "", f"not CBOR: {e}")
             walk_json(op, value, shape, "")
-        elif service in ("drs", "ssm", "events"):
+        elif service in ("drs", "ssm", "events", "cloudwatch"):
             if not body.strip():
                 return
             try:
