@@ -327,7 +327,6 @@ mod tests {
             plan: "retail".into(),
             path: "/tmp/reports/readiness-retail.pdf".into(),
             bytes: vec![],
-            content_type: "application/pdf",
             summary: "ready".into(),
         };
         let r = records_for(&d, &w);

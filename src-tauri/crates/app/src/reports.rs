@@ -701,8 +701,6 @@ pub struct Written {
     pub path: PathBuf,
     /// Its bytes.
     pub bytes: Vec<u8>,
-    /// Its MIME type.
-    pub content_type: &'static str,
     /// The one-paragraph summary for the e-mail's body.
     pub summary: String,
 }
@@ -793,10 +791,6 @@ pub async fn run_schedule(
                     plan: readiness.plan.clone(),
                     path,
                     bytes: made.bytes,
-                    content_type: match schedule.format {
-                        ReportFormat::Pdf => "application/pdf",
-                        ReportFormat::Csv => "text/csv",
-                    },
                     summary: summary(readiness, None),
                 });
             }

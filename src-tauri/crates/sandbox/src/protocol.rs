@@ -184,19 +184,14 @@ impl Request {
                 req.params = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
-                if !body.is_empty() {
-                    match serde_json::from_slice::<serde_json::Value>(&body) {
-                        Ok(v @ serde_json::Value::Object(_)) => req.json = v,
-                        Ok(_) | Err(_) => {
-                            return Err(Box::new(json_error(
-                                StatusCode::BAD_REQUEST,
-                                "ValidationException",
-                                "The request body is not a JSON object",
-                                &req.request_id,
-                            )))
-                        }
-                    }
-                }
+                req.json = json_object(&body, || {
+                    json_error(
+                        StatusCode::BAD_REQUEST,
+                        "ValidationException",
+                        "The request body is not a JSON object",
+                        &req.request_id,
+                    )
+                })?;
             }
             Service::Ec2 | Service::Sts | Service::Sns => {
                 req.params = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
@@ -204,21 +199,7 @@ impl Request {
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
             }
-            Service::Ssm | Service::Events => {
-                if !body.is_empty() {
-                    match serde_json::from_slice::<serde_json::Value>(&body) {
-                        Ok(v @ serde_json::Value::Object(_)) => req.json = v,
-                        Ok(_) | Err(_) => {
-                            return Err(Box::new(json11_error(
-                                StatusCode::BAD_REQUEST,
-                                "SerializationException",
-                                "The request body is not a JSON object",
-                                &req.request_id,
-                            )))
-                        }
-                    }
-                }
-            }
+            Service::Ssm | Service::Events => req.json = json11_object(&body, &req.request_id)?,
             Service::Route53 => {
                 req.params = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -226,21 +207,7 @@ impl Request {
                 req.body = String::from_utf8_lossy(&body).into_owned();
             }
             Service::CloudWatch if req.target.is_some() => {
-                match serde_json::from_slice::<serde_json::Value>(if body.is_empty() {
-                    b"{}"
-                } else {
-                    &body
-                }) {
-                    Ok(v @ serde_json::Value::Object(_)) => req.json = v,
-                    Ok(_) | Err(_) => {
-                        return Err(Box::new(json11_error(
-                            StatusCode::BAD_REQUEST,
-                            "SerializationException",
-                            "The request body is not a JSON object",
-                            &req.request_id,
-                        )))
-                    }
-                }
+                req.json = json11_object(&body, &req.request_id)?
             }
             Service::CloudWatch => match crate::cloudwatch::decode(&body) {
                 Ok(v @ serde_json::Value::Object(_)) => req.json = v,
@@ -338,6 +305,32 @@ impl Request {
         }
         out
     }
+}
+
+/// A JSON request body as an object (`{}` when empty), or `reject`'s answer.
+fn json_object(
+    body: &[u8],
+    reject: impl FnOnce() -> Response,
+) -> Result<serde_json::Value, Box<Response>> {
+    if body.is_empty() {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        Ok(_) | Err(_) => Err(Box::new(reject())),
+    }
+}
+
+/// [`json_object`] for the awsJson protocols (SSM, EventBridge, CloudWatch's JSON 1.0).
+fn json11_object(body: &[u8], request_id: &str) -> Result<serde_json::Value, Box<Response>> {
+    json_object(body, || {
+        json11_error(
+            StatusCode::BAD_REQUEST,
+            "SerializationException",
+            "The request body is not a JSON object",
+            request_id,
+        )
+    })
 }
 
 fn percent_decode(path: &str) -> String {
